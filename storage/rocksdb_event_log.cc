@@ -1,0 +1,734 @@
+// RocksDB backend of the event log. Layout, envelope and durability promise are
+// documented in rocksdb_event_log.h; this file keeps them.
+#include "journey/storage/rocksdb_event_log.h"
+
+#include <openssl/evp.h>
+#include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/options.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstring>
+#include <deque>
+#include <future>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+namespace journey::storage {
+
+const char* to_string(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::invalid_argument: return "invalid_argument";
+    case ErrorCode::wrong_expected_version: return "wrong_expected_version";
+    case ErrorCode::not_found: return "not_found";
+    case ErrorCode::corruption: return "corruption";
+    case ErrorCode::io_error: return "io_error";
+    case ErrorCode::no_space: return "no_space";
+    case ErrorCode::closed: return "closed";
+  }
+  return "unknown";
+}
+
+std::string to_hex(const Sha256& h) {
+  static const char* digits = "0123456789abcdef";
+  std::string out;
+  out.reserve(64);
+  for (auto b : h) {
+    out.push_back(digits[b >> 4]);
+    out.push_back(digits[b & 15]);
+  }
+  return out;
+}
+
+namespace {
+
+constexpr std::uint8_t kFormat = 1;
+constexpr const char* kFormatTag = "journey-log/1";
+constexpr std::size_t kMaxStreamIdBytes = 200;
+
+// The one place where RocksDB's statuses become our errors.
+Error from_rocksdb(const rocksdb::Status& s, const std::string& what) {
+  ErrorCode code = ErrorCode::io_error;
+  if (s.IsNoSpace() || s.subcode() == rocksdb::Status::kNoSpace) {
+    code = ErrorCode::no_space;
+  } else if (s.IsCorruption()) {
+    code = ErrorCode::corruption;
+  } else if (s.IsNotFound()) {
+    code = ErrorCode::not_found;
+  } else if (s.IsInvalidArgument()) {
+    code = ErrorCode::invalid_argument;
+  }
+  return Error{code, what + ": " + s.ToString(), std::nullopt};
+}
+
+void put_u64(std::string& out, std::uint64_t v) {
+  for (int i = 7; i >= 0; --i) out.push_back(static_cast<char>((v >> (i * 8)) & 0xff));
+}
+void put_u32(std::string& out, std::uint32_t v) {
+  for (int i = 3; i >= 0; --i) out.push_back(static_cast<char>((v >> (i * 8)) & 0xff));
+}
+void put_u16(std::string& out, std::uint16_t v) {
+  out.push_back(static_cast<char>(v >> 8));
+  out.push_back(static_cast<char>(v & 0xff));
+}
+void put_bytes(std::string& out, std::string_view b) {
+  put_u32(out, static_cast<std::uint32_t>(b.size()));
+  out.append(b.data(), b.size());
+}
+std::uint64_t get_u64(const char* p) {
+  std::uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<std::uint8_t>(p[i]);
+  return v;
+}
+
+std::string be64(std::uint64_t v) {
+  std::string s;
+  put_u64(s, v);
+  return s;
+}
+
+std::string event_key(const std::string& stream, std::uint64_t version) {
+  std::string k;
+  k.reserve(stream.size() + 9);
+  k.append(stream);
+  k.push_back('\0');
+  put_u64(k, version);
+  return k;
+}
+
+// Bounds-checked reader over an encoded envelope.
+class Reader {
+ public:
+  explicit Reader(std::string_view b) : b_(b) {}
+  bool u8(std::uint8_t& v) { return take(1, [&](const char* p) { v = static_cast<std::uint8_t>(*p); }); }
+  bool u16(std::uint16_t& v) {
+    return take(2, [&](const char* p) {
+      v = static_cast<std::uint16_t>((static_cast<std::uint8_t>(p[0]) << 8) | static_cast<std::uint8_t>(p[1]));
+    });
+  }
+  bool u32(std::uint32_t& v) {
+    return take(4, [&](const char* p) {
+      v = 0;
+      for (int i = 0; i < 4; ++i) v = (v << 8) | static_cast<std::uint8_t>(p[i]);
+    });
+  }
+  bool u64(std::uint64_t& v) { return take(8, [&](const char* p) { v = get_u64(p); }); }
+  bool bytes(std::string& v) {
+    std::uint32_t n = 0;
+    if (!u32(n)) return false;
+    return take(n, [&](const char* p) { v.assign(p, n); });
+  }
+  bool hash(Sha256& h) { return take(32, [&](const char* p) { std::memcpy(h.data(), p, 32); }); }
+  bool at_end() const { return off_ == b_.size(); }
+
+ private:
+  template <class F>
+  bool take(std::size_t n, F f) {
+    if (b_.size() - off_ < n) return false;
+    f(b_.data() + off_);
+    off_ += n;
+    return true;
+  }
+  std::string_view b_;
+  std::size_t off_ = 0;
+};
+
+TimePoint from_us(std::uint64_t us) {
+  return TimePoint(std::chrono::microseconds(static_cast<std::int64_t>(us)));
+}
+std::uint64_t to_us(TimePoint t) { return static_cast<std::uint64_t>(t.time_since_epoch().count()); }
+
+}  // namespace
+
+namespace envelope {
+
+std::string encode(const RecordedEvent& e) {
+  std::string out;
+  out.reserve(64 + e.stream.str().size() + e.type.size() + e.actor.size() +
+              e.idempotency_key.size() + e.payload.size() + 64);
+  out.push_back(static_cast<char>(kFormat));
+  put_u64(out, e.position.value);
+  put_bytes(out, e.stream.str());
+  put_u64(out, e.version.value);
+  put_bytes(out, e.type);
+  put_u16(out, e.schema_version);
+  put_u64(out, to_us(e.recorded_at));
+  put_u64(out, to_us(e.effective_at));
+  put_bytes(out, e.actor);
+  put_bytes(out, e.idempotency_key);
+  put_bytes(out, e.payload);
+  out.append(reinterpret_cast<const char*>(e.prev_hash.data()), 32);
+  out.append(reinterpret_cast<const char*>(e.hash.data()), 32);
+  return out;
+}
+
+Sha256 compute_hash(std::string_view encoded) {
+  Sha256 h{};
+  if (encoded.size() < 32) return h;
+  unsigned int len = 0;
+  EVP_Digest(encoded.data(), encoded.size() - 32, h.data(), &len, EVP_sha256(), nullptr);
+  return h;
+}
+
+Result<RecordedEvent> decode(std::string_view bytes) {
+  RecordedEvent e;
+  Reader r(bytes);
+  std::uint8_t format = 0;
+  std::string stream;
+  std::uint64_t rec = 0, eff = 0;
+  if (!r.u8(format)) return Error{ErrorCode::corruption, "envelope is empty", std::nullopt};
+  if (format != kFormat) {
+    return Error{ErrorCode::corruption, "unknown envelope format " + std::to_string(format),
+                 std::nullopt};
+  }
+  bool ok = r.u64(e.position.value) && r.bytes(stream) && r.u64(e.version.value) &&
+            r.bytes(e.type) && r.u16(e.schema_version) && r.u64(rec) && r.u64(eff) &&
+            r.bytes(e.actor) && r.bytes(e.idempotency_key) && r.bytes(e.payload) &&
+            r.hash(e.prev_hash) && r.hash(e.hash) && r.at_end();
+  if (!ok) return Error{ErrorCode::corruption, "envelope is truncated or malformed", std::nullopt};
+  e.stream = StreamId(std::move(stream));
+  e.recorded_at = from_us(rec);
+  e.effective_at = from_us(eff);
+  return e;
+}
+
+}  // namespace envelope
+
+namespace {
+
+struct Pending {
+  AppendRequest req;
+  std::promise<Result<AppendResult>> done;
+};
+
+class RocksDbSubscription;
+
+class RocksDbEventLog final : public EventLog {
+ public:
+  RocksDbEventLog(const Clock& clock, std::size_t max_group) : clock_(clock), max_group_(max_group) {}
+
+  ~RocksDbEventLog() override {
+    {
+      std::lock_guard<std::mutex> lock(queue_mu_);
+      stopping_ = true;
+    }
+    queue_cv_.notify_all();
+    if (writer_.joinable()) writer_.join();
+    {
+      std::lock_guard<std::mutex> lock(commit_mu_);
+      closed_ = true;
+    }
+    commit_cv_.notify_all();
+    for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
+    if (db_) {
+      db_->FlushWAL(true);
+      db_->Close();
+      delete db_;
+    }
+  }
+
+  Result<Unit> open(const RocksDbOptions& o) {
+    rocksdb::Options options;
+    options.create_if_missing = o.create_if_missing;
+    options.create_missing_column_families = true;
+    options.paranoid_checks = true;
+    rocksdb::BlockBasedTableOptions table;
+    table.block_cache = rocksdb::NewLRUCache(64 << 20);
+    table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+    rocksdb::ColumnFamilyOptions cf_opts(options);
+    cf_opts.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+
+    std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
+        {rocksdb::kDefaultColumnFamilyName, cf_opts},
+        {"events", cf_opts},
+        {"positions", cf_opts},
+        {"idempotency", cf_opts},
+    };
+    std::error_code ec;
+    if (o.create_if_missing) std::filesystem::create_directories(o.path, ec);
+    if (ec) {
+      return Error{ErrorCode::io_error, "cannot create " + o.path.string() + ": " + ec.message(),
+                   std::nullopt};
+    }
+    rocksdb::Status s = rocksdb::DB::Open(options, o.path.string(), cfs, &handles_, &db_);
+    if (!s.ok()) return from_rocksdb(s, "opening event log at " + o.path.string());
+    events_ = handles_[1];
+    positions_ = handles_[2];
+    idempotency_ = handles_[3];
+
+    std::string tag;
+    s = db_->Get(rocksdb::ReadOptions(), "format", &tag);
+    if (s.IsNotFound()) {
+      rocksdb::WriteOptions w;
+      w.sync = true;
+      s = db_->Put(w, "format", kFormatTag);
+      if (!s.ok()) return from_rocksdb(s, "writing format tag");
+    } else if (!s.ok()) {
+      return from_rocksdb(s, "reading format tag");
+    } else if (tag != kFormatTag) {
+      return Error{ErrorCode::corruption,
+                   o.path.string() + " holds format '" + tag + "', expected '" + kFormatTag + "'",
+                   std::nullopt};
+    }
+
+    // Recover the chain's head: the last position and its hash.
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), positions_));
+    it->SeekToLast();
+    if (it->Valid()) {
+      // A log whose head cannot be read still opens, so that verify() can name
+      // the damage; appends are refused until it is repaired.
+      std::string value;
+      last_position_ = get_u64(it->key().data());
+      s = db_->Get(rocksdb::ReadOptions(), events_, it->value(), &value);
+      if (!s.ok()) {
+        damaged_ = "the last event (" + std::to_string(last_position_) + ") cannot be read: " + s.ToString();
+      } else if (auto last = envelope::decode(value); !last) {
+        damaged_ = "the last event (" + std::to_string(last_position_) + ") " + last.error().message;
+      } else {
+        last_hash_ = last->hash;
+      }
+    } else if (!it->status().ok()) {
+      return from_rocksdb(it->status(), "seeking the last event");
+    }
+    committed_.store(last_position_);
+    writer_ = std::thread([this] { write_loop(); });
+    return Unit{};
+  }
+
+  Result<AppendResult> append(AppendRequest req) override {
+    if (auto bad = check_request(req)) return *bad;
+    if (!damaged_.empty()) {
+      return Error{ErrorCode::corruption, "the event log is damaged, appends are refused: " + damaged_ +
+                   " (run verify)", std::nullopt};
+    }
+    auto pending = std::make_unique<Pending>();
+    pending->req = std::move(req);
+    auto future = pending->done.get_future();
+    {
+      std::lock_guard<std::mutex> lock(queue_mu_);
+      if (stopping_) return Error{ErrorCode::closed, "the event log is closing", std::nullopt};
+      queue_.push_back(std::move(pending));
+    }
+    queue_cv_.notify_one();
+    return future.get();
+  }
+
+  Result<std::vector<RecordedEvent>> read_stream(const StreamId& stream, StreamVersion from,
+                                                 std::size_t max_count) override {
+    std::vector<RecordedEvent> out;
+    std::string upper = stream.str();
+    upper.push_back('\1');
+    rocksdb::Slice upper_slice(upper);
+    rocksdb::ReadOptions ro;
+    ro.iterate_upper_bound = &upper_slice;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, events_));
+    for (it->Seek(event_key(stream.str(), from.value)); it->Valid() && out.size() < max_count;
+         it->Next()) {
+      auto e = envelope::decode(std::string_view(it->value().data(), it->value().size()));
+      if (!e) return e.error();
+      out.push_back(std::move(e.value()));
+    }
+    if (!it->status().ok()) return from_rocksdb(it->status(), "reading stream " + stream.str());
+    return out;
+  }
+
+  Result<std::vector<RecordedEvent>> read_all(GlobalPosition from, std::size_t max_count) override {
+    std::vector<std::string> keys;
+    {
+      std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), positions_));
+      for (it->Seek(be64(from.value)); it->Valid() && keys.size() < max_count; it->Next()) {
+        keys.push_back(it->value().ToString());
+      }
+      if (!it->status().ok()) return from_rocksdb(it->status(), "reading the log");
+    }
+    std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
+    std::vector<std::string> values(keys.size());
+    std::vector<rocksdb::ColumnFamilyHandle*> cfs(keys.size(), events_);
+    auto statuses = db_->MultiGet(rocksdb::ReadOptions(), cfs, slices, &values);
+    std::vector<RecordedEvent> out;
+    out.reserve(keys.size());
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      if (!statuses[i].ok()) return from_rocksdb(statuses[i], "reading an event of the log");
+      auto e = envelope::decode(values[i]);
+      if (!e) return e.error();
+      out.push_back(std::move(e.value()));
+    }
+    return out;
+  }
+
+  Result<StreamVersion> stream_version(const StreamId& stream) override {
+    return read_head(stream.str());
+  }
+
+  Result<std::vector<StreamId>> list_streams(const std::string& prefix) override {
+    std::vector<StreamId> out;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), events_));
+    it->Seek(prefix);
+    while (it->Valid()) {
+      std::string_view key(it->key().data(), it->key().size());
+      if (key.substr(0, prefix.size()) != prefix) break;
+      auto nul = key.find('\0');
+      std::string name(key.substr(0, nul));
+      out.emplace_back(name);
+      // Skip the rest of this stream: seek past name 0x00 0xff...
+      std::string next = name;
+      next.push_back('\1');
+      it->Seek(next);
+    }
+    if (!it->status().ok()) return from_rocksdb(it->status(), "listing streams");
+    return out;
+  }
+
+  GlobalPosition head() const override { return GlobalPosition{committed_.load()}; }
+
+  std::unique_ptr<Subscription> subscribe(GlobalPosition from, EventHandler handler) override;
+
+  Result<VerifyReport> verify() override {
+    VerifyReport report;
+    Sha256 prev{};
+    std::uint64_t expected = 1;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), positions_));
+    auto bad = [&](std::uint64_t pos, std::string why) {
+      report.first_bad = GlobalPosition{pos};
+      report.problem = std::move(why);
+      return report;
+    };
+    for (it->SeekToFirst(); it->Valid(); it->Next(), ++expected) {
+      if (it->key().size() != 8) return bad(expected, "position index key is malformed");
+      std::uint64_t pos = get_u64(it->key().data());
+      if (pos != expected) {
+        return bad(expected, "event " + std::to_string(expected) + " is missing (next is " +
+                                 std::to_string(pos) + ")");
+      }
+      std::string value;
+      auto s = db_->Get(rocksdb::ReadOptions(), events_, it->value(), &value);
+      if (s.IsNotFound()) return bad(pos, "the event the position index names is missing");
+      if (!s.ok()) return from_rocksdb(s, "reading event " + std::to_string(pos));
+      auto e = envelope::decode(value);
+      if (!e) return bad(pos, e.error().message);
+      if (e->position.value != pos) return bad(pos, "the event claims position " + std::to_string(e->position.value));
+      if (event_key(e->stream.str(), e->version.value) != it->value().ToString()) {
+        return bad(pos, "the event is filed under another stream or version");
+      }
+      if (e->prev_hash != prev) return bad(pos, "prev_hash does not match the previous event's hash");
+      if (envelope::compute_hash(value) != e->hash) return bad(pos, "hash does not match the event's bytes");
+      prev = e->hash;
+      report.events_checked = pos;
+      report.head_hash = prev;
+    }
+    if (!it->status().ok()) return from_rocksdb(it->status(), "walking the log");
+    // Every stored event must be reachable from the position index.
+    std::uint64_t stored = 0;
+    std::unique_ptr<rocksdb::Iterator> all(db_->NewIterator(rocksdb::ReadOptions(), events_));
+    for (all->SeekToFirst(); all->Valid(); all->Next()) ++stored;
+    if (stored != report.events_checked) {
+      report.problem = std::to_string(stored) + " events are stored but " +
+                       std::to_string(report.events_checked) + " are indexed";
+    }
+    return report;
+  }
+
+  LogStats stats() const override {
+    return LogStats{appends_.load(), events_written_.load(), syncs_.load()};
+  }
+
+  // For subscriptions: wait until the committed head passes `after` or the log closes.
+  bool wait_for_commit(std::uint64_t after, const std::atomic<bool>& stop) {
+    std::unique_lock<std::mutex> lock(commit_mu_);
+    commit_cv_.wait_for(lock, std::chrono::milliseconds(200), [&] {
+      return committed_.load() > after || closed_ || stop.load();
+    });
+    return !closed_;
+  }
+  void wake_subscribers() {
+    { std::lock_guard<std::mutex> lock(commit_mu_); }
+    commit_cv_.notify_all();
+  }
+
+ private:
+  std::optional<Error> check_request(const AppendRequest& req) const {
+    auto invalid = [](std::string m) { return Error{ErrorCode::invalid_argument, std::move(m), std::nullopt}; };
+    const auto& s = req.stream.str();
+    if (s.empty()) return invalid("stream id is empty");
+    if (s.size() > kMaxStreamIdBytes) return invalid("stream id is longer than 200 bytes");
+    if (s.find('\0') != std::string::npos) return invalid("stream id contains a NUL byte");
+    if (req.events.empty()) return invalid("append has no events");
+    for (std::size_t i = 0; i < req.events.size(); ++i) {
+      if (req.events[i].type.empty()) return invalid("event " + std::to_string(i) + " has no type");
+      if (req.events[i].actor.empty()) return invalid("event " + std::to_string(i) + " has no actor");
+    }
+    return std::nullopt;
+  }
+
+  // Reads the stream's head from the cache or the store. Writer thread or readers.
+  Result<StreamVersion> read_head(const std::string& stream) {
+    {
+      std::lock_guard<std::mutex> lock(heads_mu_);
+      auto it = heads_.find(stream);
+      if (it != heads_.end()) return StreamVersion{it->second};
+    }
+    std::string upper = stream;
+    upper.push_back('\1');
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), events_));
+    it->SeekForPrev(upper);
+    std::uint64_t v = 0;
+    if (it->Valid()) {
+      auto key = it->key();
+      if (key.size() == stream.size() + 9 && std::memcmp(key.data(), stream.data(), stream.size()) == 0 &&
+          key[stream.size()] == '\0') {
+        v = get_u64(key.data() + stream.size() + 1);
+      }
+    } else if (!it->status().ok()) {
+      return from_rocksdb(it->status(), "reading the head of " + stream);
+    }
+    return StreamVersion{v};
+  }
+
+  std::optional<AppendResult> find_idempotent(const std::string& key, Error* err) {
+    std::string value;
+    auto s = db_->Get(rocksdb::ReadOptions(), idempotency_, key, &value);
+    if (s.IsNotFound()) return std::nullopt;
+    if (!s.ok()) {
+      *err = from_rocksdb(s, "reading idempotency key");
+      return std::nullopt;
+    }
+    if (value.size() < 32) {
+      *err = Error{ErrorCode::corruption, "idempotency record is malformed", std::nullopt};
+      return std::nullopt;
+    }
+    AppendResult r;
+    r.first_position.value = get_u64(value.data());
+    r.last_position.value = get_u64(value.data() + 8);
+    r.first_version.value = get_u64(value.data() + 16);
+    r.last_version.value = get_u64(value.data() + 24);
+    r.stream = StreamId(value.substr(32));
+    r.duplicate = true;
+    return r;
+  }
+
+  void write_loop() {
+    for (;;) {
+      std::vector<std::unique_ptr<Pending>> group;
+      {
+        std::unique_lock<std::mutex> lock(queue_mu_);
+        queue_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+        if (queue_.empty()) return;  // stopping and drained
+        while (!queue_.empty() && group.size() < max_group_) {
+          group.push_back(std::move(queue_.front()));
+          queue_.pop_front();
+        }
+      }
+      commit_group(group);
+    }
+  }
+
+  void commit_group(std::vector<std::unique_ptr<Pending>>& group) {
+    rocksdb::WriteBatch batch;
+    std::uint64_t pos = last_position_;
+    Sha256 prev = last_hash_;
+    std::unordered_map<std::string, std::uint64_t> group_heads;
+    std::unordered_map<std::string, AppendResult> group_keys;
+    std::vector<std::optional<Result<AppendResult>>> outcome(group.size());
+    std::vector<bool> writes(group.size(), false);
+    const TimePoint now = clock_.now();
+    std::uint64_t events_in_batch = 0, appends_in_batch = 0;
+
+    for (std::size_t i = 0; i < group.size(); ++i) {
+      AppendRequest& req = group[i]->req;
+      const std::string& stream = req.stream.str();
+      if (!req.idempotency_key.empty()) {
+        auto k = group_keys.find(req.idempotency_key);
+        if (k != group_keys.end()) {
+          AppendResult dup = k->second;
+          dup.duplicate = true;
+          outcome[i] = dup;
+          continue;
+        }
+        Error err{ErrorCode::io_error, "", std::nullopt};
+        if (auto first = find_idempotent(req.idempotency_key, &err)) {
+          outcome[i] = *first;
+          continue;
+        }
+        if (!err.message.empty()) {
+          outcome[i] = err;
+          continue;
+        }
+      }
+      std::uint64_t current = 0;
+      if (auto g = group_heads.find(stream); g != group_heads.end()) {
+        current = g->second;
+      } else {
+        auto h = read_head(stream);
+        if (!h) {
+          outcome[i] = h.error();
+          continue;
+        }
+        current = h->value;
+      }
+      if (!req.expected.is_any() && req.expected.value().value != current) {
+        outcome[i] = Error{ErrorCode::wrong_expected_version,
+                           "stream " + stream + " is at version " + std::to_string(current) +
+                               ", expected " + std::to_string(req.expected.value().value),
+                           current};
+        continue;
+      }
+      AppendResult r;
+      r.stream = req.stream;
+      r.first_version.value = current + 1;
+      r.first_position.value = pos + 1;
+      for (auto& ne : req.events) {
+        RecordedEvent e;
+        e.position.value = ++pos;
+        e.stream = req.stream;
+        e.version.value = ++current;
+        e.type = std::move(ne.type);
+        e.schema_version = ne.schema_version;
+        e.payload = std::move(ne.payload);
+        e.recorded_at = now;
+        e.effective_at = ne.effective_at;
+        e.actor = std::move(ne.actor);
+        e.idempotency_key = req.idempotency_key;
+        e.prev_hash = prev;
+        std::string bytes = envelope::encode(e);
+        e.hash = envelope::compute_hash(bytes);
+        std::memcpy(bytes.data() + bytes.size() - 32, e.hash.data(), 32);
+        prev = e.hash;
+        std::string key = event_key(stream, e.version.value);
+        batch.Put(events_, key, bytes);
+        batch.Put(positions_, be64(e.position.value), key);
+        ++events_in_batch;
+      }
+      r.last_version.value = current;
+      r.last_position.value = pos;
+      if (!req.idempotency_key.empty()) {
+        std::string v = be64(r.first_position.value) + be64(r.last_position.value) +
+                        be64(r.first_version.value) + be64(r.last_version.value) + stream;
+        batch.Put(idempotency_, req.idempotency_key, v);
+        group_keys[req.idempotency_key] = r;
+      }
+      group_heads[stream] = current;
+      outcome[i] = r;
+      writes[i] = true;
+      ++appends_in_batch;
+    }
+
+    if (batch.Count() > 0) {
+      rocksdb::WriteOptions w;
+      w.sync = true;
+      rocksdb::Status s = db_->Write(w, &batch);
+      if (!s.ok()) {
+        Error err = from_rocksdb(s, "appending to the event log");
+        for (std::size_t i = 0; i < group.size(); ++i) {
+          // Duplicates found in this same group pointed at work that is now lost too.
+          if (writes[i] || (outcome[i] && outcome[i]->ok() && group_keys.count(group[i]->req.idempotency_key))) {
+            outcome[i] = err;
+          }
+        }
+      } else {
+        last_position_ = pos;
+        last_hash_ = prev;
+        {
+          std::lock_guard<std::mutex> lock(heads_mu_);
+          for (auto& [stream, v] : group_heads) heads_[stream] = v;
+        }
+        syncs_.fetch_add(1);
+        appends_.fetch_add(appends_in_batch);
+        events_written_.fetch_add(events_in_batch);
+        {
+          std::lock_guard<std::mutex> lock(commit_mu_);
+          committed_.store(pos);
+        }
+        commit_cv_.notify_all();
+      }
+    }
+    for (std::size_t i = 0; i < group.size(); ++i) group[i]->done.set_value(std::move(*outcome[i]));
+  }
+
+  const Clock& clock_;
+  const std::size_t max_group_;
+  rocksdb::DB* db_ = nullptr;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  rocksdb::ColumnFamilyHandle* events_ = nullptr;
+  rocksdb::ColumnFamilyHandle* positions_ = nullptr;
+  rocksdb::ColumnFamilyHandle* idempotency_ = nullptr;
+
+  std::mutex queue_mu_;
+  std::condition_variable queue_cv_;
+  std::deque<std::unique_ptr<Pending>> queue_;
+  bool stopping_ = false;
+  std::thread writer_;
+
+  std::string damaged_;  // set at open when the head cannot be read
+
+  // Owned by the writer thread.
+  std::uint64_t last_position_ = 0;
+  Sha256 last_hash_{};
+
+  std::mutex heads_mu_;
+  std::unordered_map<std::string, std::uint64_t> heads_;
+
+  std::mutex commit_mu_;
+  std::condition_variable commit_cv_;
+  std::atomic<std::uint64_t> committed_{0};
+  bool closed_ = false;
+
+  std::atomic<std::uint64_t> appends_{0}, events_written_{0}, syncs_{0};
+};
+
+class RocksDbSubscription final : public Subscription {
+ public:
+  RocksDbSubscription(RocksDbEventLog& log, GlobalPosition from, EventHandler handler)
+      : log_(log), handler_(std::move(handler)), next_(from.value == 0 ? 1 : from.value) {
+    thread_ = std::thread([this] { run(); });
+  }
+  ~RocksDbSubscription() override {
+    stop_.store(true);
+    log_.wake_subscribers();
+    thread_.join();
+  }
+  GlobalPosition delivered() const override { return GlobalPosition{delivered_.load()}; }
+
+ private:
+  void run() {
+    while (!stop_.load()) {
+      auto batch = log_.read_all(GlobalPosition{next_}, 1024);
+      if (batch && !batch->empty()) {
+        for (const auto& e : *batch) {
+          if (stop_.load()) return;
+          handler_(e);
+          delivered_.store(e.position.value);
+          next_ = e.position.value + 1;
+        }
+        continue;
+      }
+      if (!log_.wait_for_commit(next_ - 1, stop_)) return;
+    }
+  }
+
+  RocksDbEventLog& log_;
+  EventHandler handler_;
+  std::uint64_t next_;
+  std::atomic<std::uint64_t> delivered_{0};
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+std::unique_ptr<Subscription> RocksDbEventLog::subscribe(GlobalPosition from, EventHandler handler) {
+  return std::make_unique<RocksDbSubscription>(*this, from, std::move(handler));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<EventLog>> open_rocksdb_event_log(const RocksDbOptions& options,
+                                                         const Clock& clock) {
+  auto log = std::make_unique<RocksDbEventLog>(clock, options.max_group);
+  auto opened = log->open(options);
+  if (!opened) return opened.error();
+  return std::unique_ptr<EventLog>(std::move(log));
+}
+
+}  // namespace journey::storage
