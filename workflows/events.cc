@@ -1,0 +1,217 @@
+// cereal encoding of the domain events. Schema version 1 for every type; a
+// changed payload gets a new schema version and a decode branch for the old one.
+#include "journey/workflows/events.h"
+
+#include <cereal/archives/portable_binary.hpp>
+#include <cereal/types/optional.hpp>
+#include <cereal/types/string.hpp>
+#include <cereal/types/vector.hpp>
+
+#include <cstdio>
+#include <sstream>
+
+// sys_days is a std::chrono type, so ADL never looks in namespace date: cereal
+// finds these in its own namespace. Days since 1970-01-01 as a signed 32-bit number.
+namespace cereal {
+template <class Archive>
+void save(Archive& ar, const date::sys_days& d) {
+  std::int32_t n = static_cast<std::int32_t>(d.time_since_epoch().count());
+  ar(n);
+}
+template <class Archive>
+void load(Archive& ar, date::sys_days& d) {
+  std::int32_t n = 0;
+  ar(n);
+  d = date::sys_days(date::days(n));
+}
+}  // namespace cereal
+
+namespace journey::workflows {
+
+template <class A> void serialize(A& ar, Person& v) { ar(v.name, v.email); }
+template <class A> void serialize(A& ar, HireRegistered& v) {
+  ar(v.name, v.email, v.unit, v.start, v.experienced, v.programme_id, v.programme_version, v.waived_items);
+}
+template <class A> void serialize(A& ar, HireStarted& v) { ar(v.on); }
+template <class A> void serialize(A& ar, ChecklistItemCompleted& v) { ar(v.item_id, v.done_on, v.comment); }
+template <class A> void serialize(A& ar, ChecklistItemWaived& v) { ar(v.item_id, v.reason); }
+template <class A> void serialize(A& ar, IntroducerAppointed& v) { ar(v.introducer, v.from); }
+template <class A> void serialize(A& ar, MentorAppointed& v) { ar(v.mentor, v.replacement); }
+template <class A> void serialize(A& ar, MentorReplacementNamed& v) { ar(v.replacement); }
+template <class A> void serialize(A& ar, MentorDroppedOut& v) { ar(v.on, v.reason); }
+template <class A> void serialize(A& ar, CourseBooked& v) { ar(v.starts_on, v.cohort); }
+template <class A> void serialize(A& ar, CourseModuleAttended& v) { ar(v.module, v.on); }
+template <class A> void serialize(A& ar, BbicPartCompleted& v) { ar(v.part, v.on); }
+template <class A> void serialize(A& ar, CourseCompleted& v) { ar(v.on, v.certificate); }
+template <class A> void serialize(A& ar, PartWaived& v) { ar(v.part, v.reason); }
+template <class A> void serialize(A& ar, SupervisionGroupJoined& v) { ar(v.group, v.supervisor, v.starts_on); }
+template <class A> void serialize(A& ar, SupervisionSessionAttended& v) { ar(v.session, v.on, v.hours); }
+template <class A> void serialize(A& ar, SupervisionCompleted& v) { ar(v.on, v.certificate); }
+template <class A> void serialize(A& ar, IntroducerHoursLogged& v) { ar(v.week, v.hours); }
+template <class A> void serialize(A& ar, LeaveStarted& v) { ar(v.kind, v.from); }
+template <class A> void serialize(A& ar, LeaveEnded& v) { ar(v.back_on); }
+template <class A> void serialize(A& ar, HireLeft& v) { ar(v.on, v.reason); }
+template <class A> void serialize(A& ar, JourneyCompleted& v) { ar(v.on); }
+
+namespace {
+
+constexpr const char* kNames[] = {
+    "HireRegistered",         "HireStarted",          "ChecklistItemCompleted",
+    "ChecklistItemWaived",    "IntroducerAppointed",  "MentorAppointed",
+    "MentorReplacementNamed", "MentorDroppedOut",     "CourseBooked",
+    "CourseModuleAttended",   "BbicPartCompleted",    "CourseCompleted",
+    "PartWaived",             "SupervisionGroupJoined", "SupervisionSessionAttended",
+    "SupervisionCompleted",   "IntroducerHoursLogged", "LeaveStarted",
+    "LeaveEnded",             "HireLeft",             "JourneyCompleted"};
+static_assert(std::size(kNames) == std::variant_size_v<DomainEvent>);
+
+template <std::size_t I = 0>
+DomainEvent decode_index(std::size_t index, cereal::PortableBinaryInputArchive& ar) {
+  if constexpr (I < std::variant_size_v<DomainEvent>) {
+    if (index == I) {
+      std::variant_alternative_t<I, DomainEvent> v;
+      ar(v);
+      return v;
+    }
+    return decode_index<I + 1>(index, ar);
+  } else {
+    throw DecodeError("unreachable event index");
+  }
+}
+
+template <class... Ts>
+struct Overloaded : Ts... {
+  using Ts::operator()...;
+};
+template <class... Ts>
+Overloaded(Ts...) -> Overloaded<Ts...>;
+
+}  // namespace
+
+const char* event_type_name(const DomainEvent& e) { return kNames[e.index()]; }
+
+const std::vector<std::string>& event_type_names() {
+  static const std::vector<std::string> names(std::begin(kNames), std::end(kNames));
+  return names;
+}
+
+EncodedEvent encode(const DomainEvent& e) {
+  std::ostringstream os;
+  {
+    cereal::PortableBinaryOutputArchive ar(os);
+    std::visit([&](const auto& v) { ar(v); }, e);
+  }
+  return EncodedEvent{event_type_name(e), 1, os.str()};
+}
+
+DomainEvent decode(const std::string& type, std::uint16_t schema_version, const std::string& payload) {
+  std::size_t index = std::size(kNames);
+  for (std::size_t i = 0; i < std::size(kNames); ++i) {
+    if (type == kNames[i]) index = i;
+  }
+  if (index == std::size(kNames)) throw DecodeError("unknown event type '" + type + "'");
+  if (schema_version != 1) {
+    throw DecodeError("event type '" + type + "' has unknown schema version " +
+                      std::to_string(schema_version));
+  }
+  std::istringstream is(payload);
+  try {
+    cereal::PortableBinaryInputArchive ar(is);
+    DomainEvent e = decode_index(index, ar);
+    if (is.peek() != std::char_traits<char>::eof()) {
+      throw DecodeError("payload of '" + type + "' has trailing bytes");
+    }
+    return e;
+  } catch (const cereal::Exception& ex) {
+    throw DecodeError("payload of '" + type + "' does not decode: " + ex.what());
+  }
+}
+
+date::sys_days effective_date(const DomainEvent& e) {
+  return std::visit(
+      Overloaded{
+          [](const HireRegistered& v) { return v.start; },
+          [](const HireStarted& v) { return v.on; },
+          [](const ChecklistItemCompleted& v) { return v.done_on; },
+          [](const IntroducerAppointed& v) { return v.from; },
+          [](const MentorDroppedOut& v) { return v.on; },
+          [](const CourseBooked& v) { return v.starts_on; },
+          [](const CourseModuleAttended& v) { return v.on; },
+          [](const BbicPartCompleted& v) { return v.on; },
+          [](const CourseCompleted& v) { return v.on; },
+          [](const SupervisionGroupJoined& v) { return v.starts_on; },
+          [](const SupervisionSessionAttended& v) { return v.on; },
+          [](const SupervisionCompleted& v) { return v.on; },
+          [](const IntroducerHoursLogged& v) { return v.week; },
+          [](const LeaveStarted& v) { return v.from; },
+          [](const LeaveEnded& v) { return v.back_on; },
+          [](const HireLeft& v) { return v.on; },
+          [](const JourneyCompleted& v) { return v.on; },
+          // Facts without a date of their own take effect when recorded; the
+          // caller passes that date through (see engine), so this is a fallback.
+          [](const auto&) { return date::sys_days{}; },
+      },
+      e);
+}
+
+std::string format_date(date::sys_days d) { return date::format("%F", d); }
+
+std::optional<date::sys_days> parse_date(const std::string& text) {
+  if (text.size() != 10 || text[4] != '-' || text[7] != '-') return std::nullopt;
+  int y = 0;
+  unsigned m = 0, dd = 0;
+  if (std::sscanf(text.c_str(), "%4d-%2u-%2u", &y, &m, &dd) != 3) return std::nullopt;
+  date::year_month_day ymd{date::year(y), date::month(m), date::day(dd)};
+  if (!ymd.ok()) return std::nullopt;
+  return date::sys_days(ymd);
+}
+
+std::string describe(const DomainEvent& e) {
+  auto d = [](date::sys_days x) { return format_date(x); };
+  auto num = [](double h) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", h);
+    return std::string(buf);
+  };
+  return std::visit(
+      Overloaded{
+          [&](const HireRegistered& v) {
+            return v.name + " <" + v.email + ">, " + v.unit + ", start " + d(v.start) + ", " +
+                   v.programme_id + " v" + std::to_string(v.programme_version) +
+                   (v.experienced ? ", erfaren (" + std::to_string(v.waived_items.size()) + " EJ)" : "");
+          },
+          [&](const HireStarted& v) { return "första dagen " + d(v.on); },
+          [&](const ChecklistItemCompleted& v) {
+            return v.item_id + " klart " + d(v.done_on) + (v.comment.empty() ? "" : " — " + v.comment);
+          },
+          [&](const ChecklistItemWaived& v) { return v.item_id + " EJ" + (v.reason.empty() ? "" : " — " + v.reason); },
+          [&](const IntroducerAppointed& v) { return v.introducer.name + " från " + d(v.from); },
+          [&](const MentorAppointed& v) {
+            return v.mentor.name + (v.replacement ? ", ersättare " + v.replacement->name : "");
+          },
+          [&](const MentorReplacementNamed& v) { return "ersättare " + v.replacement.name; },
+          [&](const MentorDroppedOut& v) { return "mentor avhoppad " + d(v.on) + (v.reason.empty() ? "" : " — " + v.reason); },
+          [&](const CourseBooked& v) { return "start " + d(v.starts_on) + (v.cohort.empty() ? "" : ", " + v.cohort); },
+          [&](const CourseModuleAttended& v) { return "modul " + std::to_string(v.module) + " " + d(v.on); },
+          [&](const BbicPartCompleted& v) { return "BBIC del " + v.part + " " + d(v.on); },
+          [&](const CourseCompleted& v) { return "intyg " + d(v.on) + (v.certificate.empty() ? "" : " " + v.certificate); },
+          [&](const PartWaived& v) { return v.part + (v.reason.empty() ? "" : " — " + v.reason); },
+          [&](const SupervisionGroupJoined& v) {
+            return v.group + ", handledare " + v.supervisor + ", start " + d(v.starts_on);
+          },
+          [&](const SupervisionSessionAttended& v) {
+            return "träff " + std::to_string(v.session) + " " + d(v.on) + " (" + num(v.hours) + " h)";
+          },
+          [&](const SupervisionCompleted& v) { return "intyg " + d(v.on) + (v.certificate.empty() ? "" : " " + v.certificate); },
+          [&](const IntroducerHoursLogged& v) {
+            return num(v.hours) + " h vecka " + date::format("%G-W%V", v.week);
+          },
+          [&](const LeaveStarted& v) { return v.kind + " från " + d(v.from); },
+          [&](const LeaveEnded& v) { return "tillbaka " + d(v.back_on); },
+          [&](const HireLeft& v) { return "slutade " + d(v.on) + (v.reason.empty() ? "" : " — " + v.reason); },
+          [&](const JourneyCompleted& v) { return "avslutad " + d(v.on); },
+      },
+      e);
+}
+
+}  // namespace journey::workflows

@@ -1,0 +1,210 @@
+// What users read: refusal texts and display names, Swedish by default with
+// English available. Placeholders {name} are filled from Refusal::args.
+#include <map>
+
+#include "journey/workflows/journey_machine.h"
+
+namespace journey::workflows {
+namespace {
+
+struct Text {
+  const char* sv;
+  const char* en;
+};
+
+const std::map<std::string, Text>& refusal_texts() {
+  static const std::map<std::string, Text> texts = {
+      {"not_registered", {"Den nyanställda är inte registrerad.", "The hire is not registered."}},
+      {"already_registered", {"Den nyanställda är redan registrerad.", "The hire is already registered."}},
+      {"hire_left",
+       {"Den nyanställda har slutat ({date}); inget mer kan registreras.",
+        "The hire left on {date}; nothing more can be recorded."}},
+      {"journey_completed",
+       {"Introduktionen är avslutad ({date}); bara att personen slutar kan registreras.",
+        "The journey was completed on {date}; only leaving can be recorded."}},
+      {"programme_mismatch",
+       {"Programmet {programme} stämmer inte med det inlästa programmet {loaded}.",
+        "Programme {programme} does not match the loaded programme {loaded}."}},
+      {"unknown_item", {"Momentet '{item}' finns inte i programmet.", "Item '{item}' is not in the programme."}},
+      {"item_already_done",
+       {"Momentet '{item}' är redan klart ({date}).", "Item '{item}' is already done ({date})."}},
+      {"item_waived",
+       {"Momentet '{item}' är markerat EJ (behöver ingen introduktion).",
+        "Item '{item}' is marked EJ (no introduction needed)."}},
+      {"not_started",
+       {"Den nyanställda har inte börjat ännu; registrera första arbetsdagen först.",
+        "The hire has not started yet; record the first working day first."}},
+      {"on_leave",
+       {"Den nyanställda är tjänstledig sedan {since}.", "The hire has been on leave since {since}."}},
+      {"leave_end_before_start",
+       {"Återkomsten {back} måste vara efter ledighetens början {from}.",
+        "The return date {back} must be after the leave began ({from})."}},
+      {"leave_overlaps",
+       {"Ny ledighet kan inte börja före återkomsten {back} från förra ledigheten.",
+        "A new leave cannot begin before the return ({back}) from the previous one."}},
+      {"date_before_start",
+       {"Datumet {date} är före första arbetsdagen {start}.",
+        "The date {date} is before the first working day {start}."}},
+      {"journey_incomplete",
+       {"Introduktionen kan inte avslutas; kvar: {missing}.",
+        "The journey cannot be completed; still open: {missing}."}},
+      {"part_not_waivable",
+       {"Delen '{part}' kan inte markeras som ej behövd (bara course eller supervision).",
+        "Part '{part}' cannot be waived (only course or supervision)."}},
+      {"unknown_module",
+       {"Modul {module} finns inte; kursen har modul 1–{count}.",
+        "Module {module} does not exist; the course has modules 1–{count}."}},
+      {"module_already_attended",
+       {"Modul {module} är redan genomförd ({date}).", "Module {module} was already attended ({date})."}},
+      {"unknown_bbic_part", {"BBIC-delen '{part}' finns inte.", "BBIC part '{part}' does not exist."}},
+      {"bbic_already_done",
+       {"BBIC del {part} är redan genomförd ({date}).", "BBIC part {part} was already completed ({date})."}},
+      {"course_incomplete",
+       {"Introduktionsprogrammet kan inte avslutas: moduler som saknas: {modules}; BBIC-delar som saknas: {bbic}.",
+        "The course cannot be completed: missing modules: {modules}; missing BBIC parts: {bbic}."}},
+      {"unknown_session",
+       {"Träff {session} finns inte; handledningen har träff 1–{count}.",
+        "Session {session} does not exist; supervision has sessions 1–{count}."}},
+      {"session_already_attended",
+       {"Handledningsträff {session} är redan registrerad ({date}).",
+        "Supervision session {session} is already recorded ({date})."}},
+      {"supervision_incomplete",
+       {"Handledningen kan inte avslutas: {attended} av {required} träffar genomförda.",
+        "Supervision cannot be completed: {attended} of {required} sessions attended."}},
+      {"week_not_monday",
+       {"Veckan ska anges med sin måndag; {date} är inte en måndag.",
+        "A week is given by its Monday; {date} is not a Monday."}},
+      {"hours_out_of_range",
+       {"Antalet timmar {hours} måste vara större än 0 och högst {max}.",
+        "Hours {hours} must be more than 0 and at most {max}."}},
+      {"date_in_future",
+       {"Datumet {date} ligger i framtiden.", "The date {date} is in the future."}},
+      {"not_allowed",
+       {"'{event}' är inte tillåtet när {region} är '{state}'.",
+        "'{event}' is not allowed while {region} is '{state}'."}},
+      {"internal_error", {"Internt fel: {what}", "Internal error: {what}"}},
+  };
+  return texts;
+}
+
+const std::map<std::string, Text>& state_texts() {
+  static const std::map<std::string, Text> texts = {
+      {"NotRegistered", {"ej registrerad", "not registered"}},
+      {"Preboarding", {"inför start", "preboarding"}},
+      {"Active", {"aktiv", "active"}},
+      {"OnLeave", {"tjänstledig", "on leave"}},
+      {"Completed", {"avslutad", "completed"}},
+      {"Left", {"slutat", "left"}},
+      {"PreparationOpen", {"pågår", "open"}},
+      {"PreparationReady", {"klar", "ready"}},
+      {"InductionOpen", {"pågår", "open"}},
+      {"InductionDone", {"klar", "done"}},
+      {"CourseNotBooked", {"ej bokad", "not booked"}},
+      {"CourseBookedState", {"bokad", "booked"}},
+      {"CourseInProgress", {"pågår", "in progress"}},
+      {"CourseDone", {"klar", "done"}},
+      {"CourseWaived", {"behövs ej", "waived"}},
+      {"SupervisionNotStarted", {"ej påbörjad", "not started"}},
+      {"SupervisionGroupAssigned", {"grupp tilldelad", "group assigned"}},
+      {"SupervisionInProgress", {"pågår", "in progress"}},
+      {"SupervisionDone", {"klar", "done"}},
+      {"SupervisionWaived", {"behövs ej", "waived"}},
+      {"NoIntroducer", {"ingen introduktör", "no introducer"}},
+      {"IntroducerAssigned", {"introduktör utsedd", "introducer appointed"}},
+      {"NoMentor", {"ingen mentor", "no mentor"}},
+      {"MentorAssigned", {"mentor utsedd", "mentor appointed"}},
+      // region names, used in the generic refusal
+      {"lifecycle", {"anställningen", "the employment"}},
+      {"preparation", {"förberedelserna", "the preparation"}},
+      {"induction", {"inskolningen", "the induction"}},
+      {"course", {"introduktionsprogrammet", "the course"}},
+      {"supervision", {"handledningen", "supervision"}},
+      {"introducer", {"introduktören", "the introducer"}},
+      {"mentor", {"mentorn", "the mentor"}},
+  };
+  return texts;
+}
+
+const std::map<std::string, Text>& event_texts() {
+  static const std::map<std::string, Text> texts = {
+      {"HireRegistered", {"Nyanställd registrerad", "Hire registered"}},
+      {"HireStarted", {"Första arbetsdagen", "First working day"}},
+      {"ChecklistItemCompleted", {"Moment klart", "Checklist item done"}},
+      {"ChecklistItemWaived", {"Moment EJ", "Checklist item waived"}},
+      {"IntroducerAppointed", {"Introduktör utsedd", "Introducer appointed"}},
+      {"MentorAppointed", {"Mentor utsedd", "Mentor appointed"}},
+      {"MentorReplacementNamed", {"Ersättare utsedd", "Mentor replacement named"}},
+      {"MentorDroppedOut", {"Mentor avhoppad", "Mentor dropped out"}},
+      {"CourseBooked", {"Kurs bokad", "Course booked"}},
+      {"CourseModuleAttended", {"Kursmodul genomförd", "Course module attended"}},
+      {"BbicPartCompleted", {"BBIC-del genomförd", "BBIC part completed"}},
+      {"CourseCompleted", {"Introduktionsprogram klart", "Course completed"}},
+      {"PartWaived", {"Del behövs ej", "Part waived"}},
+      {"SupervisionGroupJoined", {"Handledningsgrupp", "Supervision group joined"}},
+      {"SupervisionSessionAttended", {"Handledningsträff", "Supervision session attended"}},
+      {"SupervisionCompleted", {"Handledning klar", "Supervision completed"}},
+      {"IntroducerHoursLogged", {"Introduktörstimmar", "Introducer hours logged"}},
+      {"LeaveStarted", {"Tjänstledighet börjar", "Leave started"}},
+      {"LeaveEnded", {"Tillbaka från ledighet", "Back from leave"}},
+      {"HireLeft", {"Slutat", "Left"}},
+      {"JourneyCompleted", {"Introduktion avslutad", "Journey completed"}},
+  };
+  return texts;
+}
+
+std::string pick(const std::map<std::string, Text>& texts, const std::string& key, Language lang) {
+  auto it = texts.find(key);
+  if (it == texts.end()) return key;
+  return lang == Language::sv ? it->second.sv : it->second.en;
+}
+
+}  // namespace
+
+std::optional<Language> parse_language(const std::string& code) {
+  if (code == "sv") return Language::sv;
+  if (code == "en") return Language::en;
+  return std::nullopt;
+}
+
+std::string Refusal::message(Language lang) const {
+  std::string text = pick(refusal_texts(), code, lang);
+  if (text == code) text = code;  // unknown code: show it rather than nothing
+  std::map<std::string, std::string> shown = args;
+  // The generic refusal names an event, a region and a state: show their titles.
+  if (code == "not_allowed") {
+    if (auto e = args.find("event"); e != args.end()) shown["event"] = event_title(e->second, lang);
+    if (auto r = args.find("region"); r != args.end()) shown["region"] = state_title(r->second, lang);
+    if (auto s = args.find("state"); s != args.end()) shown["state"] = state_title(s->second, lang);
+  }
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '{') {
+      auto close = text.find('}', i);
+      if (close != std::string::npos) {
+        auto it = shown.find(text.substr(i + 1, close - i - 1));
+        out += it != shown.end() ? it->second : text.substr(i, close - i + 1);
+        i = close;
+        continue;
+      }
+    }
+    out.push_back(text[i]);
+  }
+  return out;
+}
+
+std::string part_title(Part p, Language lang) {
+  static const std::map<Part, Text> titles = {
+      {Part::preparation, {"Förberedelser", "Preparation"}},
+      {Part::induction, {"Inskolning (checklista)", "Induction (checklist)"}},
+      {Part::course, {"Introduktionsprogram", "Introduction course"}},
+      {Part::supervision, {"Yrkesinriktad handledning", "Professional supervision"}},
+      {Part::internal_support, {"Internt stöd", "Internal support"}},
+  };
+  const Text& t = titles.at(p);
+  return lang == Language::sv ? t.sv : t.en;
+}
+
+std::string state_title(const std::string& state, Language lang) { return pick(state_texts(), state, lang); }
+std::string event_title(const std::string& type, Language lang) { return pick(event_texts(), type, lang); }
+
+}  // namespace journey::workflows
