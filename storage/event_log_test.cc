@@ -132,6 +132,10 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(SameIdempotencyKeyReturnsFirstResultAndAppendsNoth
   BOOST_TEST(retry->last_version.value == first->last_version.value);
   BOOST_TEST(retry->stream.str() == "s");
   BOOST_TEST(b.log->head().value == 1u);
+  auto looked_up = b.log->find_idempotency_key("cmd-1");
+  BOOST_REQUIRE(looked_up.ok() && looked_up->has_value());
+  BOOST_TEST((*looked_up)->first_position.value == 1u);
+  BOOST_TEST(!b.log->find_idempotency_key("cmd-2")->has_value());
   // It survives a restart.
   b.reopen();
   auto after = b.log->append(req("s", ExpectedVersion::any(), {ev("A")}, "cmd-1"));

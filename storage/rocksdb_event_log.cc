@@ -364,6 +364,13 @@ class RocksDbEventLog final : public EventLog {
     return read_head(stream.str());
   }
 
+  Result<std::optional<AppendResult>> find_idempotency_key(const std::string& key) override {
+    Error err{ErrorCode::io_error, "", std::nullopt};
+    auto found = find_idempotent(key, &err);
+    if (!err.message.empty()) return err;
+    return found;
+  }
+
   Result<std::vector<StreamId>> list_streams(const std::string& prefix) override {
     std::vector<StreamId> out;
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), events_));

@@ -130,7 +130,6 @@ DomainEvent decode(const std::string& type, std::uint16_t schema_version, const 
 date::sys_days effective_date(const DomainEvent& e) {
   return std::visit(
       Overloaded{
-          [](const HireRegistered& v) { return v.start; },
           [](const HireStarted& v) { return v.on; },
           [](const ChecklistItemCompleted& v) { return v.done_on; },
           [](const IntroducerAppointed& v) { return v.from; },

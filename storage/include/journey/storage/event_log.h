@@ -166,6 +166,9 @@ class EventLog {
 
   virtual Result<StreamVersion> stream_version(const StreamId& stream) = 0;
 
+  // The result of the append that used this idempotency key, if any (duplicate set).
+  virtual Result<std::optional<AppendResult>> find_idempotency_key(const std::string& key) = 0;
+
   // Every stream that has at least one event, in name order.
   virtual Result<std::vector<StreamId>> list_streams(const std::string& prefix = "") = 0;
 

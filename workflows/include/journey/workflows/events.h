@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <variant>
 #include <vector>
@@ -151,7 +152,9 @@ const char* event_type_name(const DomainEvent& e);
 // Every known type name, in variant order.
 const std::vector<std::string>& event_type_names();
 
-// The date the event takes effect in the real world (its effective_at).
+// The date the event takes effect in the real world (its effective_at). Events
+// without a date of their own (a registration, a waiver, an appointment of a
+// mentor) return the epoch: the engine then uses the day they are recorded.
 date::sys_days effective_date(const DomainEvent& e);
 
 struct EncodedEvent {

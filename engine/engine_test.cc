@@ -1,0 +1,241 @@
+// The engine over a real RocksDB log in a temporary folder: commands, refusals
+// that write nothing, optimistic concurrency, idempotency, past views, leave
+// arithmetic and the CSV import report.
+#define BOOST_TEST_MODULE engine
+#include <boost/test/data/test_case.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <thread>
+
+#include "journey/engine/csv_import.h"
+#include "journey/engine/journey_engine.h"
+#include "journey/storage/rocksdb_event_log.h"
+
+namespace fs = std::filesystem;
+using namespace journey;
+using namespace journey::engine;
+using namespace journey::workflows;
+using date::days;
+
+namespace {
+
+date::sys_days ymd(int y, unsigned m, unsigned d) { return date::sys_days(date::year(y) / m / d); }
+TimePoint at(date::sys_days d) { return std::chrono::time_point_cast<std::chrono::microseconds>(d) + std::chrono::hours(9); }
+
+struct Fixture {
+  fs::path dir;
+  VirtualClock clock{at(ymd(2026, 2, 1))};
+  std::unique_ptr<storage::EventLog> log;
+  std::unique_ptr<JourneyEngine> engine;
+  Fixture() {
+    std::random_device rd;
+    dir = fs::temp_directory_path() / ("journey-engine-test-" + std::to_string(rd()));
+    auto opened = storage::open_rocksdb_event_log({dir}, clock);
+    BOOST_REQUIRE(opened.ok());
+    log = std::move(opened.value());
+    engine = std::make_unique<JourneyEngine>(*log, clock);
+    std::ifstream f(std::string(JOURNEY_PROGRAMMES_DIR) + "/gr-forsta-aren.toml");
+    std::stringstream text;
+    text << f.rdbuf();
+    BOOST_REQUIRE(engine->publish_programme(text.str(), "gr-forsta-aren.toml", "setup").ok());
+  }
+  ~Fixture() {
+    engine.reset();
+    log.reset();
+    fs::remove_all(dir);
+  }
+  CommandContext as(const std::string& actor, std::string key = "") { return {actor, std::move(key), std::nullopt}; }
+  std::string register_sara(bool experienced = false) {
+    RegisterHire cmd{"Sara Lind", "sara.lind@example.se", "Barn och unga Hisingen", "2026-03-02", experienced};
+    cmd.introducer = Person{"Karin Ek", "karin.ek@example.se"};
+    auto o = engine->register_hire(cmd, as("enhetschef.anna"));
+    BOOST_REQUIRE_MESSAGE(o.ok(), o.message(Language::en));
+    return o.hire_id;
+  }
+};
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_SUITE(engine, Fixture)
+
+BOOST_AUTO_TEST_CASE(RegisteredHireShowsPreparationDueBeforeTheFirstDay) {
+  const std::string id = register_sara();
+  auto s = engine->status(id, ymd(2026, 2, 1));
+  BOOST_REQUIRE(s);
+  BOOST_TEST(s->lifecycle == "Preboarding");
+  BOOST_TEST(s->introducer->introducer.name == "Karin Ek");
+  BOOST_REQUIRE(s->next_deadline);
+  BOOST_TEST((s->next_deadline->due < ymd(2026, 3, 2)));
+  BOOST_TEST(s->overdue_items.empty());
+  // Three weeks later the unit head's early items are overdue.
+  auto later = engine->status(id, ymd(2026, 2, 28));
+  BOOST_TEST(!later->overdue_items.empty());
+  for (const auto& item : later->overdue_items) BOOST_TEST((item.due < ymd(2026, 2, 28)));
+}
+
+BOOST_AUTO_TEST_CASE(RefusedCommandWritesNothing) {
+  const std::string id = register_sara();
+  const auto head = log->head();
+  auto o = engine->execute(id, IntroducerHoursLogged{ymd(2026, 1, 26), 4}, as("x"));
+  BOOST_TEST((o.kind == CommandOutcome::Kind::refused));
+  BOOST_TEST(o.refusal->code == "not_started");
+  BOOST_TEST(log->head().value == head.value);
+  auto unknown = engine->execute("hire-00000000", HireStarted{ymd(2026, 1, 1)}, as("x"));
+  BOOST_TEST(unknown.refusal->code == "unknown_hire");
+  auto future = engine->execute(id, ChecklistItemCompleted{"ad.dator", ymd(2026, 5, 1), ""}, as("x"));
+  BOOST_TEST(future.refusal->code == "date_in_future");
+  BOOST_TEST(log->head().value == head.value);
+}
+
+BOOST_AUTO_TEST_CASE(StaleExpectedVersionIsAConflictNamingTheCurrentVersion) {
+  const std::string id = register_sara();  // version 2: registered + introducer
+  CommandContext stale{"x", "", 1};
+  auto o = engine->execute(id, ChecklistItemCompleted{"ad.dator", ymd(2026, 1, 30), ""}, stale);
+  BOOST_TEST((o.kind == CommandOutcome::Kind::conflict));
+  BOOST_TEST(o.version == 2u);
+  CommandContext fresh{"x", "", 2};
+  BOOST_TEST(engine->execute(id, ChecklistItemCompleted{"ad.dator", ymd(2026, 1, 30), ""}, fresh).ok());
+}
+
+BOOST_AUTO_TEST_CASE(ConcurrentCommandsOnOneHireNeverLoseAnUpdate) {
+  const std::string id = register_sara();
+  std::vector<std::string> items = {"ad.dator", "ad.telefon", "ad.postfack", "ad.namnskylt", "ad.kalender", "ad.reception"};
+  std::vector<std::thread> threads;
+  std::atomic<int> done{0};
+  for (const auto& item : items) {
+    threads.emplace_back([&, item] {
+      for (int attempt = 0; attempt < 50; ++attempt) {
+        auto o = engine->execute(id, ChecklistItemCompleted{item, ymd(2026, 1, 30), ""}, as("ad"));
+        if (o.ok()) {
+          ++done;
+          return;
+        }
+        if (o.kind != CommandOutcome::Kind::conflict) return;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  BOOST_TEST(done.load() == 6);
+  auto hire = engine->load(id);
+  for (const auto& item : items) BOOST_TEST((hire->machine.facts().items.at(item).status == ItemState::Status::done));
+}
+
+BOOST_AUTO_TEST_CASE(SameIdempotencyKeyReturnsTheFirstOutcome) {
+  const std::string id = register_sara();
+  auto first = engine->execute(id, ChecklistItemCompleted{"ad.dator", ymd(2026, 1, 30), ""}, as("ad", "k1"));
+  BOOST_REQUIRE(first.ok());
+  auto again = engine->execute(id, ChecklistItemCompleted{"ad.dator", ymd(2026, 1, 30), ""}, as("ad", "k1"));
+  BOOST_TEST((again.kind == CommandOutcome::Kind::duplicate));
+  BOOST_TEST(again.position == first.position);
+}
+
+BOOST_AUTO_TEST_CASE(PastViewsByRecordedAndByEffectiveDate) {
+  const std::string id = register_sara();
+  clock.set(at(ymd(2026, 3, 2)));
+  BOOST_REQUIRE(engine->execute(id, HireStarted{ymd(2026, 3, 2)}, as("ec")).ok());
+  // Recorded on 10 March: the welcome letter was sent on 20 February.
+  clock.set(at(ymd(2026, 3, 10)));
+  BOOST_REQUIRE(engine->execute(id, ChecklistItemCompleted{"ad.valkomstbrev", ymd(2026, 2, 20), ""}, as("ad")).ok());
+  auto known_on_5th = engine->status(id, ymd(2026, 3, 5), AsOf{ymd(2026, 3, 5), AsOf::Basis::recorded});
+  auto happened_by_5th = engine->status(id, ymd(2026, 3, 5), AsOf{ymd(2026, 3, 5), AsOf::Basis::effective});
+  auto item = [](const HireStatus& s) {
+    for (const auto& i : s.items)
+      if (i.id == "ad.valkomstbrev") return i.state.status;
+    return ItemState::Status::open;
+  };
+  BOOST_TEST((item(*known_on_5th) == ItemState::Status::open));
+  BOOST_TEST((item(*happened_by_5th) == ItemState::Status::done));
+  BOOST_TEST(known_on_5th->lifecycle == "Active");
+  BOOST_TEST(!engine->status(id, ymd(2026, 1, 1), AsOf{ymd(2026, 1, 1), AsOf::Basis::recorded}));
+}
+
+BOOST_AUTO_TEST_CASE(LeaveMovesDeadlinesAndFreezesIntroducerHours) {
+  const std::string id = register_sara();
+  clock.set(at(ymd(2026, 3, 2)));
+  BOOST_REQUIRE(engine->execute(id, HireStarted{ymd(2026, 3, 2)}, as("ec")).ok());
+  clock.set(at(ymd(2026, 4, 1)));
+  BOOST_REQUIRE(engine->execute(id, LeaveStarted{"sick", ymd(2026, 3, 30)}, as("ec")).ok());
+  clock.set(at(ymd(2026, 5, 20)));
+  BOOST_REQUIRE(engine->execute(id, LeaveEnded{ymd(2026, 4, 27)}, as("ec")).ok());  // 28 days
+  auto s = engine->status(id, ymd(2026, 5, 20));
+  for (const auto& d : s->deadlines) {
+    if (d.id == "induction.complete") {
+      BOOST_TEST(date::format("%F", d.nominal) == "2026-07-02");
+      BOOST_TEST(date::format("%F", d.due) == "2026-07-30");
+    }
+  }
+  // Weeks 2026-03-30 .. 2026-04-20 were on leave: nothing owed.
+  double owed_on_leave = 0;
+  for (const auto& w : s->weeks)
+    if (w.monday >= ymd(2026, 3, 30) && w.monday < ymd(2026, 4, 27)) owed_on_leave += w.owed;
+  BOOST_TEST(owed_on_leave == 0.0);
+  BOOST_TEST(s->weeks.front().owed == 4.0);
+  BOOST_TEST(s->hours_logged == 0.0);
+  BOOST_TEST(s->hours_owed == 4.0 * 7);  // 4 weeks before the leave + 3 after, up to 20 May
+}
+
+BOOST_AUTO_TEST_CASE(ExperiencedHireIsRegisteredWithEjItems) {
+  const std::string id = register_sara(true);
+  auto s = engine->status(id, ymd(2026, 2, 1));
+  int waived = 0;
+  for (const auto& r : s->roles) waived += r.waived;
+  BOOST_TEST(waived == 6);
+}
+
+BOOST_AUTO_TEST_CASE(CsvImportReportsEachRowAndImportsNothingTwice) {
+  std::istringstream csv(
+      "namn;e-post;enhet;startdatum;erfaren;introduktör\n"
+      "Ali Haddad;ali@example.se;Barn och unga Centrum;2026-04-01;nej;Karin Ek\n"
+      "Bo Ek;bo-at-example.se;Barn och unga Centrum;2026-04-01;nej;\n"
+      "\"Lind, Maja\";maja@example.se;Barn och unga Väster;2026-13-01;ja;\n"
+      "Eva Sund;eva@example.se;Barn och unga Väster;2026-05-04;ja;\n"
+      "too;few\n");
+  auto report = import_hires_csv(*engine, csv, "hr-import", Language::en);
+  BOOST_REQUIRE(report.file_error.empty());
+  BOOST_TEST(report.registered == 2);
+  BOOST_TEST(report.rejected == 3);
+  BOOST_REQUIRE(report.rows.size() == 5u);
+  BOOST_TEST(report.rows[1].line == 3);
+  BOOST_TEST(report.rows[1].message.find("e-mail") != std::string::npos);
+  BOOST_TEST(report.rows[2].message.find("2026-13-01") != std::string::npos);
+  BOOST_TEST(report.rows[2].name == "Lind, Maja");
+  BOOST_TEST(engine->hires().size() == 2u);
+  std::istringstream again("name,email,unit,start\nAli Haddad,ali@example.se,Barn och unga Centrum,2026-04-01\n");
+  auto second = import_hires_csv(*engine, again, "hr-import", Language::en);
+  BOOST_TEST(second.duplicates == 1);
+  BOOST_TEST(engine->hires().size() == 2u);
+  std::istringstream bad("name,email,unit,startdate\n");
+  BOOST_TEST(import_hires_csv(*engine, bad, "hr", Language::en).file_error.find("startdate") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// Leave arithmetic across month and year ends: (nominal, leave from, back, expected due).
+struct LeaveCase {
+  const char* nominal;
+  const char* from;
+  const char* back;  // "" = still on leave
+  const char* as_of;
+  const char* expected;
+};
+std::ostream& operator<<(std::ostream& os, const LeaveCase& c) { return os << c.nominal << "/" << c.from; }
+
+BOOST_DATA_TEST_CASE(LeaveMovesADeadlineByItsLength,
+                     boost::unit_test::data::make(std::vector<LeaveCase>{
+                         {"2026-02-28", "2026-01-31", "2026-03-01", "2026-06-01", "2026-03-29"},
+                         {"2026-12-31", "2026-12-24", "2027-01-07", "2027-02-01", "2027-01-14"},
+                         {"2028-03-01", "2028-02-28", "2028-03-01", "2028-04-01", "2028-03-03"},
+                         {"2026-06-30", "2026-07-01", "2026-08-01", "2026-09-01", "2026-06-30"},
+                         {"2026-06-30", "2026-06-30", "2026-07-01", "2026-09-01", "2026-07-01"},
+                         {"2026-06-30", "2026-06-01", "", "2026-06-10", "2026-07-10"},
+                     }),
+                     c) {
+  std::vector<LeavePeriod> leaves{{"parental", *parse_date(c.from),
+                                   *c.back ? parse_date(c.back) : std::nullopt}};
+  auto due = shift_for_leave(*parse_date(c.nominal), leaves, *parse_date(c.as_of));
+  BOOST_TEST(format_date(due) == c.expected);
+}

@@ -1,0 +1,130 @@
+// Commands in, events out, state by replay.
+//
+// Every command loads the hire's stream, rebuilds the journey machine by
+// replaying it, lets the machine decide, and appends the resulting events with
+// the version it read as the expected version: a concurrent writer makes the
+// append fail with a conflict instead of both succeeding. There is no cache
+// that could disagree with the log: the log is the truth.
+//
+// Streams:
+//   hire-<8 hex>        one per hire; first event HireRegistered
+//   programme-<id>      ProgrammePublished events: the TOML text of each version,
+//                       so a hire's programme version can always be reloaded
+//
+// Thread safety: a JourneyEngine may be used from several threads; each call
+// works on its own replayed machine and the log orders the appends.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "journey/engine/status.h"
+#include "journey/storage/event_log.h"
+#include "journey/workflows/events.h"
+#include "journey/workflows/journey_machine.h"
+#include "journey/workflows/programme.h"
+
+namespace journey::engine {
+
+using workflows::DomainEvent;
+using workflows::Language;
+using workflows::Programme;
+using workflows::Refusal;
+
+struct CommandContext {
+  std::string actor;            // who is doing this; required
+  std::string idempotency_key;  // optional; a repeat returns the first outcome
+  std::optional<std::uint64_t> expected_version;  // optional If-Match
+};
+
+struct CommandOutcome {
+  enum class Kind { accepted, duplicate, refused, conflict, failed };
+  Kind kind = Kind::failed;
+  std::string hire_id;
+  std::uint64_t version = 0;   // stream version after the command
+  std::uint64_t position = 0;  // global position of the last event written
+  std::optional<Refusal> refusal;  // refused, conflict, failed
+  bool ok() const { return kind == Kind::accepted || kind == Kind::duplicate; }
+  std::string message(Language lang) const;
+};
+
+struct RegisterHire {
+  std::string name;
+  std::string email;
+  std::string unit;
+  std::string start;  // YYYY-MM-DD
+  bool experienced = false;
+  std::string programme_id = "gr-forsta-aren";
+  std::optional<int> programme_version;  // default: the newest published
+  std::optional<workflows::Person> introducer;
+};
+
+struct ProgrammeInfo {
+  std::string id;
+  int version = 0;
+  std::string name;
+  std::string sha256;
+};
+
+// Which events a past view includes: those recorded by the end of the date
+// ("what did we know on X") or those that took effect by then ("what had
+// happened by X", using today's knowledge).
+struct AsOf {
+  date::sys_days date;
+  enum class Basis { recorded, effective } basis = Basis::recorded;
+};
+
+struct LoadedHire {
+  std::string hire_id;
+  std::vector<storage::RecordedEvent> records;  // the stream as stored (filtered by AsOf)
+  std::vector<DomainEvent> events;              // decoded, same order
+  std::shared_ptr<const Programme> programme;
+  workflows::JourneyMachine machine;
+  std::uint64_t version = 0;  // version of the whole stream (unfiltered)
+};
+
+class JourneyEngine {
+ public:
+  // REQUIRES: log and clock outlive the engine.
+  JourneyEngine(storage::EventLog& log, const Clock& clock);
+
+  // Publishes a programme version (TOML text). The same text again is a
+  // duplicate; different text under an existing id and version is refused.
+  CommandOutcome publish_programme(const std::string& toml_text, const std::string& origin,
+                                   const std::string& actor);
+  std::vector<ProgrammeInfo> programmes();
+  std::shared_ptr<const Programme> programme(const std::string& id, std::optional<int> version);
+
+  CommandOutcome register_hire(const RegisterHire& cmd, const CommandContext& ctx);
+  CommandOutcome execute(const std::string& hire_id, const DomainEvent& event,
+                         const CommandContext& ctx);
+
+  // std::nullopt if the hire does not exist (or did not yet, as of `as_of`).
+  // Throws std::runtime_error if a stored event cannot be decoded or replayed.
+  std::optional<LoadedHire> load(const std::string& hire_id, std::optional<AsOf> as_of = {});
+  std::optional<HireStatus> status(const std::string& hire_id, date::sys_days today,
+                                   std::optional<AsOf> as_of = {});
+  std::vector<std::string> hires();
+
+  date::sys_days today() const;
+  storage::EventLog& log() { return log_; }
+
+ private:
+  CommandOutcome append(const std::string& hire_id, std::uint64_t expected,
+                        std::vector<DomainEvent> events, const CommandContext& ctx);
+  std::optional<Refusal> check_dates(const DomainEvent& e, const LoadedHire* hire) const;
+
+  storage::EventLog& log_;
+  const Clock& clock_;
+  std::mutex programmes_mu_;
+  std::map<std::pair<std::string, int>, std::shared_ptr<const Programme>> programme_cache_;
+};
+
+// Stream name of a hire id ("hire-3f9a0c21" is both).
+bool is_hire_id(const std::string& s);
+
+}  // namespace journey::engine

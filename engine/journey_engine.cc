@@ -1,0 +1,405 @@
+// Command handling by replay; see journey_engine.h for the contract.
+#include "journey/engine/journey_engine.h"
+
+#include <openssl/evp.h>
+
+#include <cereal/archives/portable_binary.hpp>
+#include <cereal/types/string.hpp>
+#include <random>
+#include <sstream>
+
+namespace journey::engine {
+
+using namespace workflows;
+using storage::AppendRequest;
+using storage::ExpectedVersion;
+using storage::StreamId;
+using storage::StreamVersion;
+
+namespace {
+
+constexpr const char* kProgrammeEvent = "ProgrammePublished";
+constexpr const char* kProgrammePrefix = "programme-";
+
+struct ProgrammePublished {
+  std::string id;
+  int version = 0;
+  std::string sha256;
+  std::string toml;
+  template <class A>
+  void serialize(A& ar) {
+    ar(id, version, sha256, toml);
+  }
+};
+
+std::string sha256_hex(const std::string& text) {
+  unsigned char h[32];
+  unsigned int len = 0;
+  EVP_Digest(text.data(), text.size(), h, &len, EVP_sha256(), nullptr);
+  storage::Sha256 a;
+  std::copy(h, h + 32, a.begin());
+  return storage::to_hex(a);
+}
+
+std::string encode_programme(const ProgrammePublished& p) {
+  std::ostringstream os;
+  {
+    cereal::PortableBinaryOutputArchive ar(os);
+    ar(const_cast<ProgrammePublished&>(p));
+  }
+  return os.str();
+}
+
+ProgrammePublished decode_programme(const std::string& payload) {
+  std::istringstream is(payload);
+  cereal::PortableBinaryInputArchive ar(is);
+  ProgrammePublished p;
+  ar(p);
+  return p;
+}
+
+TimePoint to_time(date::sys_days d) { return std::chrono::time_point_cast<std::chrono::microseconds>(d); }
+
+CommandOutcome failed(const std::string& code, std::map<std::string, std::string> args,
+                      CommandOutcome::Kind kind = CommandOutcome::Kind::failed) {
+  CommandOutcome o;
+  o.kind = kind;
+  o.refusal = Refusal{code, std::move(args)};
+  return o;
+}
+
+std::string new_hire_id() {
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  static const char* hex = "0123456789abcdef";
+  std::string id = "hire-";
+  auto v = rng();
+  for (int i = 0; i < 8; ++i) id.push_back(hex[(v >> (i * 4)) & 15]);
+  return id;
+}
+
+bool plausible_email(const std::string& e) {
+  const auto at = e.find('@');
+  return at != std::string::npos && at > 0 && e.find('.', at) != std::string::npos &&
+         e.find(' ') == std::string::npos && e.back() != '.';
+}
+
+template <class... Ts>
+struct Overloaded : Ts... {
+  using Ts::operator()...;
+};
+template <class... Ts>
+Overloaded(Ts...) -> Overloaded<Ts...>;
+
+}  // namespace
+
+bool is_hire_id(const std::string& s) { return s.rfind("hire-", 0) == 0 && s.size() > 5; }
+
+std::string CommandOutcome::message(Language lang) const {
+  if (refusal) return refusal->message(lang);
+  switch (kind) {
+    case Kind::accepted: return lang == Language::sv ? "Registrerat." : "Recorded.";
+    case Kind::duplicate:
+      return lang == Language::sv ? "Redan registrerat (samma idempotensnyckel); inget nytt skrevs."
+                                  : "Already recorded (same idempotency key); nothing new was written.";
+    default: return "";
+  }
+}
+
+JourneyEngine::JourneyEngine(storage::EventLog& log, const Clock& clock) : log_(log), clock_(clock) {}
+
+date::sys_days JourneyEngine::today() const { return date::floor<date::days>(clock_.now()); }
+
+CommandOutcome JourneyEngine::publish_programme(const std::string& toml_text, const std::string& origin,
+                                                const std::string& actor) {
+  Programme parsed;
+  try {
+    parsed = load_programme_text(toml_text, origin);
+  } catch (const ProgrammeError& e) {
+    return failed("programme_invalid", {{"what", e.what()}}, CommandOutcome::Kind::refused);
+  }
+  const StreamId stream(kProgrammePrefix + parsed.id);
+  auto existing = log_.read_stream(stream);
+  if (!existing) return failed("storage_error", {{"what", existing.error().message}});
+  ProgrammePublished event{parsed.id, parsed.version, sha256_hex(toml_text), toml_text};
+  for (const auto& r : *existing) {
+    auto p = decode_programme(r.payload);
+    if (p.version != parsed.version) continue;
+    if (p.sha256 == event.sha256) {
+      CommandOutcome o;
+      o.kind = CommandOutcome::Kind::duplicate;
+      o.version = r.version.value;
+      o.position = r.position.value;
+      return o;
+    }
+    return failed("programme_version_exists",
+                  {{"programme", parsed.id}, {"version", std::to_string(parsed.version)}},
+                  CommandOutcome::Kind::refused);
+  }
+  storage::NewEvent ne{kProgrammeEvent, 1, encode_programme(event), clock_.now(), actor};
+  AppendRequest req{stream, ExpectedVersion::exactly(StreamVersion{existing->size()}), {ne}, ""};
+  auto r = log_.append(std::move(req));
+  if (!r) return failed("storage_error", {{"what", r.error().message}});
+  CommandOutcome o;
+  o.kind = CommandOutcome::Kind::accepted;
+  o.version = r->last_version.value;
+  o.position = r->last_position.value;
+  return o;
+}
+
+std::vector<ProgrammeInfo> JourneyEngine::programmes() {
+  std::vector<ProgrammeInfo> out;
+  auto streams = log_.list_streams(kProgrammePrefix);
+  if (!streams) throw std::runtime_error(streams.error().message);
+  for (const auto& s : *streams) {
+    auto events = log_.read_stream(s);
+    if (!events) throw std::runtime_error(events.error().message);
+    for (const auto& r : *events) {
+      auto p = decode_programme(r.payload);
+      auto prog = programme(p.id, p.version);
+      out.push_back({p.id, p.version, prog ? prog->name : "", p.sha256});
+    }
+  }
+  return out;
+}
+
+std::shared_ptr<const Programme> JourneyEngine::programme(const std::string& id, std::optional<int> version) {
+  if (version) {
+    std::lock_guard<std::mutex> lock(programmes_mu_);
+    if (auto it = programme_cache_.find({id, *version}); it != programme_cache_.end()) return it->second;
+  }
+  auto events = log_.read_stream(StreamId(kProgrammePrefix + id));
+  if (!events) throw std::runtime_error(events.error().message);
+  std::optional<ProgrammePublished> chosen;
+  for (const auto& r : *events) {
+    auto p = decode_programme(r.payload);
+    if (version ? p.version == *version : (!chosen || p.version > chosen->version)) chosen = p;
+  }
+  if (!chosen) return nullptr;
+  auto prog = std::make_shared<const Programme>(
+      load_programme_text(chosen->toml, chosen->id + " v" + std::to_string(chosen->version)));
+  std::lock_guard<std::mutex> lock(programmes_mu_);
+  programme_cache_[{chosen->id, chosen->version}] = prog;
+  return prog;
+}
+
+std::optional<Refusal> JourneyEngine::check_dates(const DomainEvent& e, const LoadedHire* hire) const {
+  const date::sys_days now = today();
+  auto future = [&](date::sys_days d) -> std::optional<Refusal> {
+    if (d > now) return Refusal{"date_in_future", {{"date", format_date(d)}}};
+    return std::nullopt;
+  };
+  return std::visit(
+      Overloaded{
+          // Facts that happened: never in the future.
+          [&](const HireStarted& v) { return future(v.on); },
+          [&](const ChecklistItemCompleted& v) { return future(v.done_on); },
+          [&](const CourseModuleAttended& v) { return future(v.on); },
+          [&](const BbicPartCompleted& v) { return future(v.on); },
+          [&](const CourseCompleted& v) { return future(v.on); },
+          [&](const SupervisionSessionAttended& v) { return future(v.on); },
+          [&](const SupervisionCompleted& v) { return future(v.on); },
+          [&](const IntroducerHoursLogged& v) { return future(v.week); },
+          [&](const LeaveEnded& v) { return future(v.back_on); },
+          [&](const JourneyCompleted& v) { return future(v.on); },
+          // Plans (a booked course, a group that starts later, a notice period) may lie ahead.
+          [&](const auto&) -> std::optional<Refusal> { return std::nullopt; },
+      },
+      e);
+}
+
+CommandOutcome JourneyEngine::register_hire(const RegisterHire& cmd, const CommandContext& ctx) {
+  if (ctx.actor.empty()) return failed("field_empty", {{"field", "actor"}}, CommandOutcome::Kind::refused);
+  if (!ctx.idempotency_key.empty()) {
+    auto seen = log_.find_idempotency_key(ctx.idempotency_key);
+    if (seen && seen->has_value()) {
+      CommandOutcome o;
+      o.kind = CommandOutcome::Kind::duplicate;
+      o.hire_id = (*seen)->stream.str();
+      o.version = (*seen)->last_version.value;
+      o.position = (*seen)->last_position.value;
+      return o;
+    }
+  }
+  auto refused = [](const std::string& code, std::map<std::string, std::string> args) {
+    return failed(code, std::move(args), CommandOutcome::Kind::refused);
+  };
+  if (cmd.name.empty()) return refused("field_empty", {{"field", "name"}});
+  if (cmd.unit.empty()) return refused("field_empty", {{"field", "unit"}});
+  if (!plausible_email(cmd.email)) return refused("field_bad_email", {{"field", "email"}, {"value", cmd.email}});
+  auto start = parse_date(cmd.start);
+  if (!start) return refused("field_bad_date", {{"field", "start"}, {"value", cmd.start}});
+  if (cmd.introducer && cmd.introducer->name.empty()) return refused("field_empty", {{"field", "introducer"}});
+  if (cmd.introducer && !cmd.introducer->email.empty() && !plausible_email(cmd.introducer->email)) {
+    return refused("field_bad_email", {{"field", "introducer_email"}, {"value", cmd.introducer->email}});
+  }
+  auto prog = programme(cmd.programme_id, cmd.programme_version);
+  if (!prog) {
+    return refused("programme_not_found",
+                   {{"programme", cmd.programme_id + (cmd.programme_version
+                                                          ? " v" + std::to_string(*cmd.programme_version)
+                                                          : "")}});
+  }
+  HireRegistered reg{cmd.name, cmd.email, cmd.unit, *start, cmd.experienced, prog->id, prog->version, {}};
+  if (cmd.experienced) {
+    for (const auto& cl : prog->checklists)
+      for (const auto& item : cl.items)
+        if (item.waived_if_experienced) reg.waived_items.push_back(item.id);
+  }
+  std::vector<DomainEvent> events{reg};
+  if (cmd.introducer) events.push_back(IntroducerAppointed{*cmd.introducer, *start});
+  JourneyMachine machine(prog);
+  for (const auto& e : events) {
+    if (auto r = machine.apply(e)) return refused(r->code, r->args);
+  }
+  return append(new_hire_id(), 0, std::move(events), ctx);
+}
+
+CommandOutcome JourneyEngine::execute(const std::string& hire_id, const DomainEvent& event,
+                                      const CommandContext& ctx) {
+  if (ctx.actor.empty()) return failed("field_empty", {{"field", "actor"}}, CommandOutcome::Kind::refused);
+  if (!ctx.idempotency_key.empty()) {
+    auto seen = log_.find_idempotency_key(ctx.idempotency_key);
+    if (seen && seen->has_value()) {
+      CommandOutcome o;
+      o.kind = CommandOutcome::Kind::duplicate;
+      o.hire_id = (*seen)->stream.str();
+      o.version = (*seen)->last_version.value;
+      o.position = (*seen)->last_position.value;
+      return o;
+    }
+  }
+  if (std::holds_alternative<HireRegistered>(event)) {
+    return failed("already_registered", {}, CommandOutcome::Kind::refused);
+  }
+  std::optional<LoadedHire> hire;
+  try {
+    hire = load(hire_id);
+  } catch (const std::exception& e) {
+    return failed("internal_error", {{"what", e.what()}});
+  }
+  if (!hire) return failed("unknown_hire", {{"hire", hire_id}}, CommandOutcome::Kind::refused);
+  if (ctx.expected_version && *ctx.expected_version != hire->version) {
+    auto o = failed("version_conflict", {{"expected", std::to_string(*ctx.expected_version)},
+                                         {"actual", std::to_string(hire->version)}},
+                    CommandOutcome::Kind::conflict);
+    o.hire_id = hire_id;
+    o.version = hire->version;
+    return o;
+  }
+  if (auto r = check_dates(event, &*hire)) {
+    auto o = failed(r->code, r->args, CommandOutcome::Kind::refused);
+    o.hire_id = hire_id;
+    return o;
+  }
+  if (auto r = hire->machine.apply(event)) {
+    auto o = failed(r->code, r->args, CommandOutcome::Kind::refused);
+    o.hire_id = hire_id;
+    o.version = hire->version;
+    return o;
+  }
+  return append(hire_id, hire->version, {event}, ctx);
+}
+
+CommandOutcome JourneyEngine::append(const std::string& hire_id, std::uint64_t expected,
+                                     std::vector<DomainEvent> events, const CommandContext& ctx) {
+  AppendRequest req;
+  req.stream = StreamId(hire_id);
+  req.expected = ExpectedVersion::exactly(StreamVersion{expected});
+  req.idempotency_key = ctx.idempotency_key;
+  const TimePoint now = clock_.now();
+  for (const auto& e : events) {
+    auto enc = encode(e);
+    const date::sys_days eff = effective_date(e);
+    req.events.push_back(storage::NewEvent{enc.type, enc.schema_version, std::move(enc.payload),
+                                           eff == date::sys_days{} ? now : to_time(eff), ctx.actor});
+  }
+  auto r = log_.append(std::move(req));
+  if (!r) {
+    if (r.error().code == storage::ErrorCode::wrong_expected_version) {
+      auto o = failed("version_conflict",
+                      {{"expected", std::to_string(expected)},
+                       {"actual", std::to_string(r.error().actual_version.value_or(0))}},
+                      CommandOutcome::Kind::conflict);
+      o.hire_id = hire_id;
+      o.version = r.error().actual_version.value_or(0);
+      return o;
+    }
+    return failed("storage_error", {{"what", r.error().message}});
+  }
+  CommandOutcome o;
+  o.kind = r->duplicate ? CommandOutcome::Kind::duplicate : CommandOutcome::Kind::accepted;
+  o.hire_id = r->stream.str();
+  o.version = r->last_version.value;
+  o.position = r->last_position.value;
+  return o;
+}
+
+std::optional<LoadedHire> JourneyEngine::load(const std::string& hire_id, std::optional<AsOf> as_of) {
+  if (!is_hire_id(hire_id)) return std::nullopt;
+  auto records = log_.read_stream(StreamId(hire_id));
+  if (!records) throw std::runtime_error("reading " + hire_id + ": " + records.error().message);
+  if (records->empty()) return std::nullopt;
+  const std::uint64_t version = records->back().version.value;
+  if (as_of) {
+    const TimePoint cutoff = to_time(as_of->date + date::days(1));
+    auto& v = *records;
+    v.erase(std::remove_if(v.begin(), v.end(),
+                           [&](const storage::RecordedEvent& r) {
+                             const TimePoint t = as_of->basis == AsOf::Basis::recorded ? r.recorded_at : r.effective_at;
+                             // The registration defines the hire; it is known from when it was recorded.
+                             if (r.type == "HireRegistered") return r.recorded_at >= cutoff;
+                             return t >= cutoff;
+                           }),
+            v.end());
+    if (v.empty() || v.front().type != "HireRegistered") return std::nullopt;
+  }
+  std::vector<DomainEvent> events;
+  events.reserve(records->size());
+  for (const auto& r : *records) {
+    try {
+      events.push_back(decode(r.type, r.schema_version, r.payload));
+    } catch (const DecodeError& e) {
+      throw std::runtime_error(hire_id + " event " + std::to_string(r.version.value) + ": " + e.what());
+    }
+  }
+  const auto* reg = std::get_if<HireRegistered>(&events.front());
+  if (!reg) throw std::runtime_error(hire_id + " does not begin with HireRegistered");
+  auto prog = programme(reg->programme_id, reg->programme_version);
+  if (!prog) {
+    throw std::runtime_error(hire_id + " was registered under programme " + reg->programme_id + " v" +
+                             std::to_string(reg->programme_version) + ", which is not in the log");
+  }
+  LoadedHire hire{hire_id, {}, {}, prog, JourneyMachine(prog), version};
+  const bool lenient = as_of && as_of->basis == AsOf::Basis::effective;
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    if (auto r = hire.machine.apply(events[i])) {
+      // A view by effective date leaves out what took effect later, which can
+      // leave an event without its precondition (hours logged for the week of
+      // a mid-week start); such an event is not part of that view. Replaying
+      // the log as recorded must never refuse: that would be a broken log.
+      if (lenient) continue;
+      throw std::runtime_error(hire_id + " event " + std::to_string((*records)[i].version.value) +
+                               " cannot be replayed: " + r->message(Language::en));
+    }
+    hire.records.push_back(std::move((*records)[i]));
+    hire.events.push_back(std::move(events[i]));
+  }
+  return hire;
+}
+
+std::optional<HireStatus> JourneyEngine::status(const std::string& hire_id, date::sys_days day,
+                                                std::optional<AsOf> as_of) {
+  auto hire = load(hire_id, as_of);
+  if (!hire) return std::nullopt;
+  return project_status(hire_id, hire->machine, as_of ? as_of->date : day);
+}
+
+std::vector<std::string> JourneyEngine::hires() {
+  auto streams = log_.list_streams("hire-");
+  if (!streams) throw std::runtime_error(streams.error().message);
+  std::vector<std::string> out;
+  for (const auto& s : *streams) out.push_back(s.str());
+  return out;
+}
+
+}  // namespace journey::engine
