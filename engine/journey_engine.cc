@@ -127,6 +127,7 @@ CommandOutcome JourneyEngine::publish_programme(const std::string& toml_text, co
     if (p.sha256 == event.sha256) {
       CommandOutcome o;
       o.kind = CommandOutcome::Kind::duplicate;
+      o.hire_id = stream.str();
       o.version = r.version.value;
       o.position = r.position.value;
       return o;
@@ -141,6 +142,7 @@ CommandOutcome JourneyEngine::publish_programme(const std::string& toml_text, co
   if (!r) return failed("storage_error", {{"what", r.error().message}});
   CommandOutcome o;
   o.kind = CommandOutcome::Kind::accepted;
+  o.hire_id = stream.str();
   o.version = r->last_version.value;
   o.position = r->last_position.value;
   return o;
@@ -200,6 +202,9 @@ std::optional<Refusal> JourneyEngine::check_dates(const DomainEvent& e, const Lo
           [&](const SupervisionCompleted& v) { return future(v.on); },
           [&](const IntroducerHoursLogged& v) { return future(v.week); },
           [&](const LeaveEnded& v) { return future(v.back_on); },
+          // Leave is recorded when it begins: until then the hire is not on leave.
+          [&](const LeaveStarted& v) { return future(v.from); },
+          [&](const HireLeft& v) { return future(v.on); },
           [&](const JourneyCompleted& v) { return future(v.on); },
           // Plans (a booked course, a group that starts later, a notice period) may lie ahead.
           [&](const auto&) -> std::optional<Refusal> { return std::nullopt; },
@@ -207,19 +212,24 @@ std::optional<Refusal> JourneyEngine::check_dates(const DomainEvent& e, const Lo
       e);
 }
 
+// A command repeated with its idempotency key gets the first outcome, before any
+// check: the repeat of a successful "item done" must not be refused as "already done".
+std::optional<CommandOutcome> JourneyEngine::earlier_outcome(const CommandContext& ctx) {
+  if (ctx.idempotency_key.empty()) return std::nullopt;
+  auto seen = log_.find_idempotency_key(ctx.idempotency_key);
+  if (!seen) return failed("storage_error", {{"what", seen.error().message}});
+  if (!seen->has_value()) return std::nullopt;
+  CommandOutcome o;
+  o.kind = CommandOutcome::Kind::duplicate;
+  o.hire_id = (*seen)->stream.str();
+  o.version = (*seen)->last_version.value;
+  o.position = (*seen)->last_position.value;
+  return o;
+}
+
 CommandOutcome JourneyEngine::register_hire(const RegisterHire& cmd, const CommandContext& ctx) {
   if (ctx.actor.empty()) return failed("field_empty", {{"field", "actor"}}, CommandOutcome::Kind::refused);
-  if (!ctx.idempotency_key.empty()) {
-    auto seen = log_.find_idempotency_key(ctx.idempotency_key);
-    if (seen && seen->has_value()) {
-      CommandOutcome o;
-      o.kind = CommandOutcome::Kind::duplicate;
-      o.hire_id = (*seen)->stream.str();
-      o.version = (*seen)->last_version.value;
-      o.position = (*seen)->last_position.value;
-      return o;
-    }
-  }
+  if (auto seen = earlier_outcome(ctx)) return *seen;
   auto refused = [](const std::string& code, std::map<std::string, std::string> args) {
     return failed(code, std::move(args), CommandOutcome::Kind::refused);
   };
@@ -257,17 +267,7 @@ CommandOutcome JourneyEngine::register_hire(const RegisterHire& cmd, const Comma
 CommandOutcome JourneyEngine::execute(const std::string& hire_id, const DomainEvent& event,
                                       const CommandContext& ctx) {
   if (ctx.actor.empty()) return failed("field_empty", {{"field", "actor"}}, CommandOutcome::Kind::refused);
-  if (!ctx.idempotency_key.empty()) {
-    auto seen = log_.find_idempotency_key(ctx.idempotency_key);
-    if (seen && seen->has_value()) {
-      CommandOutcome o;
-      o.kind = CommandOutcome::Kind::duplicate;
-      o.hire_id = (*seen)->stream.str();
-      o.version = (*seen)->last_version.value;
-      o.position = (*seen)->last_position.value;
-      return o;
-    }
-  }
+  if (auto seen = earlier_outcome(ctx)) return *seen;
   if (std::holds_alternative<HireRegistered>(event)) {
     return failed("already_registered", {}, CommandOutcome::Kind::refused);
   }

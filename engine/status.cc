@@ -97,6 +97,8 @@ HireStatus project_status(const std::string& hire_id, const JourneyMachine& mach
       s.items.push_back(std::move(line));
     }
   }
+  std::stable_sort(s.overdue_items.begin(), s.overdue_items.end(),
+                   [](const ItemLine& a, const ItemLine& b) { return a.due < b.due; });
   parts[Part::preparation].state = machine.state_of("preparation");
   parts[Part::preparation].finished = machine.state_of("preparation") == "PreparationReady";
   parts[Part::induction].state = machine.state_of("induction");

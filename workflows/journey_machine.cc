@@ -14,6 +14,9 @@
 // that only means "not this region's business" returns false silently. When no
 // region takes an event and no guard gave a reason, the refusal names the event
 // and the state of the region it belongs to.
+// MSM 1.74 includes headers Boost itself has deprecated; say so once, here.
+#define BOOST_ALLOW_DEPRECATED_HEADERS
+#define BOOST_BIND_GLOBAL_PLACEHOLDERS
 #define BOOST_MPL_CFG_NO_PREPROCESSED_HEADERS
 #define BOOST_MPL_LIMIT_VECTOR_SIZE 50
 #define BOOST_MPL_LIMIT_MAP_SIZE 50
@@ -241,6 +244,11 @@ struct CanAttendModule {
       fsm.refusal = refuse("unknown_module", {{"module", std::to_string(e.module)}, {"count", std::to_string(n)}});
       return false;
     }
+    if (fsm.facts.course_booking && e.on < fsm.facts.course_booking->starts_on) {
+      fsm.refusal = refuse("before_part_start", {{"date", format_date(e.on)},
+                                                 {"start", format_date(fsm.facts.course_booking->starts_on)}});
+      return false;
+    }
     if (auto it = fsm.facts.modules.find(e.module); it != fsm.facts.modules.end()) {
       fsm.refusal = refuse("module_already_attended",
                            {{"module", std::to_string(e.module)}, {"date", format_date(it->second)}});
@@ -294,6 +302,11 @@ struct CanAttendSession {
     }
     if (!(e.hours > 0 && e.hours <= 8)) {
       fsm.refusal = refuse("hours_out_of_range", {{"hours", std::to_string(e.hours)}, {"max", "8"}});
+      return false;
+    }
+    if (fsm.facts.supervision_group && e.on < fsm.facts.supervision_group->starts_on) {
+      fsm.refusal = refuse("before_part_start", {{"date", format_date(e.on)},
+                                                 {"start", format_date(fsm.facts.supervision_group->starts_on)}});
       return false;
     }
     if (auto it = fsm.facts.sessions.find(e.session); it != fsm.facts.sessions.end()) {

@@ -149,6 +149,8 @@ const std::vector<Case>& cases() {
       {"first module", "booked", CourseModuleAttended{1, kStart + days(121)}, "ok", "course", "CourseInProgress"},
       {"module twice", "course_partial", CourseModuleAttended{2, kStart + days(150)}, "module_already_attended"},
       {"module 9", "course_partial", CourseModuleAttended{9, kStart + days(150)}, "unknown_module"},
+      {"module before the course starts", "booked", CourseModuleAttended{1, kStart + days(119)}, "before_part_start"},
+      {"session before the group starts", "group", SupervisionSessionAttended{1, kStart + days(399), 2}, "before_part_start"},
       {"module 0", "booked", CourseModuleAttended{0, kStart + days(150)}, "unknown_module"},
       {"bbic part E", "booked", BbicPartCompleted{"E", kStart + days(150)}, "unknown_bbic_part"},
       {"course with modules missing", "course_partial", CourseCompleted{kStart + days(200), ""}, "course_incomplete"},
@@ -272,14 +274,14 @@ BOOST_AUTO_TEST_CASE(ChecklistClosesWhenTheLastItemIsDone) {
 BOOST_AUTO_TEST_CASE(ModulesDuringLeaveAreRefusedUntilTheHireIsBack) {
   JourneyMachine m(gr());
   BOOST_REQUIRE(!replay(m, history("booked")));
-  BOOST_REQUIRE(!m.apply(LeaveStarted{"sick", kStart + days(20)}));
-  auto r = m.apply(CourseModuleAttended{1, kStart + days(25)});
+  BOOST_REQUIRE(!m.apply(LeaveStarted{"sick", kStart + days(125)}));
+  auto r = m.apply(CourseModuleAttended{1, kStart + days(130)});
   BOOST_REQUIRE(r);
   BOOST_TEST(r->code == "on_leave");
-  BOOST_REQUIRE(!m.apply(LeaveEnded{kStart + days(60)}));
-  BOOST_TEST(!m.apply(CourseModuleAttended{1, kStart + days(61)}));
+  BOOST_REQUIRE(!m.apply(LeaveEnded{kStart + days(160)}));
+  BOOST_TEST(!m.apply(CourseModuleAttended{1, kStart + days(161)}));
   BOOST_REQUIRE(m.facts().leaves.size() == 1u);
-  BOOST_TEST(date::format("%F", *m.facts().leaves[0].back_on) == "2026-05-01");
+  BOOST_TEST(date::format("%F", *m.facts().leaves[0].back_on) == "2026-08-09");
 }
 
 BOOST_AUTO_TEST_CASE(CopyIsAnIndependentSnapshot) {

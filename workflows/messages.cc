@@ -77,6 +77,8 @@ const std::map<std::string, Text>& refusal_texts() {
       {"hours_out_of_range",
        {"Antalet timmar {hours} måste vara större än 0 och högst {max}.",
         "Hours {hours} must be more than 0 and at most {max}."}},
+      {"before_part_start",
+       {"Datumet {date} är före starten {start}.", "The date {date} is before the start on {start}."}},
       {"date_in_future",
        {"Datumet {date} ligger i framtiden.", "The date {date} is in the future."}},
       {"not_allowed",

@@ -116,6 +116,7 @@ class JourneyEngine {
  private:
   CommandOutcome append(const std::string& hire_id, std::uint64_t expected,
                         std::vector<DomainEvent> events, const CommandContext& ctx);
+  std::optional<CommandOutcome> earlier_outcome(const CommandContext& ctx);
   std::optional<Refusal> check_dates(const DomainEvent& e, const LoadedHire* hire) const;
 
   storage::EventLog& log_;

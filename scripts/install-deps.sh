@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages Journey builds, tests and runs with, and only
+# those that are missing (so a second run is quick and needs no network).
+set -euo pipefail
+
+packages=(
+  build-essential cmake ccache pkg-config
+  libboost-dev libboost-test-dev
+  librocksdb-dev libcereal-dev libspdlog-dev nlohmann-json3-dev libtomlplusplus-dev
+  libcli11-dev libhowardhinnant-date-dev libssl-dev libcurl4-openssl-dev
+  libpq-dev
+)
+# Extra groups: "bench" adds the peer PostgreSQL server.
+for extra in "$@"; do
+  case "$extra" in
+    bench) packages+=(postgresql-15) ;;
+    *) echo "install-deps: unknown group '$extra' (known: bench)" >&2; exit 2 ;;
+  esac
+done
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+echo "install-deps: installing ${missing[*]}"
+sudo_cmd=()
+if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -q
+"${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -1,0 +1,755 @@
+// journeyctl: the command-line face of the engine. Readable tables by default
+// (Swedish, or English with --lang en), JSON with --json.
+//
+// Exit codes: 0 done, 1 refused or bad input, 2 usage, 3 version conflict,
+// 4 storage or internal error, 5 the log failed verification.
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "journey/engine/csv_import.h"
+#include "journey/engine/journey_engine.h"
+#include "journey/storage/rocksdb_event_log.h"
+#include "table.h"
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+using namespace journey;
+using namespace journey::engine;
+using namespace journey::workflows;
+using journey::tools::Table;
+
+namespace {
+
+struct Globals {
+  std::string data = "./data";
+  std::string lang = "sv";
+  bool json = false;
+  std::string actor;
+  Language language() const { return lang == "en" ? Language::en : Language::sv; }
+  // Swedish or English text for what the user reads.
+  const char* t(const char* sv, const char* en) const { return language() == Language::sv ? sv : en; }
+};
+
+Globals g;
+
+struct ExitError {
+  int code;
+  std::string message;
+};
+
+[[noreturn]] void fail(int code, const std::string& message) { throw ExitError{code, message}; }
+
+struct Store {
+  SystemClock clock;
+  std::unique_ptr<storage::EventLog> log;
+  std::unique_ptr<JourneyEngine> engine;
+};
+
+std::unique_ptr<Store> open_store(bool create) {
+  auto s = std::make_unique<Store>();
+  const fs::path path = fs::path(g.data) / "log";
+  if (!create && !fs::exists(path)) {
+    fail(1, g.t("Ingen data i ", "No data in ") + g.data +
+                g.t(": kör 'journeyctl init' först.", ": run 'journeyctl init' first."));
+  }
+  storage::RocksDbOptions o;
+  o.path = path;
+  o.create_if_missing = create;
+  auto opened = storage::open_rocksdb_event_log(o, s->clock);
+  if (!opened) {
+    std::string m = opened.error().message;
+    if (m.find("lock") != std::string::npos || m.find("LOCK") != std::string::npos) {
+      m = g.t("Datamappen används av en annan process (körs journeyd?): ",
+              "The data folder is in use by another process (is journeyd running?): ") + m;
+    }
+    fail(4, m);
+  }
+  s->log = std::move(opened.value());
+  s->engine = std::make_unique<JourneyEngine>(*s->log, s->clock);
+  return s;
+}
+
+std::string actor() {
+  if (!g.actor.empty()) return g.actor;
+  if (const char* a = std::getenv("JOURNEY_ACTOR")) return a;
+  if (const char* u = std::getenv("USER")) return u;
+  return "journeyctl";
+}
+
+date::sys_days parse_day(const std::string& value, const char* option) {
+  auto d = parse_date(value);
+  if (!d) {
+    fail(1, std::string(option) + ": '" + value +
+                g.t("' är inget datum på formen ÅÅÅÅ-MM-DD.", "' is not a date of the form YYYY-MM-DD."));
+  }
+  return *d;
+}
+
+std::string day(date::sys_days d) { return format_date(d); }
+std::string num(double v) {
+  std::ostringstream os;
+  os << v;
+  return os.str();
+}
+std::string iso_week(date::sys_days monday) { return date::format("%G-W%V", monday); }
+
+int report(const CommandOutcome& o, const std::string& what) {
+  if (g.json) {
+    json j{{"outcome", o.kind == CommandOutcome::Kind::accepted    ? "accepted"
+                       : o.kind == CommandOutcome::Kind::duplicate ? "duplicate"
+                       : o.kind == CommandOutcome::Kind::refused   ? "refused"
+                       : o.kind == CommandOutcome::Kind::conflict  ? "conflict"
+                                                                   : "failed"},
+           {"hire", o.hire_id},
+           {"version", o.version},
+           {"position", o.position}};
+    if (o.refusal) {
+      j["code"] = o.refusal->code;
+      j["message"] = o.refusal->message(g.language());
+    }
+    std::cout << j.dump(2) << '\n';
+  } else if (o.ok()) {
+    std::cout << (o.kind == CommandOutcome::Kind::duplicate ? o.message(g.language()) : what) << " "
+              << o.hire_id << " (version " << o.version << ", position " << o.position << ")\n";
+  } else {
+    std::cerr << g.t("Avvisat: ", "Refused: ") << o.message(g.language()) << '\n';
+  }
+  switch (o.kind) {
+    case CommandOutcome::Kind::accepted:
+    case CommandOutcome::Kind::duplicate: return 0;
+    case CommandOutcome::Kind::refused: return 1;
+    case CommandOutcome::Kind::conflict: return 3;
+    default: return 4;
+  }
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) fail(1, g.t("Kan inte läsa ", "Cannot read ") + path);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+// ---- programme --------------------------------------------------------------
+
+void print_programme(const Programme& p) {
+  if (g.json) {
+    json j{{"id", p.id}, {"version", p.version}, {"name", p.name}, {"source", p.source}};
+    for (const auto& cl : p.checklists) {
+      json items = json::array();
+      for (const auto& i : cl.items) {
+        items.push_back({{"id", i.id}, {"text", i.text}, {"role", role_code(i.role)}, {"due", i.due.str()},
+                         {"waived_if_experienced", i.waived_if_experienced}});
+      }
+      j["checklists"].push_back({{"id", cl.id}, {"title", cl.title}, {"part", part_id(cl.part)}, {"items", items}});
+    }
+    for (const auto& m : p.course.modules) j["course"]["modules"].push_back({{"number", m.number}, {"title", m.title}});
+    for (const auto& b : p.course.bbic_parts) j["course"]["bbic_parts"].push_back({{"id", b.id}, {"title", b.title}});
+    j["course"]["start"] = {{"from", p.course.start.from.str()}, {"to", p.course.start.to.str()}};
+    j["supervision"] = {{"title", p.supervision.title},
+                        {"start", {{"from", p.supervision.start.from.str()}, {"to", p.supervision.start.to.str()}}},
+                        {"sessions", p.supervision.sessions},
+                        {"session_hours", p.supervision.session_hours}};
+    for (const auto& per : p.support.introducer) {
+      j["support"]["introducer"].push_back(
+          {{"from", per.from.str()}, {"to", per.to.str()}, {"hours_per_week", per.hours_per_week}});
+    }
+    for (const auto& d : p.deadlines) {
+      j["deadlines"].push_back({{"id", d.id}, {"title", d.title}, {"part", part_id(d.part)}, {"due", d.due.str()}});
+    }
+    std::cout << j.dump(2) << '\n';
+    return;
+  }
+  std::cout << p.name << "\n" << p.id << " v" << p.version << " — " << p.source << "\n\n";
+  for (const auto& cl : p.checklists) {
+    std::cout << cl.title << " (" << part_title(cl.part, g.language()) << ", " << cl.items.size() << ")\n";
+    Table t({"Id", g.t("Ansvar", "Role"), g.t("Senast", "Due"), "EJ*", g.t("Moment", "Item")});
+    for (const auto& i : cl.items) {
+      t.add({i.id, role_code(i.role), i.due.str(), i.waived_if_experienced ? "EJ" : "", i.text});
+    }
+    t.print(std::cout);
+    std::cout << '\n';
+  }
+  std::cout << g.t("* EJ: markeras EJ vid registrering av erfarna nyanställda.\n\n",
+                   "* EJ: marked EJ when an experienced hire is registered.\n\n");
+  std::cout << p.course.title << g.t(" (start inom ", " (starts within ") << p.course.start.from.str() << "–"
+            << p.course.start.to.str() << ")\n";
+  for (const auto& m : p.course.modules) std::cout << "  " << m.title << '\n';
+  for (const auto& b : p.course.bbic_parts) std::cout << "  BBIC " << b.id << ": " << b.title << '\n';
+  std::cout << '\n' << p.supervision.title << ": " << p.supervision.sessions << g.t(" träffar à ", " sessions of ")
+            << num(p.supervision.session_hours) << " h, " << g.t("start inom ", "starts within ")
+            << p.supervision.start.from.str() << "–" << p.supervision.start.to.str() << ", " << g.t("grupper ", "groups ")
+            << p.supervision.group_min << "–" << p.supervision.group_max << "\n\n";
+  std::cout << p.support.title << ":\n";
+  for (const auto& per : p.support.introducer) {
+    std::cout << "  " << per.from.str() << "–" << per.to.str() << ": " << num(per.hours_per_week)
+              << g.t(" h/vecka med introduktör\n", " h/week with the introducer\n");
+  }
+  std::cout << '\n';
+  Table d({"Id", g.t("Tidsgräns", "Deadline"), g.t("Del", "Part"), g.t("Beskrivning", "Title")});
+  for (const auto& x : p.deadlines) d.add({x.id, x.due.str(), part_title(x.part, g.language()), x.title});
+  d.print(std::cout);
+}
+
+// ---- status -----------------------------------------------------------------
+
+json status_json(const HireStatus& s) {
+  json j{{"hire", s.hire_id},
+         {"name", s.hire.name},
+         {"email", s.hire.email},
+         {"unit", s.hire.unit},
+         {"start", day(s.hire.start)},
+         {"experienced", s.hire.experienced},
+         {"programme", {{"id", s.hire.programme_id}, {"version", s.hire.programme_version}}},
+         {"as_of", day(s.as_of)},
+         {"lifecycle", s.lifecycle},
+         {"hours", {{"owed", s.hours_owed}, {"logged", s.hours_logged}, {"balance", s.hours_logged - s.hours_owed}}},
+         {"leave_days", s.leave_days}};
+  for (const auto& r : s.regions) j["regions"][r.region] = r.state;
+  for (const auto& p : s.parts) {
+    j["parts"].push_back({{"part", part_id(p.part)}, {"state", p.state}, {"done", p.done}, {"total", p.total},
+                          {"finished", p.finished}});
+  }
+  for (const auto& r : s.roles) {
+    j["roles"].push_back({{"role", role_code(r.role)}, {"done", r.done}, {"waived", r.waived}, {"total", r.total}});
+  }
+  for (const auto& d : s.deadlines) {
+    j["deadlines"].push_back({{"id", d.id}, {"title", d.title}, {"nominal", day(d.nominal)}, {"due", day(d.due)},
+                              {"met", d.met}, {"overdue", d.overdue}});
+  }
+  if (s.next_deadline) {
+    j["next_deadline"] = {{"id", s.next_deadline->id}, {"title", s.next_deadline->title}, {"due", day(s.next_deadline->due)}};
+  }
+  j["overdue"] = json::array();
+  for (const auto& i : s.overdue_items) {
+    j["overdue"].push_back({{"id", i.id}, {"text", i.text}, {"role", role_code(i.role)}, {"due", day(i.due)}});
+  }
+  for (const auto& d : s.deadlines) {
+    if (d.overdue) j["overdue"].push_back({{"id", d.id}, {"text", d.title}, {"due", day(d.due)}});
+  }
+  for (const auto& w : s.weeks) {
+    j["weeks"].push_back({{"week", iso_week(w.monday)}, {"owed", w.owed}, {"logged", w.logged}});
+  }
+  if (s.introducer) j["introducer"] = {{"name", s.introducer->introducer.name}, {"email", s.introducer->introducer.email}};
+  if (s.mentor) j["mentor"] = {{"name", s.mentor->name}, {"email", s.mentor->email}};
+  if (s.mentor_replacement) j["mentor_replacement"] = {{"name", s.mentor_replacement->name}};
+  return j;
+}
+
+void print_status(const HireStatus& s) {
+  if (g.json) {
+    std::cout << status_json(s).dump(2) << '\n';
+    return;
+  }
+  const Language L = g.language();
+  std::cout << s.hire.name << " <" << s.hire.email << ">  " << s.hire_id << '\n'
+            << g.t("Enhet: ", "Unit: ") << s.hire.unit << "   Start: " << day(s.hire.start)
+            << g.t("   Program: ", "   Programme: ") << s.hire.programme_id << " v" << s.hire.programme_version
+            << (s.hire.experienced ? g.t("   (erfaren)", "   (experienced)") : "") << '\n'
+            << g.t("Läge: ", "State: ") << state_title(s.lifecycle, L) << g.t("   per ", "   as of ") << day(s.as_of)
+            << '\n'
+            << g.t("Introduktör: ", "Introducer: ") << (s.introducer ? s.introducer->introducer.name : "–")
+            << "   Mentor: " << (s.mentor ? s.mentor->name : "–") << g.t("   Ersättare: ", "   Replacement: ")
+            << (s.mentor_replacement ? s.mentor_replacement->name : "–") << '\n';
+  if (!s.leaves.empty()) {
+    std::cout << g.t("Ledighet: ", "Leave: ") << s.leave_days << g.t(" dagar", " days");
+    for (const auto& l : s.leaves) {
+      std::cout << " (" << l.kind << " " << day(l.from) << " – " << (l.back_on ? day(*l.back_on) : "") << ")";
+    }
+    std::cout << '\n';
+  }
+  std::cout << '\n';
+  Table parts({g.t("Del", "Part"), g.t("Läge", "State"), g.t("Klart", "Done")});
+  for (const auto& p : s.parts) {
+    parts.add({part_title(p.part, L), state_title(p.state, L), std::to_string(p.done) + "/" + std::to_string(p.total)});
+  }
+  parts.print(std::cout);
+  std::cout << '\n';
+  Table roles({g.t("Ansvar", "Role"), g.t("Klart", "Done"), g.t("Totalt", "Total"), "EJ"});
+  for (const auto& r : s.roles) {
+    roles.add({role_code(r.role), std::to_string(r.done), std::to_string(r.total), std::to_string(r.waived)});
+  }
+  roles.print(std::cout);
+  std::cout << '\n';
+  Table dl({"Id", g.t("Tidsgräns", "Due"), g.t("Flyttad till", "Moved to"), "Status", g.t("Beskrivning", "Title")});
+  for (const auto& d : s.deadlines) {
+    dl.add({d.id, day(d.nominal), d.due != d.nominal ? day(d.due) : "",
+            d.met ? g.t("klar", "met") : d.overdue ? g.t("FÖRSENAD", "OVERDUE") : g.t("öppen", "open"), d.title});
+  }
+  dl.print(std::cout);
+  if (s.next_deadline) {
+    std::cout << '\n' << g.t("Nästa: ", "Next: ") << day(s.next_deadline->due) << "  " << s.next_deadline->title << " ("
+              << s.next_deadline->id << ")\n";
+  }
+  if (!s.overdue_items.empty()) {
+    std::cout << '\n' << g.t("Försenade moment", "Overdue items") << " (" << s.overdue_items.size() << "):\n";
+    Table od({"Id", g.t("Ansvar", "Role"), g.t("Senast", "Due"), g.t("Moment", "Item")});
+    for (const auto& i : s.overdue_items) od.add({i.id, role_code(i.role), day(i.due), i.text});
+    od.print(std::cout);
+  }
+  if (!s.weeks.empty()) {
+    std::cout << '\n' << g.t("Introduktörstimmar: skuld ", "Introducer hours: owed ") << num(s.hours_owed)
+              << g.t(" h, loggat ", " h, logged ") << num(s.hours_logged) << g.t(" h, saldo ", " h, balance ")
+              << num(s.hours_logged - s.hours_owed) << " h\n";
+    Table w({g.t("Vecka", "Week"), g.t("Skuld", "Owed"), g.t("Loggat", "Logged")});
+    const std::size_t from = s.weeks.size() > 8 ? s.weeks.size() - 8 : 0;
+    for (std::size_t i = from; i < s.weeks.size(); ++i) {
+      w.add({iso_week(s.weeks[i].monday), num(s.weeks[i].owed), num(s.weeks[i].logged)});
+    }
+    w.print(std::cout);
+    if (from > 0) std::cout << g.t("(de senaste 8 veckorna; --json visar alla)\n", "(last 8 weeks; --json shows all)\n");
+  }
+}
+
+std::optional<AsOf> as_of_option(const std::string& as_of, bool effective) {
+  if (as_of.empty()) return std::nullopt;
+  return AsOf{parse_day(as_of, "--as-of"), effective ? AsOf::Basis::effective : AsOf::Basis::recorded};
+}
+
+std::string require_hire(JourneyEngine& e, const std::string& id) {
+  if (!is_hire_id(id) || !e.load(id)) fail(1, Refusal{"unknown_hire", {{"hire", id}}}.message(g.language()));
+  return id;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"journeyctl — Journey: de första åren som socialsekreterare (GR)"};
+  app.require_subcommand(1);
+  app.add_option("--data", g.data, "Data folder (RocksDB event log)")->envname("JOURNEY_DATA");
+  app.add_option("--lang", g.lang, "Language of what you read: sv or en")
+      ->envname("JOURNEY_LANG")
+      ->check(CLI::IsMember({"sv", "en"}));
+  app.add_flag("--json", g.json, "Print JSON instead of tables");
+  app.add_option("--actor", g.actor, "Who is doing this (default: $JOURNEY_ACTOR or $USER)");
+
+  std::function<int()> run;
+
+  // init
+  auto* init = app.add_subcommand("init", "Create the data folder and install the shipped programmes");
+  std::vector<std::string> init_files;
+  init->add_option("--programme", init_files, "Programme TOML file(s) to install instead of the shipped ones");
+  init->callback([&] {
+    run = [&] {
+      auto store = open_store(true);
+      std::vector<std::string> files = init_files;
+      if (files.empty()) {
+        for (const auto& entry : fs::directory_iterator(JOURNEY_PROGRAMMES_DIR)) {
+          if (entry.path().extension() == ".toml") files.push_back(entry.path().string());
+        }
+        std::sort(files.begin(), files.end());
+      }
+      int rc = 0;
+      for (const auto& f : files) {
+        auto o = store->engine->publish_programme(read_file(f), f, actor());
+        if (!g.json) std::cout << f << ": ";
+        rc = std::max(rc, report(o, g.t("Programmet installerat i", "Programme installed in")));
+      }
+      if (!g.json && rc == 0) {
+        std::cout << g.t("Klart. Data i ", "Ready. Data in ") << g.data << g.t(". Nästa steg: journeyctl hire register --help\n",
+                                                                           ". Next: journeyctl hire register --help\n");
+      }
+      return rc;
+    };
+  });
+
+  // programme
+  auto* prog = app.add_subcommand("programme", "Validate, show, list and publish programmes");
+  prog->require_subcommand(1);
+  std::string prog_file, prog_id = "gr-forsta-aren";
+  int prog_version = 0;
+  auto* validate = prog->add_subcommand("validate", "Check a programme file without installing it");
+  validate->add_option("file", prog_file)->required();
+  validate->callback([&] {
+    run = [&] {
+      try {
+        Programme p = load_programme_file(prog_file);
+        std::size_t items = 0;
+        for (const auto& cl : p.checklists) items += cl.items.size();
+        if (g.json) {
+          std::cout << json{{"valid", true}, {"id", p.id}, {"version", p.version}, {"items", items}}.dump(2) << '\n';
+        } else {
+          std::cout << prog_file << g.t(": giltig — ", ": valid — ") << p.id << " v" << p.version << ", "
+                    << p.checklists.size() << g.t(" checklistor, ", " checklists, ") << items << g.t(" moment, ", " items, ")
+                    << p.course.modules.size() << g.t(" kursmoduler\n", " course modules\n");
+        }
+        return 0;
+      } catch (const ProgrammeError& e) {
+        if (g.json) std::cout << json{{"valid", false}, {"error", e.what()}}.dump(2) << '\n';
+        else std::cerr << e.what() << '\n';
+        return 1;
+      }
+    };
+  });
+  auto* show = prog->add_subcommand("show", "Show a programme: installed (by id) or from a file");
+  show->add_option("id", prog_id, "Programme id")->capture_default_str();
+  show->add_option("--version", prog_version, "Version (default: newest)");
+  show->add_option("--file", prog_file, "Show this file instead of an installed programme");
+  show->callback([&] {
+    run = [&] {
+      if (!prog_file.empty()) {
+        try {
+          print_programme(load_programme_file(prog_file));
+        } catch (const ProgrammeError& e) {
+          fail(1, e.what());
+        }
+        return 0;
+      }
+      auto store = open_store(false);
+      auto p = store->engine->programme(prog_id, prog_version ? std::optional<int>(prog_version) : std::nullopt);
+      if (!p) fail(1, Refusal{"programme_not_found", {{"programme", prog_id}}}.message(g.language()));
+      print_programme(*p);
+      return 0;
+    };
+  });
+  auto* plist = prog->add_subcommand("list", "List installed programmes");
+  plist->callback([&] {
+    run = [&] {
+      auto store = open_store(false);
+      auto list = store->engine->programmes();
+      if (g.json) {
+        json j = json::array();
+        for (const auto& p : list) j.push_back({{"id", p.id}, {"version", p.version}, {"name", p.name}, {"sha256", p.sha256}});
+        std::cout << j.dump(2) << '\n';
+      } else {
+        Table t({"Id", "Version", g.t("Namn", "Name"), "SHA-256"});
+        for (const auto& p : list) t.add({p.id, std::to_string(p.version), p.name, p.sha256.substr(0, 16)});
+        t.print(std::cout);
+      }
+      return 0;
+    };
+  });
+  auto* publish = prog->add_subcommand("publish", "Install a new programme version from a file");
+  publish->add_option("file", prog_file)->required();
+  publish->callback([&] {
+    run = [&] {
+      auto store = open_store(false);
+      return report(store->engine->publish_programme(read_file(prog_file), prog_file, actor()),
+                    g.t("Programmet installerat i", "Programme installed in"));
+    };
+  });
+
+  // hire
+  auto* hire = app.add_subcommand("hire", "Register and list hires");
+  hire->require_subcommand(1);
+  RegisterHire reg;
+  std::string intro_name, intro_email, key;
+  int reg_prog_version = 0;
+  auto* regcmd = hire->add_subcommand("register", "Register a new hire");
+  regcmd->add_option("--name", reg.name, "Full name")->required();
+  regcmd->add_option("--email", reg.email, "E-mail")->required();
+  regcmd->add_option("--unit", reg.unit, "Unit (enhet)")->required();
+  regcmd->add_option("--start", reg.start, "First working day, YYYY-MM-DD")->required();
+  regcmd->add_flag("--experienced", reg.experienced, "New to the workplace, not to the profession (items marked EJ)");
+  regcmd->add_option("--introducer", intro_name, "Introducer's name");
+  regcmd->add_option("--introducer-email", intro_email, "Introducer's e-mail");
+  regcmd->add_option("--programme", reg.programme_id, "Programme id")->capture_default_str();
+  regcmd->add_option("--programme-version", reg_prog_version, "Programme version (default: newest)");
+  regcmd->add_option("--key", key, "Idempotency key: the same key twice registers once");
+  regcmd->callback([&] {
+    run = [&] {
+      auto store = open_store(false);
+      if (!intro_name.empty()) reg.introducer = Person{intro_name, intro_email};
+      if (reg_prog_version) reg.programme_version = reg_prog_version;
+      return report(store->engine->register_hire(reg, CommandContext{actor(), key, std::nullopt}),
+                    g.t("Registrerad:", "Registered:"));
+    };
+  });
+  std::string list_unit, list_state, list_as_of;
+  bool list_overdue = false;
+  auto* hlist = hire->add_subcommand("list", "List hires with their next deadline and what is overdue");
+  hlist->add_option("--unit", list_unit, "Only this unit");
+  hlist->add_option("--state", list_state, "Only this lifecycle state (Preboarding, Active, OnLeave, Completed, Left)");
+  hlist->add_flag("--overdue", list_overdue, "Only hires with something overdue");
+  hlist->add_option("--as-of", list_as_of, "Evaluate on this date (default today)");
+  hlist->callback([&] {
+    run = [&] {
+      auto store = open_store(false);
+      const date::sys_days when = list_as_of.empty() ? store->engine->today() : parse_day(list_as_of, "--as-of");
+      Table t({"Id", g.t("Namn", "Name"), g.t("Enhet", "Unit"), "Start", g.t("Läge", "State"), g.t("Nästa", "Next"),
+               g.t("Försenat", "Overdue")});
+      json j = json::array();
+      for (const auto& id : store->engine->hires()) {
+        auto s = store->engine->status(id, when);
+        if (!s) continue;
+        int overdue = static_cast<int>(s->overdue_items.size());
+        for (const auto& d : s->deadlines) overdue += d.overdue;
+        if (!list_unit.empty() && s->hire.unit != list_unit) continue;
+        if (!list_state.empty() && s->lifecycle != list_state) continue;
+        if (list_overdue && overdue == 0) continue;
+        const std::string next = s->next_deadline ? day(s->next_deadline->due) + " " + s->next_deadline->id : "";
+        t.add({id, s->hire.name, s->hire.unit, day(s->hire.start), state_title(s->lifecycle, g.language()), next,
+               std::to_string(overdue)});
+        j.push_back({{"hire", id}, {"name", s->hire.name}, {"unit", s->hire.unit}, {"start", day(s->hire.start)},
+                     {"lifecycle", s->lifecycle}, {"next", next}, {"overdue", overdue}});
+      }
+      if (g.json) std::cout << j.dump(2) << '\n';
+      else t.print(std::cout);
+      return 0;
+    };
+  });
+
+  // record
+  auto* record = app.add_subcommand("record", "Record what happened in a hire's journey");
+  record->require_subcommand(1);
+  std::string r_hire, r_on, r_text, r_name, r_email, r_name2, r_email2, r_kind = "other", r_key;
+  int r_number = 0;
+  double r_hours = 0;
+  std::uint64_t r_expect = 0;
+  std::function<DomainEvent(JourneyEngine&)> make_event;
+  std::string done_text;
+  auto on_or_today = [&](JourneyEngine& e) { return r_on.empty() ? e.today() : parse_day(r_on, "--on"); };
+  auto sub = [&](const char* name, const char* help, const char* done, std::function<DomainEvent(JourneyEngine&)> f) {
+    auto* c = record->add_subcommand(name, help);
+    c->add_option("hire", r_hire, "Hire id (hire-…)")->required();
+    c->add_option("--key", r_key, "Idempotency key: the same key twice records once");
+    c->add_option("--expect-version", r_expect, "Refuse if the journey is no longer at this version");
+    c->callback([&, done, f] {
+      make_event = f;
+      done_text = done;
+    });
+    return c;
+  };
+  sub("started", "The hire's first working day", "Första dagen registrerad för", [&](JourneyEngine& e) {
+    return DomainEvent(HireStarted{on_or_today(e)});
+  })->add_option("--on", r_on, "Date (default today)");
+  auto* item = sub("item", "A checklist item is done (klart datum)", "Moment klart för", [&](JourneyEngine& e) {
+    return DomainEvent(ChecklistItemCompleted{r_name, on_or_today(e), r_text});
+  });
+  item->add_option("item", r_name, "Item id, see 'programme show'")->required();
+  item->add_option("--on", r_on, "Done date (default today)");
+  item->add_option("--comment", r_text, "Comment");
+  auto* waive = sub("waive", "Mark a checklist item EJ (no introduction needed)", "Moment markerat EJ för",
+                    [&](JourneyEngine&) { return DomainEvent(ChecklistItemWaived{r_name, r_text}); });
+  waive->add_option("item", r_name)->required();
+  waive->add_option("--reason", r_text);
+  auto* intro = sub("introducer", "Appoint or change the introducer", "Introduktör utsedd för", [&](JourneyEngine& e) {
+    return DomainEvent(IntroducerAppointed{Person{r_name, r_email}, on_or_today(e)});
+  });
+  intro->add_option("--name", r_name)->required();
+  intro->add_option("--email", r_email);
+  intro->add_option("--from", r_on, "From date (default today)");
+  auto* mentor = sub("mentor", "Appoint the mentor and the named replacement (ersättare)", "Mentor utsedd för",
+                     [&](JourneyEngine&) {
+                       std::optional<Person> repl;
+                       if (!r_name2.empty()) repl = Person{r_name2, r_email2};
+                       return DomainEvent(MentorAppointed{Person{r_name, r_email}, repl});
+                     });
+  mentor->add_option("--name", r_name)->required();
+  mentor->add_option("--email", r_email);
+  mentor->add_option("--replacement", r_name2);
+  mentor->add_option("--replacement-email", r_email2);
+  auto* repl = sub("replacement", "Name the mentor's replacement", "Ersättare utsedd för", [&](JourneyEngine&) {
+    return DomainEvent(MentorReplacementNamed{Person{r_name, r_email}});
+  });
+  repl->add_option("--name", r_name)->required();
+  repl->add_option("--email", r_email);
+  auto* drop = sub("mentor-dropout", "The mentor drops out; the replacement takes over", "Mentorns avhopp registrerat för",
+                   [&](JourneyEngine& e) { return DomainEvent(MentorDroppedOut{on_or_today(e), r_text}); });
+  drop->add_option("--on", r_on);
+  drop->add_option("--reason", r_text);
+  auto* book = sub("course-booked", "Book the introduction course", "Kurs bokad för", [&](JourneyEngine&) {
+    return DomainEvent(CourseBooked{parse_day(r_on, "--starts"), r_text});
+  });
+  book->add_option("--starts", r_on, "First course day")->required();
+  book->add_option("--cohort", r_text);
+  auto* module = sub("module", "A course module was attended", "Modul registrerad för", [&](JourneyEngine& e) {
+    return DomainEvent(CourseModuleAttended{r_number, on_or_today(e)});
+  });
+  module->add_option("number", r_number, "Module number")->required();
+  module->add_option("--on", r_on);
+  auto* bbic = sub("bbic", "A BBIC part was completed", "BBIC-del registrerad för", [&](JourneyEngine& e) {
+    return DomainEvent(BbicPartCompleted{r_name, on_or_today(e)});
+  });
+  bbic->add_option("part", r_name, "A, B, C or D")->required();
+  bbic->add_option("--on", r_on);
+  auto* cdone = sub("course-completed", "The whole course is done (intyg)", "Introduktionsprogrammet klart för",
+                    [&](JourneyEngine& e) { return DomainEvent(CourseCompleted{on_or_today(e), r_text}); });
+  cdone->add_option("--on", r_on);
+  cdone->add_option("--certificate", r_text);
+  auto* wpart = sub("waive-part", "A whole part is not needed: course or supervision", "Del markerad som ej behövd för",
+                    [&](JourneyEngine&) { return DomainEvent(PartWaived{r_name, r_text}); });
+  wpart->add_option("part", r_name, "course or supervision")->required();
+  wpart->add_option("--reason", r_text);
+  auto* group = sub("supervision-group", "Join a supervision group", "Handledningsgrupp registrerad för",
+                    [&](JourneyEngine&) {
+                      return DomainEvent(SupervisionGroupJoined{r_name, r_name2, parse_day(r_on, "--starts")});
+                    });
+  group->add_option("--group", r_name)->required();
+  group->add_option("--supervisor", r_name2)->required();
+  group->add_option("--starts", r_on)->required();
+  auto* session = sub("session", "A supervision session was attended", "Handledningsträff registrerad för",
+                      [&](JourneyEngine& e) {
+                        return DomainEvent(SupervisionSessionAttended{r_number, on_or_today(e), r_hours});
+                      });
+  session->add_option("number", r_number, "Session number")->required();
+  session->add_option("--on", r_on);
+  session->add_option("--hours", r_hours, "Hours")->default_val(2.0);
+  auto* sdone = sub("supervision-completed", "Supervision is done (intyg)", "Handledningen klar för",
+                    [&](JourneyEngine& e) { return DomainEvent(SupervisionCompleted{on_or_today(e), r_text}); });
+  sdone->add_option("--on", r_on);
+  sdone->add_option("--certificate", r_text);
+  auto* hours = sub("hours", "Introducer hours in an ISO week", "Introduktörstimmar registrerade för",
+                    [&](JourneyEngine& e) {
+                      const date::sys_days d = on_or_today(e);
+                      return DomainEvent(IntroducerHoursLogged{d - (date::weekday(d) - date::Monday), r_hours});
+                    });
+  hours->add_option("hours", r_hours)->required();
+  hours->add_option("--week", r_on, "Any date in the week (default this week)");
+  auto* lstart = sub("leave-start", "Leave begins (parental, sick, other): the programme clock stops",
+                     "Ledighet registrerad för",
+                     [&](JourneyEngine& e) { return DomainEvent(LeaveStarted{r_kind, on_or_today(e)}); });
+  lstart->add_option("--kind", r_kind)->check(CLI::IsMember({"parental", "sick", "other"}))->capture_default_str();
+  lstart->add_option("--from", r_on);
+  auto* lend = sub("leave-end", "Back from leave", "Återkomst registrerad för",
+                   [&](JourneyEngine& e) { return DomainEvent(LeaveEnded{on_or_today(e)}); });
+  lend->add_option("--back", r_on, "First day back");
+  auto* left = sub("left", "The hire has left", "Avslut registrerat för",
+                   [&](JourneyEngine& e) { return DomainEvent(HireLeft{on_or_today(e), r_text}); });
+  left->add_option("--on", r_on);
+  left->add_option("--reason", r_text);
+  sub("completed", "The whole journey is completed", "Introduktionen avslutad för", [&](JourneyEngine& e) {
+    return DomainEvent(JourneyCompleted{on_or_today(e)});
+  })->add_option("--on", r_on);
+  record->callback([&] {
+    run = [&] {
+      auto store = open_store(false);
+      CommandContext ctx{actor(), r_key, r_expect ? std::optional<std::uint64_t>(r_expect) : std::nullopt};
+      const std::string hire_id = require_hire(*store->engine, r_hire);
+      return report(store->engine->execute(hire_id, make_event(*store->engine), ctx), g.t(done_text.c_str(), done_text.c_str()));
+    };
+  });
+
+  // status / history
+  std::string s_hire, s_as_of;
+  bool s_effective = false;
+  auto* status = app.add_subcommand("status", "A hire's journey: parts, deadlines, overdue, introducer hours");
+  status->add_option("hire", s_hire)->required();
+  status->add_option("--as-of", s_as_of, "As known at the end of this date (what we knew then)");
+  status->add_flag("--effective", s_effective, "With --as-of: what had happened by then, as known today");
+  status->callback([&] {
+    run = [&] {
+      auto store = open_store(false);
+      require_hire(*store->engine, s_hire);
+      auto as_of = as_of_option(s_as_of, s_effective);
+      auto s = store->engine->status(s_hire, store->engine->today(), as_of);
+      if (!s) fail(1, g.t("Den nyanställda var inte registrerad per ", "The hire was not registered as of ") + s_as_of);
+      print_status(*s);
+      return 0;
+    };
+  });
+  auto* history = app.add_subcommand("history", "Every event of a hire: who recorded what, when, effective when");
+  history->add_option("hire", s_hire)->required();
+  history->add_option("--as-of", s_as_of, "Only what was recorded by the end of this date");
+  history->add_flag("--effective", s_effective, "With --as-of: what had taken effect by then");
+  history->callback([&] {
+    run = [&] {
+      auto store = open_store(false);
+      require_hire(*store->engine, s_hire);
+      auto h = store->engine->load(s_hire, as_of_option(s_as_of, s_effective));
+      json j = json::array();
+      Table t({g.t("Löpnr", "Seq"), "Ver", g.t("Registrerad (UTC)", "Recorded (UTC)"), g.t("Gäller", "Effective"),
+               g.t("Av", "Actor"), g.t("Händelse", "Event"), g.t("Detaljer", "Details"), "Hash"});
+      if (h) {
+        for (std::size_t i = 0; i < h->records.size(); ++i) {
+          const auto& r = h->records[i];
+          const std::string rec = date::format("%F %T", std::chrono::time_point_cast<std::chrono::seconds>(r.recorded_at));
+          const std::string eff = day(date::floor<date::days>(r.effective_at));
+          const std::string hash = storage::to_hex(r.hash);
+          t.add({std::to_string(r.position.value), std::to_string(r.version.value), rec, eff, r.actor,
+                 event_title(r.type, g.language()), describe(h->events[i]), hash.substr(0, 12)});
+          const std::string rec_iso =
+              date::format("%FT%TZ", std::chrono::time_point_cast<std::chrono::microseconds>(r.recorded_at));
+          j.push_back({{"position", r.position.value}, {"version", r.version.value}, {"recorded_at", rec_iso},
+                       {"effective_at", eff}, {"actor", r.actor}, {"type", r.type}, {"details", describe(h->events[i])},
+                       {"idempotency_key", r.idempotency_key}, {"hash", hash}, {"prev_hash", storage::to_hex(r.prev_hash)}});
+        }
+      }
+      if (g.json) std::cout << j.dump(2) << '\n';
+      else t.print(std::cout);
+      return 0;
+    };
+  });
+
+  auto* verify = app.add_subcommand("verify", "Walk the whole log and check the hash chain");
+  verify->callback([&] {
+    run = [&] {
+      auto store = open_store(false);
+      auto r = store->log->verify();
+      if (!r) fail(4, r.error().message);
+      if (g.json) {
+        json j{{"ok", r->ok()}, {"events", r->events_checked}, {"head_hash", storage::to_hex(r->head_hash)}};
+        if (r->first_bad) j["first_bad"] = r->first_bad->value;
+        if (!r->problem.empty()) j["problem"] = r->problem;
+        std::cout << j.dump(2) << '\n';
+      } else if (r->ok()) {
+        std::cout << g.t("Kedjan verifierad: ", "Chain verified: ") << r->events_checked << g.t(" händelser, ", " events, ")
+                  << g.t("senaste hash ", "head hash ") << storage::to_hex(r->head_hash) << '\n';
+      } else {
+        std::cout << g.t("VERIFIERING MISSLYCKADES", "VERIFICATION FAILED")
+                  << (r->first_bad ? g.t(" vid händelse ", " at event ") + std::to_string(r->first_bad->value) : "")
+                  << ": " << r->problem << '\n';
+      }
+      return r->ok() ? 0 : 5;
+    };
+  });
+
+  std::string csv_file;
+  auto* import = app.add_subcommand("import", "Register hires from a CSV file, with a report per row");
+  import->add_option("file", csv_file, "CSV with columns name,email,unit,start[,experienced,introducer,introducer_email]")
+      ->required();
+  import->callback([&] {
+    run = [&] {
+      auto store = open_store(false);
+      std::ifstream in(csv_file);
+      if (!in) fail(1, g.t("Kan inte läsa ", "Cannot read ") + csv_file);
+      auto rep = import_hires_csv(*store->engine, in, actor(), g.language());
+      if (!rep.file_error.empty()) fail(1, csv_file + ": " + rep.file_error);
+      auto outcome = [&](ImportRow::Outcome o) -> std::string {
+        switch (o) {
+          case ImportRow::Outcome::registered: return g.t("registrerad", "registered");
+          case ImportRow::Outcome::duplicate: return g.t("fanns redan", "already there");
+          default: return g.t("AVVISAD", "REJECTED");
+        }
+      };
+      if (g.json) {
+        json j{{"registered", rep.registered}, {"duplicates", rep.duplicates}, {"rejected", rep.rejected}};
+        for (const auto& r : rep.rows) {
+          j["rows"].push_back({{"line", r.line}, {"outcome", outcome(r.outcome)}, {"hire", r.hire_id},
+                               {"name", r.name}, {"message", r.message}});
+        }
+        std::cout << j.dump(2) << '\n';
+      } else {
+        Table t({g.t("Rad", "Line"), g.t("Resultat", "Outcome"), "Id", g.t("Namn", "Name"), g.t("Orsak", "Reason")});
+        for (const auto& r : rep.rows) t.add({std::to_string(r.line), outcome(r.outcome), r.hire_id, r.name, r.message});
+        t.print(std::cout);
+        std::cout << '\n' << rep.registered << g.t(" registrerade, ", " registered, ") << rep.duplicates
+                  << g.t(" fanns redan, ", " already there, ") << rep.rejected << g.t(" avvisade.\n", " rejected.\n");
+      }
+      return rep.rejected ? 1 : 0;
+    };
+  });
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  try {
+    return run ? run() : 2;
+  } catch (const ExitError& e) {
+    if (g.json) std::cout << json{{"error", e.message}}.dump(2) << '\n';
+    else std::cerr << e.message << '\n';
+    return e.code;
+  } catch (const std::exception& e) {
+    std::cerr << g.t("Fel: ", "Error: ") << e.what() << '\n';
+    return 4;
+  }
+}

@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# End to end through the real binary, the way the README tells a user to work:
+# init, register, record, status, history, verify, import, and the errors a user
+# meets (exit codes and the words that name what was wrong).
+#   journeyctl_test.sh PATH/TO/journeyctl PROGRAMMES_DIR
+set -uo pipefail
+J="$1"
+PROGRAMMES="$2"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+export JOURNEY_DATA="$work/data" JOURNEY_ACTOR="test.ec"
+passed=0 failed=0
+
+check() {  # check NAME EXPECTED_RC COMMAND... ; output in $out
+  local name=$1 want=$2
+  shift 2
+  out=$("$@" 2>&1)
+  local rc=$?
+  if [ "$rc" = "$want" ]; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    echo "FAIL $name: exit $rc, expected $want"
+    echo "$out" | head -20
+  fi
+}
+contains() {  # contains NAME TEXT ; searches $out
+  if printf '%s' "$out" | grep -qF -- "$2"; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    echo "FAIL $1: output lacks '$2'"
+    echo "$out" | head -20
+  fi
+}
+json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+
+check "commands before init" 1 "$J" hire list
+contains "init hint" "journeyctl init"
+check "init" 0 "$J" init
+contains "programme installed" "programme-gr-forsta-aren"
+check "init again is harmless" 0 "$J" init
+check "programme show" 0 "$J" programme show
+contains "checklist title" "Checklista administratör förbereda ankomst"
+contains "introducer hours" "4 h/vecka"
+
+check "register" 0 "$J" --json hire register --name "Sara Lind" --email sara@example.se \
+  --unit "Barn och unga Hisingen" --start 2026-09-01 --introducer "Karin Ek"
+hire=$(printf '%s' "$out" | json "d['hire']")
+check "register with a bad e-mail" 1 "$J" hire register --name X --email nope --unit U --start 2026-09-01
+contains "bad e-mail named" "e-post"
+check "register with a bad date" 1 "$J" --lang en hire register --name X --email x@y.se --unit U --start 2026-02-30
+contains "bad date named" "'2026-02-30' is not a date"
+
+check "item done" 0 "$J" record item "$hire" ad.dator --on 2026-08-25
+check "item done twice" 1 "$J" record item "$hire" ad.dator --on 2026-08-26
+contains "already done, in Swedish" "redan klart (2026-08-25)"
+check "unknown item" 1 "$J" --lang en record item "$hire" ad.kaffe
+contains "unknown item named" "Item 'ad.kaffe' is not in the programme"
+check "module before the course is booked" 1 "$J" record module "$hire" 1 --on 2026-09-10
+check "unknown hire" 1 "$J" record started hire-00000000
+check "first day" 0 "$J" record started "$hire" --on 2026-09-01
+check "stale expected version" 3 "$J" record hours "$hire" 4 --week 2026-09-07 --expect-version 1
+check "hours" 0 "$J" record hours "$hire" 4 --week 2026-09-09
+check "same key twice records once" 0 "$J" record hours "$hire" 2 --week 2026-09-14 --key k1
+check "same key again" 0 "$J" record hours "$hire" 2 --week 2026-09-14 --key k1
+contains "duplicate said" "Redan registrerat"
+
+check "status json" 0 "$J" --json status "$hire"
+[ "$(printf '%s' "$out" | json "d['hours']['logged']")" = "6.0" ] && passed=$((passed + 1)) ||
+  { failed=$((failed + 1)); echo "FAIL hours logged: $(printf '%s' "$out" | json "d['hours']")"; }
+[ "$(printf '%s' "$out" | json "d['lifecycle']")" = "Active" ] && passed=$((passed + 1)) ||
+  { failed=$((failed + 1)); echo "FAIL lifecycle"; }
+check "status table" 0 "$J" status "$hire"
+contains "status names the part" "Inskolning (checklista)"
+check "history" 0 "$J" --json history "$hire"
+[ "$(printf '%s' "$out" | json "len(d)")" = "6" ] && passed=$((passed + 1)) ||
+  { failed=$((failed + 1)); echo "FAIL history length: $out"; }
+[ "$(printf '%s' "$out" | json "d[2]['actor']")" = "test.ec" ] && passed=$((passed + 1)) ||
+  { failed=$((failed + 1)); echo "FAIL actor recorded"; }
+check "verify" 0 "$J" verify
+contains "verified" "Kedjan verifierad: 7 händelser"
+
+cat > "$work/hires.csv" <<'CSV'
+namn;e-post;enhet;startdatum;erfaren
+Ali Haddad;ali@example.se;Barn och unga Centrum;2026-10-01;nej
+Bo Ek;bo-at-example.se;Barn och unga Centrum;2026-10-01;nej
+Eva Sund;eva@example.se;Barn och unga Väster;2026-10-05;ja
+CSV
+check "import with a bad row" 1 "$J" import "$work/hires.csv"
+contains "bad row named" "AVVISAD"
+contains "summary" "2 registrerade, 0 fanns redan, 1 avvisade."
+check "import again adds no one" 1 "$J" import "$work/hires.csv"
+contains "nothing twice" "0 registrerade, 2 fanns redan, 1 avvisade."
+check "three hires" 0 "$J" --json hire list
+[ "$(printf '%s' "$out" | json "len(d)")" = "3" ] && passed=$((passed + 1)) ||
+  { failed=$((failed + 1)); echo "FAIL hire count: $out"; }
+
+sed 's/^  role = "AD"/  rol = "AD"/' "$PROGRAMMES/gr-forsta-aren.toml" > "$work/bad.toml"
+check "bad programme file" 1 "$J" programme validate "$work/bad.toml"
+contains "unknown key named with file and field" "bad.toml:"
+contains "unknown key named" "'rol'"
+check "good programme file" 0 "$J" programme validate "$PROGRAMMES/gr-forsta-aren.toml"
+
+echo "journeyctl end to end: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
