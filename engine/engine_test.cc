@@ -13,6 +13,7 @@
 
 #include "journey/engine/csv_import.h"
 #include "journey/engine/journey_engine.h"
+#include "journey/engine/reminders.h"
 #include "journey/storage/rocksdb_event_log.h"
 
 namespace fs = std::filesystem;
@@ -210,6 +211,97 @@ BOOST_AUTO_TEST_CASE(CsvImportReportsEachRowAndImportsNothingTwice) {
   BOOST_TEST(engine->hires().size() == 2u);
   std::istringstream bad("name,email,unit,startdate\n");
   BOOST_TEST(import_hires_csv(*engine, bad, "hr", Language::en).file_error.find("startdate") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(RegistrationTellsEachRoleItsPreparationTasks) {
+  const std::string id = register_sara();
+  auto hire = engine->load(id);
+  auto plan = plan_reminders(*engine->status(id, ymd(2026, 2, 1)), *hire->programme, hire->registered_on);
+  int lists = 0;
+  for (const auto& r : plan) {
+    if (r.kind != PlannedReminder::Kind::task_list) continue;
+    ++lists;
+    BOOST_TEST(format_date(r.fire_on) == "2026-02-01");
+    if (r.audience == Audience::administrator) BOOST_TEST(r.items.size() == 12u);
+    if (r.audience == Audience::unit_head) BOOST_TEST(r.items.size() == 10u);
+  }
+  BOOST_TEST(lists == 2);
+}
+
+BOOST_AUTO_TEST_CASE(LadderGivesRungsAndEscalationAndStopsWhenDone) {
+  const std::string id = register_sara();
+  auto count = [&](const std::string& prefix) {
+    auto hire = engine->load(id);
+    auto plan = plan_reminders(*engine->status(id, ymd(2026, 2, 1)), *hire->programme, hire->registered_on);
+    std::vector<PlannedReminder> out;
+    for (auto& r : plan)
+      if (r.id.rfind(prefix, 0) == 0) out.push_back(r);
+    return out;
+  };
+  auto induction = count(id + "/induction.complete/");
+  BOOST_REQUIRE(induction.size() == 5u);  // -14d, -3d, 0d, 1d, escalation after 7d
+  BOOST_TEST(format_date(induction[0].fire_on) == "2026-06-18");
+  BOOST_TEST(format_date(induction[2].fire_on) == "2026-07-02");
+  BOOST_TEST((induction[4].audience == Audience::escalation));
+  BOOST_TEST(format_date(induction[4].fire_on) == "2026-07-09");
+  // The administrator's computer check: one item due 2026-02-27; done, its reminders go.
+  auto dator = [&] {
+    int n = 0;
+    for (const auto& r : count(id + "/checklist/AD/"))
+      for (const auto& text : r.items) n += text == "Kontrollera att dator finns";
+    return n;
+  };
+  BOOST_TEST(dator() == 4);  // -3d, 0d, 1d, escalation
+  BOOST_REQUIRE(engine->execute(id, ChecklistItemCompleted{"ad.dator", ymd(2026, 1, 30), ""}, as("ad")).ok());
+  BOOST_TEST(dator() == 0);
+}
+
+BOOST_AUTO_TEST_CASE(NobodyIsRemindedDuringLeaveOrAfterLeaving) {
+  const std::string id = register_sara();
+  clock.set(at(ymd(2026, 4, 1)));
+  BOOST_REQUIRE(engine->execute(id, HireStarted{ymd(2026, 3, 2)}, as("ec")).ok());
+  BOOST_REQUIRE(engine->execute(id, LeaveStarted{"parental", ymd(2026, 3, 30)}, as("ec")).ok());
+  auto hire = engine->load(id);
+  auto on_leave = plan_reminders(*engine->status(id, ymd(2026, 4, 1)), *hire->programme, hire->registered_on);
+  for (const auto& r : on_leave) BOOST_TEST((r.kind == PlannedReminder::Kind::task_list));
+  BOOST_REQUIRE(engine->execute(id, HireLeft{ymd(2026, 4, 1), "ny tjänst"}, as("ec")).ok());
+  auto after = plan_reminders(*engine->status(id, ymd(2026, 4, 1)), *engine->load(id)->programme, hire->registered_on);
+  BOOST_TEST(after.empty());
+}
+
+BOOST_AUTO_TEST_CASE(ShortIntroducerHoursAreReportedTheMondayAfter) {
+  const std::string id = register_sara();
+  clock.set(at(ymd(2026, 3, 20)));
+  BOOST_REQUIRE(engine->execute(id, HireStarted{ymd(2026, 3, 2)}, as("ec")).ok());
+  BOOST_REQUIRE(engine->execute(id, IntroducerHoursLogged{ymd(2026, 3, 2), 4}, as("fa")).ok());
+  BOOST_REQUIRE(engine->execute(id, IntroducerHoursLogged{ymd(2026, 3, 9), 1.5}, as("fa")).ok());
+  auto hire = engine->load(id);
+  auto plan = plan_reminders(*engine->status(id, ymd(2026, 3, 20)), *hire->programme, hire->registered_on);
+  std::vector<PlannedReminder> hours;
+  for (auto& r : plan)
+    if (r.kind == PlannedReminder::Kind::hours_shortfall) hours.push_back(r);
+  BOOST_REQUIRE(hours.size() == 2u);  // week 11 to the unit head and to the introducer
+  BOOST_TEST(hours[0].obligation == "hours/2026-W11");
+  BOOST_TEST(format_date(hours[0].fire_on) == "2026-03-16");
+  BOOST_TEST(hours[0].hours_balance == -2.5);
+}
+
+BOOST_AUTO_TEST_CASE(UnitContactsAreEventsAndTheNewestCounts) {
+  UnitContacts u{"Barn och unga Hisingen", {"Anna Berg", "anna.berg@example.se"}, {"Omar Ali", "omar.ali@example.se"},
+                 Contact{"Ingrid IFO-chef", "ingrid@example.se", Language::en, true}};
+  BOOST_REQUIRE(engine->set_unit(u, as("admin")).ok());
+  u.administrator = {"Maja Lund", "maja.lund@example.se"};
+  BOOST_REQUIRE(engine->set_unit(u, as("admin")).ok());
+  auto got = engine->unit("Barn och unga Hisingen");
+  BOOST_REQUIRE(got);
+  BOOST_TEST(got->administrator.name == "Maja Lund");
+  BOOST_TEST(got->escalation->digest);
+  BOOST_TEST((got->escalation->language == Language::en));
+  BOOST_TEST(engine->units().size() == 1u);
+  u.unit_head.email = "no-at-sign";
+  auto bad = engine->set_unit(u, as("admin"));
+  BOOST_TEST(bad.refusal->code == "field_bad_email");
+  BOOST_TEST(bad.refusal->args.at("field") == "unit_head_email");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

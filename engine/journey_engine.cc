@@ -4,6 +4,7 @@
 #include <openssl/evp.h>
 
 #include <cereal/archives/portable_binary.hpp>
+#include <cereal/types/optional.hpp>
 #include <cereal/types/string.hpp>
 #include <random>
 #include <sstream>
@@ -31,6 +32,52 @@ struct ProgrammePublished {
     ar(id, version, sha256, toml);
   }
 };
+
+constexpr const char* kUnitEvent = "UnitContactsSet";
+constexpr const char* kUnitPrefix = "unit-";
+
+struct ContactRecord {
+  std::string name, email, language;
+  bool digest = false;
+  template <class A>
+  void serialize(A& ar) {
+    ar(name, email, language, digest);
+  }
+};
+struct UnitContactsSet {
+  std::string unit;
+  ContactRecord unit_head, administrator;
+  std::optional<ContactRecord> escalation;
+  template <class A>
+  void serialize(A& ar) {
+    ar(unit, unit_head, administrator, escalation);
+  }
+};
+
+ContactRecord to_record(const Contact& c) {
+  return {c.name, c.email, c.language == Language::en ? "en" : "sv", c.digest};
+}
+Contact from_record(const ContactRecord& r) {
+  return {r.name, r.email, r.language == "en" ? Language::en : Language::sv, r.digest};
+}
+
+template <class T>
+std::string to_cereal(const T& value) {
+  std::ostringstream os;
+  {
+    cereal::PortableBinaryOutputArchive ar(os);
+    ar(const_cast<T&>(value));
+  }
+  return os.str();
+}
+template <class T>
+T from_cereal(const std::string& payload) {
+  std::istringstream is(payload);
+  cereal::PortableBinaryInputArchive ar(is);
+  T value;
+  ar(value);
+  return value;
+}
 
 std::string sha256_hex(const std::string& text) {
   unsigned char h[32];
@@ -369,7 +416,8 @@ std::optional<LoadedHire> JourneyEngine::load(const std::string& hire_id, std::o
     throw std::runtime_error(hire_id + " was registered under programme " + reg->programme_id + " v" +
                              std::to_string(reg->programme_version) + ", which is not in the log");
   }
-  LoadedHire hire{hire_id, {}, {}, prog, JourneyMachine(prog), version};
+  LoadedHire hire{hire_id, {}, {}, prog, JourneyMachine(prog), version,
+                  date::floor<date::days>((*records).front().recorded_at)};
   const bool lenient = as_of && as_of->basis == AsOf::Basis::effective;
   for (std::size_t i = 0; i < events.size(); ++i) {
     if (auto r = hire.machine.apply(events[i])) {
@@ -392,6 +440,62 @@ std::optional<HireStatus> JourneyEngine::status(const std::string& hire_id, date
   auto hire = load(hire_id, as_of);
   if (!hire) return std::nullopt;
   return project_status(hire_id, hire->machine, as_of ? as_of->date : day);
+}
+
+std::string unit_stream(const std::string& name) { return kUnitPrefix + sha256_hex(name).substr(0, 12); }
+
+CommandOutcome JourneyEngine::set_unit(const UnitContacts& u, const CommandContext& ctx) {
+  auto refused = [](const std::string& code, std::map<std::string, std::string> args) {
+    return failed(code, std::move(args), CommandOutcome::Kind::refused);
+  };
+  if (ctx.actor.empty()) return refused("field_empty", {{"field", "actor"}});
+  if (u.unit.empty()) return refused("field_empty", {{"field", "unit"}});
+  std::vector<std::pair<std::string, const Contact*>> contacts = {{"unit_head", &u.unit_head},
+                                                                  {"administrator", &u.administrator}};
+  if (u.escalation) contacts.push_back({"escalation", &*u.escalation});
+  for (const auto& [field, c] : contacts) {
+    if (c->name.empty()) return refused("field_empty", {{"field", field + "_name"}});
+    if (!plausible_email(c->email)) return refused("field_bad_email", {{"field", field + "_email"}, {"value", c->email}});
+  }
+  UnitContactsSet e{u.unit, to_record(u.unit_head), to_record(u.administrator), std::nullopt};
+  if (u.escalation) e.escalation = to_record(*u.escalation);
+  AppendRequest req{StreamId(unit_stream(u.unit)), ExpectedVersion::any(),
+                    {storage::NewEvent{kUnitEvent, 1, to_cereal(e), clock_.now(), ctx.actor}}, ctx.idempotency_key};
+  auto r = log_.append(std::move(req));
+  if (!r) return failed("storage_error", {{"what", r.error().message}});
+  CommandOutcome o;
+  o.kind = r->duplicate ? CommandOutcome::Kind::duplicate : CommandOutcome::Kind::accepted;
+  o.hire_id = r->stream.str();
+  o.version = r->last_version.value;
+  o.position = r->last_position.value;
+  return o;
+}
+
+namespace {
+UnitContacts unit_from(const UnitContactsSet& e) {
+  UnitContacts u{e.unit, from_record(e.unit_head), from_record(e.administrator), std::nullopt};
+  if (e.escalation) u.escalation = from_record(*e.escalation);
+  return u;
+}
+}  // namespace
+
+std::optional<UnitContacts> JourneyEngine::unit(const std::string& name) {
+  auto events = log_.read_stream(StreamId(unit_stream(name)));
+  if (!events) throw std::runtime_error(events.error().message);
+  if (events->empty()) return std::nullopt;
+  return unit_from(from_cereal<UnitContactsSet>(events->back().payload));
+}
+
+std::vector<UnitContacts> JourneyEngine::units() {
+  std::vector<UnitContacts> out;
+  auto streams = log_.list_streams(kUnitPrefix);
+  if (!streams) throw std::runtime_error(streams.error().message);
+  for (const auto& s : *streams) {
+    auto events = log_.read_stream(s);
+    if (!events) throw std::runtime_error(events.error().message);
+    if (!events->empty()) out.push_back(unit_from(from_cereal<UnitContactsSet>(events->back().payload)));
+  }
+  return out;
 }
 
 std::vector<std::string> JourneyEngine::hires() {

@@ -317,13 +317,15 @@ class Loader {
   Programme load(const toml::table& root) {
     Programme p;
     check_keys(root, "",
-               {"programme", "checklists", "course", "supervision", "support", "deadlines"});
+               {"programme", "checklists", "course", "supervision", "support", "deadlines",
+                "reminders"});
     load_header(table(root, "", "programme"), "programme", p);
     load_checklists(root, p);
     load_course(table(root, "", "course"), "course", p.course);
     load_supervision(table(root, "", "supervision"), "supervision", p.supervision);
     load_support(table(root, "", "support"), "support", p.support);
     load_deadlines(root, p);
+    load_reminders(root, p);
     return p;
   }
 
@@ -661,6 +663,53 @@ class Loader {
       d.part = part(t, path, "part");
       d.due = offset(t, path, "due");
       p.deadlines.push_back(std::move(d));
+    }
+  }
+
+  void load_reminders(const toml::table& root, Programme& p) const {
+    const toml::array* list = tables(root, "", "reminders", /*is_required=*/false);
+    if (list == nullptr) return;
+    std::set<std::string> seen;
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      const toml::table& t = *(*list)[i].as_table();
+      const std::string path = element_path("reminders", i);
+      check_keys(t, path, {"obligation", "ladder", "escalate_after"});
+      ReminderRule r;
+      const toml::node& ob = required(t, path, "obligation");
+      r.obligation = string(t, path, "obligation");
+      if (r.obligation != "checklist" && p.find_deadline(r.obligation) == nullptr) {
+        fail(ob, join(path, "obligation"),
+             "'" + r.obligation + "' is neither \"checklist\" nor a deadline id");
+      }
+      if (!seen.insert(r.obligation).second) {
+        fail(ob, join(path, "obligation"), "a second rule for '" + r.obligation + "'");
+      }
+      const toml::node& ladder = required(t, path, "ladder");
+      const toml::array* rungs = ladder.as_array();
+      if (rungs == nullptr || rungs->empty()) {
+        fail(ladder, join(path, "ladder"), "must be a non-empty list of offsets such as [\"-3d\", \"0d\"]");
+      }
+      for (std::size_t k = 0; k < rungs->size(); ++k) {
+        const std::string rpath = element_path(join(path, "ladder"), k);
+        const toml::node& n = (*rungs)[k];
+        if (!n.is_string()) wrong_type(n, rpath, "an offset string such as \"-3d\"");
+        try {
+          r.ladder.push_back(parse_offset(n.as_string()->get()));
+        } catch (const std::invalid_argument& e) {
+          fail(n, rpath, e.what());
+        }
+        if (k > 0) {
+          require_order(r.ladder[k - 1], element_path(join(path, "ladder"), k - 1), r.ladder[k], rpath,
+                        /*strict=*/true, n, rpath, "rungs must be in ascending order");
+        }
+      }
+      if (t.contains("escalate_after")) {
+        r.escalate_after = offset(t, path, "escalate_after");
+        if (r.escalate_after->count <= 0) {
+          fail(*t.get("escalate_after"), join(path, "escalate_after"), "must be after the due date, e.g. \"7d\"");
+        }
+      }
+      p.reminders.push_back(std::move(r));
     }
   }
 

@@ -10,6 +10,8 @@
 //   hire-<8 hex>        one per hire; first event HireRegistered
 //   programme-<id>      ProgrammePublished events: the TOML text of each version,
 //                       so a hire's programme version can always be reloaded
+//   unit-<12 hex>       UnitContactsSet events: the unit's unit head, administrator
+//                       and escalation contact; the newest one counts
 //
 // Thread safety: a JourneyEngine may be used from several threads; each call
 // works on its own replayed machine and the log orders the appends.
@@ -22,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "journey/engine/reminders.h"
 #include "journey/engine/status.h"
 #include "journey/storage/event_log.h"
 #include "journey/workflows/events.h"
@@ -85,6 +88,7 @@ struct LoadedHire {
   std::shared_ptr<const Programme> programme;
   workflows::JourneyMachine machine;
   std::uint64_t version = 0;  // version of the whole stream (unfiltered)
+  date::sys_days registered_on;  // UTC date the registration was recorded
 };
 
 class JourneyEngine {
@@ -109,6 +113,12 @@ class JourneyEngine {
   std::optional<HireStatus> status(const std::string& hire_id, date::sys_days today,
                                    std::optional<AsOf> as_of = {});
   std::vector<std::string> hires();
+
+  // Sets (replaces) a unit's contacts. Refused with a named field if a contact
+  // lacks a name or a valid e-mail.
+  CommandOutcome set_unit(const UnitContacts& unit, const CommandContext& ctx);
+  std::optional<UnitContacts> unit(const std::string& name);
+  std::vector<UnitContacts> units();
 
   date::sys_days today() const;
   storage::EventLog& log() { return log_; }

@@ -108,6 +108,15 @@ struct Deadline {
   Offset due;
 };
 
+// When to remind about an obligation: rungs relative to its due date ("-14d",
+// "0d", "1d"), and an escalation to the unit's escalation contact when it is
+// still open `escalate_after` the due date.
+struct ReminderRule {
+  std::string obligation;  // "checklist" (open items, per role and due date) or a deadline id
+  std::vector<Offset> ladder;
+  std::optional<Offset> escalate_after;
+};
+
 struct Programme {
   std::string id;       // e.g. "gr-forsta-aren"
   int version = 0;      // >= 1
@@ -118,6 +127,7 @@ struct Programme {
   Supervision supervision;
   InternalSupport support;
   std::vector<Deadline> deadlines;
+  std::vector<ReminderRule> reminders;  // optional section; none means no reminders
 
   const ChecklistItem* find_item(const std::string& item_id) const;
   const Checklist* checklist_of(const std::string& item_id) const;
