@@ -1,6 +1,9 @@
 // The reminder planner; see reminders.h.
 #include "journey/engine/reminders.h"
 
+#include <date/iso_week.h>
+
+#include <cstdio>
 #include <map>
 
 namespace journey::engine {
@@ -49,6 +52,13 @@ PlannedReminder::Kind kind_of(const Offset& rung, date::sys_days due) {
   const date::sys_days at = rung.from(due);
   return at < due ? PlannedReminder::Kind::before
                   : at == due ? PlannedReminder::Kind::on_day : PlannedReminder::Kind::overdue;
+}
+
+std::string iso_week_label(date::sys_days monday) {
+  const iso_week::year_weeknum_weekday w(monday);
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04d-W%02u", static_cast<int>(w.year()), static_cast<unsigned>(w.weeknum()));
+  return buf;
 }
 
 bool on_leave(const HireStatus& s) { return !s.leaves.empty() && !s.leaves.back().back_on; }
@@ -150,9 +160,9 @@ std::vector<PlannedReminder> plan_reminders(const HireStatus& s, const Programme
       r.hire_id = s.hire_id;
       r.kind = PlannedReminder::Kind::hours_shortfall;
       r.audience = a;
-      r.obligation = "hours/" + date::format("%G-W%V", w.monday);
+      r.obligation = "hours/" + iso_week_label(w.monday);
       r.id = s.hire_id + "/" + r.obligation + "/" + audience_id(a);
-      r.title = "Introduktörstid vecka " + date::format("%G-W%V", w.monday);
+      r.title = "Introduktörstid vecka " + iso_week_label(w.monday);
       r.due = w.monday + days(6);
       r.fire_on = w.monday + days(7);
       r.hours_owed = w.owed;

@@ -153,7 +153,14 @@ date::sys_days effective_date(const DomainEvent& e) {
       e);
 }
 
-std::string format_date(date::sys_days d) { return date::format("%F", d); }
+// Hot in projections and plans: no iostreams, no locale.
+std::string format_date(date::sys_days d) {
+  const date::year_month_day ymd(d);
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+                static_cast<unsigned>(ymd.day()));
+  return buf;
+}
 
 std::optional<date::sys_days> parse_date(const std::string& text) {
   if (text.size() != 10 || text[4] != '-' || text[7] != '-') return std::nullopt;

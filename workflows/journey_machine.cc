@@ -150,14 +150,10 @@ template <Part P>
 struct PartClosed {
   template <class E, class FSM, class S, class T>
   bool operator()(const E&, FSM& fsm, S&, T&) const {
+    // Evaluated after every event (it guards a completion transition): a counter, not a scan.
     if (!fsm.facts.registered) return false;
-    for (const auto& cl : fsm.programme->checklists) {
-      if (cl.part != P) continue;
-      for (const auto& item : cl.items) {
-        if (fsm.facts.items.at(item.id).status == ItemState::Status::open) return false;
-      }
-    }
-    return true;
+    auto it = fsm.facts.open_items.find(P);
+    return it == fsm.facts.open_items.end() || it->second == 0;
   }
 };
 
@@ -367,11 +363,17 @@ struct HasNoReplacement {
 JOURNEY_ACTION(Register, HireRegistered, {
   f.registered = true;
   f.hire = e;
-  for (const auto& cl : fsm.programme->checklists)
-    for (const auto& item : cl.items) f.items[item.id] = ItemState{};
+  for (const auto& cl : fsm.programme->checklists) {
+    for (const auto& item : cl.items) {
+      f.items[item.id] = ItemState{};
+      ++f.open_items[cl.part];
+    }
+  }
   for (const auto& id : e.waived_items) {
-    f.items[id].status = ItemState::Status::waived;
-    f.items[id].note = "EJ vid registrering";
+    auto& s = f.items[id];
+    if (s.status == ItemState::Status::open) --f.open_items[fsm.programme->checklist_of(id)->part];
+    s.status = ItemState::Status::waived;
+    s.note = "EJ vid registrering";
   }
 });
 JOURNEY_ACTION(Start, HireStarted, { f.started_on = e.on; });
@@ -385,12 +387,14 @@ JOURNEY_ACTION(EndLeave, LeaveEnded, { f.leaves.back().back_on = e.back_on; });
 JOURNEY_ACTION(CompleteJourney, JourneyCompleted, { f.completed_on = e.on; });
 JOURNEY_ACTION(CompleteItem, ChecklistItemCompleted, {
   auto& s = f.items[e.item_id];
+  --f.open_items[fsm.programme->checklist_of(e.item_id)->part];  // the guard saw it open
   s.status = ItemState::Status::done;
   s.done_on = e.done_on;
   s.note = e.comment;
 });
 JOURNEY_ACTION(WaiveItem, ChecklistItemWaived, {
   auto& s = f.items[e.item_id];
+  --f.open_items[fsm.programme->checklist_of(e.item_id)->part];  // the guard saw it open
   s.status = ItemState::Status::waived;
   s.note = e.reason;
 });

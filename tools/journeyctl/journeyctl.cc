@@ -14,6 +14,7 @@
 
 #include "journey/engine/csv_import.h"
 #include "journey/engine/journey_engine.h"
+#include "journey/engine/simulation.h"
 #include "journey/storage/rocksdb_event_log.h"
 #include "table.h"
 
@@ -698,6 +699,127 @@ int main(int argc, char** argv) {
                   << ": " << r->problem << '\n';
       }
       return r->ok() ? 0 : 5;
+    };
+  });
+
+  // units: who hears about a unit's hires
+  auto* unit = app.add_subcommand("unit", "A unit's unit head, administrator and escalation contact");
+  unit->require_subcommand(1);
+  UnitContacts u;
+  std::string head_lang = "sv", admin_lang = "sv", esc_lang = "sv", esc_name, esc_email;
+  bool esc_digest = false;
+  auto* uset = unit->add_subcommand("set", "Set (replace) a unit's contacts; recorded as an event");
+  uset->add_option("--unit", u.unit, "Unit name, as on the hires")->required();
+  uset->add_option("--head-name", u.unit_head.name, "Unit head (enhetschef)")->required();
+  uset->add_option("--head-email", u.unit_head.email)->required();
+  uset->add_option("--head-lang", head_lang)->check(CLI::IsMember({"sv", "en"}));
+  uset->add_flag("--head-digest", u.unit_head.digest, "One daily digest instead of separate messages");
+  uset->add_option("--admin-name", u.administrator.name, "Administrator")->required();
+  uset->add_option("--admin-email", u.administrator.email)->required();
+  uset->add_option("--admin-lang", admin_lang)->check(CLI::IsMember({"sv", "en"}));
+  uset->add_flag("--admin-digest", u.administrator.digest);
+  uset->add_option("--escalation-name", esc_name, "Escalation contact, e.g. the IFO chief");
+  uset->add_option("--escalation-email", esc_email);
+  uset->add_option("--escalation-lang", esc_lang)->check(CLI::IsMember({"sv", "en"}));
+  uset->add_flag("--escalation-digest", esc_digest);
+  uset->callback([&] {
+    run = [&] {
+      auto store = open_store(false);
+      u.unit_head.language = head_lang == "en" ? Language::en : Language::sv;
+      u.administrator.language = admin_lang == "en" ? Language::en : Language::sv;
+      if (!esc_name.empty() || !esc_email.empty()) {
+        u.escalation = Contact{esc_name, esc_email, esc_lang == "en" ? Language::en : Language::sv, esc_digest};
+      }
+      return report(store->engine->set_unit(u, CommandContext{actor(), "", std::nullopt}),
+                    g.t("Enhetens kontakter sparade i", "Unit contacts saved in"));
+    };
+  });
+  auto* ulist = unit->add_subcommand("list", "List units and their contacts");
+  ulist->callback([&] {
+    run = [&] {
+      auto store = open_store(false);
+      auto contact = [](const Contact& c) {
+        return c.name + " <" + c.email + ">" + (c.language == Language::en ? " en" : "") + (c.digest ? " (sammandrag)" : "");
+      };
+      json j = json::array();
+      Table t({g.t("Enhet", "Unit"), g.t("Enhetschef", "Unit head"), g.t("Administratör", "Administrator"),
+               g.t("Eskalering", "Escalation")});
+      for (const auto& x : store->engine->units()) {
+        t.add({x.unit, contact(x.unit_head), contact(x.administrator), x.escalation ? contact(*x.escalation) : "–"});
+        j.push_back({{"unit", x.unit}, {"unit_head", contact(x.unit_head)}, {"administrator", contact(x.administrator)},
+                     {"escalation", x.escalation ? contact(*x.escalation) : ""}});
+      }
+      if (g.json) std::cout << j.dump(2) << '\n';
+      else t.print(std::cout);
+      return 0;
+    };
+  });
+
+  // simulate: what the scheduler would send, in virtual time
+  SimulationConfig sim;
+  std::string sim_from;
+  int send_hour = 8;
+  bool sim_summary_only = false;
+  auto* simulate_cmd = app.add_subcommand(
+      "simulate", "Run the programme for N synthetic hires in virtual time and print every notification");
+  simulate_cmd->add_option("--hires", sim.hires, "Number of hires")->capture_default_str()->check(CLI::Range(1, 1000000));
+  simulate_cmd->add_option("--units", sim.units, "Number of units")->capture_default_str()->check(CLI::Range(1, 10000));
+  simulate_cmd->add_option("--days", sim.days, "Days to simulate")->capture_default_str()->check(CLI::Range(1, 3650));
+  simulate_cmd->add_option("--from", sim_from, "First simulated day (default: next Monday)");
+  simulate_cmd->add_option("--seed", sim.seed, "Random seed (same seed, same run)")->capture_default_str();
+  simulate_cmd->add_option("--send-hour", send_hour, "Local hour reminders go out")->capture_default_str()->check(CLI::Range(0, 23));
+  simulate_cmd->add_option("--late", sim.late_share, "Share of tasks done late")->capture_default_str()->check(CLI::Range(0.0, 1.0));
+  simulate_cmd->add_option("--never", sim.never_share, "Share of tasks never done")->capture_default_str()->check(CLI::Range(0.0, 1.0));
+  simulate_cmd->add_flag("--summary", sim_summary_only, "Only the totals, not every message");
+  simulate_cmd->callback([&] {
+    run = [&] {
+      SystemClock clock;
+      const date::sys_days today = date::floor<date::days>(clock.now());
+      sim.first_day = sim_from.empty() ? today + (date::Monday - date::weekday(today)) : parse_day(sim_from, "--from");
+      Programme programme;
+      try {
+        programme = load_programme_file(std::string(JOURNEY_PROGRAMMES_DIR) + "/gr-forsta-aren.toml");
+      } catch (const ProgrammeError& e) {
+        fail(1, e.what());
+      }
+      Templates templates = Templates::load(JOURNEY_TEMPLATES_DIR);
+      const MunicipalTime municipal{std::chrono::minutes(std::chrono::hours(send_hour))};
+      const auto started = std::chrono::steady_clock::now();
+      if (!sim_summary_only && !g.json) {
+        std::cout << g.t("Datum       Tid    Mottagare                               Typ              Ämne\n",
+                         "Date        Time   Recipient                               Kind             Subject\n");
+      }
+      auto summary = simulate(programme, templates, municipal, sim, [&](const SimulatedNotification& n) {
+        if (sim_summary_only) return;
+        const auto local = municipal.to_local(n.send_at);
+        const std::string kind = n.reminders.size() > 1 ? "digest" : kind_id(n.reminders.front().kind);
+        if (g.json) {
+          json ids = json::array();
+          for (const auto& r : n.reminders) ids.push_back(r.id);
+          std::cout << json{{"date", day(n.date)}, {"local_time", date::format("%F %R", date::floor<std::chrono::minutes>(local))},
+                            {"to", n.to.email}, {"role", audience_id(n.to.audience)}, {"kind", kind},
+                            {"subject", n.subject}, {"message_id", n.message_id}, {"reminders", ids}}
+                           .dump()
+                    << '\n';
+          return;
+        }
+        std::string to = n.to.name + " <" + n.to.email + ">";
+        std::string padded_to = to + std::string(to.size() < 40 ? 40 - journey::tools::display_width(to) : 1, ' ');
+        std::string padded_kind = kind + std::string(kind.size() < 17 ? 17 - kind.size() : 1, ' ');
+        std::cout << date::format("%F  %R", date::floor<std::chrono::minutes>(local)) << "  " << padded_to << padded_kind
+                  << n.subject << '\n';
+      });
+      const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      std::ostream& os = g.json ? std::cerr : std::cout;
+      os << '\n' << g.t("Simulering: ", "Simulation: ") << summary.hires << g.t(" nyanställda, ", " hires, ") << sim.days
+         << g.t(" dagar från ", " days from ") << day(sim.first_day) << ", " << summary.events
+         << g.t(" händelser, ", " events, ") << summary.reminders << g.t(" påminnelser i ", " reminders in ")
+         << summary.messages << g.t(" meddelanden", " messages") << " (" << secs << " s)\n";
+      for (const auto& [k, n] : summary.by_kind) os << "  " << k << ": " << n << '\n';
+      for (const auto& [a, n] : summary.by_audience) os << "  -> " << a << ": " << n << '\n';
+      if (summary.unresolved) os << g.t("  utan mottagare: ", "  without recipient: ") << summary.unresolved << '\n';
+      os << g.t("  utskick på helg- eller helgdag: ", "  sends on weekends or holidays: ") << summary.weekend_or_holiday_sends << '\n';
+      return summary.weekend_or_holiday_sends == 0 ? 0 : 4;
     };
   });
 

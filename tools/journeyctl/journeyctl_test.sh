@@ -102,5 +102,17 @@ contains "unknown key named with file and field" "bad.toml:"
 contains "unknown key named" "'rol'"
 check "good programme file" 0 "$J" programme validate "$PROGRAMMES/gr-forsta-aren.toml"
 
+check "unit contacts" 0 "$J" unit set --unit "Barn och unga Hisingen" --head-name "Anna Berg" \
+  --head-email anna@example.se --admin-name "Omar Ali" --admin-email omar@example.se --admin-digest \
+  --escalation-name "Ingrid Ek" --escalation-email ingrid@example.se
+check "unit with a bad e-mail" 1 "$J" unit set --unit X --head-name A --head-email nope --admin-name B \
+  --admin-email b@example.se
+contains "bad unit e-mail named" "head_email"
+check "unit list" 0 "$J" unit list
+contains "digest shown" "Omar Ali <omar@example.se> (sammandrag)"
+check "simulate" 0 "$J" simulate --hires 5 --days 90 --from 2027-01-04 --seed 3
+contains "simulate prints task lists" "task_list"
+contains "simulate summary" "utskick på helg- eller helgdag: 0"
+
 echo "journeyctl end to end: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

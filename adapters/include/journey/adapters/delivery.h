@@ -66,9 +66,13 @@ struct WebhookEndpoint {
 };
 
 struct WebhookMessage {
-  std::string id;    // webhook-id, stable across retries
+  // webhook-id, stable across retries. No '.', spaces or control characters
+  // (Standard Webhooks signs "id.timestamp.body"), e.g. "n-3f9a0c21e8d4".
+  std::string id;
   std::string body;  // the CloudEvents 1.0 structured JSON
-  std::chrono::system_clock::time_point timestamp;  // webhook-timestamp
+  // webhook-timestamp: the time of THIS attempt, not of the event. Receivers
+  // refuse timestamps older than about 5 minutes, so a retry must re-stamp.
+  std::chrono::system_clock::time_point timestamp;
 };
 
 class WebhookSender {

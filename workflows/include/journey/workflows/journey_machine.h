@@ -50,6 +50,7 @@ struct JourneyFacts {
   std::optional<date::sys_days> started_on, left_on, completed_on;
   std::string left_reason;
   std::map<std::string, ItemState> items;  // every checklist item of the programme
+  std::map<Part, int> open_items;          // per part: items neither done nor waived
   std::optional<CourseBooked> course_booking;
   std::map<int, date::sys_days> modules;
   std::map<std::string, date::sys_days> bbic;

@@ -1,0 +1,177 @@
+// Standard Webhooks symmetric signatures ("v1", HMAC-SHA256), with OpenSSL.
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
+#include <openssl/rand.h>
+
+#include <cstdlib>
+#include <stdexcept>
+
+#include "journey/adapters/webhook.h"
+
+namespace journey::adapters {
+namespace {
+
+std::string base64_encode(const unsigned char* data, std::size_t n) {
+  std::string out(4 * ((n + 2) / 3) + 1, '\0');
+  const int len =
+      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data, static_cast<int>(n));
+  out.resize(static_cast<std::size_t>(len));
+  return out;
+}
+
+bool is_base64_char(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
+         c == '/';
+}
+
+// Strict RFC 4648 base64 (standard alphabet, '=' padding to a multiple of 4).
+// EVP_DecodeBlock alone would accept whitespace and count padding as zero bytes.
+std::optional<std::vector<unsigned char>> base64_decode(const std::string& in) {
+  if (in.empty() || in.size() % 4 != 0) return std::nullopt;
+  std::size_t pad = 0;
+  if (in[in.size() - 1] == '=') ++pad;
+  if (in[in.size() - 2] == '=') ++pad;
+  for (std::size_t i = 0; i < in.size() - pad; ++i) {
+    if (!is_base64_char(in[i])) return std::nullopt;
+  }
+  std::vector<unsigned char> out(in.size() / 4 * 3);
+  const int len = EVP_DecodeBlock(out.data(), reinterpret_cast<const unsigned char*>(in.data()),
+                                  static_cast<int>(in.size()));
+  if (len < 0 || static_cast<std::size_t>(len) != out.size()) return std::nullopt;
+  out.resize(out.size() - pad);
+  return out;
+}
+
+void check_msg_id(const std::string& msg_id) {
+  if (msg_id.empty()) throw std::invalid_argument("webhook-id is empty");
+  for (unsigned char c : msg_id) {
+    if (c == '.') {
+      throw std::invalid_argument(
+          "webhook-id contains '.', which the Standard Webhooks specification forbids");
+    }
+    if (c <= 0x20 || c >= 0x7f) {
+      throw std::invalid_argument(
+          "webhook-id contains a space, control or non-ASCII character (not header-safe)");
+    }
+  }
+}
+
+std::string signature_v1(const std::vector<unsigned char>& key, const std::string& msg_id,
+                         std::int64_t timestamp, const std::string& body) {
+  const std::string prefix = msg_id + "." + std::to_string(timestamp) + ".";
+  EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+  if (mac == nullptr) throw std::runtime_error("OpenSSL: HMAC is not available");
+  EVP_MAC_CTX* ctx = EVP_MAC_CTX_new(mac);
+  EVP_MAC_free(mac);
+  if (ctx == nullptr) throw std::runtime_error("OpenSSL: EVP_MAC_CTX_new failed");
+  char digest_name[] = "SHA256";
+  const OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_utf8_string("digest", digest_name, 0),
+      OSSL_PARAM_construct_end(),
+  };
+  unsigned char out[EVP_MAX_MD_SIZE];
+  std::size_t out_len = 0;
+  const bool ok =
+      EVP_MAC_init(ctx, key.data(), key.size(), params) == 1 &&
+      EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(prefix.data()), prefix.size()) ==
+          1 &&
+      EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(body.data()), body.size()) == 1 &&
+      EVP_MAC_final(ctx, out, &out_len, sizeof out) == 1;
+  EVP_MAC_CTX_free(ctx);
+  if (!ok) throw std::runtime_error("OpenSSL: HMAC-SHA256 failed");
+  return base64_encode(out, out_len);
+}
+
+}  // namespace
+
+std::vector<unsigned char> decode_secret(const std::string& secret) {
+  const std::string prefix = kSecretPrefix;
+  if (secret.compare(0, prefix.size(), prefix) != 0) {
+    throw std::invalid_argument("webhook secret does not start with \"whsec_\"");
+  }
+  auto key = base64_decode(secret.substr(prefix.size()));
+  if (!key) {
+    throw std::invalid_argument(
+        "webhook secret is not valid base64 after \"whsec_\" (standard alphabet, '=' padding)");
+  }
+  if (key->size() < kMinSecretBytes || key->size() > kMaxSecretBytes) {
+    throw std::invalid_argument("webhook secret decodes to " + std::to_string(key->size()) +
+                                " bytes; Standard Webhooks requires " +
+                                std::to_string(kMinSecretBytes) + " to " +
+                                std::to_string(kMaxSecretBytes));
+  }
+  return std::move(*key);
+}
+
+std::string sign(const std::vector<std::string>& secrets, const std::string& msg_id,
+                 std::int64_t timestamp, const std::string& body) {
+  if (secrets.empty()) throw std::invalid_argument("webhook endpoint has no secret to sign with");
+  check_msg_id(msg_id);
+  std::string header;
+  for (std::size_t i = 0; i < secrets.size(); ++i) {
+    std::vector<unsigned char> key;
+    try {
+      key = decode_secret(secrets[i]);
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument("secret #" + std::to_string(i + 1) + ": " + e.what());
+    }
+    if (!header.empty()) header += ' ';
+    header += "v1,";
+    header += signature_v1(key, msg_id, timestamp, body);
+    OPENSSL_cleanse(key.data(), key.size());
+  }
+  return header;
+}
+
+std::string generate_secret() {
+  unsigned char bytes[kMinSecretBytes];
+  if (RAND_bytes(bytes, sizeof bytes) != 1) {
+    throw std::runtime_error("OpenSSL RAND_bytes failed to generate a webhook secret");
+  }
+  std::string secret = kSecretPrefix + base64_encode(bytes, sizeof bytes);
+  OPENSSL_cleanse(bytes, sizeof bytes);
+  return secret;
+}
+
+bool verify(const std::vector<std::string>& secrets, const std::string& msg_id,
+            std::int64_t timestamp, const std::string& body, const std::string& signature_header,
+            std::int64_t now_unix_seconds, std::chrono::seconds tolerance) {
+  // Written to avoid overflow for any pair of int64 values.
+  const bool early =
+      timestamp > now_unix_seconds && timestamp - now_unix_seconds > tolerance.count();
+  const bool late =
+      now_unix_seconds > timestamp && now_unix_seconds - timestamp > tolerance.count();
+  if (early || late) return false;
+  try {
+    check_msg_id(msg_id);
+  } catch (const std::invalid_argument&) {
+    return false;
+  }
+  std::vector<std::string> expected;
+  for (const auto& secret : secrets) {
+    auto key = decode_secret(secret);
+    expected.push_back(signature_v1(key, msg_id, timestamp, body));
+    OPENSSL_cleanse(key.data(), key.size());
+  }
+  bool match = false;
+  std::size_t pos = 0;
+  while (pos < signature_header.size()) {
+    std::size_t end = signature_header.find(' ', pos);
+    if (end == std::string::npos) end = signature_header.size();
+    const std::string entry = signature_header.substr(pos, end - pos);
+    pos = end + 1;
+    if (entry.compare(0, 3, "v1,") != 0) continue;
+    const std::string given = entry.substr(3);
+    for (const auto& want : expected) {
+      // Lengths are public (a SHA-256 signature is always 44 characters).
+      if (given.size() == want.size() &&
+          CRYPTO_memcmp(given.data(), want.data(), want.size()) == 0) {
+        match = true;  // keep going: no early exit on a match either
+      }
+    }
+  }
+  return match;
+}
+
+}  // namespace journey::adapters
