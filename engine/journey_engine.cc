@@ -139,6 +139,10 @@ Overloaded(Ts...) -> Overloaded<Ts...>;
 
 }  // namespace
 
+bool is_notification_type(const std::string& type) {
+  return type == kNotificationDecided || type == kDeliveryAttempted;
+}
+
 bool is_hire_id(const std::string& s) { return s.rfind("hire-", 0) == 0 && s.size() > 5; }
 
 std::string CommandOutcome::message(Language lang) const {
@@ -400,6 +404,14 @@ std::optional<LoadedHire> JourneyEngine::load(const std::string& hire_id, std::o
             v.end());
     if (v.empty() || v.front().type != "HireRegistered") return std::nullopt;
   }
+  std::vector<storage::RecordedEvent> notifications;
+  {
+    auto& v = *records;
+    auto split = std::stable_partition(v.begin(), v.end(),
+                                       [](const storage::RecordedEvent& r) { return !is_notification_type(r.type); });
+    notifications.assign(std::make_move_iterator(split), std::make_move_iterator(v.end()));
+    v.erase(split, v.end());
+  }
   std::vector<DomainEvent> events;
   events.reserve(records->size());
   for (const auto& r : *records) {
@@ -432,6 +444,7 @@ std::optional<LoadedHire> JourneyEngine::load(const std::string& hire_id, std::o
     hire.records.push_back(std::move((*records)[i]));
     hire.events.push_back(std::move(events[i]));
   }
+  hire.notifications = std::move(notifications);
   return hire;
 }
 

@@ -81,6 +81,12 @@ struct AsOf {
   enum class Basis { recorded, effective } basis = Basis::recorded;
 };
 
+// Records on a hire's stream that are not journey facts but what the scheduler
+// told people: the machine never sees them; history shows them.
+constexpr const char* kNotificationDecided = "NotificationDecided";
+constexpr const char* kDeliveryAttempted = "DeliveryAttempted";
+bool is_notification_type(const std::string& type);
+
 struct LoadedHire {
   std::string hire_id;
   std::vector<storage::RecordedEvent> records;  // the stream as stored (filtered by AsOf)
@@ -89,6 +95,7 @@ struct LoadedHire {
   workflows::JourneyMachine machine;
   std::uint64_t version = 0;  // version of the whole stream (unfiltered)
   date::sys_days registered_on;  // UTC date the registration was recorded
+  std::vector<storage::RecordedEvent> notifications;  // NotificationDecided, DeliveryAttempted
 };
 
 class JourneyEngine {

@@ -1,0 +1,125 @@
+// The durable reminder scheduler.
+//
+// Timers are derived from events: after every change to a hire (and once per
+// local day, for what depends on the date), the hire's plan is recomputed
+// (plan_reminders) and its timers replaced. The timer index lives in its own
+// RocksDB folder and is only a cache: rebuild() derives it again from the log.
+//
+// Exactly once in effect:
+//   1. A due reminder is decided by appending NotificationDecided (recipient,
+//      subject, body, the reminder ids) to the hire's stream, with idempotency
+//      key "notify/<message id>/<hire>", BEFORE any delivery is attempted.
+//      A reminder id that appears in a NotificationDecided is never decided again.
+//   2. Each delivery attempt is then recorded as DeliveryAttempted on the same
+//      stream (outcome, SMTP/HTTP code, detail, next attempt). A message whose
+//      last recorded attempt is not final is retried after a backoff; after
+//      max_attempts it is recorded as dead_letter and waits for `redeliver`.
+//   A crash between 1 and 2 re-sends on restart with the same Message-ID (the
+//   message id is derived from the reminder ids), so a duplicate is always
+//   recognisable as the same message; nothing decided is lost.
+//
+// Not a storm, not at 03:00: reminders whose send time passed while the
+// scheduler was not running are coalesced into one message per recipient, and
+// nothing is sent outside working days between the send hour and office_end.
+// Recipients who chose a digest get one message per tick.
+//
+// Index layout (KvStore, all derived):
+//   "c"                          BE64 last log position folded in
+//   "p"                          BE64 local day (days since epoch) of the last full replan
+//   "l"                          BE64 microseconds of the last tick
+//   "t" BE64(send_us) reminder   hire id          pending timers in time order
+//   "h" hire 0x00 reminder       BE64(send_us)    a hire's timers, to replace them
+//   "d" reminder                 message id       decided reminders
+//   "o" message                  BE64(position) BE64(next_us) BE32(attempts)   outbox
+//
+// Thread safety: one thread calls tick() at a time.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "journey/adapters/delivery.h"
+#include "journey/engine/calendar.h"
+#include "journey/engine/journey_engine.h"
+#include "journey/engine/notifications.h"
+#include "journey/storage/kv_store.h"
+
+namespace journey::engine {
+
+struct NotificationRecord {
+  std::string message_id;
+  std::string channel = "email";
+  std::string audience;
+  std::string to_name, to_email, language;
+  std::string subject, body;
+  std::vector<std::string> reminder_ids;
+  std::vector<std::string> hire_ids;
+  bool catch_up = false;  // coalesced after downtime
+};
+
+struct DeliveryRecord {
+  std::string message_id;
+  std::string channel = "email";
+  int attempt = 0;
+  std::string outcome;  // delivered, retry, rejected, gone, dead_letter, redeliver
+  int code = 0;
+  std::string detail;
+  std::int64_t next_attempt_us = 0;
+};
+
+std::string encode_notification(const NotificationRecord& r);
+NotificationRecord decode_notification(const std::string& payload);
+std::string encode_delivery(const DeliveryRecord& r);
+DeliveryRecord decode_delivery(const std::string& payload);
+
+struct SchedulerConfig {
+  std::filesystem::path index_path;
+  adapters::Address sender{"Journey", "journey@localhost"};
+  int office_end_hour = 17;  // no catch-up sends at or after this local hour
+  int catch_up_days = 14;    // missed sends older than this are not sent late
+  int max_attempts = 8;
+  // Delay before attempt `attempt` (1-based) after a transient failure.
+  std::function<std::chrono::milliseconds(int attempt, std::optional<std::chrono::seconds> retry_after)> backoff;
+};
+
+struct TickReport {
+  int hires_replanned = 0;
+  int reminders_decided = 0;
+  int messages_decided = 0;
+  int catch_up_messages = 0;
+  int delivered = 0;
+  int retried = 0;
+  int failed = 0;  // rejected, gone or dead-lettered
+  int unresolved = 0;  // due, but the data names nobody to tell (kept pending)
+  bool outside_office_hours = false;
+};
+
+class ReminderScheduler {
+ public:
+  // REQUIRES: every reference outlives the scheduler.
+  ReminderScheduler(JourneyEngine& engine, const MunicipalTime& time, const Templates& templates,
+                    adapters::MailTransport& mail, const Clock& clock, SchedulerConfig config,
+                    std::unique_ptr<storage::KvStore> index);
+
+  // One pass at clock.now(): fold new events, replan, decide what is due, deliver.
+  TickReport tick();
+  // Forgets the index and derives it again from the log.
+  void rebuild();
+  // Queues a dead-lettered message for one more round of attempts.
+  CommandOutcome redeliver(const std::string& message_id, const std::string& actor);
+
+  std::size_t pending_timers();
+  std::optional<TimePoint> next_due();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+
+ public:
+  ~ReminderScheduler();
+};
+
+}  // namespace journey::engine

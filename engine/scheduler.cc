@@ -1,0 +1,444 @@
+// The durable reminder scheduler; the contract and index layout are in scheduler.h.
+#include "journey/engine/scheduler.h"
+
+#include <cereal/archives/portable_binary.hpp>
+#include <cereal/types/string.hpp>
+#include <cereal/types/vector.hpp>
+
+#include <map>
+#include <set>
+#include <sstream>
+
+namespace journey::engine {
+
+using namespace workflows;
+using storage::be64;
+using storage::from_be64;
+using storage::KvWrite;
+
+template <class A>
+void serialize(A& ar, NotificationRecord& r) {
+  ar(r.message_id, r.channel, r.audience, r.to_name, r.to_email, r.language, r.subject, r.body, r.reminder_ids,
+     r.hire_ids, r.catch_up);
+}
+template <class A>
+void serialize(A& ar, DeliveryRecord& r) {
+  ar(r.message_id, r.channel, r.attempt, r.outcome, r.code, r.detail, r.next_attempt_us);
+}
+
+namespace {
+
+template <class T>
+std::string to_bytes(const T& v) {
+  std::ostringstream os;
+  {
+    cereal::PortableBinaryOutputArchive ar(os);
+    ar(const_cast<T&>(v));
+  }
+  return os.str();
+}
+template <class T>
+T from_bytes(const std::string& s) {
+  std::istringstream is(s);
+  cereal::PortableBinaryInputArchive ar(is);
+  T v;
+  ar(v);
+  return v;
+}
+
+std::string be32(std::uint32_t v) { return be64(v).substr(4); }
+std::uint32_t from_be32(const std::string& s, std::size_t at) {
+  std::uint32_t v = 0;
+  for (std::size_t i = 0; i < 4; ++i) v = (v << 8) | static_cast<std::uint8_t>(s[at + i]);
+  return v;
+}
+std::int64_t us(TimePoint t) { return t.time_since_epoch().count(); }
+TimePoint from_us(std::int64_t v) { return TimePoint(std::chrono::microseconds(v)); }
+
+std::string timer_key(std::int64_t send_us, const std::string& reminder) {
+  return "t" + be64(static_cast<std::uint64_t>(send_us)) + reminder;
+}
+std::string hire_key(const std::string& hire, const std::string& reminder) { return "h" + hire + '\0' + reminder; }
+std::string outbox_value(std::uint64_t position, std::int64_t next_us, std::uint32_t attempts) {
+  return be64(position) + be64(static_cast<std::uint64_t>(next_us)) + be32(attempts);
+}
+
+bool final_outcome(const std::string& o) { return o == "delivered" || o == "rejected" || o == "gone"; }
+
+std::chrono::milliseconds default_backoff(int attempt, std::optional<std::chrono::seconds> retry_after) {
+  // 1, 2, 4 ... minutes, at most 6 hours; a server's Retry-After is a lower bound.
+  std::chrono::milliseconds d = std::chrono::minutes(1) * (1LL << std::min(attempt - 1, 16));
+  d = std::min<std::chrono::milliseconds>(d, std::chrono::hours(6));
+  if (retry_after) d = std::max<std::chrono::milliseconds>(d, *retry_after);
+  return d;
+}
+
+template <class T>
+T must(storage::Result<T> r, const char* what) {
+  if (!r) throw std::runtime_error(std::string(what) + ": " + r.error().message);
+  return std::move(r.value());
+}
+
+}  // namespace
+
+std::string encode_notification(const NotificationRecord& r) { return to_bytes(r); }
+NotificationRecord decode_notification(const std::string& p) { return from_bytes<NotificationRecord>(p); }
+std::string encode_delivery(const DeliveryRecord& r) { return to_bytes(r); }
+DeliveryRecord decode_delivery(const std::string& p) { return from_bytes<DeliveryRecord>(p); }
+
+struct ReminderScheduler::Impl {
+  JourneyEngine& engine;
+  const MunicipalTime& time;
+  const Templates& templates;
+  adapters::MailTransport& mail;
+  const Clock& clock;
+  SchedulerConfig cfg;
+  std::unique_ptr<storage::KvStore> kv;
+
+  std::optional<std::string> get(const std::string& k) { return must(kv->get(k), "scheduler index"); }
+  void write(const KvWrite& w, bool sync = false) {
+    if (!w.empty()) must(kv->write(w, sync), "scheduler index");
+  }
+  std::uint64_t get_u64(const std::string& k) {
+    auto v = get(k);
+    return v ? from_be64(*v) : 0;
+  }
+
+  bool in_office_hours(TimePoint now) const {
+    const auto local = time.to_local(now);
+    const date::sys_days day(date::floor<date::days>(local).time_since_epoch());
+    if (!time.calendar().is_working_day(day)) return false;
+    const auto since_midnight = local - date::floor<date::days>(local);
+    return since_midnight >= time.send_at() && since_midnight < std::chrono::hours(cfg.office_end_hour);
+  }
+
+  // Folds events after the checkpoint into the index; returns the hires that changed.
+  std::set<std::string> fold() {
+    std::set<std::string> dirty;
+    std::uint64_t pos = get_u64("c");
+    for (;;) {
+      auto batch = must(engine.log().read_all(storage::GlobalPosition{pos + 1}, 2000), "reading the log");
+      if (batch.empty()) break;
+      KvWrite w;
+      for (const auto& e : batch) {
+        pos = e.position.value;
+        if (!is_hire_id(e.stream.str())) continue;
+        if (e.type == kNotificationDecided) {
+          auto n = decode_notification(e.payload);
+          for (const auto& id : n.reminder_ids) w.puts.push_back({"d" + id, n.message_id});
+          // The first stream to record the message owns the outbox entry.
+          if (!get("o" + n.message_id) && !get("x" + n.message_id)) {
+            w.puts.push_back({"o" + n.message_id, outbox_value(e.position.value, 0, 0)});
+          }
+          write(w);
+          w = {};
+        } else if (e.type == kDeliveryAttempted) {
+          apply_delivery(decode_delivery(e.payload));
+        } else {
+          dirty.insert(e.stream.str());
+        }
+      }
+      w.puts.push_back({"c", be64(pos)});
+      write(w);
+    }
+    return dirty;
+  }
+
+  void apply_delivery(const DeliveryRecord& d) {
+    KvWrite w;
+    auto entry = get("o" + d.message_id);
+    auto dead = get("x" + d.message_id);
+    const std::string& base = entry ? *entry : dead ? *dead : std::string();
+    if (base.size() < 20) return;  // unknown message: nothing to track
+    const std::uint64_t position = from_be64(base);
+    if (final_outcome(d.outcome)) {
+      w.deletes = {"o" + d.message_id, "x" + d.message_id};
+    } else if (d.outcome == "dead_letter") {
+      w.deletes.push_back("o" + d.message_id);
+      w.puts.push_back({"x" + d.message_id, outbox_value(position, 0, static_cast<std::uint32_t>(d.attempt))});
+    } else if (d.outcome == "redeliver") {
+      w.deletes.push_back("x" + d.message_id);
+      w.puts.push_back({"o" + d.message_id, outbox_value(position, 0, 0)});
+    } else {  // retry
+      w.puts.push_back({"o" + d.message_id, outbox_value(position, d.next_attempt_us, static_cast<std::uint32_t>(d.attempt))});
+    }
+    write(w);
+  }
+
+  void replan(const std::string& hire_id, date::sys_days today, TimePoint now) {
+    KvWrite w;
+    must(kv->scan("h" + hire_id + '\0', "h" + hire_id + '\1',
+                  [&](const std::string& k, const std::string& v) {
+                    w.deletes.push_back(k);
+                    w.deletes.push_back(timer_key(static_cast<std::int64_t>(from_be64(v)), k.substr(hire_id.size() + 2)));
+                    return true;
+                  }),
+         "scanning timers");
+    auto hire = engine.load(hire_id);
+    if (hire) {
+      const HireStatus status = project_status(hire_id, hire->machine, today);
+      const std::int64_t oldest = us(now) - std::int64_t(cfg.catch_up_days) * 86'400'000'000LL;
+      for (const auto& r : plan_reminders(status, *hire->programme, hire->registered_on)) {
+        if (r.fire_on < hire->registered_on || get("d" + r.id)) continue;
+        const std::int64_t send = us(time.send_time(r.fire_on));
+        if (send < oldest) continue;
+        // Deleting then putting the same key in one batch: RocksDB applies in order.
+        w.puts.push_back({timer_key(send, r.id), hire_id});
+        w.puts.push_back({hire_key(hire_id, r.id), be64(static_cast<std::uint64_t>(send))});
+      }
+    }
+    write(w);
+  }
+
+  void decide(TimePoint now, TickReport& report) {
+    // Missed: due on an earlier local day than today (the scheduler was not
+    // running then), or before a previous tick that did not send it.
+    const std::int64_t last_tick = static_cast<std::int64_t>(get_u64("l"));
+    const date::sys_days today_local = time.local_date(now);
+    struct Due {
+      std::string reminder;
+      std::string hire;
+      bool missed;
+    };
+    std::vector<Due> due;
+    must(kv->scan("t", "t" + be64(static_cast<std::uint64_t>(us(now)) + 1),
+                  [&](const std::string& k, const std::string& v) {
+                    const auto send = static_cast<std::int64_t>(from_be64(k, 1));
+                    const bool missed = send <= last_tick || time.local_date(from_us(send)) < today_local;
+                    due.push_back({k.substr(9), v, missed});
+                    return true;
+                  }),
+         "scanning due timers");
+    if (due.empty()) return;
+    const date::sys_days today = today_local;
+
+    struct HireView {
+      std::optional<LoadedHire> loaded;
+      HireStatus status;
+      std::map<std::string, PlannedReminder> plan;
+    };
+    std::map<std::string, HireView> hires;
+    std::map<std::string, std::optional<UnitContacts>> units;
+    // recipient e-mail -> (recipient, [(reminder, hire, missed)])
+    struct Pending {
+      Recipient to;
+      std::vector<std::pair<ReminderForMessage, bool>> items;
+    };
+    std::map<std::string, Pending> by_recipient;
+    KvWrite stale;
+    for (const auto& d : due) {
+      auto [it, fresh] = hires.try_emplace(d.hire);
+      HireView& view = it->second;
+      if (fresh) {
+        view.loaded = engine.load(d.hire);
+        if (view.loaded) {
+          view.status = project_status(d.hire, view.loaded->machine, today);
+          for (auto& r : plan_reminders(view.status, *view.loaded->programme, view.loaded->registered_on)) {
+            view.plan.emplace(r.id, std::move(r));
+          }
+        }
+      }
+      auto r = view.plan.find(d.reminder);
+      if (r == view.plan.end() || get("d" + d.reminder)) {  // done, on leave, gone: not a reminder any more
+        auto h = get(hire_key(d.hire, d.reminder));
+        stale.deletes.push_back(hire_key(d.hire, d.reminder));
+        if (h) stale.deletes.push_back(timer_key(static_cast<std::int64_t>(from_be64(*h)), d.reminder));
+        continue;
+      }
+      auto [u, unit_fresh] = units.try_emplace(view.status.hire.unit);
+      if (unit_fresh) u->second = engine.unit(view.status.hire.unit);
+      auto to = resolve_recipient(r->second, view.status, u->second);
+      if (!to) {
+        ++report.unresolved;  // stays pending until the unit's contacts are recorded
+        continue;
+      }
+      auto& p = by_recipient[to->email];
+      p.to = *to;
+      p.items.push_back({ReminderForMessage{r->second, &view.status}, d.missed});
+    }
+    write(stale);
+
+    for (auto& [email, p] : by_recipient) {
+      // On time and no digest: one message per reminder. Missed ones and digests: one message.
+      // On time and no digest: one message per reminder. A digest, or anything
+      // missed while the scheduler was down: everything in one message.
+      bool any_missed = false;
+      for (const auto& item : p.items) any_missed |= item.second;
+      if (any_missed || p.to.digest) {
+        std::vector<ReminderForMessage> all;
+        for (auto& item : p.items) all.push_back(item.first);
+        record_message(compose(templates, p.to, all, today), all, any_missed, report);
+      } else {
+        for (auto& item : p.items) {
+          const std::vector<ReminderForMessage> one{item.first};
+          record_message(compose(templates, p.to, one, today), one, false, report);
+        }
+      }
+    }
+  }
+
+  void record_message(const OutgoingMessage& m, const std::vector<ReminderForMessage>& batch, bool catch_up,
+                      TickReport& report) {
+    NotificationRecord n{m.id, "email", audience_id(m.to.audience), m.to.name, m.to.email,
+                         m.to.language == Language::en ? "en" : "sv", m.subject, m.body, m.reminder_ids, m.hire_ids,
+                         catch_up};
+    std::uint64_t first_position = 0;
+    for (const auto& hire : m.hire_ids) {
+      storage::AppendRequest req{storage::StreamId(hire), storage::ExpectedVersion::any(),
+                                 {storage::NewEvent{kNotificationDecided, 1, encode_notification(n), clock.now(), "scheduler"}},
+                                 "notify/" + m.id + "/" + hire};
+      auto r = must(engine.log().append(std::move(req)), "recording a notification");
+      if (!first_position) first_position = r.first_position.value;
+    }
+    KvWrite w;
+    for (const auto& rm : batch) {
+      w.puts.push_back({"d" + rm.reminder.id, m.id});
+      auto h = get(hire_key(rm.reminder.hire_id, rm.reminder.id));
+      w.deletes.push_back(hire_key(rm.reminder.hire_id, rm.reminder.id));
+      if (h) w.deletes.push_back(timer_key(static_cast<std::int64_t>(from_be64(*h)), rm.reminder.id));
+    }
+    if (!get("o" + m.id) && !get("x" + m.id)) w.puts.push_back({"o" + m.id, outbox_value(first_position, 0, 0)});
+    write(w, /*sync=*/true);
+    report.reminders_decided += static_cast<int>(batch.size());
+    ++report.messages_decided;
+    if (catch_up) ++report.catch_up_messages;
+  }
+
+  void deliver(TimePoint now, TickReport& report) {
+    struct Entry {
+      std::string message;
+      std::uint64_t position;
+      std::uint32_t attempts;
+    };
+    std::vector<Entry> ready;
+    must(kv->scan("o", "p",
+                  [&](const std::string& k, const std::string& v) {
+                    if (static_cast<std::int64_t>(from_be64(v, 8)) <= us(now)) {
+                      ready.push_back({k.substr(1), from_be64(v), from_be32(v, 16)});
+                    }
+                    return true;
+                  }),
+         "scanning the outbox");
+    for (const auto& e : ready) {
+      auto events = must(engine.log().read_all(storage::GlobalPosition{e.position}, 1), "reading a notification");
+      if (events.empty() || events.front().type != kNotificationDecided) continue;
+      const NotificationRecord n = decode_notification(events.front().payload);
+      adapters::MailMessage msg;
+      const auto at = cfg.sender.email.find('@');
+      msg.message_id = n.message_id + "@" + (at == std::string::npos ? "journey.local" : cfg.sender.email.substr(at + 1));
+      msg.from = cfg.sender;
+      msg.to = {n.to_name, n.to_email};
+      msg.subject = n.subject;
+      msg.text = n.body;
+      msg.date = std::chrono::system_clock::time_point(std::chrono::duration_cast<std::chrono::system_clock::duration>(now.time_since_epoch()));
+      msg.language = n.language;
+      const adapters::DeliveryResult result = mail.send(msg);
+
+      DeliveryRecord d{n.message_id, "email", static_cast<int>(e.attempts) + 1, "", result.code, result.detail, 0};
+      switch (result.outcome) {
+        case adapters::DeliveryResult::Outcome::delivered: d.outcome = "delivered"; ++report.delivered; break;
+        case adapters::DeliveryResult::Outcome::rejected: d.outcome = "rejected"; ++report.failed; break;
+        case adapters::DeliveryResult::Outcome::gone: d.outcome = "gone"; ++report.failed; break;
+        case adapters::DeliveryResult::Outcome::retry:
+          if (d.attempt >= cfg.max_attempts) {
+            d.outcome = "dead_letter";
+            ++report.failed;
+          } else {
+            d.outcome = "retry";
+            d.next_attempt_us = us(now) + std::chrono::duration_cast<std::chrono::microseconds>(
+                                              cfg.backoff(d.attempt, result.retry_after)).count();
+            ++report.retried;
+          }
+          break;
+      }
+      for (const auto& hire : n.hire_ids) {
+        storage::AppendRequest req{storage::StreamId(hire), storage::ExpectedVersion::any(),
+                                   {storage::NewEvent{kDeliveryAttempted, 1, encode_delivery(d), clock.now(), "scheduler"}},
+                                   // No idempotency key: each attempt is a fact of its own, and a
+                                   // redelivery starts counting attempts again.
+                                   ""};
+        must(engine.log().append(std::move(req)), "recording a delivery attempt");
+      }
+      apply_delivery(d);
+    }
+  }
+};
+
+ReminderScheduler::ReminderScheduler(JourneyEngine& engine, const MunicipalTime& time, const Templates& templates,
+                                     adapters::MailTransport& mail, const Clock& clock, SchedulerConfig config,
+                                     std::unique_ptr<storage::KvStore> index)
+    : impl_(std::make_unique<Impl>(Impl{engine, time, templates, mail, clock, std::move(config), std::move(index)})) {
+  if (!impl_->cfg.backoff) impl_->cfg.backoff = default_backoff;
+}
+
+ReminderScheduler::~ReminderScheduler() = default;
+
+TickReport ReminderScheduler::tick() {
+  Impl& s = *impl_;
+  TickReport report;
+  const TimePoint now = s.clock.now();
+  const date::sys_days today = s.time.local_date(now);
+  std::set<std::string> dirty = s.fold();
+  const auto day_number = static_cast<std::uint64_t>(today.time_since_epoch().count());
+  if (s.get_u64("p") != day_number) {
+    for (const auto& h : s.engine.hires()) dirty.insert(h);
+    s.write(KvWrite{{{"p", be64(day_number)}}, {}});
+  }
+  for (const auto& h : dirty) s.replan(h, today, now);
+  report.hires_replanned = static_cast<int>(dirty.size());
+  if (!s.in_office_hours(now)) {
+    report.outside_office_hours = true;
+    return report;  // nothing is decided or sent at night, on weekends or holidays
+  }
+  s.decide(now, report);
+  s.write(KvWrite{{{"l", be64(static_cast<std::uint64_t>(us(now)))}}, {}}, /*sync=*/true);
+  s.deliver(now, report);
+  return report;
+}
+
+void ReminderScheduler::rebuild() {
+  must(impl_->kv->clear(), "clearing the scheduler index");
+}
+
+CommandOutcome ReminderScheduler::redeliver(const std::string& message_id, const std::string& actor) {
+  Impl& s = *impl_;
+  auto dead = s.get("x" + message_id);
+  CommandOutcome o;
+  if (!dead) {
+    o.kind = CommandOutcome::Kind::refused;
+    o.refusal = Refusal{"not_dead_letter", {{"message", message_id}}};
+    return o;
+  }
+  auto events = must(s.engine.log().read_all(storage::GlobalPosition{from_be64(*dead)}, 1), "reading a notification");
+  const NotificationRecord n = decode_notification(events.front().payload);
+  DeliveryRecord d{message_id, "email", 0, "redeliver", 0, "redelivery requested by " + actor, 0};
+  for (const auto& hire : n.hire_ids) {
+    storage::AppendRequest req{storage::StreamId(hire), storage::ExpectedVersion::any(),
+                               {storage::NewEvent{kDeliveryAttempted, 1, encode_delivery(d), s.clock.now(), actor}}, ""};
+    auto r = must(s.engine.log().append(std::move(req)), "recording a redelivery");
+    o.hire_id = hire;
+    o.position = r.last_position.value;
+  }
+  s.apply_delivery(d);
+  o.kind = CommandOutcome::Kind::accepted;
+  return o;
+}
+
+std::size_t ReminderScheduler::pending_timers() {
+  std::size_t n = 0;
+  must(impl_->kv->scan("t", "u", [&](const std::string&, const std::string&) { return ++n, true; }), "counting timers");
+  return n;
+}
+
+std::optional<TimePoint> ReminderScheduler::next_due() {
+  std::optional<TimePoint> next;
+  must(impl_->kv->scan("t", "u",
+                       [&](const std::string& k, const std::string&) {
+                         next = from_us(static_cast<std::int64_t>(from_be64(k, 1)));
+                         return false;
+                       }),
+       "finding the next timer");
+  return next;
+}
+
+}  // namespace journey::engine

@@ -1,0 +1,275 @@
+// The durable scheduler end to end over real parts: a RocksDB log and index in a
+// temporary folder, the real .eml transport (and a fault-injecting wrapper
+// around it), the Swedish calendar, the shipped programme and templates, and a
+// virtual clock.
+#define BOOST_TEST_MODULE scheduler
+#include <boost/test/unit_test.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <random>
+#include <set>
+#include <sstream>
+
+#include "journey/adapters/eml_transport.h"
+#include "journey/engine/scheduler.h"
+#include "journey/storage/rocksdb_event_log.h"
+
+namespace fs = std::filesystem;
+using namespace journey;
+using namespace journey::engine;
+using namespace journey::workflows;
+using date::days;
+
+namespace {
+
+date::sys_days ymd(int y, unsigned m, unsigned d) { return date::sys_days(date::year(y) / m / d); }
+// Local Stockholm wall time in winter (UTC+1).
+TimePoint stockholm_winter(date::sys_days d, int hour, int minute = 0) {
+  return std::chrono::time_point_cast<std::chrono::microseconds>(d) + std::chrono::hours(hour - 1) +
+         std::chrono::minutes(minute);
+}
+
+// Wraps the real transport: fails, or "dies" after sending, when told to.
+class FaultyTransport : public adapters::MailTransport {
+ public:
+  explicit FaultyTransport(adapters::MailTransport& real) : real_(real) {}
+  enum class Mode { pass, retry, die_after_send };
+  Mode mode = Mode::pass;
+  int sends = 0;
+  adapters::DeliveryResult send(const adapters::MailMessage& m) override {
+    ++sends;
+    if (mode == Mode::retry) return {adapters::DeliveryResult::Outcome::retry, 451, "4.3.0 try again later", {}};
+    auto r = real_.send(m);
+    if (mode == Mode::die_after_send) throw std::runtime_error("killed between sending and recording");
+    return r;
+  }
+
+ private:
+  adapters::MailTransport& real_;
+};
+
+struct Fixture {
+  fs::path dir;
+  VirtualClock clock{stockholm_winter(ymd(2026, 2, 2), 9)};  // Monday 09:00
+  std::unique_ptr<storage::EventLog> log;
+  std::unique_ptr<JourneyEngine> engine;
+  MunicipalTime municipal{std::chrono::hours(8)};
+  Templates templates = Templates::load(JOURNEY_TEMPLATES_DIR);
+  std::unique_ptr<adapters::EmlDirectoryTransport> eml;
+  std::unique_ptr<FaultyTransport> mail;
+  std::unique_ptr<ReminderScheduler> scheduler;
+
+  Fixture() {
+    std::random_device rd;
+    dir = fs::temp_directory_path() / ("journey-scheduler-test-" + std::to_string(rd()));
+    log = std::move(storage::open_rocksdb_event_log({dir / "log"}, clock).value());
+    engine = std::make_unique<JourneyEngine>(*log, clock);
+    std::ifstream f(std::string(JOURNEY_PROGRAMMES_DIR) + "/gr-forsta-aren.toml");
+    std::stringstream text;
+    text << f.rdbuf();
+    BOOST_REQUIRE(engine->publish_programme(text.str(), "gr", "setup").ok());
+    eml = std::make_unique<adapters::EmlDirectoryTransport>(dir / "outbox");
+    mail = std::make_unique<FaultyTransport>(*eml);
+    open_scheduler();
+    UnitContacts unit{"Barn och unga Hisingen", {"Anna Berg", "anna@example.se"}, {"Omar Ali", "omar@example.se"},
+                      Contact{"Ingrid Ek", "ingrid@example.se", Language::sv, true}};
+    BOOST_REQUIRE(engine->set_unit(unit, {"admin", "", std::nullopt}).ok());
+  }
+  ~Fixture() {
+    scheduler.reset();
+    engine.reset();
+    log.reset();
+    fs::remove_all(dir);
+  }
+  void open_scheduler() {
+    scheduler.reset();
+    SchedulerConfig cfg;
+    cfg.index_path = dir / "scheduler";
+    cfg.sender = {"Journey", "journey@kommun.example"};
+    scheduler = std::make_unique<ReminderScheduler>(*engine, municipal, templates, *mail, clock, cfg,
+                                                    std::move(storage::open_rocksdb_kv(cfg.index_path).value()));
+  }
+  std::string register_sara(const char* start = "2026-03-02") {
+    RegisterHire cmd{"Sara Lind", "sara@example.se", "Barn och unga Hisingen", start, false};
+    cmd.introducer = Person{"Karin Ek", "karin@example.se"};
+    auto o = engine->register_hire(cmd, {"anna", "", std::nullopt});
+    BOOST_REQUIRE(o.ok());
+    return o.hire_id;
+  }
+  std::vector<NotificationRecord> notifications(const std::string& hire) {
+    std::vector<NotificationRecord> out;
+    const auto loaded = engine->load(hire);  // a named value: the loop must not outlive it
+    for (const auto& r : loaded->notifications)
+      if (r.type == kNotificationDecided) out.push_back(decode_notification(r.payload));
+    return out;
+  }
+  std::vector<DeliveryRecord> deliveries(const std::string& hire) {
+    std::vector<DeliveryRecord> out;
+    const auto loaded = engine->load(hire);
+    for (const auto& r : loaded->notifications)
+      if (r.type == kDeliveryAttempted) out.push_back(decode_delivery(r.payload));
+    return out;
+  }
+  std::size_t eml_files() {
+    std::size_t n = 0;
+    for (const auto& e : fs::directory_iterator(dir / "outbox")) n += e.path().extension() == ".eml";
+    return n;
+  }
+};
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_SUITE(scheduler_suite, Fixture)
+
+BOOST_AUTO_TEST_CASE(RegistrationTellsAdministratorAndUnitHeadOnce) {
+  const std::string hire = register_sara();
+  auto report = scheduler->tick();
+  BOOST_TEST(report.messages_decided >= 2);
+  auto sent = notifications(hire);
+  bool to_admin = false, to_head = false;
+  for (const auto& n : sent) {
+    to_admin |= n.to_email == "omar@example.se" && n.subject.find("dina förberedelser") != std::string::npos;
+    to_head |= n.to_email == "anna@example.se";
+  }
+  BOOST_TEST(to_admin);
+  BOOST_TEST(to_head);
+  // Decided before delivered, and every decided message has a delivered attempt.
+  BOOST_TEST(deliveries(hire).size() == sent.size());
+  for (const auto& d : deliveries(hire)) BOOST_TEST(d.outcome == "delivered");
+  BOOST_TEST(eml_files() == sent.size());
+  const auto before = sent.size();
+  clock.advance(std::chrono::minutes(5));
+  auto again = scheduler->tick();
+  BOOST_TEST(again.messages_decided == 0);
+  BOOST_TEST(notifications(hire).size() == before);
+}
+
+BOOST_AUTO_TEST_CASE(NothingGoesOutAtNightOrOnAHoliday) {
+  clock.set(stockholm_winter(ymd(2026, 2, 3), 3));  // Tuesday 03:00
+  const std::string hire = register_sara();
+  auto night = scheduler->tick();
+  BOOST_TEST(night.outside_office_hours);
+  BOOST_TEST(notifications(hire).empty());
+  BOOST_TEST(mail->sends == 0);
+  clock.set(stockholm_winter(ymd(2026, 2, 3), 8, 1));
+  BOOST_TEST(scheduler->tick().messages_decided >= 2);
+  // Good Friday 2026-04-03 is not a working day.
+  clock.set(stockholm_winter(ymd(2026, 4, 3), 10) - std::chrono::hours(1));
+  const auto sends = mail->sends;
+  BOOST_TEST(scheduler->tick().outside_office_hours);
+  BOOST_TEST(mail->sends == sends);
+}
+
+BOOST_AUTO_TEST_CASE(MissedRemindersGoOutOnceCoalescedPerRecipient) {
+  const std::string hire = register_sara();
+  scheduler->tick();
+  const auto first = notifications(hire).size();
+  // Three weeks of downtime over the preparation deadlines.
+  clock.set(stockholm_winter(ymd(2026, 2, 23), 9));
+  auto report = scheduler->tick();
+  BOOST_TEST(report.catch_up_messages >= 1);
+  std::map<std::string, int> per_recipient;
+  auto all = notifications(hire);
+  for (std::size_t i = first; i < all.size(); ++i) {
+    ++per_recipient[all[i].to_email];
+    BOOST_TEST(all[i].catch_up);
+  }
+  for (const auto& [email, n] : per_recipient) BOOST_TEST(n == 1, email << " got " << n);
+  BOOST_TEST(per_recipient.count("omar@example.se") == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(DoneItemsAndLeavingCancelPendingReminders) {
+  const std::string hire = register_sara();
+  scheduler->tick();
+  const auto timers = scheduler->pending_timers();
+  BOOST_TEST(timers > 0u);
+  // The administrator does every preparation task: their reminders go.
+  for (const auto& cl : engine->load(hire)->programme->checklists) {
+    if (cl.id != "ad-forbereda-ankomst") continue;
+    for (const auto& item : cl.items) {
+      BOOST_REQUIRE(engine->execute(hire, ChecklistItemCompleted{item.id, ymd(2026, 2, 2), ""}, {"omar", "", std::nullopt}).ok());
+    }
+  }
+  clock.advance(std::chrono::minutes(1));
+  scheduler->tick();
+  BOOST_TEST(scheduler->pending_timers() < timers);
+  BOOST_REQUIRE(engine->execute(hire, HireLeft{ymd(2026, 2, 2), "tackade nej"}, {"anna", "", std::nullopt}).ok());
+  clock.advance(std::chrono::minutes(1));
+  scheduler->tick();
+  BOOST_TEST(scheduler->pending_timers() == 0u);
+  clock.set(stockholm_winter(ymd(2026, 3, 16), 9));
+  const auto n = notifications(hire).size();
+  scheduler->tick();
+  BOOST_TEST(notifications(hire).size() == n);
+}
+
+BOOST_AUTO_TEST_CASE(TransientFailuresAreRetriedThenDeadLetteredThenRedelivered) {
+  const std::string hire = register_sara();
+  mail->mode = FaultyTransport::Mode::retry;
+  scheduler->tick();
+  for (int i = 0; i < 12; ++i) {
+    clock.advance(std::chrono::hours(7));  // past every backoff, within the retries
+    clock.set(std::max(clock.now(), stockholm_winter(date::floor<date::days>(clock.now()), 9)));
+    scheduler->tick();
+  }
+  auto attempts = deliveries(hire);
+  int dead = 0, retries = 0;
+  std::string dead_id;
+  for (const auto& d : attempts) {
+    if (d.outcome == "retry") ++retries;
+    if (d.outcome == "dead_letter") {
+      ++dead;
+      dead_id = d.message_id;
+      BOOST_TEST(d.attempt == 8);
+    }
+  }
+  BOOST_TEST(retries > 0);
+  BOOST_REQUIRE(dead > 0);
+  mail->mode = FaultyTransport::Mode::pass;
+  BOOST_TEST(scheduler->redeliver(dead_id, "omar").ok());
+  clock.set(stockholm_winter(ymd(2026, 2, 16), 9));  // a Monday morning
+  scheduler->tick();
+  bool delivered = false;
+  for (const auto& d : deliveries(hire)) delivered |= d.message_id == dead_id && d.outcome == "delivered";
+  BOOST_TEST(delivered);
+  BOOST_TEST(fs::exists(eml->path_for(dead_id + "@kommun.example")));
+}
+
+BOOST_AUTO_TEST_CASE(DeathBetweenSendingAndRecordingResendsTheSameMessage) {
+  const std::string hire = register_sara();
+  mail->mode = FaultyTransport::Mode::die_after_send;
+  BOOST_CHECK_THROW(scheduler->tick(), std::runtime_error);
+  const auto decided = notifications(hire);
+  BOOST_REQUIRE(!decided.empty());        // decided before the attempt: not lost
+  BOOST_TEST(deliveries(hire).empty());   // the attempt's outcome was never recorded
+  const auto files = eml_files();
+  BOOST_TEST(files >= 1u);
+  mail->mode = FaultyTransport::Mode::pass;
+  open_scheduler();  // the restarted process
+  clock.advance(std::chrono::minutes(1));
+  scheduler->tick();
+  // Every decided message is delivered; the one sent before dying was sent
+  // again under the same Message-ID (same file name), never as a new message.
+  std::set<std::string> delivered;
+  for (const auto& d : deliveries(hire))
+    if (d.outcome == "delivered") delivered.insert(d.message_id);
+  for (const auto& n : decided) BOOST_TEST(delivered.count(n.message_id) == 1u);
+  BOOST_TEST(eml_files() == decided.size());
+}
+
+BOOST_AUTO_TEST_CASE(RebuiltIndexDecidesNothingTwice) {
+  const std::string hire = register_sara();
+  scheduler->tick();
+  clock.set(stockholm_winter(ymd(2026, 2, 27), 9));
+  scheduler->tick();
+  const auto n = notifications(hire).size();
+  scheduler->rebuild();
+  clock.advance(std::chrono::minutes(1));
+  scheduler->tick();
+  BOOST_TEST(notifications(hire).size() == n);
+  BOOST_TEST(scheduler->pending_timers() > 0u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
