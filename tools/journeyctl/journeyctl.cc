@@ -6,7 +6,9 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include <csignal>
 #include <cstdlib>
+#include <thread>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -14,7 +16,10 @@
 
 #include "journey/engine/csv_import.h"
 #include "journey/engine/journey_engine.h"
+#include "journey/engine/scheduler.h"
 #include "journey/engine/simulation.h"
+#include "journey/adapters/eml_transport.h"
+#include "journey/adapters/smtp_transport.h"
 #include "journey/storage/rocksdb_event_log.h"
 #include "table.h"
 
@@ -673,6 +678,28 @@ int main(int argc, char** argv) {
                        {"idempotency_key", r.idempotency_key}, {"hash", hash}, {"prev_hash", storage::to_hex(r.prev_hash)}});
         }
       }
+      if (h) {
+        for (const auto& r : h->notifications) {
+          const std::string rec = date::format("%F %T", std::chrono::time_point_cast<std::chrono::seconds>(r.recorded_at));
+          std::string details;
+          if (r.type == kNotificationDecided) {
+            auto n = decode_notification(r.payload);
+            details = n.message_id + g.t(" till ", " to ") + n.to_email + ": " + n.subject;
+          } else {
+            auto d = decode_delivery(r.payload);
+            details = d.message_id + g.t(" försök ", " attempt ") + std::to_string(d.attempt) + ": " + d.outcome +
+                      (d.code ? " (" + std::to_string(d.code) + ")" : "") + (d.detail.empty() ? "" : " " + d.detail);
+          }
+          const std::string title = r.type == kNotificationDecided ? g.t("Påminnelse beslutad", "Notification decided")
+                                                                    : g.t("Leveransförsök", "Delivery attempt");
+          t.add({std::to_string(r.position.value), std::to_string(r.version.value), rec,
+                 day(date::floor<date::days>(r.effective_at)), r.actor, title, details,
+                 storage::to_hex(r.hash).substr(0, 12)});
+          j.push_back({{"position", r.position.value}, {"version", r.version.value}, {"actor", r.actor},
+                       {"type", r.type}, {"details", details}, {"hash", storage::to_hex(r.hash)}});
+        }
+        t.sort_by_first_number();
+      }
       if (g.json) std::cout << j.dump(2) << '\n';
       else t.print(std::cout);
       return 0;
@@ -820,6 +847,150 @@ int main(int argc, char** argv) {
       if (summary.unresolved) os << g.t("  utan mottagare: ", "  without recipient: ") << summary.unresolved << '\n';
       os << g.t("  utskick på helg- eller helgdag: ", "  sends on weekends or holidays: ") << summary.weekend_or_holiday_sends << '\n';
       return summary.weekend_or_holiday_sends == 0 ? 0 : 4;
+    };
+  });
+
+  // scheduler: reminders that reach people
+  struct SchedulerOptions {
+    std::string smtp_url, smtp_user, smtp_password_env = "JOURNEY_SMTP_PASSWORD", starttls = "required", ca_file;
+    std::string from = "journey@localhost", from_name = "Journey";
+    int send_hour = 8, interval = 60;
+    bool once = false;
+  } so;
+  auto make_mail = [&]() -> std::unique_ptr<adapters::MailTransport> {
+    if (so.smtp_url.empty()) return std::make_unique<adapters::EmlDirectoryTransport>(fs::path(g.data) / "outbox");
+    adapters::SmtpConfig c;
+    c.url = so.smtp_url;
+    c.username = so.smtp_user;
+    if (const char* pw = std::getenv(so.smtp_password_env.c_str())) c.password = pw;
+    c.ca_file = so.ca_file;
+    c.envelope_from = so.from;
+    c.starttls = so.starttls == "none" ? adapters::SmtpConfig::StartTls::none
+                 : so.starttls == "opportunistic" ? adapters::SmtpConfig::StartTls::opportunistic : adapters::SmtpConfig::StartTls::required;
+    return std::make_unique<adapters::SmtpTransport>(c);
+  };
+  auto* sched = app.add_subcommand("scheduler", "Send reminders: run the durable scheduler");
+  sched->require_subcommand(1);
+  auto add_sched_options = [&](CLI::App* c) {
+    c->add_option("--smtp", so.smtp_url, "SMTP URL, e.g. smtp://mail.kommun.se:587 (default: .eml files in DATA/outbox)");
+    c->add_option("--smtp-user", so.smtp_user, "SMTP AUTH user");
+    c->add_option("--smtp-password-env", so.smtp_password_env, "Environment variable holding the SMTP password")
+        ->capture_default_str();
+    c->add_option("--starttls", so.starttls, "required, opportunistic or none")
+        ->check(CLI::IsMember({"required", "opportunistic", "none"}))->capture_default_str();
+    c->add_option("--ca-file", so.ca_file, "CA certificate for the SMTP server");
+    c->add_option("--from", so.from, "Sender address")->capture_default_str();
+    c->add_option("--send-hour", so.send_hour, "Local hour reminders go out")->check(CLI::Range(0, 16))->capture_default_str();
+  };
+  static std::atomic<bool> stop_requested{false};
+  auto* srun = sched->add_subcommand("run", "Tick until SIGINT/SIGTERM (or once with --once)");
+  add_sched_options(srun);
+  srun->add_flag("--once", so.once, "One tick and exit (for cron)");
+  srun->add_option("--interval", so.interval, "Seconds between ticks")->check(CLI::Range(1, 3600))->capture_default_str();
+  srun->callback([&] {
+    run = [&] {
+      auto store = open_store(false);
+      Templates templates = Templates::load(JOURNEY_TEMPLATES_DIR);
+      const MunicipalTime municipal{std::chrono::minutes(std::chrono::hours(so.send_hour))};
+      auto mail = make_mail();
+      SchedulerConfig cfg;
+      cfg.index_path = fs::path(g.data) / "scheduler";
+      cfg.sender = {so.from_name, so.from};
+      auto index = storage::open_rocksdb_kv(cfg.index_path);
+      if (!index) fail(4, index.error().message);
+      ReminderScheduler scheduler(*store->engine, municipal, templates, *mail, store->clock, cfg, std::move(index.value()));
+      std::signal(SIGINT, [](int) { stop_requested = true; });
+      std::signal(SIGTERM, [](int) { stop_requested = true; });
+      do {
+        auto r = scheduler.tick();
+        const auto now = date::floor<std::chrono::seconds>(municipal.to_local(store->clock.now()));
+        std::cout << date::format("%F %T", now) << "  " << g.t("omplanerade ", "replanned ") << r.hires_replanned
+                  << g.t(", beslutade ", ", decided ") << r.reminders_decided << g.t(" påminnelser i ", " reminders in ")
+                  << r.messages_decided << g.t(" meddelanden", " messages") << " (" << r.catch_up_messages
+                  << g.t(" ikapp)", " catch-up)") << g.t(", levererade ", ", delivered ") << r.delivered
+                  << g.t(", försöker igen ", ", retrying ") << r.retried << g.t(", misslyckade ", ", failed ") << r.failed
+                  << (r.unresolved ? std::string(g.t(", utan mottagare ", ", no recipient ")) + std::to_string(r.unresolved) : "")
+                  << (r.outside_office_hours ? g.t("  [utanför kontorstid]", "  [outside office hours]") : "")
+                  << std::endl;
+        for (int i = 0; i < so.interval * 10 && !so.once && !stop_requested; ++i) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+      } while (!so.once && !stop_requested);
+      return 0;
+    };
+  });
+  auto* srebuild = sched->add_subcommand("rebuild", "Forget the timer index; the next tick derives it from the log");
+  srebuild->callback([&] {
+    run = [&] {
+      auto index = storage::open_rocksdb_kv(fs::path(g.data) / "scheduler");
+      if (!index) fail(4, index.error().message);
+      auto cleared = index.value()->clear();
+      if (!cleared) fail(4, cleared.error().message);
+      std::cout << g.t("Schemaläggarens index tömt; nästa körning bygger om det från loggen.\n",
+                       "Scheduler index cleared; the next tick rebuilds it from the log.\n");
+      return 0;
+    };
+  });
+
+  std::string n_hire;
+  bool n_dead = false;
+  auto* notes = app.add_subcommand("notifications", "Who was told what, when, and whether it arrived");
+  notes->add_option("hire", n_hire, "Only this hire");
+  notes->add_flag("--dead", n_dead, "Only dead letters (redeliver with 'journeyctl redeliver ID')");
+  notes->callback([&] {
+    run = [&] {
+      auto store = open_store(false);
+      std::vector<std::string> hires = n_hire.empty() ? store->engine->hires() : std::vector<std::string>{n_hire};
+      Table t({g.t("Beslutad (UTC)", "Decided (UTC)"), "Id", g.t("Nyanställd", "Hire"), g.t("Till", "To"),
+               g.t("Ämne", "Subject"), g.t("Utfall", "Outcome"), g.t("Försök", "Attempts")});
+      json j = json::array();
+      for (const auto& h : hires) {
+        auto loaded = store->engine->load(h);
+        if (!loaded) continue;
+        std::map<std::string, DeliveryRecord> last;
+        for (const auto& r : loaded->notifications) {
+          if (r.type == kDeliveryAttempted) {
+            auto d = decode_delivery(r.payload);
+            last[d.message_id] = d;
+          }
+        }
+        for (const auto& r : loaded->notifications) {
+          if (r.type != kNotificationDecided) continue;
+          auto n = decode_notification(r.payload);
+          auto it = last.find(n.message_id);
+          const std::string outcome = it == last.end() ? g.t("väntar", "pending") : it->second.outcome;
+          if (n_dead && outcome != "dead_letter") continue;
+          const std::string when = date::format("%F %R", date::floor<std::chrono::minutes>(r.recorded_at));
+          t.add({when, n.message_id, h, n.to_email, n.subject, outcome,
+                 it == last.end() ? "0" : std::to_string(it->second.attempt)});
+          j.push_back({{"decided_at", when}, {"message_id", n.message_id}, {"hire", h}, {"to", n.to_email},
+                       {"subject", n.subject}, {"outcome", outcome}, {"catch_up", n.catch_up},
+                       {"detail", it == last.end() ? "" : it->second.detail}});
+        }
+      }
+      if (g.json) std::cout << j.dump(2) << '\n';
+      else t.print(std::cout);
+      return 0;
+    };
+  });
+  std::string redeliver_id;
+  auto* redeliver_cmd = app.add_subcommand("redeliver", "Try a dead-lettered message again");
+  redeliver_cmd->add_option("message", redeliver_id, "Message id (n-…)")->required();
+  redeliver_cmd->callback([&] {
+    run = [&] {
+      auto store = open_store(false);
+      Templates templates = Templates::load(JOURNEY_TEMPLATES_DIR);
+      const MunicipalTime municipal{};
+      auto mail = make_mail();
+      SchedulerConfig cfg;
+      cfg.index_path = fs::path(g.data) / "scheduler";
+      auto index = storage::open_rocksdb_kv(cfg.index_path);
+      if (!index) fail(4, index.error().message);
+      ReminderScheduler scheduler(*store->engine, municipal, templates, *mail, store->clock, cfg, std::move(index.value()));
+      auto o = scheduler.redeliver(redeliver_id, actor());
+      if (!o.ok()) fail(1, g.t("Inget dött meddelande med id ", "No dead letter with id ") + redeliver_id);
+      std::cout << g.t("Köat för ny leverans vid nästa körning: ", "Queued for delivery at the next tick: ") << redeliver_id << '\n';
+      return 0;
     };
   });
 

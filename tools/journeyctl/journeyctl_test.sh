@@ -114,5 +114,13 @@ check "simulate" 0 "$J" simulate --hires 5 --days 90 --from 2027-01-04 --seed 3
 contains "simulate prints task lists" "task_list"
 contains "simulate summary" "utskick på helg- eller helgdag: 0"
 
+check "scheduler tick" 0 "$J" scheduler run --once
+contains "scheduler reports" "omplanerade"
+check "notifications" 0 "$J" notifications
+check "redeliver an unknown message" 1 "$J" redeliver n-000000000000
+check "scheduler rebuild" 0 "$J" scheduler rebuild
+check "scheduler after rebuild" 0 "$J" scheduler run --once
+check "chain still verifies" 0 "$J" verify
+
 echo "journeyctl end to end: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

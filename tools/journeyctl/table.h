@@ -20,6 +20,12 @@ class Table {
   explicit Table(std::vector<std::string> header) : header_(std::move(header)) {}
   void add(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
   bool empty() const { return rows_.empty(); }
+  // Orders rows by the number in their first column (e.g. log positions).
+  void sort_by_first_number() {
+    std::stable_sort(rows_.begin(), rows_.end(), [](const auto& a, const auto& b) {
+      return std::stoull(a.at(0)) < std::stoull(b.at(0));
+    });
+  }
 
   void print(std::ostream& os) const {
     std::vector<std::size_t> w(header_.size(), 0);
