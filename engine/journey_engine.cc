@@ -235,7 +235,7 @@ std::shared_ptr<const Programme> JourneyEngine::programme(const std::string& id,
   return prog;
 }
 
-std::optional<Refusal> JourneyEngine::check_dates(const DomainEvent& e, const LoadedHire* hire) const {
+std::optional<Refusal> JourneyEngine::check_dates(const DomainEvent& e) const {
   const date::sys_days now = today();
   auto future = [&](date::sys_days d) -> std::optional<Refusal> {
     if (d > now) return Refusal{"date_in_future", {{"date", format_date(d)}}};
@@ -322,9 +322,9 @@ CommandOutcome JourneyEngine::execute(const std::string& hire_id, const DomainEv
   if (std::holds_alternative<HireRegistered>(event)) {
     return failed("already_registered", {}, CommandOutcome::Kind::refused);
   }
-  std::optional<LoadedHire> hire;
+  std::optional<ReplayedHire> hire;
   try {
-    hire = load(hire_id);
+    hire = replay(hire_id);
   } catch (const std::exception& e) {
     return failed("internal_error", {{"what", e.what()}});
   }
@@ -337,12 +337,12 @@ CommandOutcome JourneyEngine::execute(const std::string& hire_id, const DomainEv
     o.version = hire->version;
     return o;
   }
-  if (auto r = check_dates(event, &*hire)) {
+  if (auto r = check_dates(event)) {
     auto o = failed(r->code, r->args, CommandOutcome::Kind::refused);
     o.hire_id = hire_id;
     return o;
   }
-  if (auto r = hire->machine.apply(event)) {
+  if (auto r = hire->machine->apply(event)) {
     auto o = failed(r->code, r->args, CommandOutcome::Kind::refused);
     o.hire_id = hire_id;
     o.version = hire->version;
@@ -430,6 +430,8 @@ std::optional<LoadedHire> JourneyEngine::load(const std::string& hire_id, std::o
   }
   LoadedHire hire{hire_id, {}, {}, prog, JourneyMachine(prog), version,
                   date::floor<date::days>((*records).front().recorded_at)};
+  hire.records.reserve(records->size());
+  hire.events.reserve(records->size());
   const bool lenient = as_of && as_of->basis == AsOf::Basis::effective;
   for (std::size_t i = 0; i < events.size(); ++i) {
     if (auto r = hire.machine.apply(events[i])) {
@@ -448,8 +450,52 @@ std::optional<LoadedHire> JourneyEngine::load(const std::string& hire_id, std::o
   return hire;
 }
 
+std::optional<ReplayedHire> JourneyEngine::replay(const std::string& hire_id) {
+  if (!is_hire_id(hire_id)) return std::nullopt;
+  ReplayedHire out;
+  std::string failure;
+  auto visited = log_.visit_stream(StreamId(hire_id), StreamVersion{1}, [&](const storage::RecordedEvent& r) {
+    if (!failure.empty()) return;
+    out.version = r.version.value;
+    if (is_notification_type(r.type)) return;
+    try {
+      DomainEvent e = decode(r.type, r.schema_version, r.payload);
+      if (!out.machine) {
+        const auto* reg = std::get_if<HireRegistered>(&e);
+        if (!reg) {
+          failure = hire_id + " does not begin with HireRegistered";
+          return;
+        }
+        out.programme = programme(reg->programme_id, reg->programme_version);
+        if (!out.programme) {
+          failure = hire_id + " was registered under programme " + reg->programme_id + " v" +
+                    std::to_string(reg->programme_version) + ", which is not in the log";
+          return;
+        }
+        out.machine.emplace(out.programme);
+        out.registered_on = date::floor<date::days>(r.recorded_at);
+      }
+      if (auto refusal = out.machine->apply(e)) {
+        failure = hire_id + " event " + std::to_string(r.version.value) + " cannot be replayed: " +
+                  refusal->message(Language::en);
+      }
+    } catch (const DecodeError& e) {
+      failure = hire_id + " event " + std::to_string(r.version.value) + ": " + e.what();
+    }
+  });
+  if (!visited) throw std::runtime_error("reading " + hire_id + ": " + visited.error().message);
+  if (!failure.empty()) throw std::runtime_error(failure);
+  if (!out.machine) return std::nullopt;
+  return out;
+}
+
 std::optional<HireStatus> JourneyEngine::status(const std::string& hire_id, date::sys_days day,
                                                 std::optional<AsOf> as_of) {
+  if (!as_of) {
+    auto hire = replay(hire_id);
+    if (!hire) return std::nullopt;
+    return project_status(hire_id, *hire->machine, day);
+  }
   auto hire = load(hire_id, as_of);
   if (!hire) return std::nullopt;
   return project_status(hire_id, hire->machine, as_of ? as_of->date : day);

@@ -104,17 +104,31 @@ EncodedEvent encode(const DomainEvent& e) {
   return EncodedEvent{event_type_name(e), 1, os.str()};
 }
 
+// Reads the payload in place: replay decodes every event, and an
+// istringstream would copy each payload and build a locale.
+class PayloadBuf : public std::streambuf {
+ public:
+  explicit PayloadBuf(const std::string& s) {
+    char* b = const_cast<char*>(s.data());
+    setg(b, b, b + s.size());
+  }
+};
+
 DomainEvent decode(const std::string& type, std::uint16_t schema_version, const std::string& payload) {
   std::size_t index = std::size(kNames);
   for (std::size_t i = 0; i < std::size(kNames); ++i) {
-    if (type == kNames[i]) index = i;
+    if (type == kNames[i]) {
+      index = i;
+      break;
+    }
   }
   if (index == std::size(kNames)) throw DecodeError("unknown event type '" + type + "'");
   if (schema_version != 1) {
     throw DecodeError("event type '" + type + "' has unknown schema version " +
                       std::to_string(schema_version));
   }
-  std::istringstream is(payload);
+  PayloadBuf buf(payload);
+  std::istream is(&buf);
   try {
     cereal::PortableBinaryInputArchive ar(is);
     DomainEvent e = decode_index(index, ar);

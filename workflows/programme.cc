@@ -174,7 +174,18 @@ Offset parse_offset(const std::string& text) {
 // ---------------------------------------------------------------------------------------------
 // Programme lookups
 
+void Programme::index_items() {
+  item_index.clear();
+  for (std::size_t c = 0; c < checklists.size(); ++c) {
+    for (std::size_t i = 0; i < checklists[c].items.size(); ++i) item_index.emplace(checklists[c].items[i].id, std::make_pair(c, i));
+  }
+}
+
 const ChecklistItem* Programme::find_item(const std::string& item_id) const {
+  if (!item_index.empty()) {
+    auto it = item_index.find(item_id);
+    return it == item_index.end() ? nullptr : &checklists[it->second.first].items[it->second.second];
+  }
   for (const Checklist& c : checklists) {
     for (const ChecklistItem& i : c.items) {
       if (i.id == item_id) return &i;
@@ -184,6 +195,10 @@ const ChecklistItem* Programme::find_item(const std::string& item_id) const {
 }
 
 const Checklist* Programme::checklist_of(const std::string& item_id) const {
+  if (!item_index.empty()) {
+    auto it = item_index.find(item_id);
+    return it == item_index.end() ? nullptr : &checklists[it->second.first];
+  }
   for (const Checklist& c : checklists) {
     for (const ChecklistItem& i : c.items) {
       if (i.id == item_id) return &c;
@@ -326,6 +341,7 @@ class Loader {
     load_support(table(root, "", "support"), "support", p.support);
     load_deadlines(root, p);
     load_reminders(root, p);
+    p.index_items();
     return p;
   }
 

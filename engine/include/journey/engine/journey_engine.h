@@ -98,6 +98,15 @@ struct LoadedHire {
   std::vector<storage::RecordedEvent> notifications;  // NotificationDecided, DeliveryAttempted
 };
 
+// What deciding a command or projecting today's status needs: the machine
+// folded from the stream, without keeping the records (see replay()).
+struct ReplayedHire {
+  std::shared_ptr<const Programme> programme;
+  std::optional<workflows::JourneyMachine> machine;
+  std::uint64_t version = 0;
+  date::sys_days registered_on;
+};
+
 class JourneyEngine {
  public:
   // REQUIRES: log and clock outlive the engine.
@@ -117,6 +126,8 @@ class JourneyEngine {
   // std::nullopt if the hire does not exist (or did not yet, as of `as_of`).
   // Throws std::runtime_error if a stored event cannot be decoded or replayed.
   std::optional<LoadedHire> load(const std::string& hire_id, std::optional<AsOf> as_of = {});
+  // The hot path: streams the hire's events straight into the machine.
+  std::optional<ReplayedHire> replay(const std::string& hire_id);
   std::optional<HireStatus> status(const std::string& hire_id, date::sys_days today,
                                    std::optional<AsOf> as_of = {});
   std::vector<std::string> hires();
@@ -134,7 +145,7 @@ class JourneyEngine {
   CommandOutcome append(const std::string& hire_id, std::uint64_t expected,
                         std::vector<DomainEvent> events, const CommandContext& ctx);
   std::optional<CommandOutcome> earlier_outcome(const CommandContext& ctx);
-  std::optional<Refusal> check_dates(const DomainEvent& e, const LoadedHire* hire) const;
+  std::optional<Refusal> check_dates(const DomainEvent& e) const;
 
   storage::EventLog& log_;
   const Clock& clock_;

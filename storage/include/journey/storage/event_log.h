@@ -160,6 +160,12 @@ class EventLog {
                                                          StreamVersion from = StreamVersion{1},
                                                          std::size_t max_count = SIZE_MAX) = 0;
 
+  // Calls f for each event of the stream with version >= from, in order,
+  // reusing one RecordedEvent (its strings keep their capacity): replay without
+  // materialising the stream. The reference is valid only during the call.
+  virtual Result<Unit> visit_stream(const StreamId& stream, StreamVersion from,
+                                    const std::function<void(const RecordedEvent&)>& f) = 0;
+
   // Events of the whole log with position >= from, in position order.
   virtual Result<std::vector<RecordedEvent>> read_all(GlobalPosition from,
                                                       std::size_t max_count) = 0;

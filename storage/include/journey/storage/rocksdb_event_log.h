@@ -57,6 +57,9 @@ struct RocksDbOptions {
   bool create_if_missing = true;
   // Upper bound of requests in one group commit.
   std::size_t max_group = 1024;
+  // Block cache shared by the column families. Replay reads whole streams, so
+  // a cache that holds the working set matters more than anything else here.
+  std::size_t block_cache_bytes = 256u << 20;
 };
 
 // Opens (or creates) the log at options.path. The clock stamps recorded_at and
@@ -68,6 +71,8 @@ Result<std::unique_ptr<EventLog>> open_rocksdb_event_log(const RocksDbOptions& o
 namespace envelope {
 std::string encode(const RecordedEvent& e);  // computes nothing: writes e.hash as given
 Result<RecordedEvent> decode(std::string_view bytes);
+// Decodes into `into`, reusing its strings' capacity. Returns false if malformed.
+bool decode_into(std::string_view bytes, RecordedEvent& into, std::string* error);
 // SHA-256 over an encoded envelope minus its trailing 32-byte hash.
 Sha256 compute_hash(std::string_view encoded);
 }  // namespace envelope

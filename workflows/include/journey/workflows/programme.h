@@ -6,6 +6,8 @@
 #pragma once
 
 #include <map>
+#include <unordered_map>
+#include <utility>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -128,6 +130,11 @@ struct Programme {
   InternalSupport support;
   std::vector<Deadline> deadlines;
   std::vector<ReminderRule> reminders;  // optional section; none means no reminders
+
+  // Item id -> (checklist index, item index); filled by the loader (index_items),
+  // because replay looks items up for every checklist event.
+  std::unordered_map<std::string, std::pair<std::size_t, std::size_t>> item_index;
+  void index_items();
 
   const ChecklistItem* find_item(const std::string& item_id) const;
   const Checklist* checklist_of(const std::string& item_id) const;
