@@ -6,6 +6,7 @@
 #include <cereal/archives/portable_binary.hpp>
 #include <cereal/types/optional.hpp>
 #include <cereal/types/string.hpp>
+#include <cereal/types/vector.hpp>
 #include <random>
 #include <sstream>
 
@@ -51,6 +52,19 @@ struct UnitContactsSet {
   template <class A>
   void serialize(A& ar) {
     ar(unit, unit_head, administrator, escalation);
+  }
+};
+
+constexpr const char* kWebhookEvent = "WebhookSubscriptionSet";
+constexpr const char* kWebhookStream = "webhooks";
+struct WebhookRecord {
+  std::string id, url;
+  std::vector<std::string> fingerprints;
+  bool enabled = true;
+  std::string reason;
+  template <class A>
+  void serialize(A& ar) {
+    ar(id, url, fingerprints, enabled, reason);
   }
 };
 
@@ -554,6 +568,42 @@ std::vector<UnitContacts> JourneyEngine::units() {
     if (!events) throw std::runtime_error(events.error().message);
     if (!events->empty()) out.push_back(unit_from(from_cereal<UnitContactsSet>(events->back().payload)));
   }
+  return out;
+}
+
+CommandOutcome JourneyEngine::set_webhook(const WebhookSubscription& w, const CommandContext& ctx) {
+  auto refused = [](const std::string& code, std::map<std::string, std::string> args) {
+    return failed(code, std::move(args), CommandOutcome::Kind::refused);
+  };
+  if (ctx.actor.empty()) return refused("field_empty", {{"field", "actor"}});
+  if (w.id.rfind("wh-", 0) != 0) return refused("field_bad_value", {{"field", "id"}, {"value", w.id}});
+  if (w.url.rfind("http://", 0) != 0 && w.url.rfind("https://", 0) != 0) {
+    return refused("field_bad_value", {{"field", "url"}, {"value", w.url}});
+  }
+  if (w.secret_fingerprints.empty()) return refused("field_empty", {{"field", "secret"}});
+  WebhookRecord r{w.id, w.url, w.secret_fingerprints, w.enabled, w.disabled_reason};
+  AppendRequest req{StreamId(kWebhookStream), ExpectedVersion::any(),
+                    {storage::NewEvent{kWebhookEvent, 1, to_cereal(r), clock_.now(), ctx.actor}}, ctx.idempotency_key};
+  auto a = log_.append(std::move(req));
+  if (!a) return failed("storage_error", {{"what", a.error().message}});
+  CommandOutcome o;
+  o.kind = a->duplicate ? CommandOutcome::Kind::duplicate : CommandOutcome::Kind::accepted;
+  o.hire_id = kWebhookStream;
+  o.version = a->last_version.value;
+  o.position = a->last_position.value;
+  return o;
+}
+
+std::vector<WebhookSubscription> JourneyEngine::webhooks() {
+  auto events = log_.read_stream(StreamId(kWebhookStream));
+  if (!events) throw std::runtime_error(events.error().message);
+  std::map<std::string, WebhookSubscription> current;  // the newest state of each id
+  for (const auto& e : *events) {
+    auto r = from_cereal<WebhookRecord>(e.payload);
+    current[r.id] = WebhookSubscription{r.id, r.url, r.fingerprints, r.enabled, r.reason};
+  }
+  std::vector<WebhookSubscription> out;
+  for (auto& [id, w] : current) out.push_back(std::move(w));
   return out;
 }
 

@@ -5,6 +5,8 @@
 #include <cereal/types/string.hpp>
 #include <cereal/types/vector.hpp>
 
+#include <nlohmann/json.hpp>
+
 #include <map>
 #include <set>
 #include <sstream>
@@ -19,7 +21,7 @@ using storage::KvWrite;
 template <class A>
 void serialize(A& ar, NotificationRecord& r) {
   ar(r.message_id, r.channel, r.audience, r.to_name, r.to_email, r.language, r.subject, r.body, r.reminder_ids,
-     r.hire_ids, r.catch_up);
+     r.hire_ids, r.catch_up, r.channels);
 }
 template <class A>
 void serialize(A& ar, DeliveryRecord& r) {
@@ -61,6 +63,13 @@ std::string timer_key(std::int64_t send_us, const std::string& reminder) {
 std::string hire_key(const std::string& hire, const std::string& reminder) { return "h" + hire + '\0' + reminder; }
 std::string outbox_value(std::uint64_t position, std::int64_t next_us, std::uint32_t attempts) {
   return be64(position) + be64(static_cast<std::uint64_t>(next_us)) + be32(attempts);
+}
+
+std::string outbox_key(const std::string& message, const std::string& channel) { return "o" + message + '\x1f' + channel; }
+std::string dead_key(const std::string& message, const std::string& channel) { return "x" + message + '\x1f' + channel; }
+
+std::string rfc3339(TimePoint t) {
+  return date::format("%FT%TZ", date::floor<std::chrono::milliseconds>(t));
 }
 
 bool final_outcome(const std::string& o) { return o == "delivered" || o == "rejected" || o == "gone"; }
@@ -126,9 +135,10 @@ struct ReminderScheduler::Impl {
         if (e.type == kNotificationDecided) {
           auto n = decode_notification(e.payload);
           for (const auto& id : n.reminder_ids) w.puts.push_back({"d" + id, n.message_id});
-          // The first stream to record the message owns the outbox entry.
-          if (!get("o" + n.message_id) && !get("x" + n.message_id)) {
-            w.puts.push_back({"o" + n.message_id, outbox_value(e.position.value, 0, 0)});
+          // The first stream to record the message owns its outbox entries.
+          if (!get("r" + n.message_id)) {
+            w.puts.push_back({"r" + n.message_id, be64(e.position.value)});
+            for (const auto& ch : n.channels) w.puts.push_back({outbox_key(n.message_id, ch), outbox_value(e.position.value, 0, 0)});
           }
           write(w);
           w = {};
@@ -146,21 +156,20 @@ struct ReminderScheduler::Impl {
 
   void apply_delivery(const DeliveryRecord& d) {
     KvWrite w;
-    auto entry = get("o" + d.message_id);
-    auto dead = get("x" + d.message_id);
-    const std::string& base = entry ? *entry : dead ? *dead : std::string();
-    if (base.size() < 20) return;  // unknown message: nothing to track
-    const std::uint64_t position = from_be64(base);
+    const std::string ok = outbox_key(d.message_id, d.channel), xk = dead_key(d.message_id, d.channel);
+    auto ref = get("r" + d.message_id);
+    if (!ref) return;  // unknown message: nothing to track
+    const std::uint64_t position = from_be64(*ref);
     if (final_outcome(d.outcome)) {
-      w.deletes = {"o" + d.message_id, "x" + d.message_id};
+      w.deletes = {ok, xk};
     } else if (d.outcome == "dead_letter") {
-      w.deletes.push_back("o" + d.message_id);
-      w.puts.push_back({"x" + d.message_id, outbox_value(position, 0, static_cast<std::uint32_t>(d.attempt))});
+      w.deletes.push_back(ok);
+      w.puts.push_back({xk, outbox_value(position, 0, static_cast<std::uint32_t>(d.attempt))});
     } else if (d.outcome == "redeliver") {
-      w.deletes.push_back("x" + d.message_id);
-      w.puts.push_back({"o" + d.message_id, outbox_value(position, 0, 0)});
+      w.deletes.push_back(xk);
+      w.puts.push_back({ok, outbox_value(position, 0, 0)});
     } else {  // retry
-      w.puts.push_back({"o" + d.message_id, outbox_value(position, d.next_attempt_us, static_cast<std::uint32_t>(d.attempt))});
+      w.puts.push_back({ok, outbox_value(position, d.next_attempt_us, static_cast<std::uint32_t>(d.attempt))});
     }
     write(w);
   }
@@ -281,7 +290,12 @@ struct ReminderScheduler::Impl {
                       TickReport& report) {
     NotificationRecord n{m.id, "email", audience_id(m.to.audience), m.to.name, m.to.email,
                          m.to.language == Language::en ? "en" : "sv", m.subject, m.body, m.reminder_ids, m.hire_ids,
-                         catch_up};
+                         catch_up, {"email"}};
+    if (cfg.webhooks) {
+      for (const auto& w : engine.webhooks()) {
+        if (w.enabled) n.channels.push_back("webhook:" + w.id);
+      }
+    }
     std::uint64_t first_position = 0;
     for (const auto& hire : m.hire_ids) {
       storage::AppendRequest req{storage::StreamId(hire), storage::ExpectedVersion::any(),
@@ -297,7 +311,10 @@ struct ReminderScheduler::Impl {
       w.deletes.push_back(hire_key(rm.reminder.hire_id, rm.reminder.id));
       if (h) w.deletes.push_back(timer_key(static_cast<std::int64_t>(from_be64(*h)), rm.reminder.id));
     }
-    if (!get("o" + m.id) && !get("x" + m.id)) w.puts.push_back({"o" + m.id, outbox_value(first_position, 0, 0)});
+    if (!get("r" + m.id)) {
+      w.puts.push_back({"r" + m.id, be64(first_position)});
+      for (const auto& ch : n.channels) w.puts.push_back({outbox_key(m.id, ch), outbox_value(first_position, 0, 0)});
+    }
     write(w, /*sync=*/true);
     report.reminders_decided += static_cast<int>(batch.size());
     ++report.messages_decided;
@@ -307,6 +324,7 @@ struct ReminderScheduler::Impl {
   void deliver(TimePoint now, TickReport& report) {
     struct Entry {
       std::string message;
+      std::string channel;
       std::uint64_t position;
       std::uint32_t attempts;
     };
@@ -314,27 +332,66 @@ struct ReminderScheduler::Impl {
     must(kv->scan("o", "p",
                   [&](const std::string& k, const std::string& v) {
                     if (static_cast<std::int64_t>(from_be64(v, 8)) <= us(now)) {
-                      ready.push_back({k.substr(1), from_be64(v), from_be32(v, 16)});
+                      const auto sep = k.find('\x1f');
+                      ready.push_back({k.substr(1, sep - 1), k.substr(sep + 1), from_be64(v), from_be32(v, 16)});
                     }
                     return true;
                   }),
          "scanning the outbox");
+    std::optional<std::vector<WebhookSubscription>> subscriptions;
+    const auto wall = std::chrono::system_clock::time_point(
+        std::chrono::duration_cast<std::chrono::system_clock::duration>(now.time_since_epoch()));
     for (const auto& e : ready) {
       auto events = must(engine.log().read_all(storage::GlobalPosition{e.position}, 1), "reading a notification");
       if (events.empty() || events.front().type != kNotificationDecided) continue;
       const NotificationRecord n = decode_notification(events.front().payload);
-      adapters::MailMessage msg;
-      const auto at = cfg.sender.email.find('@');
-      msg.message_id = n.message_id + "@" + (at == std::string::npos ? "journey.local" : cfg.sender.email.substr(at + 1));
-      msg.from = cfg.sender;
-      msg.to = {n.to_name, n.to_email};
-      msg.subject = n.subject;
-      msg.text = n.body;
-      msg.date = std::chrono::system_clock::time_point(std::chrono::duration_cast<std::chrono::system_clock::duration>(now.time_since_epoch()));
-      msg.language = n.language;
-      const adapters::DeliveryResult result = mail.send(msg);
+      adapters::DeliveryResult result;
+      if (e.channel == "email") {
+        adapters::MailMessage msg;
+        const auto at = cfg.sender.email.find('@');
+        msg.message_id = n.message_id + "@" + (at == std::string::npos ? "journey.local" : cfg.sender.email.substr(at + 1));
+        msg.from = cfg.sender;
+        msg.to = {n.to_name, n.to_email};
+        msg.subject = n.subject;
+        msg.text = n.body;
+        msg.date = wall;
+        msg.language = n.language;
+        result = mail.send(msg);
+      } else {
+        if (!subscriptions) subscriptions = engine.webhooks();
+        const std::string id = e.channel.substr(8);
+        auto sub = std::find_if(subscriptions->begin(), subscriptions->end(),
+                                [&](const WebhookSubscription& w) { return w.id == id; });
+        if (!cfg.webhooks || sub == subscriptions->end() || !sub->enabled) {
+          result = {adapters::DeliveryResult::Outcome::gone, 0, "the subscription is disabled or removed", {}};
+        } else {
+          adapters::WebhookEndpoint endpoint{sub->id, sub->url, cfg.webhook_secrets ? cfg.webhook_secrets(sub->id)
+                                                                                     : std::vector<std::string>{}};
+          // CloudEvents 1.0, structured mode; the id is the message's, stable across retries.
+          const nlohmann::json body = {
+              {"specversion", "1.0"},
+              {"id", n.message_id},
+              {"source", cfg.event_source},
+              {"type", std::string("se.journey.notification.") + (n.catch_up ? "catch_up" : "decided")},
+              {"subject", n.hire_ids.empty() ? "" : n.hire_ids.front()},
+              {"time", rfc3339(events.front().recorded_at)},
+              {"datacontenttype", "application/json"},
+              {"data",
+               {{"message_id", n.message_id}, {"audience", n.audience}, {"to", {{"name", n.to_name}, {"email", n.to_email}}},
+                {"language", n.language}, {"subject", n.subject}, {"body", n.body}, {"reminders", n.reminder_ids},
+                {"hires", n.hire_ids}}}};
+          result = cfg.webhooks->post(endpoint, adapters::WebhookMessage{n.message_id, body.dump(), wall});
+          if (result.outcome == adapters::DeliveryResult::Outcome::gone) {
+            WebhookSubscription disabled = *sub;
+            disabled.enabled = false;
+            disabled.disabled_reason = "HTTP 410 Gone from " + sub->url;
+            engine.set_webhook(disabled, {"scheduler", "", std::nullopt});
+            subscriptions.reset();
+          }
+        }
+      }
 
-      DeliveryRecord d{n.message_id, "email", static_cast<int>(e.attempts) + 1, "", result.code, result.detail, 0};
+      DeliveryRecord d{n.message_id, e.channel, static_cast<int>(e.attempts) + 1, "", result.code, result.detail, 0};
       switch (result.outcome) {
         case adapters::DeliveryResult::Outcome::delivered: d.outcome = "delivered"; ++report.delivered; break;
         case adapters::DeliveryResult::Outcome::rejected: d.outcome = "rejected"; ++report.failed; break;
@@ -402,24 +459,32 @@ void ReminderScheduler::rebuild() {
 
 CommandOutcome ReminderScheduler::redeliver(const std::string& message_id, const std::string& actor) {
   Impl& s = *impl_;
-  auto dead = s.get("x" + message_id);
+  std::vector<std::pair<std::string, std::uint64_t>> dead;  // channel, position
+  must(s.kv->scan("x" + message_id + '\x1f', "x" + message_id + '\x20',
+                  [&](const std::string& k, const std::string& v) {
+                    dead.push_back({k.substr(message_id.size() + 2), from_be64(v)});
+                    return true;
+                  }),
+       "scanning dead letters");
   CommandOutcome o;
-  if (!dead) {
+  if (dead.empty()) {
     o.kind = CommandOutcome::Kind::refused;
     o.refusal = Refusal{"not_dead_letter", {{"message", message_id}}};
     return o;
   }
-  auto events = must(s.engine.log().read_all(storage::GlobalPosition{from_be64(*dead)}, 1), "reading a notification");
-  const NotificationRecord n = decode_notification(events.front().payload);
-  DeliveryRecord d{message_id, "email", 0, "redeliver", 0, "redelivery requested by " + actor, 0};
-  for (const auto& hire : n.hire_ids) {
-    storage::AppendRequest req{storage::StreamId(hire), storage::ExpectedVersion::any(),
-                               {storage::NewEvent{kDeliveryAttempted, 1, encode_delivery(d), s.clock.now(), actor}}, ""};
-    auto r = must(s.engine.log().append(std::move(req)), "recording a redelivery");
-    o.hire_id = hire;
-    o.position = r.last_position.value;
+  for (const auto& [channel, position] : dead) {
+    auto events = must(s.engine.log().read_all(storage::GlobalPosition{position}, 1), "reading a notification");
+    const NotificationRecord n = decode_notification(events.front().payload);
+    DeliveryRecord d{message_id, channel, 0, "redeliver", 0, "redelivery requested by " + actor, 0};
+    for (const auto& hire : n.hire_ids) {
+      storage::AppendRequest req{storage::StreamId(hire), storage::ExpectedVersion::any(),
+                                 {storage::NewEvent{kDeliveryAttempted, 1, encode_delivery(d), s.clock.now(), actor}}, ""};
+      auto r = must(s.engine.log().append(std::move(req)), "recording a redelivery");
+      o.hire_id = hire;
+      o.position = r.last_position.value;
+    }
+    s.apply_delivery(d);
   }
-  s.apply_delivery(d);
   o.kind = CommandOutcome::Kind::accepted;
   return o;
 }

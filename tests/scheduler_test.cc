@@ -12,7 +12,14 @@
 #include <set>
 #include <sstream>
 
+#include <nlohmann/json.hpp>
+#include <openssl/evp.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include "journey/adapters/eml_transport.h"
+#include "journey/adapters/webhook.h"
 #include "journey/engine/scheduler.h"
 #include "journey/storage/rocksdb_event_log.h"
 
@@ -270,6 +277,134 @@ BOOST_AUTO_TEST_CASE(RebuiltIndexDecidesNothingTwice) {
   scheduler->tick();
   BOOST_TEST(notifications(hire).size() == n);
   BOOST_TEST(scheduler->pending_timers() > 0u);
+}
+
+// A real HTTP receiver (adapters/webhook/receiver.py) that records each request
+// and checks the Standard Webhooks signature with Python's own hmac.
+struct Receiver {
+  pid_t pid = -1;
+  int port = 0;
+  fs::path records;
+  Receiver(const fs::path& dir, const std::string& secret) : records(dir / "received") {
+    fs::create_directories(records);
+    int out[2];
+    BOOST_REQUIRE(pipe(out) == 0);
+    pid = fork();
+    if (pid == 0) {
+      dup2(out[1], 1);
+      close(out[0]);
+      execl("/usr/bin/python3", "python3", JOURNEY_WEBHOOK_RECEIVER, "--record-dir", records.c_str(), "--secret",
+            secret.c_str(), "--lifetime", "120", static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    close(out[1]);
+    std::string line;
+    char c;
+    while (read(out[0], &c, 1) == 1 && c != '\n') line.push_back(c);
+    close(out[0]);
+    port = std::stoi(line);
+  }
+  ~Receiver() {
+    kill(pid, SIGTERM);
+    waitpid(pid, nullptr, 0);
+  }
+  std::vector<nlohmann::json> received() {
+    std::vector<fs::path> files;
+    for (const auto& e : fs::directory_iterator(records))
+      if (e.path().extension() == ".json") files.push_back(e.path());
+    std::sort(files.begin(), files.end());
+    std::vector<nlohmann::json> out;
+    for (const auto& f : files) out.push_back(nlohmann::json::parse(std::ifstream(f)));
+    return out;
+  }
+};
+
+std::string fingerprint(const std::string& secret) {
+  unsigned char h[32];
+  unsigned int len = 0;
+  EVP_Digest(secret.data(), secret.size(), h, &len, EVP_sha256(), nullptr);
+  storage::Sha256 a;
+  std::copy(h, h + 32, a.begin());
+  return storage::to_hex(a).substr(0, 16);
+}
+
+std::string unhex(const std::string& hex) {
+  std::string out;
+  for (std::size_t i = 0; i + 1 < hex.size(); i += 2) out.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+  return out;
+}
+
+BOOST_AUTO_TEST_CASE(EveryNotificationIsPostedSignedToEachWebhook) {
+  const std::string secret = adapters::generate_secret();
+  Receiver receiver(dir, secret);
+  adapters::CurlWebhookConfig wc;
+  wc.proxy = "";
+  adapters::CurlWebhookSender sender(wc);
+  BOOST_REQUIRE(engine->set_webhook({"wh-00000001", "http://127.0.0.1:" + std::to_string(receiver.port) + "/ok",
+                                     {fingerprint(secret)}, true, ""},
+                                    {"admin", "", std::nullopt})
+                    .ok());
+  SchedulerConfig cfg;
+  cfg.index_path = dir / "scheduler-wh";
+  cfg.webhooks = &sender;
+  cfg.webhook_secrets = [&](const std::string&) { return std::vector<std::string>{secret}; };
+  ReminderScheduler with_hooks(*engine, municipal, templates, *mail, clock, cfg,
+                               std::move(storage::open_rocksdb_kv(cfg.index_path).value()));
+  const std::string hire = register_sara();
+  with_hooks.tick();
+  const auto decided = notifications(hire);
+  BOOST_REQUIRE(!decided.empty());
+  auto posts = receiver.received();
+  BOOST_REQUIRE(posts.size() == decided.size());
+  std::set<std::string> ids;
+  for (const auto& p : posts) {
+    BOOST_TEST(p["verified"].get<bool>());  // checked by Python's hmac, not ours
+    const auto body = nlohmann::json::parse(unhex(p["body_hex"].get<std::string>()));
+    BOOST_TEST(body["specversion"] == "1.0");
+    BOOST_TEST(body["subject"] == hire);
+    BOOST_TEST(body["data"]["subject"].get<std::string>().find("förberedelser") != std::string::npos);
+    ids.insert(body["id"].get<std::string>());
+  }
+  for (const auto& n : decided) BOOST_TEST(ids.count(n.message_id) == 1u);
+  int webhook_deliveries = 0;
+  for (const auto& d : deliveries(hire)) webhook_deliveries += d.channel == "webhook:wh-00000001" && d.outcome == "delivered";
+  BOOST_TEST(webhook_deliveries == static_cast<int>(decided.size()));
+}
+
+BOOST_AUTO_TEST_CASE(GoneDisablesTheWebhookAndMailStillArrives) {
+  const std::string secret = adapters::generate_secret();
+  Receiver receiver(dir, secret);
+  adapters::CurlWebhookConfig wc;
+  wc.proxy = "";
+  adapters::CurlWebhookSender sender(wc);
+  BOOST_REQUIRE(engine->set_webhook({"wh-00000002", "http://127.0.0.1:" + std::to_string(receiver.port) + "/gone",
+                                     {fingerprint(secret)}, true, ""},
+                                    {"admin", "", std::nullopt})
+                    .ok());
+  SchedulerConfig cfg;
+  cfg.index_path = dir / "scheduler-gone";
+  cfg.webhooks = &sender;
+  cfg.webhook_secrets = [&](const std::string&) { return std::vector<std::string>{secret}; };
+  ReminderScheduler with_hooks(*engine, municipal, templates, *mail, clock, cfg,
+                               std::move(storage::open_rocksdb_kv(cfg.index_path).value()));
+  const std::string hire = register_sara();
+  with_hooks.tick();
+  auto subs = engine->webhooks();
+  BOOST_REQUIRE(subs.size() == 1u);
+  BOOST_TEST(!subs[0].enabled);
+  BOOST_TEST(subs[0].disabled_reason.find("410") != std::string::npos);
+  int gone = 0, mailed = 0;
+  for (const auto& d : deliveries(hire)) {
+    gone += d.outcome == "gone";
+    mailed += d.channel == "email" && d.outcome == "delivered";
+  }
+  BOOST_TEST(gone >= 1);
+  BOOST_TEST(mailed == static_cast<int>(notifications(hire).size()));
+  // Later notifications no longer name the disabled endpoint.
+  clock.set(stockholm_winter(ymd(2026, 2, 27), 9));
+  with_hooks.tick();
+  for (const auto& n : notifications(hire))
+    if (n.catch_up) BOOST_TEST(n.channels.size() == 1u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -11,6 +11,7 @@
 #include <thread>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <iostream>
 #include <sstream>
 
@@ -20,6 +21,10 @@
 #include "journey/engine/simulation.h"
 #include "journey/adapters/eml_transport.h"
 #include "journey/adapters/smtp_transport.h"
+#include "journey/adapters/webhook.h"
+
+#include <openssl/evp.h>
+#include <sys/stat.h>
 #include "journey/storage/rocksdb_event_log.h"
 #include "table.h"
 
@@ -317,6 +322,39 @@ void print_status(const HireStatus& s) {
 std::optional<AsOf> as_of_option(const std::string& as_of, bool effective) {
   if (as_of.empty()) return std::nullopt;
   return AsOf{parse_day(as_of, "--as-of"), effective ? AsOf::Basis::effective : AsOf::Basis::recorded};
+}
+
+// Webhook secrets live in DATA/webhook-secrets/<id> (mode 0600), one per line,
+// the newest first; the log keeps only their fingerprints.
+fs::path secrets_file(const std::string& id) { return fs::path(g.data) / "webhook-secrets" / id; }
+
+std::vector<std::string> read_secrets(const std::string& id) {
+  std::vector<std::string> out;
+  std::ifstream in(secrets_file(id));
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty()) out.push_back(line);
+  return out;
+}
+
+void write_secrets(const std::string& id, const std::vector<std::string>& secrets) {
+  fs::create_directories(secrets_file(id).parent_path());
+  const fs::path tmp = secrets_file(id).string() + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    for (const auto& s : secrets) out << s << '\n';
+    if (!out) fail(4, g.t("Kan inte skriva ", "Cannot write ") + tmp.string());
+  }
+  ::chmod(tmp.c_str(), 0600);
+  fs::rename(tmp, secrets_file(id));
+}
+
+std::string fingerprint(const std::string& secret) {
+  unsigned char h[32];
+  unsigned int len = 0;
+  EVP_Digest(secret.data(), secret.size(), h, &len, EVP_sha256(), nullptr);
+  storage::Sha256 a;
+  std::copy(h, h + 32, a.begin());
+  return storage::to_hex(a).substr(0, 16);
 }
 
 std::string require_hire(JourneyEngine& e, const std::string& id) {
@@ -896,6 +934,12 @@ int main(int argc, char** argv) {
       SchedulerConfig cfg;
       cfg.index_path = fs::path(g.data) / "scheduler";
       cfg.sender = {so.from_name, so.from};
+      adapters::CurlWebhookSender webhooks{adapters::CurlWebhookConfig{}};
+      cfg.webhooks = &webhooks;
+      cfg.webhook_secrets = read_secrets;
+      cfg.backoff = [](int attempt, std::optional<std::chrono::seconds> retry_after) {
+        return adapters::backoff_delay(attempt, retry_after, std::random_device{}());
+      };
       auto index = storage::open_rocksdb_kv(cfg.index_path);
       if (!index) fail(4, index.error().message);
       ReminderScheduler scheduler(*store->engine, municipal, templates, *mail, store->clock, cfg, std::move(index.value()));
@@ -928,6 +972,85 @@ int main(int argc, char** argv) {
       if (!cleared) fail(4, cleared.error().message);
       std::cout << g.t("Schemaläggarens index tömt; nästa körning bygger om det från loggen.\n",
                        "Scheduler index cleared; the next tick rebuilds it from the log.\n");
+      return 0;
+    };
+  });
+
+  // webhooks
+  auto* wh = app.add_subcommand("webhook", "Webhook subscriptions: every notification as a signed CloudEvent");
+  wh->require_subcommand(1);
+  std::string wh_url, wh_id;
+  auto* wadd = wh->add_subcommand("add", "Subscribe a URL; prints its whsec_ secret once");
+  wadd->add_option("url", wh_url, "http(s)://…")->required();
+  wadd->callback([&] {
+    run = [&] {
+      auto store = open_store(false);
+      const std::string secret = adapters::generate_secret();
+      char id[16];
+      std::snprintf(id, sizeof id, "wh-%08x", static_cast<unsigned>(std::random_device{}()));
+      WebhookSubscription w{id, wh_url, {fingerprint(secret)}, true, ""};
+      auto o = store->engine->set_webhook(w, CommandContext{actor(), "", std::nullopt});
+      if (!o.ok()) return report(o, "");
+      write_secrets(id, {secret});
+      if (g.json) {
+        std::cout << json{{"id", id}, {"url", wh_url}, {"secret", secret}}.dump(2) << '\n';
+      } else {
+        std::cout << g.t("Prenumeration ", "Subscription ") << id << " -> " << wh_url << '\n'
+                  << g.t("Hemlighet (visas bara nu; sparad i ", "Secret (shown only now; kept in ") << secrets_file(id).string()
+                  << "): " << secret << '\n';
+      }
+      return 0;
+    };
+  });
+  auto* wrotate = wh->add_subcommand("rotate", "Add a new secret; both sign until 'retire-old'");
+  wrotate->add_option("id", wh_id)->required();
+  auto* wretire = wh->add_subcommand("retire-old", "Keep only the newest secret");
+  wretire->add_option("id", wh_id)->required();
+  auto* wdisable = wh->add_subcommand("disable", "Stop posting to a subscription");
+  wdisable->add_option("id", wh_id)->required();
+  auto change = [&](const char* what) {
+    auto store = open_store(false);
+    auto subs = store->engine->webhooks();
+    auto it = std::find_if(subs.begin(), subs.end(), [&](const WebhookSubscription& w) { return w.id == wh_id; });
+    if (it == subs.end()) fail(1, g.t("Ingen prenumeration med id ", "No subscription with id ") + wh_id);
+    WebhookSubscription w = *it;
+    auto secrets = read_secrets(wh_id);
+    const std::string mode = what;
+    std::string fresh;
+    if (mode == "rotate") {
+      fresh = adapters::generate_secret();
+      secrets.insert(secrets.begin(), fresh);
+    } else if (mode == "retire") {
+      if (!secrets.empty()) secrets.resize(1);
+    } else {
+      w.enabled = false;
+      w.disabled_reason = "disabled by " + actor();
+    }
+    w.secret_fingerprints.clear();
+    for (const auto& sec : secrets) w.secret_fingerprints.push_back(fingerprint(sec));
+    auto o = store->engine->set_webhook(w, CommandContext{actor(), "", std::nullopt});
+    if (!o.ok()) return report(o, "");
+    if (mode != "disable") write_secrets(wh_id, secrets);
+    if (!fresh.empty()) std::cout << g.t("Ny hemlighet (visas bara nu): ", "New secret (shown only now): ") << fresh << '\n';
+    return report(o, g.t("Sparat i", "Saved in"));
+  };
+  wrotate->callback([&] { run = [&] { return change("rotate"); }; });
+  wretire->callback([&] { run = [&] { return change("retire"); }; });
+  wdisable->callback([&] { run = [&] { return change("disable"); }; });
+  auto* wlist = wh->add_subcommand("list", "List subscriptions");
+  wlist->callback([&] {
+    run = [&] {
+      auto store = open_store(false);
+      Table t({"Id", "URL", g.t("Aktiv", "Enabled"), g.t("Hemligheter", "Secrets"), g.t("Orsak", "Reason")});
+      json j = json::array();
+      for (const auto& w : store->engine->webhooks()) {
+        t.add({w.id, w.url, w.enabled ? g.t("ja", "yes") : g.t("nej", "no"), std::to_string(w.secret_fingerprints.size()),
+               w.disabled_reason});
+        j.push_back({{"id", w.id}, {"url", w.url}, {"enabled", w.enabled}, {"fingerprints", w.secret_fingerprints},
+                     {"reason", w.disabled_reason}});
+      }
+      if (g.json) std::cout << j.dump(2) << '\n';
+      else t.print(std::cout);
       return 0;
     };
   });

@@ -114,6 +114,18 @@ check "simulate" 0 "$J" simulate --hires 5 --days 90 --from 2027-01-04 --seed 3
 contains "simulate prints task lists" "task_list"
 contains "simulate summary" "utskick på helg- eller helgdag: 0"
 
+check "webhook add" 0 "$J" --json webhook add http://127.0.0.1:9/hook
+wh=$(printf '%s' "$out" | json "d['id']")
+secret=$(printf '%s' "$out" | json "d['secret']")
+[ "${secret#whsec_}" != "$secret" ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL secret format"; }
+check "secret not in the log" 0 "$J" --json history "$hire"
+if grep -rqa -- "${secret#whsec_}" "$JOURNEY_DATA/log"; then failed=$((failed + 1)); echo "FAIL secret in the log"; else passed=$((passed + 1)); fi
+[ "$(stat -c %a "$JOURNEY_DATA/webhook-secrets/$wh")" = "600" ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL secret file mode"; }
+check "webhook rotate" 0 "$J" webhook rotate "$wh"
+check "webhook list" 0 "$J" --json webhook list
+[ "$(printf '%s' "$out" | json "len(d[0]['fingerprints'])")" = "2" ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL rotation keeps two: $out"; }
+check "webhook retire-old" 0 "$J" webhook retire-old "$wh"
+check "webhook disable" 0 "$J" webhook disable "$wh"
 check "scheduler tick" 0 "$J" scheduler run --once
 contains "scheduler reports" "omplanerade"
 check "notifications" 0 "$J" notifications

@@ -10,6 +10,7 @@
 //   hire-<8 hex>        one per hire; first event HireRegistered
 //   programme-<id>      ProgrammePublished events: the TOML text of each version,
 //                       so a hire's programme version can always be reloaded
+//   webhooks            WebhookSubscriptionSet events, one stream for all endpoints
 //   unit-<12 hex>       UnitContactsSet events: the unit's unit head, administrator
 //                       and escalation contact; the newest one counts
 //
@@ -98,6 +99,18 @@ struct LoadedHire {
   std::vector<storage::RecordedEvent> notifications;  // NotificationDecided, DeliveryAttempted
 };
 
+// A webhook endpoint that hears about every notification. The log keeps the
+// subscription's history (URL, enabled, the SHA-256 fingerprints of its
+// secrets); the secrets themselves are never written to the log (an audit
+// trail must not hold them): the tool that creates them keeps them in files.
+struct WebhookSubscription {
+  std::string id;  // "wh-<8 hex>"
+  std::string url;
+  std::vector<std::string> secret_fingerprints;  // first signs; all sign during rotation
+  bool enabled = true;
+  std::string disabled_reason;
+};
+
 // What deciding a command or projecting today's status needs: the machine
 // folded from the stream, without keeping the records (see replay()).
 struct ReplayedHire {
@@ -137,6 +150,10 @@ class JourneyEngine {
   CommandOutcome set_unit(const UnitContacts& unit, const CommandContext& ctx);
   std::optional<UnitContacts> unit(const std::string& name);
   std::vector<UnitContacts> units();
+
+  // Webhook subscriptions (stream "webhooks"; each change records the whole new state).
+  CommandOutcome set_webhook(const WebhookSubscription& w, const CommandContext& ctx);
+  std::vector<WebhookSubscription> webhooks();
 
   date::sys_days today() const;
   storage::EventLog& log() { return log_; }

@@ -30,7 +30,8 @@
 //   "t" BE64(send_us) reminder   hire id          pending timers in time order
 //   "h" hire 0x00 reminder       BE64(send_us)    a hire's timers, to replace them
 //   "d" reminder                 message id       decided reminders
-//   "o" message                  BE64(position) BE64(next_us) BE32(attempts)   outbox
+//   "o" message 0x1f channel     BE64(position) BE64(next_us) BE32(attempts)   outbox
+//   "x" message 0x1f channel     the same, dead-lettered (waits for redeliver)
 //
 // Thread safety: one thread calls tick() at a time.
 #pragma once
@@ -58,6 +59,7 @@ struct NotificationRecord {
   std::vector<std::string> reminder_ids;
   std::vector<std::string> hire_ids;
   bool catch_up = false;  // coalesced after downtime
+  std::vector<std::string> channels;  // "email", "webhook:<id>": each has its own outbox entry
 };
 
 struct DeliveryRecord {
@@ -83,6 +85,11 @@ struct SchedulerConfig {
   int max_attempts = 8;
   // Delay before attempt `attempt` (1-based) after a transient failure.
   std::function<std::chrono::milliseconds(int attempt, std::optional<std::chrono::seconds> retry_after)> backoff;
+  // Webhooks: every notification also goes to each enabled subscription. The
+  // secrets come from the caller (they are not in the log). Null: no webhooks.
+  adapters::WebhookSender* webhooks = nullptr;
+  std::function<std::vector<std::string>(const std::string& subscription_id)> webhook_secrets;
+  std::string event_source = "/journey";  // CloudEvents source
 };
 
 struct TickReport {
