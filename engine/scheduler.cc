@@ -25,7 +25,7 @@ void serialize(A& ar, NotificationRecord& r) {
 }
 template <class A>
 void serialize(A& ar, DeliveryRecord& r) {
-  ar(r.message_id, r.channel, r.attempt, r.outcome, r.code, r.detail, r.next_attempt_us);
+  ar(r.message_id, r.channel, r.attempt, r.outcome, r.code, r.detail, r.next_attempt_us, r.attempt_id);
 }
 
 namespace {
@@ -134,6 +134,7 @@ struct ReminderScheduler::Impl {
         if (!is_hire_id(e.stream.str())) continue;
         if (e.type == kNotificationDecided) {
           auto n = decode_notification(e.payload);
+          complete_fan_out(kNotificationDecided, e.payload, n.hire_ids, "notify/" + n.message_id + "/");
           for (const auto& id : n.reminder_ids) w.puts.push_back({"d" + id, n.message_id});
           // The first stream to record the message owns its outbox entries.
           if (!get("r" + n.message_id)) {
@@ -143,7 +144,15 @@ struct ReminderScheduler::Impl {
           write(w);
           w = {};
         } else if (e.type == kDeliveryAttempted) {
-          apply_delivery(decode_delivery(e.payload));
+          const DeliveryRecord d = decode_delivery(e.payload);
+          if (auto ref = get("r" + d.message_id); ref && !d.attempt_id.empty()) {
+            auto first = must(engine.log().read_all(storage::GlobalPosition{from_be64(*ref)}, 1), "reading a notification");
+            if (!first.empty() && first.front().type == kNotificationDecided) {
+              complete_fan_out(kDeliveryAttempted, e.payload, decode_notification(first.front().payload).hire_ids,
+                               "delivery/" + d.attempt_id + "/");
+            }
+          }
+          apply_delivery(d);
         } else {
           dirty.insert(e.stream.str());
         }
@@ -152,6 +161,17 @@ struct ReminderScheduler::Impl {
       write(w);
     }
     return dirty;
+  }
+
+  // Appends `payload` to every hire's stream under key_prefix + hire. Where the
+  // record is already there, the log returns the first result and writes nothing.
+  void complete_fan_out(const char* type, const std::string& payload, const std::vector<std::string>& hires,
+                        const std::string& key_prefix) {
+    for (const auto& hire : hires) {
+      storage::AppendRequest req{storage::StreamId(hire), storage::ExpectedVersion::any(),
+                                 {storage::NewEvent{type, 1, payload, clock.now(), "scheduler"}}, key_prefix + hire};
+      must(engine.log().append(std::move(req)), "recording on every hire's stream");
+    }
   }
 
   void apply_delivery(const DeliveryRecord& d) {
@@ -297,9 +317,10 @@ struct ReminderScheduler::Impl {
       }
     }
     std::uint64_t first_position = 0;
+    const std::string payload = encode_notification(n);
     for (const auto& hire : m.hire_ids) {
       storage::AppendRequest req{storage::StreamId(hire), storage::ExpectedVersion::any(),
-                                 {storage::NewEvent{kNotificationDecided, 1, encode_notification(n), clock.now(), "scheduler"}},
+                                 {storage::NewEvent{kNotificationDecided, 1, payload, clock.now(), "scheduler"}},
                                  "notify/" + m.id + "/" + hire};
       auto r = must(engine.log().append(std::move(req)), "recording a notification");
       if (!first_position) first_position = r.first_position.value;
@@ -391,7 +412,8 @@ struct ReminderScheduler::Impl {
         }
       }
 
-      DeliveryRecord d{n.message_id, e.channel, static_cast<int>(e.attempts) + 1, "", result.code, result.detail, 0};
+      DeliveryRecord d{n.message_id, e.channel, static_cast<int>(e.attempts) + 1, "", result.code, result.detail, 0,
+                       n.message_id + "/" + e.channel + "/" + std::to_string(us(clock.now()))};
       switch (result.outcome) {
         case adapters::DeliveryResult::Outcome::delivered: d.outcome = "delivered"; ++report.delivered; break;
         case adapters::DeliveryResult::Outcome::rejected: d.outcome = "rejected"; ++report.failed; break;
@@ -408,14 +430,9 @@ struct ReminderScheduler::Impl {
           }
           break;
       }
-      for (const auto& hire : n.hire_ids) {
-        storage::AppendRequest req{storage::StreamId(hire), storage::ExpectedVersion::any(),
-                                   {storage::NewEvent{kDeliveryAttempted, 1, encode_delivery(d), clock.now(), "scheduler"}},
-                                   // No idempotency key: each attempt is a fact of its own, and a
-                                   // redelivery starts counting attempts again.
-                                   ""};
-        must(engine.log().append(std::move(req)), "recording a delivery attempt");
-      }
+      // Each attempt is a fact of its own (a redelivery counts attempts again),
+      // keyed by its attempt id on every hire's stream.
+      complete_fan_out(kDeliveryAttempted, encode_delivery(d), n.hire_ids, "delivery/" + d.attempt_id + "/");
       apply_delivery(d);
     }
   }
@@ -475,10 +492,12 @@ CommandOutcome ReminderScheduler::redeliver(const std::string& message_id, const
   for (const auto& [channel, position] : dead) {
     auto events = must(s.engine.log().read_all(storage::GlobalPosition{position}, 1), "reading a notification");
     const NotificationRecord n = decode_notification(events.front().payload);
-    DeliveryRecord d{message_id, channel, 0, "redeliver", 0, "redelivery requested by " + actor, 0};
+    DeliveryRecord d{message_id, channel, 0, "redeliver", 0, "redelivery requested by " + actor, 0,
+                     message_id + "/" + channel + "/redeliver/" + std::to_string(us(s.clock.now()))};
     for (const auto& hire : n.hire_ids) {
       storage::AppendRequest req{storage::StreamId(hire), storage::ExpectedVersion::any(),
-                                 {storage::NewEvent{kDeliveryAttempted, 1, encode_delivery(d), s.clock.now(), actor}}, ""};
+                                 {storage::NewEvent{kDeliveryAttempted, 1, encode_delivery(d), s.clock.now(), actor}},
+                                 "delivery/" + d.attempt_id + "/" + hire};
       auto r = must(s.engine.log().append(std::move(req)), "recording a redelivery");
       o.hire_id = hire;
       o.position = r.last_position.value;

@@ -17,6 +17,11 @@
 //   A crash between 1 and 2 re-sends on restart with the same Message-ID (the
 //   message id is derived from the reminder ids), so a duplicate is always
 //   recognisable as the same message; nothing decided is lost.
+//   A message about several hires is recorded on each of their streams, one
+//   append each, under a deterministic key ("notify/<message>/<hire>",
+//   "delivery/<attempt id>/<hire>"). Folding the log completes a fan-out that a
+//   crash interrupted: the missing records are appended, existing ones are
+//   idempotent no-ops, so every hire's history ends up complete.
 //
 // Not a storm, not at 03:00: reminders whose send time passed while the
 // scheduler was not running are coalesced into one message per recipient, and
@@ -70,6 +75,7 @@ struct DeliveryRecord {
   int code = 0;
   std::string detail;
   std::int64_t next_attempt_us = 0;
+  std::string attempt_id;  // unique per attempt: keys its record on every hire's stream
 };
 
 std::string encode_notification(const NotificationRecord& r);
