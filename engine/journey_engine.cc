@@ -230,16 +230,26 @@ std::vector<ProgrammeInfo> JourneyEngine::programmes() {
 }
 
 std::shared_ptr<const Programme> JourneyEngine::programme(const std::string& id, std::optional<int> version) {
-  if (version) {
-    std::lock_guard<std::mutex> lock(programmes_mu_);
-    if (auto it = programme_cache_.find({id, *version}); it != programme_cache_.end()) return it->second;
-  }
   auto events = log_.read_stream(StreamId(kProgrammePrefix + id));
   if (!events) throw std::runtime_error(events.error().message);
+  // The stream is tiny (one event per version); parsing the TOML is not, so the
+  // parsed programme is cached per (id, version) and "newest" resolves first.
+  std::optional<int> wanted = version;
+  if (!wanted) {
+    for (const auto& r : *events) {
+      int v = decode_programme(r.payload).version;
+      if (!wanted || v > *wanted) wanted = v;
+    }
+    if (!wanted) return nullptr;
+  }
+  {
+    std::lock_guard<std::mutex> lock(programmes_mu_);
+    if (auto it = programme_cache_.find({id, *wanted}); it != programme_cache_.end()) return it->second;
+  }
   std::optional<ProgrammePublished> chosen;
   for (const auto& r : *events) {
     auto p = decode_programme(r.payload);
-    if (version ? p.version == *version : (!chosen || p.version > chosen->version)) chosen = p;
+    if (p.version == *wanted) chosen = p;
   }
   if (!chosen) return nullptr;
   auto prog = std::make_shared<const Programme>(

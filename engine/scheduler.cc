@@ -194,27 +194,41 @@ struct ReminderScheduler::Impl {
     write(w);
   }
 
+  // Replaces the hire's timers with its current plan, writing only what changed
+  // (the daily replan of every hire would otherwise rewrite every timer).
   void replan(const std::string& hire_id, date::sys_days today, TimePoint now) {
-    KvWrite w;
+    std::map<std::string, std::int64_t> old_timers;  // reminder id -> send
     must(kv->scan("h" + hire_id + '\0', "h" + hire_id + '\1',
                   [&](const std::string& k, const std::string& v) {
-                    w.deletes.push_back(k);
-                    w.deletes.push_back(timer_key(static_cast<std::int64_t>(from_be64(v)), k.substr(hire_id.size() + 2)));
+                    old_timers[k.substr(hire_id.size() + 2)] = static_cast<std::int64_t>(from_be64(v));
                     return true;
                   }),
          "scanning timers");
-    auto hire = engine.load(hire_id);
+    std::map<std::string, std::int64_t> new_timers;
+    auto hire = engine.replay(hire_id);
     if (hire) {
-      const HireStatus status = project_status(hire_id, hire->machine, today);
+      const HireStatus status = project_status(hire_id, *hire->machine, today);
       const std::int64_t oldest = us(now) - std::int64_t(cfg.catch_up_days) * 86'400'000'000LL;
       for (const auto& r : plan_reminders(status, *hire->programme, hire->registered_on)) {
         if (r.fire_on < hire->registered_on || get("d" + r.id)) continue;
         const std::int64_t send = us(time.send_time(r.fire_on));
         if (send < oldest) continue;
-        // Deleting then putting the same key in one batch: RocksDB applies in order.
-        w.puts.push_back({timer_key(send, r.id), hire_id});
-        w.puts.push_back({hire_key(hire_id, r.id), be64(static_cast<std::uint64_t>(send))});
+        new_timers[r.id] = send;
       }
+    }
+    KvWrite w;
+    for (const auto& [id, send] : old_timers) {
+      auto it = new_timers.find(id);
+      if (it != new_timers.end() && it->second == send) continue;
+      w.deletes.push_back(hire_key(hire_id, id));
+      w.deletes.push_back(timer_key(send, id));
+    }
+    for (const auto& [id, send] : new_timers) {
+      auto it = old_timers.find(id);
+      if (it != old_timers.end() && it->second == send) continue;
+      // A changed timer was deleted above; RocksDB applies a batch in order.
+      w.puts.push_back({timer_key(send, id), hire_id});
+      w.puts.push_back({hire_key(hire_id, id), be64(static_cast<std::uint64_t>(send))});
     }
     write(w);
   }

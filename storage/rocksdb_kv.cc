@@ -69,13 +69,14 @@ class RocksDbKv final : public KvStore {
   }
 
   Result<Unit> clear() override {
-    rocksdb::WriteBatch batch;
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
-    for (it->SeekToFirst(); it->Valid(); it->Next()) batch.Delete(it->key());
+    // One range tombstone over every key (all keys here start with a byte below
+    // 0xff), not a batch holding a delete per key.
     rocksdb::WriteOptions w;
     w.sync = true;
-    auto s = db_->Write(w, &batch);
+    auto s = db_->DeleteRange(w, db_->DefaultColumnFamily(), std::string(), std::string(1, '\xff'));
     if (!s.ok()) return kv_error(s, "clearing the index");
+    s = db_->CompactRange(rocksdb::CompactRangeOptions(), nullptr, nullptr);
+    if (!s.ok()) return kv_error(s, "compacting the cleared index");
     return Unit{};
   }
 
