@@ -453,7 +453,7 @@ std::optional<LoadedHire> JourneyEngine::load(const std::string& hire_id, std::o
                              std::to_string(reg->programme_version) + ", which is not in the log");
   }
   LoadedHire hire{hire_id, {}, {}, prog, JourneyMachine(prog), version,
-                  date::floor<date::days>((*records).front().recorded_at)};
+                  date::floor<date::days>((*records).front().recorded_at), {}};
   hire.records.reserve(records->size());
   hire.events.reserve(records->size());
   const bool lenient = as_of && as_of->basis == AsOf::Basis::effective;

@@ -99,7 +99,11 @@ struct Fixture {
                                                     std::move(storage::open_rocksdb_kv(cfg.index_path).value()));
   }
   std::string register_sara(const char* start = "2026-03-02") {
-    RegisterHire cmd{"Sara Lind", "sara@example.se", "Barn och unga Hisingen", start, false};
+    RegisterHire cmd;
+    cmd.name = "Sara Lind";
+    cmd.email = "sara@example.se";
+    cmd.unit = "Barn och unga Hisingen";
+    cmd.start = start;
     cmd.introducer = Person{"Karin Ek", "karin@example.se"};
     auto o = engine->register_hire(cmd, {"anna", "", std::nullopt});
     BOOST_REQUIRE(o.ok());
