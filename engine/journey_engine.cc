@@ -102,23 +102,6 @@ std::string sha256_hex(const std::string& text) {
   return storage::to_hex(a);
 }
 
-std::string encode_programme(const ProgrammePublished& p) {
-  std::ostringstream os;
-  {
-    cereal::PortableBinaryOutputArchive ar(os);
-    ar(const_cast<ProgrammePublished&>(p));
-  }
-  return os.str();
-}
-
-ProgrammePublished decode_programme(const std::string& payload) {
-  std::istringstream is(payload);
-  cereal::PortableBinaryInputArchive ar(is);
-  ProgrammePublished p;
-  ar(p);
-  return p;
-}
-
 TimePoint to_time(date::sys_days d) { return std::chrono::time_point_cast<std::chrono::microseconds>(d); }
 
 CommandOutcome failed(const std::string& code, std::map<std::string, std::string> args,
@@ -187,7 +170,7 @@ CommandOutcome JourneyEngine::publish_programme(const std::string& toml_text, co
   if (!existing) return failed("storage_error", {{"what", existing.error().message}});
   ProgrammePublished event{parsed.id, parsed.version, sha256_hex(toml_text), toml_text};
   for (const auto& r : *existing) {
-    auto p = decode_programme(r.payload);
+    auto p = from_cereal<ProgrammePublished>(r.payload);
     if (p.version != parsed.version) continue;
     if (p.sha256 == event.sha256) {
       CommandOutcome o;
@@ -201,7 +184,7 @@ CommandOutcome JourneyEngine::publish_programme(const std::string& toml_text, co
                   {{"programme", parsed.id}, {"version", std::to_string(parsed.version)}},
                   CommandOutcome::Kind::refused);
   }
-  storage::NewEvent ne{kProgrammeEvent, 1, encode_programme(event), clock_.now(), actor};
+  storage::NewEvent ne{kProgrammeEvent, 1, to_cereal(event), clock_.now(), actor};
   AppendRequest req{stream, ExpectedVersion::exactly(StreamVersion{existing->size()}), {ne}, ""};
   auto r = log_.append(std::move(req));
   if (!r) return failed("storage_error", {{"what", r.error().message}});
@@ -221,7 +204,7 @@ std::vector<ProgrammeInfo> JourneyEngine::programmes() {
     auto events = log_.read_stream(s);
     if (!events) throw std::runtime_error(events.error().message);
     for (const auto& r : *events) {
-      auto p = decode_programme(r.payload);
+      auto p = from_cereal<ProgrammePublished>(r.payload);
       auto prog = programme(p.id, p.version);
       out.push_back({p.id, p.version, prog ? prog->name : "", p.sha256});
     }
@@ -237,7 +220,7 @@ std::shared_ptr<const Programme> JourneyEngine::programme(const std::string& id,
   std::optional<int> wanted = version;
   if (!wanted) {
     for (const auto& r : *events) {
-      int v = decode_programme(r.payload).version;
+      int v = from_cereal<ProgrammePublished>(r.payload).version;
       if (!wanted || v > *wanted) wanted = v;
     }
     if (!wanted) return nullptr;
@@ -248,7 +231,7 @@ std::shared_ptr<const Programme> JourneyEngine::programme(const std::string& id,
   }
   std::optional<ProgrammePublished> chosen;
   for (const auto& r : *events) {
-    auto p = decode_programme(r.payload);
+    auto p = from_cereal<ProgrammePublished>(r.payload);
     if (p.version == *wanted) chosen = p;
   }
   if (!chosen) return nullptr;
