@@ -73,15 +73,26 @@ ImportReport import_hires_csv(JourneyEngine& engine, std::istream& in, const std
     return report;
   }
   if (header.rfind("\xEF\xBB\xBF", 0) == 0) header.erase(0, 3);  // Excel's UTF-8 BOM
-  const char sep = header.find(';') != std::string::npos && header.find(',') == std::string::npos ? ';' : ',';
+  const char sep =
+      header.find(';') != std::string::npos && header.find(',') == std::string::npos ? ';' : ',';
   static const std::map<std::string, std::string> aliases = {
-      {"name", "name"},   {"namn", "name"},        {"email", "email"},
-      {"e-post", "email"}, {"epost", "email"},     {"unit", "unit"},
-      {"enhet", "unit"},  {"start", "start"},      {"startdatum", "start"},
-      {"experienced", "experienced"},              {"erfaren", "experienced"},
-      {"introducer", "introducer"},                {"introduktör", "introducer"},
-      {"introduktor", "introducer"},               {"introducer_email", "introducer_email"},
-      {"introduktör_e-post", "introducer_email"},  {"introduktor_epost", "introducer_email"},
+      {"name", "name"},
+      {"namn", "name"},
+      {"email", "email"},
+      {"e-post", "email"},
+      {"epost", "email"},
+      {"unit", "unit"},
+      {"enhet", "unit"},
+      {"start", "start"},
+      {"startdatum", "start"},
+      {"experienced", "experienced"},
+      {"erfaren", "experienced"},
+      {"introducer", "introducer"},
+      {"introduktör", "introducer"},
+      {"introduktor", "introducer"},
+      {"introducer_email", "introducer_email"},
+      {"introduktör_e-post", "introducer_email"},
+      {"introduktor_epost", "introducer_email"},
   };
   std::vector<std::string> cols;
   split_record(header, sep, cols);
@@ -91,12 +102,15 @@ ImportReport import_hires_csv(JourneyEngine& engine, std::istream& in, const std
     auto it = aliases.find(name);
     if (it == aliases.end()) {
       report.file_error = (sv ? "Okänd kolumn '" : "Unknown column '") + trim(cols[i]) +
-                          (sv ? "' i rubrikraden; tillåtna: name, email, unit, start, experienced, introducer, introducer_email."
-                              : "' in the header; allowed: name, email, unit, start, experienced, introducer, introducer_email.");
+                          (sv ? "' i rubrikraden; tillåtna: name, email, unit, start, experienced, "
+                                "introducer, introducer_email."
+                              : "' in the header; allowed: name, email, unit, start, experienced, "
+                                "introducer, introducer_email.");
       return report;
     }
     if (index.count(it->second)) {
-      report.file_error = (sv ? "Kolumnen '" : "Column '") + it->second + (sv ? "' finns två gånger." : "' appears twice.");
+      report.file_error = (sv ? "Kolumnen '" : "Column '") + it->second +
+                          (sv ? "' finns två gånger." : "' appears twice.");
       return report;
     }
     index[it->second] = i;
@@ -129,10 +143,13 @@ ImportReport import_hires_csv(JourneyEngine& engine, std::istream& in, const std
     }
     if (fields.size() != cols.size()) {
       reject((sv ? "Raden har " : "The row has ") + std::to_string(fields.size()) +
-             (sv ? " fält, rubrikraden " : " fields, the header ") + std::to_string(cols.size()) + ".");
+             (sv ? " fält, rubrikraden " : " fields, the header ") + std::to_string(cols.size()) +
+             ".");
       continue;
     }
-    auto get = [&](const char* c) { return index.count(c) ? trim(fields[index.at(c)]) : std::string(); };
+    auto get = [&](const char* c) {
+      return index.count(c) ? trim(fields[index.at(c)]) : std::string();
+    };
     RegisterHire cmd;
     cmd.name = get("name");
     cmd.email = get("email");
@@ -143,10 +160,12 @@ ImportReport import_hires_csv(JourneyEngine& engine, std::istream& in, const std
     if (exp == "ja" || exp == "yes" || exp == "true" || exp == "1") {
       cmd.experienced = true;
     } else if (!(exp.empty() || exp == "nej" || exp == "no" || exp == "false" || exp == "0")) {
-      reject(Refusal{"field_bad_bool", {{"field", "experienced"}, {"value", get("experienced")}}}.message(lang));
+      reject(Refusal{"field_bad_bool", {{"field", "experienced"}, {"value", get("experienced")}}}
+                 .message(lang));
       continue;
     }
-    if (!get("introducer").empty()) cmd.introducer = workflows::Person{get("introducer"), get("introducer_email")};
+    if (!get("introducer").empty())
+      cmd.introducer = workflows::Person{get("introducer"), get("introducer_email")};
     CommandContext ctx{actor, key_of({cmd.name, cmd.email, cmd.unit, cmd.start}), std::nullopt};
     auto outcome = engine.register_hire(cmd, ctx);
     row.hire_id = outcome.hire_id;

@@ -4,7 +4,6 @@
 #define BOOST_TEST_MODULE engine
 #include <boost/test/data/test_case.hpp>
 #include <boost/test/unit_test.hpp>
-
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -25,7 +24,9 @@ using date::days;
 namespace {
 
 date::sys_days ymd(int y, unsigned m, unsigned d) { return date::sys_days(date::year(y) / m / d); }
-TimePoint at(date::sys_days d) { return std::chrono::time_point_cast<std::chrono::microseconds>(d) + std::chrono::hours(9); }
+TimePoint at(date::sys_days d) {
+  return std::chrono::time_point_cast<std::chrono::microseconds>(d) + std::chrono::hours(9);
+}
 
 struct Fixture {
   fs::path dir;
@@ -49,9 +50,16 @@ struct Fixture {
     log.reset();
     fs::remove_all(dir);
   }
-  CommandContext as(const std::string& actor, std::string key = "") { return {actor, std::move(key), std::nullopt}; }
+  CommandContext as(const std::string& actor, std::string key = "") {
+    return {actor, std::move(key), std::nullopt};
+  }
   std::string register_sara(bool experienced = false) {
-    RegisterHire cmd{"Sara Lind", "sara.lind@example.se", "Barn och unga Hisingen", "2026-03-02", experienced};
+    RegisterHire cmd;
+    cmd.name = "Sara Lind";
+    cmd.email = "sara.lind@example.se";
+    cmd.unit = "Barn och unga Hisingen";
+    cmd.start = "2026-03-02";
+    cmd.experienced = experienced;
     cmd.introducer = Person{"Karin Ek", "karin.ek@example.se"};
     auto o = engine->register_hire(cmd, as("enhetschef.anna"));
     BOOST_REQUIRE_MESSAGE(o.ok(), o.message(Language::en));
@@ -87,7 +95,8 @@ BOOST_AUTO_TEST_CASE(RefusedCommandWritesNothing) {
   BOOST_TEST(log->head().value == head.value);
   auto unknown = engine->execute("hire-00000000", HireStarted{ymd(2026, 1, 1)}, as("x"));
   BOOST_TEST(unknown.refusal->code == "unknown_hire");
-  auto future = engine->execute(id, ChecklistItemCompleted{"ad.dator", ymd(2026, 5, 1), ""}, as("x"));
+  auto future =
+      engine->execute(id, ChecklistItemCompleted{"ad.dator", ymd(2026, 5, 1), ""}, as("x"));
   BOOST_TEST(future.refusal->code == "date_in_future");
   BOOST_TEST(log->head().value == head.value);
 }
@@ -99,12 +108,14 @@ BOOST_AUTO_TEST_CASE(StaleExpectedVersionIsAConflictNamingTheCurrentVersion) {
   BOOST_TEST((o.kind == CommandOutcome::Kind::conflict));
   BOOST_TEST(o.version == 2u);
   CommandContext fresh{"x", "", 2};
-  BOOST_TEST(engine->execute(id, ChecklistItemCompleted{"ad.dator", ymd(2026, 1, 30), ""}, fresh).ok());
+  BOOST_TEST(
+      engine->execute(id, ChecklistItemCompleted{"ad.dator", ymd(2026, 1, 30), ""}, fresh).ok());
 }
 
 BOOST_AUTO_TEST_CASE(ConcurrentCommandsOnOneHireNeverLoseAnUpdate) {
   const std::string id = register_sara();
-  std::vector<std::string> items = {"ad.dator", "ad.telefon", "ad.postfack", "ad.namnskylt", "ad.kalender", "ad.reception"};
+  std::vector<std::string> items = {"ad.dator",     "ad.telefon",  "ad.postfack",
+                                    "ad.namnskylt", "ad.kalender", "ad.reception"};
   std::vector<std::thread> threads;
   std::atomic<int> done{0};
   for (const auto& item : items) {
@@ -122,14 +133,17 @@ BOOST_AUTO_TEST_CASE(ConcurrentCommandsOnOneHireNeverLoseAnUpdate) {
   for (auto& t : threads) t.join();
   BOOST_TEST(done.load() == 6);
   auto hire = engine->load(id);
-  for (const auto& item : items) BOOST_TEST((hire->machine.facts().items.at(item).status == ItemState::Status::done));
+  for (const auto& item : items)
+    BOOST_TEST((hire->machine.facts().items.at(item).status == ItemState::Status::done));
 }
 
 BOOST_AUTO_TEST_CASE(SameIdempotencyKeyReturnsTheFirstOutcome) {
   const std::string id = register_sara();
-  auto first = engine->execute(id, ChecklistItemCompleted{"ad.dator", ymd(2026, 1, 30), ""}, as("ad", "k1"));
+  auto first =
+      engine->execute(id, ChecklistItemCompleted{"ad.dator", ymd(2026, 1, 30), ""}, as("ad", "k1"));
   BOOST_REQUIRE(first.ok());
-  auto again = engine->execute(id, ChecklistItemCompleted{"ad.dator", ymd(2026, 1, 30), ""}, as("ad", "k1"));
+  auto again =
+      engine->execute(id, ChecklistItemCompleted{"ad.dator", ymd(2026, 1, 30), ""}, as("ad", "k1"));
   BOOST_TEST((again.kind == CommandOutcome::Kind::duplicate));
   BOOST_TEST(again.position == first.position);
 }
@@ -140,9 +154,13 @@ BOOST_AUTO_TEST_CASE(PastViewsByRecordedAndByEffectiveDate) {
   BOOST_REQUIRE(engine->execute(id, HireStarted{ymd(2026, 3, 2)}, as("ec")).ok());
   // Recorded on 10 March: the welcome letter was sent on 20 February.
   clock.set(at(ymd(2026, 3, 10)));
-  BOOST_REQUIRE(engine->execute(id, ChecklistItemCompleted{"ad.valkomstbrev", ymd(2026, 2, 20), ""}, as("ad")).ok());
-  auto known_on_5th = engine->status(id, ymd(2026, 3, 5), AsOf{ymd(2026, 3, 5), AsOf::Basis::recorded});
-  auto happened_by_5th = engine->status(id, ymd(2026, 3, 5), AsOf{ymd(2026, 3, 5), AsOf::Basis::effective});
+  BOOST_REQUIRE(
+      engine->execute(id, ChecklistItemCompleted{"ad.valkomstbrev", ymd(2026, 2, 20), ""}, as("ad"))
+          .ok());
+  auto known_on_5th =
+      engine->status(id, ymd(2026, 3, 5), AsOf{ymd(2026, 3, 5), AsOf::Basis::recorded});
+  auto happened_by_5th =
+      engine->status(id, ymd(2026, 3, 5), AsOf{ymd(2026, 3, 5), AsOf::Basis::effective});
   auto item = [](const HireStatus& s) {
     for (const auto& i : s.items)
       if (i.id == "ad.valkomstbrev") return i.state.status;
@@ -205,18 +223,21 @@ BOOST_AUTO_TEST_CASE(CsvImportReportsEachRowAndImportsNothingTwice) {
   BOOST_TEST(report.rows[2].message.find("2026-13-01") != std::string::npos);
   BOOST_TEST(report.rows[2].name == "Lind, Maja");
   BOOST_TEST(engine->hires().size() == 2u);
-  std::istringstream again("name,email,unit,start\nAli Haddad,ali@example.se,Barn och unga Centrum,2026-04-01\n");
+  std::istringstream again(
+      "name,email,unit,start\nAli Haddad,ali@example.se,Barn och unga Centrum,2026-04-01\n");
   auto second = import_hires_csv(*engine, again, "hr-import", Language::en);
   BOOST_TEST(second.duplicates == 1);
   BOOST_TEST(engine->hires().size() == 2u);
   std::istringstream bad("name,email,unit,startdate\n");
-  BOOST_TEST(import_hires_csv(*engine, bad, "hr", Language::en).file_error.find("startdate") != std::string::npos);
+  BOOST_TEST(import_hires_csv(*engine, bad, "hr", Language::en).file_error.find("startdate") !=
+             std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(RegistrationTellsEachRoleItsPreparationTasks) {
   const std::string id = register_sara();
   auto hire = engine->load(id);
-  auto plan = plan_reminders(*engine->status(id, ymd(2026, 2, 1)), *hire->programme, hire->registered_on);
+  auto plan =
+      plan_reminders(*engine->status(id, ymd(2026, 2, 1)), *hire->programme, hire->registered_on);
   int lists = 0;
   for (const auto& r : plan) {
     if (r.kind != PlannedReminder::Kind::task_list) continue;
@@ -232,7 +253,8 @@ BOOST_AUTO_TEST_CASE(LadderGivesRungsAndEscalationAndStopsWhenDone) {
   const std::string id = register_sara();
   auto count = [&](const std::string& prefix) {
     auto hire = engine->load(id);
-    auto plan = plan_reminders(*engine->status(id, ymd(2026, 2, 1)), *hire->programme, hire->registered_on);
+    auto plan =
+        plan_reminders(*engine->status(id, ymd(2026, 2, 1)), *hire->programme, hire->registered_on);
     std::vector<PlannedReminder> out;
     for (auto& r : plan)
       if (r.id.rfind(prefix, 0) == 0) out.push_back(r);
@@ -252,7 +274,8 @@ BOOST_AUTO_TEST_CASE(LadderGivesRungsAndEscalationAndStopsWhenDone) {
     return n;
   };
   BOOST_TEST(dator() == 4);  // -3d, 0d, 1d, escalation
-  BOOST_REQUIRE(engine->execute(id, ChecklistItemCompleted{"ad.dator", ymd(2026, 1, 30), ""}, as("ad")).ok());
+  BOOST_REQUIRE(
+      engine->execute(id, ChecklistItemCompleted{"ad.dator", ymd(2026, 1, 30), ""}, as("ad")).ok());
   BOOST_TEST(dator() == 0);
 }
 
@@ -262,10 +285,12 @@ BOOST_AUTO_TEST_CASE(NobodyIsRemindedDuringLeaveOrAfterLeaving) {
   BOOST_REQUIRE(engine->execute(id, HireStarted{ymd(2026, 3, 2)}, as("ec")).ok());
   BOOST_REQUIRE(engine->execute(id, LeaveStarted{"parental", ymd(2026, 3, 30)}, as("ec")).ok());
   auto hire = engine->load(id);
-  auto on_leave = plan_reminders(*engine->status(id, ymd(2026, 4, 1)), *hire->programme, hire->registered_on);
+  auto on_leave =
+      plan_reminders(*engine->status(id, ymd(2026, 4, 1)), *hire->programme, hire->registered_on);
   for (const auto& r : on_leave) BOOST_TEST((r.kind == PlannedReminder::Kind::task_list));
   BOOST_REQUIRE(engine->execute(id, HireLeft{ymd(2026, 4, 1), "ny tjänst"}, as("ec")).ok());
-  auto after = plan_reminders(*engine->status(id, ymd(2026, 4, 1)), *engine->load(id)->programme, hire->registered_on);
+  auto after = plan_reminders(*engine->status(id, ymd(2026, 4, 1)), *engine->load(id)->programme,
+                              hire->registered_on);
   BOOST_TEST(after.empty());
 }
 
@@ -276,7 +301,8 @@ BOOST_AUTO_TEST_CASE(ShortIntroducerHoursAreReportedTheMondayAfter) {
   BOOST_REQUIRE(engine->execute(id, IntroducerHoursLogged{ymd(2026, 3, 2), 4}, as("fa")).ok());
   BOOST_REQUIRE(engine->execute(id, IntroducerHoursLogged{ymd(2026, 3, 9), 1.5}, as("fa")).ok());
   auto hire = engine->load(id);
-  auto plan = plan_reminders(*engine->status(id, ymd(2026, 3, 20)), *hire->programme, hire->registered_on);
+  auto plan =
+      plan_reminders(*engine->status(id, ymd(2026, 3, 20)), *hire->programme, hire->registered_on);
   std::vector<PlannedReminder> hours;
   for (auto& r : plan)
     if (r.kind == PlannedReminder::Kind::hours_shortfall) hours.push_back(r);
@@ -287,7 +313,9 @@ BOOST_AUTO_TEST_CASE(ShortIntroducerHoursAreReportedTheMondayAfter) {
 }
 
 BOOST_AUTO_TEST_CASE(UnitContactsAreEventsAndTheNewestCounts) {
-  UnitContacts u{"Barn och unga Hisingen", {"Anna Berg", "anna.berg@example.se"}, {"Omar Ali", "omar.ali@example.se"},
+  UnitContacts u{"Barn och unga Hisingen",
+                 {"Anna Berg", "anna.berg@example.se"},
+                 {"Omar Ali", "omar.ali@example.se"},
                  Contact{"Ingrid IFO-chef", "ingrid@example.se", Language::en, true}};
   BOOST_REQUIRE(engine->set_unit(u, as("admin")).ok());
   u.administrator = {"Maja Lund", "maja.lund@example.se"};
@@ -314,7 +342,9 @@ struct LeaveCase {
   const char* as_of;
   const char* expected;
 };
-std::ostream& operator<<(std::ostream& os, const LeaveCase& c) { return os << c.nominal << "/" << c.from; }
+std::ostream& operator<<(std::ostream& os, const LeaveCase& c) {
+  return os << c.nominal << "/" << c.from;
+}
 
 BOOST_DATA_TEST_CASE(LeaveMovesADeadlineByItsLength,
                      boost::unit_test::data::make(std::vector<LeaveCase>{
@@ -326,8 +356,8 @@ BOOST_DATA_TEST_CASE(LeaveMovesADeadlineByItsLength,
                          {"2026-06-30", "2026-06-01", "", "2026-06-10", "2026-07-10"},
                      }),
                      c) {
-  std::vector<LeavePeriod> leaves{{"parental", *parse_date(c.from),
-                                   *c.back ? parse_date(c.back) : std::nullopt}};
+  std::vector<LeavePeriod> leaves{
+      {"parental", *parse_date(c.from), *c.back ? parse_date(c.back) : std::nullopt}};
   auto due = shift_for_leave(*parse_date(c.nominal), leaves, *parse_date(c.as_of));
   BOOST_TEST(format_date(due) == c.expected);
 }

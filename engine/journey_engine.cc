@@ -102,7 +102,9 @@ std::string sha256_hex(const std::string& text) {
   return storage::to_hex(a);
 }
 
-TimePoint to_time(date::sys_days d) { return std::chrono::time_point_cast<std::chrono::microseconds>(d); }
+TimePoint to_time(date::sys_days d) {
+  return std::chrono::time_point_cast<std::chrono::microseconds>(d);
+}
 
 CommandOutcome failed(const std::string& code, std::map<std::string, std::string> args,
                       CommandOutcome::Kind kind = CommandOutcome::Kind::failed) {
@@ -145,19 +147,24 @@ bool is_hire_id(const std::string& s) { return s.rfind("hire-", 0) == 0 && s.siz
 std::string CommandOutcome::message(Language lang) const {
   if (refusal) return refusal->message(lang);
   switch (kind) {
-    case Kind::accepted: return lang == Language::sv ? "Registrerat." : "Recorded.";
+    case Kind::accepted:
+      return lang == Language::sv ? "Registrerat." : "Recorded.";
     case Kind::duplicate:
-      return lang == Language::sv ? "Redan registrerat (samma idempotensnyckel); inget nytt skrevs."
-                                  : "Already recorded (same idempotency key); nothing new was written.";
-    default: return "";
+      return lang == Language::sv
+                 ? "Redan registrerat (samma idempotensnyckel); inget nytt skrevs."
+                 : "Already recorded (same idempotency key); nothing new was written.";
+    default:
+      return "";
   }
 }
 
-JourneyEngine::JourneyEngine(storage::EventLog& log, const Clock& clock) : log_(log), clock_(clock) {}
+JourneyEngine::JourneyEngine(storage::EventLog& log, const Clock& clock)
+    : log_(log), clock_(clock) {}
 
 date::sys_days JourneyEngine::today() const { return date::floor<date::days>(clock_.now()); }
 
-CommandOutcome JourneyEngine::publish_programme(const std::string& toml_text, const std::string& origin,
+CommandOutcome JourneyEngine::publish_programme(const std::string& toml_text,
+                                                const std::string& origin,
                                                 const std::string& actor) {
   Programme parsed;
   try {
@@ -212,7 +219,8 @@ std::vector<ProgrammeInfo> JourneyEngine::programmes() {
   return out;
 }
 
-std::shared_ptr<const Programme> JourneyEngine::programme(const std::string& id, std::optional<int> version) {
+std::shared_ptr<const Programme> JourneyEngine::programme(const std::string& id,
+                                                          std::optional<int> version) {
   auto events = log_.read_stream(StreamId(kProgrammePrefix + id));
   if (!events) throw std::runtime_error(events.error().message);
   // The stream is tiny (one event per version); parsing the TOML is not, so the
@@ -227,7 +235,8 @@ std::shared_ptr<const Programme> JourneyEngine::programme(const std::string& id,
   }
   {
     std::lock_guard<std::mutex> lock(programmes_mu_);
-    if (auto it = programme_cache_.find({id, *wanted}); it != programme_cache_.end()) return it->second;
+    if (auto it = programme_cache_.find({id, *wanted}); it != programme_cache_.end())
+      return it->second;
   }
   std::optional<ProgrammePublished> chosen;
   for (const auto& r : *events) {
@@ -286,28 +295,34 @@ std::optional<CommandOutcome> JourneyEngine::earlier_outcome(const CommandContex
 }
 
 CommandOutcome JourneyEngine::register_hire(const RegisterHire& cmd, const CommandContext& ctx) {
-  if (ctx.actor.empty()) return failed("field_empty", {{"field", "actor"}}, CommandOutcome::Kind::refused);
+  if (ctx.actor.empty())
+    return failed("field_empty", {{"field", "actor"}}, CommandOutcome::Kind::refused);
   if (auto seen = earlier_outcome(ctx)) return *seen;
   auto refused = [](const std::string& code, std::map<std::string, std::string> args) {
     return failed(code, std::move(args), CommandOutcome::Kind::refused);
   };
   if (cmd.name.empty()) return refused("field_empty", {{"field", "name"}});
   if (cmd.unit.empty()) return refused("field_empty", {{"field", "unit"}});
-  if (!plausible_email(cmd.email)) return refused("field_bad_email", {{"field", "email"}, {"value", cmd.email}});
+  if (!plausible_email(cmd.email))
+    return refused("field_bad_email", {{"field", "email"}, {"value", cmd.email}});
   auto start = parse_date(cmd.start);
   if (!start) return refused("field_bad_date", {{"field", "start"}, {"value", cmd.start}});
-  if (cmd.introducer && cmd.introducer->name.empty()) return refused("field_empty", {{"field", "introducer"}});
+  if (cmd.introducer && cmd.introducer->name.empty())
+    return refused("field_empty", {{"field", "introducer"}});
   if (cmd.introducer && !cmd.introducer->email.empty() && !plausible_email(cmd.introducer->email)) {
-    return refused("field_bad_email", {{"field", "introducer_email"}, {"value", cmd.introducer->email}});
+    return refused("field_bad_email",
+                   {{"field", "introducer_email"}, {"value", cmd.introducer->email}});
   }
   auto prog = programme(cmd.programme_id, cmd.programme_version);
   if (!prog) {
-    return refused("programme_not_found",
-                   {{"programme", cmd.programme_id + (cmd.programme_version
-                                                          ? " v" + std::to_string(*cmd.programme_version)
-                                                          : "")}});
+    return refused(
+        "programme_not_found",
+        {{"programme",
+          cmd.programme_id +
+              (cmd.programme_version ? " v" + std::to_string(*cmd.programme_version) : "")}});
   }
-  HireRegistered reg{cmd.name, cmd.email, cmd.unit, *start, cmd.experienced, prog->id, prog->version, {}};
+  HireRegistered reg{cmd.name,        cmd.email, cmd.unit,      *start,
+                     cmd.experienced, prog->id,  prog->version, {}};
   if (cmd.experienced) {
     for (const auto& cl : prog->checklists)
       for (const auto& item : cl.items)
@@ -324,7 +339,8 @@ CommandOutcome JourneyEngine::register_hire(const RegisterHire& cmd, const Comma
 
 CommandOutcome JourneyEngine::execute(const std::string& hire_id, const DomainEvent& event,
                                       const CommandContext& ctx) {
-  if (ctx.actor.empty()) return failed("field_empty", {{"field", "actor"}}, CommandOutcome::Kind::refused);
+  if (ctx.actor.empty())
+    return failed("field_empty", {{"field", "actor"}}, CommandOutcome::Kind::refused);
   if (auto seen = earlier_outcome(ctx)) return *seen;
   if (std::holds_alternative<HireRegistered>(event)) {
     return failed("already_registered", {}, CommandOutcome::Kind::refused);
@@ -337,8 +353,9 @@ CommandOutcome JourneyEngine::execute(const std::string& hire_id, const DomainEv
   }
   if (!hire) return failed("unknown_hire", {{"hire", hire_id}}, CommandOutcome::Kind::refused);
   if (ctx.expected_version && *ctx.expected_version != hire->version) {
-    auto o = failed("version_conflict", {{"expected", std::to_string(*ctx.expected_version)},
-                                         {"actual", std::to_string(hire->version)}},
+    auto o = failed("version_conflict",
+                    {{"expected", std::to_string(*ctx.expected_version)},
+                     {"actual", std::to_string(hire->version)}},
                     CommandOutcome::Kind::conflict);
     o.hire_id = hire_id;
     o.version = hire->version;
@@ -369,7 +386,8 @@ CommandOutcome JourneyEngine::append(const std::string& hire_id, std::uint64_t e
     auto enc = encode(e);
     const date::sys_days eff = effective_date(e);
     req.events.push_back(storage::NewEvent{enc.type, enc.schema_version, std::move(enc.payload),
-                                           eff == date::sys_days{} ? now : to_time(eff), ctx.actor});
+                                           eff == date::sys_days{} ? now : to_time(eff),
+                                           ctx.actor});
   }
   auto r = log_.append(std::move(req));
   if (!r) {
@@ -392,7 +410,8 @@ CommandOutcome JourneyEngine::append(const std::string& hire_id, std::uint64_t e
   return o;
 }
 
-std::optional<LoadedHire> JourneyEngine::load(const std::string& hire_id, std::optional<AsOf> as_of) {
+std::optional<LoadedHire> JourneyEngine::load(const std::string& hire_id,
+                                              std::optional<AsOf> as_of) {
   if (!is_hire_id(hire_id)) return std::nullopt;
   auto records = log_.read_stream(StreamId(hire_id));
   if (!records) throw std::runtime_error("reading " + hire_id + ": " + records.error().message);
@@ -403,8 +422,11 @@ std::optional<LoadedHire> JourneyEngine::load(const std::string& hire_id, std::o
     auto& v = *records;
     v.erase(std::remove_if(v.begin(), v.end(),
                            [&](const storage::RecordedEvent& r) {
-                             const TimePoint t = as_of->basis == AsOf::Basis::recorded ? r.recorded_at : r.effective_at;
-                             // The registration defines the hire; it is known from when it was recorded.
+                             const TimePoint t = as_of->basis == AsOf::Basis::recorded
+                                                     ? r.recorded_at
+                                                     : r.effective_at;
+                             // The registration defines the hire; it is known from when it was
+                             // recorded.
                              if (r.type == "HireRegistered") return r.recorded_at >= cutoff;
                              return t >= cutoff;
                            }),
@@ -414,8 +436,9 @@ std::optional<LoadedHire> JourneyEngine::load(const std::string& hire_id, std::o
   std::vector<storage::RecordedEvent> notifications;
   {
     auto& v = *records;
-    auto split = std::stable_partition(v.begin(), v.end(),
-                                       [](const storage::RecordedEvent& r) { return !is_notification_type(r.type); });
+    auto split = std::stable_partition(v.begin(), v.end(), [](const storage::RecordedEvent& r) {
+      return !is_notification_type(r.type);
+    });
     notifications.assign(std::make_move_iterator(split), std::make_move_iterator(v.end()));
     v.erase(split, v.end());
   }
@@ -425,18 +448,26 @@ std::optional<LoadedHire> JourneyEngine::load(const std::string& hire_id, std::o
     try {
       events.push_back(decode(r.type, r.schema_version, r.payload));
     } catch (const DecodeError& e) {
-      throw std::runtime_error(hire_id + " event " + std::to_string(r.version.value) + ": " + e.what());
+      throw std::runtime_error(hire_id + " event " + std::to_string(r.version.value) + ": " +
+                               e.what());
     }
   }
   const auto* reg = std::get_if<HireRegistered>(&events.front());
   if (!reg) throw std::runtime_error(hire_id + " does not begin with HireRegistered");
   auto prog = programme(reg->programme_id, reg->programme_version);
   if (!prog) {
-    throw std::runtime_error(hire_id + " was registered under programme " + reg->programme_id + " v" +
-                             std::to_string(reg->programme_version) + ", which is not in the log");
+    throw std::runtime_error(hire_id + " was registered under programme " + reg->programme_id +
+                             " v" + std::to_string(reg->programme_version) +
+                             ", which is not in the log");
   }
-  LoadedHire hire{hire_id, {}, {}, prog, JourneyMachine(prog), version,
-                  date::floor<date::days>((*records).front().recorded_at), {}};
+  LoadedHire hire{hire_id,
+                  {},
+                  {},
+                  prog,
+                  JourneyMachine(prog),
+                  version,
+                  date::floor<date::days>((*records).front().recorded_at),
+                  {}};
   hire.records.reserve(records->size());
   hire.events.reserve(records->size());
   const bool lenient = as_of && as_of->basis == AsOf::Basis::effective;
@@ -461,35 +492,36 @@ std::optional<ReplayedHire> JourneyEngine::replay(const std::string& hire_id) {
   if (!is_hire_id(hire_id)) return std::nullopt;
   ReplayedHire out;
   std::string failure;
-  auto visited = log_.visit_stream(StreamId(hire_id), StreamVersion{1}, [&](const storage::RecordedEvent& r) {
-    if (!failure.empty()) return;
-    out.version = r.version.value;
-    if (is_notification_type(r.type)) return;
-    try {
-      DomainEvent e = decode(r.type, r.schema_version, r.payload);
-      if (!out.machine) {
-        const auto* reg = std::get_if<HireRegistered>(&e);
-        if (!reg) {
-          failure = hire_id + " does not begin with HireRegistered";
-          return;
+  auto visited =
+      log_.visit_stream(StreamId(hire_id), StreamVersion{1}, [&](const storage::RecordedEvent& r) {
+        if (!failure.empty()) return;
+        out.version = r.version.value;
+        if (is_notification_type(r.type)) return;
+        try {
+          DomainEvent e = decode(r.type, r.schema_version, r.payload);
+          if (!out.machine) {
+            const auto* reg = std::get_if<HireRegistered>(&e);
+            if (!reg) {
+              failure = hire_id + " does not begin with HireRegistered";
+              return;
+            }
+            out.programme = programme(reg->programme_id, reg->programme_version);
+            if (!out.programme) {
+              failure = hire_id + " was registered under programme " + reg->programme_id + " v" +
+                        std::to_string(reg->programme_version) + ", which is not in the log";
+              return;
+            }
+            out.machine.emplace(out.programme);
+            out.registered_on = date::floor<date::days>(r.recorded_at);
+          }
+          if (auto refusal = out.machine->apply(e)) {
+            failure = hire_id + " event " + std::to_string(r.version.value) +
+                      " cannot be replayed: " + refusal->message(Language::en);
+          }
+        } catch (const DecodeError& e) {
+          failure = hire_id + " event " + std::to_string(r.version.value) + ": " + e.what();
         }
-        out.programme = programme(reg->programme_id, reg->programme_version);
-        if (!out.programme) {
-          failure = hire_id + " was registered under programme " + reg->programme_id + " v" +
-                    std::to_string(reg->programme_version) + ", which is not in the log";
-          return;
-        }
-        out.machine.emplace(out.programme);
-        out.registered_on = date::floor<date::days>(r.recorded_at);
-      }
-      if (auto refusal = out.machine->apply(e)) {
-        failure = hire_id + " event " + std::to_string(r.version.value) + " cannot be replayed: " +
-                  refusal->message(Language::en);
-      }
-    } catch (const DecodeError& e) {
-      failure = hire_id + " event " + std::to_string(r.version.value) + ": " + e.what();
-    }
-  });
+      });
   if (!visited) throw std::runtime_error("reading " + hire_id + ": " + visited.error().message);
   if (!failure.empty()) throw std::runtime_error(failure);
   if (!out.machine) return std::nullopt;
@@ -508,7 +540,9 @@ std::optional<HireStatus> JourneyEngine::status(const std::string& hire_id, date
   return project_status(hire_id, hire->machine, as_of ? as_of->date : day);
 }
 
-std::string unit_stream(const std::string& name) { return kUnitPrefix + sha256_hex(name).substr(0, 12); }
+std::string unit_stream(const std::string& name) {
+  return kUnitPrefix + sha256_hex(name).substr(0, 12);
+}
 
 CommandOutcome JourneyEngine::set_unit(const UnitContacts& u, const CommandContext& ctx) {
   auto refused = [](const std::string& code, std::map<std::string, std::string> args) {
@@ -516,17 +550,20 @@ CommandOutcome JourneyEngine::set_unit(const UnitContacts& u, const CommandConte
   };
   if (ctx.actor.empty()) return refused("field_empty", {{"field", "actor"}});
   if (u.unit.empty()) return refused("field_empty", {{"field", "unit"}});
-  std::vector<std::pair<std::string, const Contact*>> contacts = {{"unit_head", &u.unit_head},
-                                                                  {"administrator", &u.administrator}};
+  std::vector<std::pair<std::string, const Contact*>> contacts = {
+      {"unit_head", &u.unit_head}, {"administrator", &u.administrator}};
   if (u.escalation) contacts.push_back({"escalation", &*u.escalation});
   for (const auto& [field, c] : contacts) {
     if (c->name.empty()) return refused("field_empty", {{"field", field + "_name"}});
-    if (!plausible_email(c->email)) return refused("field_bad_email", {{"field", field + "_email"}, {"value", c->email}});
+    if (!plausible_email(c->email))
+      return refused("field_bad_email", {{"field", field + "_email"}, {"value", c->email}});
   }
   UnitContactsSet e{u.unit, to_record(u.unit_head), to_record(u.administrator), std::nullopt};
   if (u.escalation) e.escalation = to_record(*u.escalation);
-  AppendRequest req{StreamId(unit_stream(u.unit)), ExpectedVersion::any(),
-                    {storage::NewEvent{kUnitEvent, 1, to_cereal(e), clock_.now(), ctx.actor}}, ctx.idempotency_key};
+  AppendRequest req{StreamId(unit_stream(u.unit)),
+                    ExpectedVersion::any(),
+                    {storage::NewEvent{kUnitEvent, 1, to_cereal(e), clock_.now(), ctx.actor}},
+                    ctx.idempotency_key};
   auto r = log_.append(std::move(req));
   if (!r) return failed("storage_error", {{"what", r.error().message}});
   CommandOutcome o;
@@ -559,7 +596,8 @@ std::vector<UnitContacts> JourneyEngine::units() {
   for (const auto& s : *streams) {
     auto events = log_.read_stream(s);
     if (!events) throw std::runtime_error(events.error().message);
-    if (!events->empty()) out.push_back(unit_from(from_cereal<UnitContactsSet>(events->back().payload)));
+    if (!events->empty())
+      out.push_back(unit_from(from_cereal<UnitContactsSet>(events->back().payload)));
   }
   return out;
 }
@@ -569,14 +607,17 @@ CommandOutcome JourneyEngine::set_webhook(const WebhookSubscription& w, const Co
     return failed(code, std::move(args), CommandOutcome::Kind::refused);
   };
   if (ctx.actor.empty()) return refused("field_empty", {{"field", "actor"}});
-  if (w.id.rfind("wh-", 0) != 0) return refused("field_bad_value", {{"field", "id"}, {"value", w.id}});
+  if (w.id.rfind("wh-", 0) != 0)
+    return refused("field_bad_value", {{"field", "id"}, {"value", w.id}});
   if (w.url.rfind("http://", 0) != 0 && w.url.rfind("https://", 0) != 0) {
     return refused("field_bad_value", {{"field", "url"}, {"value", w.url}});
   }
   if (w.secret_fingerprints.empty()) return refused("field_empty", {{"field", "secret"}});
   WebhookRecord r{w.id, w.url, w.secret_fingerprints, w.enabled, w.disabled_reason};
-  AppendRequest req{StreamId(kWebhookStream), ExpectedVersion::any(),
-                    {storage::NewEvent{kWebhookEvent, 1, to_cereal(r), clock_.now(), ctx.actor}}, ctx.idempotency_key};
+  AppendRequest req{StreamId(kWebhookStream),
+                    ExpectedVersion::any(),
+                    {storage::NewEvent{kWebhookEvent, 1, to_cereal(r), clock_.now(), ctx.actor}},
+                    ctx.idempotency_key};
   auto a = log_.append(std::move(req));
   if (!a) return failed("storage_error", {{"what", a.error().message}});
   CommandOutcome o;

@@ -15,7 +15,8 @@ using namespace workflows;
 
 namespace {
 
-const char* const kKinds[] = {"task_list", "before", "on_day", "overdue", "escalation", "hours_shortfall", "digest"};
+const char* const kKinds[] = {"task_list",  "before",          "on_day", "overdue",
+                              "escalation", "hours_shortfall", "digest"};
 
 std::string hours(double h) {
   std::ostringstream os;
@@ -43,8 +44,8 @@ std::optional<Recipient> resolve_recipient(const PlannedReminder& r, const HireS
       return std::nullopt;
     case Audience::introducer:
       if (hire.introducer && !hire.introducer->introducer.email.empty()) {
-        return Recipient{r.audience, hire.introducer->introducer.name, hire.introducer->introducer.email,
-                         Language::sv, false};
+        return Recipient{r.audience, hire.introducer->introducer.name,
+                         hire.introducer->introducer.email, Language::sv, false};
       }
       return std::nullopt;
     case Audience::hire:
@@ -110,16 +111,17 @@ Templates Templates::load(const std::string& dir) {
       std::stringstream ss;
       ss << in.rdbuf();
       const std::string text = ss.str();
-      if (text.rfind("Subject: ", 0) != 0) throw TemplateError(path + ":1: the first line must be 'Subject: ...'");
+      if (text.rfind("Subject: ", 0) != 0)
+        throw TemplateError(path + ":1: the first line must be 'Subject: ...'");
       t.files_[std::string(lang) + "/" + kind] = text;
     }
   }
   return t;
 }
 
-Templates::Rendered Templates::render(const std::string& kind, Language lang,
-                                      const std::map<std::string, std::string>& vars,
-                                      const std::map<std::string, std::vector<std::string>>& lists) const {
+Templates::Rendered Templates::render(
+    const std::string& kind, Language lang, const std::map<std::string, std::string>& vars,
+    const std::map<std::string, std::vector<std::string>>& lists) const {
   const std::string& text = files_.at(std::string(lang == Language::en ? "en" : "sv") + "/" + kind);
   const std::string expanded = expand(text, vars, lists);
   const auto eol = expanded.find('\n');
@@ -159,16 +161,23 @@ OutgoingMessage compose(const Templates& templates, const Recipient& to,
     const HireStatus& h = *rm.hire;
     const int days = static_cast<int>(std::abs((r.due - today).count()));
     std::map<std::string, std::string> vars = {
-        {"recipient", to.name},       {"hire", h.hire.name},     {"hire_email", h.hire.email},
-        {"unit", h.hire.unit},        {"start", format_date(h.hire.start)},
-        {"title", r.title},           {"due", format_date(r.due)}, {"days", std::to_string(days)},
+        {"recipient", to.name},
+        {"hire", h.hire.name},
+        {"hire_email", h.hire.email},
+        {"unit", h.hire.unit},
+        {"start", format_date(h.hire.start)},
+        {"title", r.title},
+        {"due", format_date(r.due)},
+        {"days", std::to_string(days)},
         {"week", r.obligation.rfind("hours/", 0) == 0 ? r.obligation.substr(6) : ""},
-        {"hours_owed", hours(r.hours_owed)}, {"hours_logged", hours(r.hours_logged)},
+        {"hours_owed", hours(r.hours_owed)},
+        {"hours_logged", hours(r.hours_logged)},
         {"hours_balance", hours(r.hours_balance)},
     };
     const std::map<std::string, std::vector<std::string>> lists = {
-        {"items", r.items.size() > 1 || (r.items.size() == 1 && r.items[0] != r.title) ? r.items
-                                                                                         : std::vector<std::string>{}}};
+        {"items", r.items.size() > 1 || (r.items.size() == 1 && r.items[0] != r.title)
+                      ? r.items
+                      : std::vector<std::string>{}}};
     single = templates.render(kind_id(r.kind), to.language, vars, lists);
     bodies.push_back(single.subject + "\n\n" + single.body);
     m.reminder_ids.push_back(r.id);
@@ -180,9 +189,10 @@ OutgoingMessage compose(const Templates& templates, const Recipient& to,
     m.subject = single.subject;
     m.body = single.body;
   } else {
-    auto digest = templates.render("digest", to.language,
-                                   {{"recipient", to.name}, {"count", std::to_string(reminders.size())}},
-                                   {{"entries", bodies}});
+    auto digest =
+        templates.render("digest", to.language,
+                         {{"recipient", to.name}, {"count", std::to_string(reminders.size())}},
+                         {{"entries", bodies}});
     m.subject = digest.subject;
     m.body = digest.body;
   }

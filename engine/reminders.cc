@@ -13,23 +13,34 @@ using date::days;
 
 const char* audience_id(Audience a) {
   switch (a) {
-    case Audience::unit_head: return "unit_head";
-    case Audience::administrator: return "administrator";
-    case Audience::introducer: return "introducer";
-    case Audience::hire: return "hire";
-    case Audience::escalation: return "escalation";
+    case Audience::unit_head:
+      return "unit_head";
+    case Audience::administrator:
+      return "administrator";
+    case Audience::introducer:
+      return "introducer";
+    case Audience::hire:
+      return "hire";
+    case Audience::escalation:
+      return "escalation";
   }
   return "?";
 }
 
 const char* kind_id(PlannedReminder::Kind k) {
   switch (k) {
-    case PlannedReminder::Kind::task_list: return "task_list";
-    case PlannedReminder::Kind::before: return "before";
-    case PlannedReminder::Kind::on_day: return "on_day";
-    case PlannedReminder::Kind::overdue: return "overdue";
-    case PlannedReminder::Kind::escalation: return "escalation";
-    case PlannedReminder::Kind::hours_shortfall: return "hours_shortfall";
+    case PlannedReminder::Kind::task_list:
+      return "task_list";
+    case PlannedReminder::Kind::before:
+      return "before";
+    case PlannedReminder::Kind::on_day:
+      return "on_day";
+    case PlannedReminder::Kind::overdue:
+      return "overdue";
+    case PlannedReminder::Kind::escalation:
+      return "escalation";
+    case PlannedReminder::Kind::hours_shortfall:
+      return "hours_shortfall";
   }
   return "?";
 }
@@ -37,11 +48,16 @@ const char* kind_id(PlannedReminder::Kind k) {
 std::optional<Audience> audience_for(Role role) {
   switch (role) {
     case Role::EC:
-    case Role::FirstSocialWorker: return Audience::unit_head;
-    case Role::AD: return Audience::administrator;
-    case Role::FA: return Audience::introducer;
-    case Role::SJ: return Audience::hire;
-    case Role::EJ: return std::nullopt;
+    case Role::FirstSocialWorker:
+      return Audience::unit_head;
+    case Role::AD:
+      return Audience::administrator;
+    case Role::FA:
+      return Audience::introducer;
+    case Role::SJ:
+      return Audience::hire;
+    case Role::EJ:
+      return std::nullopt;
   }
   return std::nullopt;
 }
@@ -50,14 +66,16 @@ namespace {
 
 PlannedReminder::Kind kind_of(const Offset& rung, date::sys_days due) {
   const date::sys_days at = rung.from(due);
-  return at < due ? PlannedReminder::Kind::before
-                  : at == due ? PlannedReminder::Kind::on_day : PlannedReminder::Kind::overdue;
+  return at < due    ? PlannedReminder::Kind::before
+         : at == due ? PlannedReminder::Kind::on_day
+                     : PlannedReminder::Kind::overdue;
 }
 
 std::string iso_week_label(date::sys_days monday) {
   const iso_week::year_weeknum_weekday w(monday);
   char buf[16];
-  std::snprintf(buf, sizeof buf, "%04d-W%02u", static_cast<int>(w.year()), static_cast<unsigned>(w.weeknum()));
+  std::snprintf(buf, sizeof buf, "%04d-W%02u", static_cast<int>(w.year()),
+                static_cast<unsigned>(w.weeknum()));
   return buf;
 }
 
@@ -65,15 +83,18 @@ bool on_leave(const HireStatus& s) { return !s.leaves.empty() && !s.leaves.back(
 
 }  // namespace
 
-std::vector<PlannedReminder> plan_reminders(const HireStatus& s, const Programme& p, date::sys_days registered_on) {
+std::vector<PlannedReminder> plan_reminders(const HireStatus& s, const Programme& p,
+                                            date::sys_days registered_on) {
   std::vector<PlannedReminder> out;
-  if (s.left_on || s.completed_on || s.lifecycle == "Left" || s.lifecycle == "Completed") return out;
+  if (s.left_on || s.completed_on || s.lifecycle == "Left" || s.lifecycle == "Completed")
+    return out;
 
   // At registration: each role's preparation tasks, with their due dates.
   std::map<Role, std::vector<const ItemLine*>> tasks;
   for (const auto& item : s.items) {
     const Checklist* cl = p.checklist_of(item.id);
-    if (cl && cl->part == Part::preparation && item.state.status == ItemState::Status::open) tasks[item.role].push_back(&item);
+    if (cl && cl->part == Part::preparation && item.state.status == ItemState::Status::open)
+      tasks[item.role].push_back(&item);
   }
   for (const auto& [role, items] : tasks) {
     auto audience = audience_for(role);
@@ -119,7 +140,8 @@ std::vector<PlannedReminder> plan_reminders(const HireStatus& s, const Programme
       // One reminder per responsible role and due date, listing its open items.
       std::map<std::pair<Role, date::sys_days>, std::vector<const ItemLine*>> groups;
       for (const auto& item : s.items) {
-        if (item.state.status == ItemState::Status::open) groups[{item.role, item.due}].push_back(&item);
+        if (item.state.status == ItemState::Status::open)
+          groups[{item.role, item.due}].push_back(&item);
       }
       for (const auto& [key, items] : groups) {
         auto audience = audience_for(key.first);

@@ -4,10 +4,8 @@
 #include <cereal/archives/portable_binary.hpp>
 #include <cereal/types/string.hpp>
 #include <cereal/types/vector.hpp>
-
-#include <nlohmann/json.hpp>
-
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 
@@ -20,12 +18,13 @@ using storage::KvWrite;
 
 template <class A>
 void serialize(A& ar, NotificationRecord& r) {
-  ar(r.message_id, r.channel, r.audience, r.to_name, r.to_email, r.language, r.subject, r.body, r.reminder_ids,
-     r.hire_ids, r.catch_up, r.channels);
+  ar(r.message_id, r.channel, r.audience, r.to_name, r.to_email, r.language, r.subject, r.body,
+     r.reminder_ids, r.hire_ids, r.catch_up, r.channels);
 }
 template <class A>
 void serialize(A& ar, DeliveryRecord& r) {
-  ar(r.message_id, r.channel, r.attempt, r.outcome, r.code, r.detail, r.next_attempt_us, r.attempt_id);
+  ar(r.message_id, r.channel, r.attempt, r.outcome, r.code, r.detail, r.next_attempt_us,
+     r.attempt_id);
 }
 
 namespace {
@@ -60,21 +59,30 @@ TimePoint from_us(std::int64_t v) { return TimePoint(std::chrono::microseconds(v
 std::string timer_key(std::int64_t send_us, const std::string& reminder) {
   return "t" + be64(static_cast<std::uint64_t>(send_us)) + reminder;
 }
-std::string hire_key(const std::string& hire, const std::string& reminder) { return "h" + hire + '\0' + reminder; }
+std::string hire_key(const std::string& hire, const std::string& reminder) {
+  return "h" + hire + '\0' + reminder;
+}
 std::string outbox_value(std::uint64_t position, std::int64_t next_us, std::uint32_t attempts) {
   return be64(position) + be64(static_cast<std::uint64_t>(next_us)) + be32(attempts);
 }
 
-std::string outbox_key(const std::string& message, const std::string& channel) { return "o" + message + '\x1f' + channel; }
-std::string dead_key(const std::string& message, const std::string& channel) { return "x" + message + '\x1f' + channel; }
+std::string outbox_key(const std::string& message, const std::string& channel) {
+  return "o" + message + '\x1f' + channel;
+}
+std::string dead_key(const std::string& message, const std::string& channel) {
+  return "x" + message + '\x1f' + channel;
+}
 
 std::string rfc3339(TimePoint t) {
   return date::format("%FT%TZ", date::floor<std::chrono::milliseconds>(t));
 }
 
-bool final_outcome(const std::string& o) { return o == "delivered" || o == "rejected" || o == "gone"; }
+bool final_outcome(const std::string& o) {
+  return o == "delivered" || o == "rejected" || o == "gone";
+}
 
-std::chrono::milliseconds default_backoff(int attempt, std::optional<std::chrono::seconds> retry_after) {
+std::chrono::milliseconds default_backoff(int attempt,
+                                          std::optional<std::chrono::seconds> retry_after) {
   // 1, 2, 4 ... minutes, at most 6 hours; a server's Retry-After is a lower bound.
   std::chrono::milliseconds d = std::chrono::minutes(1) * (1LL << std::min(attempt - 1, 16));
   d = std::min<std::chrono::milliseconds>(d, std::chrono::hours(6));
@@ -91,7 +99,9 @@ T must(storage::Result<T> r, const char* what) {
 }  // namespace
 
 std::string encode_notification(const NotificationRecord& r) { return to_bytes(r); }
-NotificationRecord decode_notification(const std::string& p) { return from_bytes<NotificationRecord>(p); }
+NotificationRecord decode_notification(const std::string& p) {
+  return from_bytes<NotificationRecord>(p);
+}
 std::string encode_delivery(const DeliveryRecord& r) { return to_bytes(r); }
 DeliveryRecord decode_delivery(const std::string& p) { return from_bytes<DeliveryRecord>(p); }
 
@@ -104,7 +114,9 @@ struct ReminderScheduler::Impl {
   SchedulerConfig cfg;
   std::unique_ptr<storage::KvStore> kv;
 
-  std::optional<std::string> get(const std::string& k) { return must(kv->get(k), "scheduler index"); }
+  std::optional<std::string> get(const std::string& k) {
+    return must(kv->get(k), "scheduler index");
+  }
   void write(const KvWrite& w, bool sync = false) {
     if (!w.empty()) must(kv->write(w, sync), "scheduler index");
   }
@@ -118,7 +130,8 @@ struct ReminderScheduler::Impl {
     const date::sys_days day(date::floor<date::days>(local).time_since_epoch());
     if (!time.calendar().is_working_day(day)) return false;
     const auto since_midnight = local - date::floor<date::days>(local);
-    return since_midnight >= time.send_at() && since_midnight < std::chrono::hours(cfg.office_end_hour);
+    return since_midnight >= time.send_at() &&
+           since_midnight < std::chrono::hours(cfg.office_end_hour);
   }
 
   // Folds events after the checkpoint into the index; returns the hires that changed.
@@ -126,7 +139,8 @@ struct ReminderScheduler::Impl {
     std::set<std::string> dirty;
     std::uint64_t pos = get_u64("c");
     for (;;) {
-      auto batch = must(engine.log().read_all(storage::GlobalPosition{pos + 1}, 2000), "reading the log");
+      auto batch =
+          must(engine.log().read_all(storage::GlobalPosition{pos + 1}, 2000), "reading the log");
       if (batch.empty()) break;
       KvWrite w;
       for (const auto& e : batch) {
@@ -134,21 +148,26 @@ struct ReminderScheduler::Impl {
         if (!is_hire_id(e.stream.str())) continue;
         if (e.type == kNotificationDecided) {
           auto n = decode_notification(e.payload);
-          complete_fan_out(kNotificationDecided, e.payload, n.hire_ids, "notify/" + n.message_id + "/");
+          complete_fan_out(kNotificationDecided, e.payload, n.hire_ids,
+                           "notify/" + n.message_id + "/");
           for (const auto& id : n.reminder_ids) w.puts.push_back({"d" + id, n.message_id});
           // The first stream to record the message owns its outbox entries.
           if (!get("r" + n.message_id)) {
             w.puts.push_back({"r" + n.message_id, be64(e.position.value)});
-            for (const auto& ch : n.channels) w.puts.push_back({outbox_key(n.message_id, ch), outbox_value(e.position.value, 0, 0)});
+            for (const auto& ch : n.channels)
+              w.puts.push_back(
+                  {outbox_key(n.message_id, ch), outbox_value(e.position.value, 0, 0)});
           }
           write(w);
           w = {};
         } else if (e.type == kDeliveryAttempted) {
           const DeliveryRecord d = decode_delivery(e.payload);
           if (auto ref = get("r" + d.message_id); ref && !d.attempt_id.empty()) {
-            auto first = must(engine.log().read_all(storage::GlobalPosition{from_be64(*ref)}, 1), "reading a notification");
+            auto first = must(engine.log().read_all(storage::GlobalPosition{from_be64(*ref)}, 1),
+                              "reading a notification");
             if (!first.empty() && first.front().type == kNotificationDecided) {
-              complete_fan_out(kDeliveryAttempted, e.payload, decode_notification(first.front().payload).hire_ids,
+              complete_fan_out(kDeliveryAttempted, e.payload,
+                               decode_notification(first.front().payload).hire_ids,
                                "delivery/" + d.attempt_id + "/");
             }
           }
@@ -165,18 +184,21 @@ struct ReminderScheduler::Impl {
 
   // Appends `payload` to every hire's stream under key_prefix + hire. Where the
   // record is already there, the log returns the first result and writes nothing.
-  void complete_fan_out(const char* type, const std::string& payload, const std::vector<std::string>& hires,
-                        const std::string& key_prefix) {
+  void complete_fan_out(const char* type, const std::string& payload,
+                        const std::vector<std::string>& hires, const std::string& key_prefix) {
     for (const auto& hire : hires) {
-      storage::AppendRequest req{storage::StreamId(hire), storage::ExpectedVersion::any(),
-                                 {storage::NewEvent{type, 1, payload, clock.now(), "scheduler"}}, key_prefix + hire};
+      storage::AppendRequest req{storage::StreamId(hire),
+                                 storage::ExpectedVersion::any(),
+                                 {storage::NewEvent{type, 1, payload, clock.now(), "scheduler"}},
+                                 key_prefix + hire};
       must(engine.log().append(std::move(req)), "recording on every hire's stream");
     }
   }
 
   void apply_delivery(const DeliveryRecord& d) {
     KvWrite w;
-    const std::string ok = outbox_key(d.message_id, d.channel), xk = dead_key(d.message_id, d.channel);
+    const std::string ok = outbox_key(d.message_id, d.channel),
+                      xk = dead_key(d.message_id, d.channel);
     auto ref = get("r" + d.message_id);
     if (!ref) return;  // unknown message: nothing to track
     const std::uint64_t position = from_be64(*ref);
@@ -189,7 +211,8 @@ struct ReminderScheduler::Impl {
       w.deletes.push_back(xk);
       w.puts.push_back({ok, outbox_value(position, 0, 0)});
     } else {  // retry
-      w.puts.push_back({ok, outbox_value(position, d.next_attempt_us, static_cast<std::uint32_t>(d.attempt))});
+      w.puts.push_back(
+          {ok, outbox_value(position, d.next_attempt_us, static_cast<std::uint32_t>(d.attempt))});
     }
     write(w);
   }
@@ -200,7 +223,8 @@ struct ReminderScheduler::Impl {
     std::map<std::string, std::int64_t> old_timers;  // reminder id -> send
     must(kv->scan("h" + hire_id + '\0', "h" + hire_id + '\1',
                   [&](const std::string& k, const std::string& v) {
-                    old_timers[k.substr(hire_id.size() + 2)] = static_cast<std::int64_t>(from_be64(v));
+                    old_timers[k.substr(hire_id.size() + 2)] =
+                        static_cast<std::int64_t>(from_be64(v));
                     return true;
                   }),
          "scanning timers");
@@ -247,7 +271,8 @@ struct ReminderScheduler::Impl {
     must(kv->scan("t", "t" + be64(static_cast<std::uint64_t>(us(now)) + 1),
                   [&](const std::string& k, const std::string& v) {
                     const auto send = static_cast<std::int64_t>(from_be64(k, 1));
-                    const bool missed = send <= last_tick || time.local_date(from_us(send)) < today_local;
+                    const bool missed =
+                        send <= last_tick || time.local_date(from_us(send)) < today_local;
                     due.push_back({k.substr(9), v, missed});
                     return true;
                   }),
@@ -276,16 +301,19 @@ struct ReminderScheduler::Impl {
         view.loaded = engine.load(d.hire);
         if (view.loaded) {
           view.status = project_status(d.hire, view.loaded->machine, today);
-          for (auto& r : plan_reminders(view.status, *view.loaded->programme, view.loaded->registered_on)) {
+          for (auto& r :
+               plan_reminders(view.status, *view.loaded->programme, view.loaded->registered_on)) {
             view.plan.emplace(r.id, std::move(r));
           }
         }
       }
       auto r = view.plan.find(d.reminder);
-      if (r == view.plan.end() || get("d" + d.reminder)) {  // done, on leave, gone: not a reminder any more
+      if (r == view.plan.end() ||
+          get("d" + d.reminder)) {  // done, on leave, gone: not a reminder any more
         auto h = get(hire_key(d.hire, d.reminder));
         stale.deletes.push_back(hire_key(d.hire, d.reminder));
-        if (h) stale.deletes.push_back(timer_key(static_cast<std::int64_t>(from_be64(*h)), d.reminder));
+        if (h)
+          stale.deletes.push_back(timer_key(static_cast<std::int64_t>(from_be64(*h)), d.reminder));
         continue;
       }
       auto [u, unit_fresh] = units.try_emplace(view.status.hire.unit);
@@ -320,11 +348,12 @@ struct ReminderScheduler::Impl {
     }
   }
 
-  void record_message(const OutgoingMessage& m, const std::vector<ReminderForMessage>& batch, bool catch_up,
-                      TickReport& report) {
-    NotificationRecord n{m.id, "email", audience_id(m.to.audience), m.to.name, m.to.email,
-                         m.to.language == Language::en ? "en" : "sv", m.subject, m.body, m.reminder_ids, m.hire_ids,
-                         catch_up, {"email"}};
+  void record_message(const OutgoingMessage& m, const std::vector<ReminderForMessage>& batch,
+                      bool catch_up, TickReport& report) {
+    NotificationRecord n{m.id,       "email",    audience_id(m.to.audience),
+                         m.to.name,  m.to.email, m.to.language == Language::en ? "en" : "sv",
+                         m.subject,  m.body,     m.reminder_ids,
+                         m.hire_ids, catch_up,   {"email"}};
     if (cfg.webhooks) {
       for (const auto& w : engine.webhooks()) {
         if (w.enabled) n.channels.push_back("webhook:" + w.id);
@@ -333,9 +362,11 @@ struct ReminderScheduler::Impl {
     std::uint64_t first_position = 0;
     const std::string payload = encode_notification(n);
     for (const auto& hire : m.hire_ids) {
-      storage::AppendRequest req{storage::StreamId(hire), storage::ExpectedVersion::any(),
-                                 {storage::NewEvent{kNotificationDecided, 1, payload, clock.now(), "scheduler"}},
-                                 "notify/" + m.id + "/" + hire};
+      storage::AppendRequest req{
+          storage::StreamId(hire),
+          storage::ExpectedVersion::any(),
+          {storage::NewEvent{kNotificationDecided, 1, payload, clock.now(), "scheduler"}},
+          "notify/" + m.id + "/" + hire};
       auto r = must(engine.log().append(std::move(req)), "recording a notification");
       if (!first_position) first_position = r.first_position.value;
     }
@@ -344,11 +375,13 @@ struct ReminderScheduler::Impl {
       w.puts.push_back({"d" + rm.reminder.id, m.id});
       auto h = get(hire_key(rm.reminder.hire_id, rm.reminder.id));
       w.deletes.push_back(hire_key(rm.reminder.hire_id, rm.reminder.id));
-      if (h) w.deletes.push_back(timer_key(static_cast<std::int64_t>(from_be64(*h)), rm.reminder.id));
+      if (h)
+        w.deletes.push_back(timer_key(static_cast<std::int64_t>(from_be64(*h)), rm.reminder.id));
     }
     if (!get("r" + m.id)) {
       w.puts.push_back({"r" + m.id, be64(first_position)});
-      for (const auto& ch : n.channels) w.puts.push_back({outbox_key(m.id, ch), outbox_value(first_position, 0, 0)});
+      for (const auto& ch : n.channels)
+        w.puts.push_back({outbox_key(m.id, ch), outbox_value(first_position, 0, 0)});
     }
     write(w, /*sync=*/true);
     report.reminders_decided += static_cast<int>(batch.size());
@@ -368,7 +401,8 @@ struct ReminderScheduler::Impl {
                   [&](const std::string& k, const std::string& v) {
                     if (static_cast<std::int64_t>(from_be64(v, 8)) <= us(now)) {
                       const auto sep = k.find('\x1f');
-                      ready.push_back({k.substr(1, sep - 1), k.substr(sep + 1), from_be64(v), from_be32(v, 16)});
+                      ready.push_back({k.substr(1, sep - 1), k.substr(sep + 1), from_be64(v),
+                                       from_be32(v, 16)});
                     }
                     return true;
                   }),
@@ -377,14 +411,17 @@ struct ReminderScheduler::Impl {
     const auto wall = std::chrono::system_clock::time_point(
         std::chrono::duration_cast<std::chrono::system_clock::duration>(now.time_since_epoch()));
     for (const auto& e : ready) {
-      auto events = must(engine.log().read_all(storage::GlobalPosition{e.position}, 1), "reading a notification");
+      auto events = must(engine.log().read_all(storage::GlobalPosition{e.position}, 1),
+                         "reading a notification");
       if (events.empty() || events.front().type != kNotificationDecided) continue;
       const NotificationRecord n = decode_notification(events.front().payload);
       adapters::DeliveryResult result;
       if (e.channel == "email") {
         adapters::MailMessage msg;
         const auto at = cfg.sender.email.find('@');
-        msg.message_id = n.message_id + "@" + (at == std::string::npos ? "journey.local" : cfg.sender.email.substr(at + 1));
+        msg.message_id =
+            n.message_id + "@" +
+            (at == std::string::npos ? "journey.local" : cfg.sender.email.substr(at + 1));
         msg.from = cfg.sender;
         msg.to = {n.to_name, n.to_email};
         msg.subject = n.subject;
@@ -398,24 +435,34 @@ struct ReminderScheduler::Impl {
         auto sub = std::find_if(subscriptions->begin(), subscriptions->end(),
                                 [&](const WebhookSubscription& w) { return w.id == id; });
         if (!cfg.webhooks || sub == subscriptions->end() || !sub->enabled) {
-          result = {adapters::DeliveryResult::Outcome::gone, 0, "the subscription is disabled or removed", {}};
+          result = {adapters::DeliveryResult::Outcome::gone,
+                    0,
+                    "the subscription is disabled or removed",
+                    {}};
         } else {
-          adapters::WebhookEndpoint endpoint{sub->id, sub->url, cfg.webhook_secrets ? cfg.webhook_secrets(sub->id)
-                                                                                     : std::vector<std::string>{}};
+          adapters::WebhookEndpoint endpoint{
+              sub->id, sub->url,
+              cfg.webhook_secrets ? cfg.webhook_secrets(sub->id) : std::vector<std::string>{}};
           // CloudEvents 1.0, structured mode; the id is the message's, stable across retries.
-          const nlohmann::json body = {
-              {"specversion", "1.0"},
-              {"id", n.message_id},
-              {"source", cfg.event_source},
-              {"type", std::string("se.journey.notification.") + (n.catch_up ? "catch_up" : "decided")},
-              {"subject", n.hire_ids.empty() ? "" : n.hire_ids.front()},
-              {"time", rfc3339(events.front().recorded_at)},
-              {"datacontenttype", "application/json"},
-              {"data",
-               {{"message_id", n.message_id}, {"audience", n.audience}, {"to", {{"name", n.to_name}, {"email", n.to_email}}},
-                {"language", n.language}, {"subject", n.subject}, {"body", n.body}, {"reminders", n.reminder_ids},
-                {"hires", n.hire_ids}}}};
-          result = cfg.webhooks->post(endpoint, adapters::WebhookMessage{n.message_id, body.dump(), wall});
+          const nlohmann::json body = {{"specversion", "1.0"},
+                                       {"id", n.message_id},
+                                       {"source", cfg.event_source},
+                                       {"type", std::string("se.journey.notification.") +
+                                                    (n.catch_up ? "catch_up" : "decided")},
+                                       {"subject", n.hire_ids.empty() ? "" : n.hire_ids.front()},
+                                       {"time", rfc3339(events.front().recorded_at)},
+                                       {"datacontenttype", "application/json"},
+                                       {"data",
+                                        {{"message_id", n.message_id},
+                                         {"audience", n.audience},
+                                         {"to", {{"name", n.to_name}, {"email", n.to_email}}},
+                                         {"language", n.language},
+                                         {"subject", n.subject},
+                                         {"body", n.body},
+                                         {"reminders", n.reminder_ids},
+                                         {"hires", n.hire_ids}}}};
+          result = cfg.webhooks->post(endpoint,
+                                      adapters::WebhookMessage{n.message_id, body.dump(), wall});
           if (result.outcome == adapters::DeliveryResult::Outcome::gone) {
             WebhookSubscription disabled = *sub;
             disabled.enabled = false;
@@ -426,12 +473,27 @@ struct ReminderScheduler::Impl {
         }
       }
 
-      DeliveryRecord d{n.message_id, e.channel, static_cast<int>(e.attempts) + 1, "", result.code, result.detail, 0,
+      DeliveryRecord d{n.message_id,
+                       e.channel,
+                       static_cast<int>(e.attempts) + 1,
+                       "",
+                       result.code,
+                       result.detail,
+                       0,
                        n.message_id + "/" + e.channel + "/" + std::to_string(us(clock.now()))};
       switch (result.outcome) {
-        case adapters::DeliveryResult::Outcome::delivered: d.outcome = "delivered"; ++report.delivered; break;
-        case adapters::DeliveryResult::Outcome::rejected: d.outcome = "rejected"; ++report.failed; break;
-        case adapters::DeliveryResult::Outcome::gone: d.outcome = "gone"; ++report.failed; break;
+        case adapters::DeliveryResult::Outcome::delivered:
+          d.outcome = "delivered";
+          ++report.delivered;
+          break;
+        case adapters::DeliveryResult::Outcome::rejected:
+          d.outcome = "rejected";
+          ++report.failed;
+          break;
+        case adapters::DeliveryResult::Outcome::gone:
+          d.outcome = "gone";
+          ++report.failed;
+          break;
         case adapters::DeliveryResult::Outcome::retry:
           if (d.attempt >= cfg.max_attempts) {
             d.outcome = "dead_letter";
@@ -439,23 +501,27 @@ struct ReminderScheduler::Impl {
           } else {
             d.outcome = "retry";
             d.next_attempt_us = us(now) + std::chrono::duration_cast<std::chrono::microseconds>(
-                                              cfg.backoff(d.attempt, result.retry_after)).count();
+                                              cfg.backoff(d.attempt, result.retry_after))
+                                              .count();
             ++report.retried;
           }
           break;
       }
       // Each attempt is a fact of its own (a redelivery counts attempts again),
       // keyed by its attempt id on every hire's stream.
-      complete_fan_out(kDeliveryAttempted, encode_delivery(d), n.hire_ids, "delivery/" + d.attempt_id + "/");
+      complete_fan_out(kDeliveryAttempted, encode_delivery(d), n.hire_ids,
+                       "delivery/" + d.attempt_id + "/");
       apply_delivery(d);
     }
   }
 };
 
-ReminderScheduler::ReminderScheduler(JourneyEngine& engine, const MunicipalTime& time, const Templates& templates,
-                                     adapters::MailTransport& mail, const Clock& clock, SchedulerConfig config,
+ReminderScheduler::ReminderScheduler(JourneyEngine& engine, const MunicipalTime& time,
+                                     const Templates& templates, adapters::MailTransport& mail,
+                                     const Clock& clock, SchedulerConfig config,
                                      std::unique_ptr<storage::KvStore> index)
-    : impl_(std::make_unique<Impl>(Impl{engine, time, templates, mail, clock, std::move(config), std::move(index)})) {
+    : impl_(std::make_unique<Impl>(
+          Impl{engine, time, templates, mail, clock, std::move(config), std::move(index)})) {
   if (!impl_->cfg.backoff) impl_->cfg.backoff = default_backoff;
 }
 
@@ -484,11 +550,10 @@ TickReport ReminderScheduler::tick() {
   return report;
 }
 
-void ReminderScheduler::rebuild() {
-  must(impl_->kv->clear(), "clearing the scheduler index");
-}
+void ReminderScheduler::rebuild() { must(impl_->kv->clear(), "clearing the scheduler index"); }
 
-CommandOutcome ReminderScheduler::redeliver(const std::string& message_id, const std::string& actor) {
+CommandOutcome ReminderScheduler::redeliver(const std::string& message_id,
+                                            const std::string& actor) {
   Impl& s = *impl_;
   std::vector<std::pair<std::string, std::uint64_t>> dead;  // channel, position
   must(s.kv->scan("x" + message_id + '\x1f', "x" + message_id + '\x20',
@@ -504,14 +569,20 @@ CommandOutcome ReminderScheduler::redeliver(const std::string& message_id, const
     return o;
   }
   for (const auto& [channel, position] : dead) {
-    auto events = must(s.engine.log().read_all(storage::GlobalPosition{position}, 1), "reading a notification");
+    auto events = must(s.engine.log().read_all(storage::GlobalPosition{position}, 1),
+                       "reading a notification");
     const NotificationRecord n = decode_notification(events.front().payload);
-    DeliveryRecord d{message_id, channel, 0, "redeliver", 0, "redelivery requested by " + actor, 0,
-                     message_id + "/" + channel + "/redeliver/" + std::to_string(us(s.clock.now()))};
+    DeliveryRecord d{
+        message_id, channel,
+        0,          "redeliver",
+        0,          "redelivery requested by " + actor,
+        0,          message_id + "/" + channel + "/redeliver/" + std::to_string(us(s.clock.now()))};
     for (const auto& hire : n.hire_ids) {
-      storage::AppendRequest req{storage::StreamId(hire), storage::ExpectedVersion::any(),
-                                 {storage::NewEvent{kDeliveryAttempted, 1, encode_delivery(d), s.clock.now(), actor}},
-                                 "delivery/" + d.attempt_id + "/" + hire};
+      storage::AppendRequest req{
+          storage::StreamId(hire),
+          storage::ExpectedVersion::any(),
+          {storage::NewEvent{kDeliveryAttempted, 1, encode_delivery(d), s.clock.now(), actor}},
+          "delivery/" + d.attempt_id + "/" + hire};
       auto r = must(s.engine.log().append(std::move(req)), "recording a redelivery");
       o.hire_id = hire;
       o.position = r.last_position.value;
@@ -524,7 +595,8 @@ CommandOutcome ReminderScheduler::redeliver(const std::string& message_id, const
 
 std::size_t ReminderScheduler::pending_timers() {
   std::size_t n = 0;
-  must(impl_->kv->scan("t", "u", [&](const std::string&, const std::string&) { return ++n, true; }), "counting timers");
+  must(impl_->kv->scan("t", "u", [&](const std::string&, const std::string&) { return ++n, true; }),
+       "counting timers");
   return n;
 }
 

@@ -42,7 +42,8 @@ struct Timer {
 
 class Model {
  public:
-  Model(const Programme& p, const SimulationConfig& c, const SwedishCalendar& cal) : p_(p), c_(c), cal_(cal) {}
+  Model(const Programme& p, const SimulationConfig& c, const SwedishCalendar& cal)
+      : p_(p), c_(c), cal_(cal) {}
 
   SimHire make(int index, std::shared_ptr<const Programme> prog) {
     std::mt19937_64 rng(c_.seed * 1000003ULL + static_cast<std::uint64_t>(index));
@@ -54,34 +55,44 @@ class Model {
     h.id = id;
     h.unit = index % std::max(1, c_.units);
     h.machine = std::make_unique<JourneyMachine>(prog);
-    const date::sys_days start = cal_.next_working_day_on_or_after(c_.first_day + days(30 + uniform(0, 150)));
+    const date::sys_days start =
+        cal_.next_working_day_on_or_after(c_.first_day + days(30 + uniform(0, 150)));
     h.registered_on = start - days(uniform(21, 45));
     auto add = [&](date::sys_days on, DomainEvent e) { h.script.push_back({on, std::move(e)}); };
 
-    HireRegistered reg{"Nyanställd " + std::to_string(index + 1), "ny" + std::to_string(index + 1) + "@kommun.example",
-                       "Enhet " + std::to_string(h.unit + 1), start, chance(0.15), p_.id, p_.version, {}};
+    HireRegistered reg{"Nyanställd " + std::to_string(index + 1),
+                       "ny" + std::to_string(index + 1) + "@kommun.example",
+                       "Enhet " + std::to_string(h.unit + 1),
+                       start,
+                       chance(0.15),
+                       p_.id,
+                       p_.version,
+                       {}};
     if (reg.experienced) {
       for (const auto& cl : p_.checklists)
         for (const auto& item : cl.items)
           if (item.waived_if_experienced) reg.waived_items.push_back(item.id);
     }
     add(h.registered_on, reg);
-    add(h.registered_on, IntroducerAppointed{{"Introduktör " + std::to_string(index + 1),
-                                              "intro" + std::to_string(index + 1) + "@kommun.example"},
-                                             start});
+    add(h.registered_on,
+        IntroducerAppointed{{"Introduktör " + std::to_string(index + 1),
+                             "intro" + std::to_string(index + 1) + "@kommun.example"},
+                            start});
     add(start, HireStarted{start});
     std::set<std::string> waived(reg.waived_items.begin(), reg.waived_items.end());
     for (const auto& cl : p_.checklists) {
       for (const auto& item : cl.items) {
         if (waived.count(item.id) || chance(c_.never_share)) continue;
         const date::sys_days due = item.due.from(start);
-        date::sys_days done = chance(c_.late_share) ? due + days(uniform(1, 25)) : due - days(uniform(0, 4));
+        date::sys_days done =
+            chance(c_.late_share) ? due + days(uniform(1, 25)) : due - days(uniform(0, 4));
         done = std::max(done, h.registered_on);
         add(done, ChecklistItemCompleted{item.id, done, ""});
       }
     }
-    add(start + days(uniform(10, 40)), MentorAppointed{{"Mentor " + std::to_string(index + 1), ""},
-                                                       Person{"Ersättare " + std::to_string(index + 1), ""}});
+    add(start + days(uniform(10, 40)),
+        MentorAppointed{{"Mentor " + std::to_string(index + 1), ""},
+                        Person{"Ersättare " + std::to_string(index + 1), ""}});
     if (!chance(c_.never_share * 3)) {
       const date::sys_days course = start + days(uniform(120, 330));
       add(course - days(60), CourseBooked{course, "Kurs"});
@@ -89,15 +100,18 @@ class Model {
         add(course + days(21 * (m - 1)), CourseModuleAttended{m, course + days(21 * (m - 1))});
       }
       int k = 0;
-      for (const auto& b : p_.course.bbic_parts) add(course + days(30 * ++k), BbicPartCompleted{b.id, course + days(30 * k)});
-      const date::sys_days end = course + days(21 * static_cast<int>(p_.course.modules.size()) + 30 * k + 7);
+      for (const auto& b : p_.course.bbic_parts)
+        add(course + days(30 * ++k), BbicPartCompleted{b.id, course + days(30 * k)});
+      const date::sys_days end =
+          course + days(21 * static_cast<int>(p_.course.modules.size()) + 30 * k + 7);
       add(end, CourseCompleted{end, "Intyg"});
     }
     if (!chance(c_.never_share * 3)) {
       const date::sys_days group = start + days(uniform(365, 600));
       add(group - days(45), SupervisionGroupJoined{"Grupp", "Handledare", group});
       for (int s = 1; s <= p_.supervision.sessions; ++s) {
-        add(group + days(35 * (s - 1)), SupervisionSessionAttended{s, group + days(35 * (s - 1)), p_.supervision.session_hours});
+        add(group + days(35 * (s - 1)), SupervisionSessionAttended{s, group + days(35 * (s - 1)),
+                                                                   p_.supervision.session_hours});
       }
       const date::sys_days end = group + days(35 * p_.supervision.sessions);
       add(end, SupervisionCompleted{end, "Intyg"});
@@ -120,7 +134,8 @@ class Model {
       const date::sys_days on = start + days(uniform(90, 600));
       add(on, HireLeft{on, "Ny tjänst"});
     }
-    std::stable_sort(h.script.begin(), h.script.end(), [](const Scripted& a, const Scripted& b) { return a.on < b.on; });
+    std::stable_sort(h.script.begin(), h.script.end(),
+                     [](const Scripted& a, const Scripted& b) { return a.on < b.on; });
     return h;
   }
 
@@ -132,8 +147,8 @@ class Model {
 
 }  // namespace
 
-SimulationSummary simulate(const Programme& programme, const Templates& templates, const MunicipalTime& time,
-                           const SimulationConfig& config,
+SimulationSummary simulate(const Programme& programme, const Templates& templates,
+                           const MunicipalTime& time, const SimulationConfig& config,
                            const std::function<void(const SimulatedNotification&)>& emit) {
   SimulationSummary sum;
   sum.hires = config.hires;
@@ -144,9 +159,11 @@ SimulationSummary simulate(const Programme& programme, const Templates& template
   std::vector<UnitContacts> units;
   for (int u = 0; u < std::max(1, config.units); ++u) {
     const std::string n = std::to_string(u + 1);
-    units.push_back(UnitContacts{"Enhet " + n, {"Enhetschef " + n, "ec" + n + "@kommun.example"},
-                                 {"Administratör " + n, "ad" + n + "@kommun.example", Language::sv, u % 2 == 1},
-                                 Contact{"IFO-chef", "ifo-chef@kommun.example", Language::sv, true}});
+    units.push_back(
+        UnitContacts{"Enhet " + n,
+                     {"Enhetschef " + n, "ec" + n + "@kommun.example"},
+                     {"Administratör " + n, "ad" + n + "@kommun.example", Language::sv, u % 2 == 1},
+                     Contact{"IFO-chef", "ifo-chef@kommun.example", Language::sv, true}});
   }
   std::vector<SimHire> hires;
   hires.reserve(config.hires);
@@ -183,12 +200,15 @@ SimulationSummary simulate(const Programme& programme, const Templates& template
         h.dirty = true;
       }
       for (auto& s : postponed) {
-        auto at = std::upper_bound(h.script.begin() + static_cast<long>(h.next), h.script.end(), s.on,
-                                   [](date::sys_days d, const Scripted& x) { return d < x.on; });
+        auto at =
+            std::upper_bound(h.script.begin() + static_cast<long>(h.next), h.script.end(), s.on,
+                             [](date::sys_days d, const Scripted& x) { return d < x.on; });
         h.script.insert(at, std::move(s));
       }
       if (!h.machine->facts().registered) continue;
-      if (!(h.dirty || (monday && !h.status.weeks.empty()) || (monday && h.machine->facts().started_on))) continue;
+      if (!(h.dirty || (monday && !h.status.weeks.empty()) ||
+            (monday && h.machine->facts().started_on)))
+        continue;
       h.dirty = false;
       h.status = project_status(h.id, *h.machine, today);
       h.plan = plan_reminders(h.status, programme, h.registered_on);

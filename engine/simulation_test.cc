@@ -1,12 +1,11 @@
 // Properties of what the scheduler would send, over simulated years: only on
 // working days at the send hour, each reminder once, nothing after leaving.
 #define BOOST_TEST_MODULE simulation
+#include "journey/engine/simulation.h"
+
 #include <boost/test/data/test_case.hpp>
 #include <boost/test/unit_test.hpp>
-
 #include <set>
-
-#include "journey/engine/simulation.h"
 
 using namespace journey;
 using namespace journey::engine;
@@ -14,7 +13,8 @@ using namespace journey::workflows;
 
 BOOST_DATA_TEST_CASE(SendsOnlyOnWorkingDaysAtTheHourAndEachReminderOnce,
                      boost::unit_test::data::make({1u, 2u, 3u}), seed) {
-  const Programme p = load_programme_file(std::string(JOURNEY_PROGRAMMES_DIR) + "/gr-forsta-aren.toml");
+  const Programme p =
+      load_programme_file(std::string(JOURNEY_PROGRAMMES_DIR) + "/gr-forsta-aren.toml");
   const Templates templates = Templates::load(JOURNEY_TEMPLATES_DIR);
   const MunicipalTime municipal{std::chrono::hours(8)};
   SimulationConfig c;
@@ -46,7 +46,7 @@ BOOST_DATA_TEST_CASE(SendsOnlyOnWorkingDaysAtTheHourAndEachReminderOnce,
 }
 
 BOOST_AUTO_TEST_CASE(TemplatesExpandListsAndKeepUnknownPlaceholdersVisible) {
-  const std::string out = expand("Hej {{recipient}}! {{#items}}[{{.}}]{{/items}} {{typo}}", {{"recipient", "Åsa"}},
-                                 {{"items", {"Nycklar", "Postfack"}}});
+  const std::string out = expand("Hej {{recipient}}! {{#items}}[{{.}}]{{/items}} {{typo}}",
+                                 {{"recipient", "Åsa"}}, {{"items", {"Nycklar", "Postfack"}}});
   BOOST_TEST(out == "Hej Åsa! [Nycklar][Postfack] {{typo}}");
 }

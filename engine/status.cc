@@ -14,7 +14,8 @@ date::sys_days shift_for_leave(date::sys_days nominal, const std::vector<LeavePe
   date::sys_days due = nominal;
   for (const auto& leave : leaves) {  // chronological: the machine refuses overlaps
     if (leave.from > due) break;
-    const date::sys_days end = leave.back_on ? *leave.back_on : std::max(as_of + days(1), leave.from + days(1));
+    const date::sys_days end =
+        leave.back_on ? *leave.back_on : std::max(as_of + days(1), leave.from + days(1));
     due += end - leave.from;
   }
   return due;
@@ -41,16 +42,21 @@ int leave_days_before(date::sys_days d, const std::vector<LeavePeriod>& leaves) 
 
 bool part_started(Part p, const JourneyFacts& f) {
   switch (p) {
-    case Part::course: return !f.modules.empty() || !f.bbic.empty() || f.course_waived;
-    case Part::supervision: return !f.sessions.empty() || f.supervision_waived;
-    case Part::internal_support: return f.introducer.has_value();
-    default: return false;
+    case Part::course:
+      return !f.modules.empty() || !f.bbic.empty() || f.course_waived;
+    case Part::supervision:
+      return !f.sessions.empty() || f.supervision_waived;
+    case Part::internal_support:
+      return f.introducer.has_value();
+    default:
+      return false;
   }
 }
 
 }  // namespace
 
-HireStatus project_status(const std::string& hire_id, const JourneyMachine& machine, date::sys_days as_of) {
+HireStatus project_status(const std::string& hire_id, const JourneyMachine& machine,
+                          date::sys_days as_of) {
   const Programme& p = machine.programme();
   const JourneyFacts& f = machine.facts();
   HireStatus s;
@@ -77,8 +83,13 @@ HireStatus project_status(const std::string& hire_id, const JourneyMachine& mach
     auto& part = parts[cl.part];
     part.part = cl.part;
     for (const auto& item : cl.items) {
-      ItemLine line{item.id, item.text, cl.id, item.role, shift_for_leave(item.due.from(start), f.leaves, as_of),
-                    f.items.count(item.id) ? f.items.at(item.id) : ItemState{}, false};
+      ItemLine line{item.id,
+                    item.text,
+                    cl.id,
+                    item.role,
+                    shift_for_leave(item.due.from(start), f.leaves, as_of),
+                    f.items.count(item.id) ? f.items.at(item.id) : ItemState{},
+                    false};
       auto& role = roles[item.role];
       role.role = item.role;
       if (line.state.status == ItemState::Status::waived) {
@@ -136,8 +147,9 @@ HireStatus project_status(const std::string& hire_id, const JourneyMachine& mach
   for (const auto& item : s.items) {
     if (item.state.status == ItemState::Status::open && active &&
         (!s.next_deadline || item.due < s.next_deadline->due)) {
-      s.next_deadline = DeadlineStatus{item.id, item.text, p.checklist_of(item.id)->part, item.due, item.due,
-                                       false, item.overdue};
+      s.next_deadline =
+          DeadlineStatus{item.id, item.text,   p.checklist_of(item.id)->part, item.due, item.due,
+                         false,   item.overdue};
     }
   }
 
@@ -157,11 +169,14 @@ HireStatus project_status(const std::string& hire_id, const JourneyMachine& mach
         ++present;
       }
       // Programme time stands still during leave: year one lasts longer.
-      const date::sys_days programme_start = first_day + days(leave_days_before(rate_day, f.leaves));
+      const date::sys_days programme_start =
+          first_day + days(leave_days_before(rate_day, f.leaves));
       const double rate = present ? p.introducer_hours_for(programme_start, rate_day) : 0.0;
       WeekHours w{monday, rate * present / 5.0, 0.0};
-      if (auto it = f.introducer_hours.find(monday); it != f.introducer_hours.end()) w.logged = it->second;
-      if (w.owed == 0 && w.logged == 0 && rate == 0 && present > 0) continue;  // after the support years
+      if (auto it = f.introducer_hours.find(monday); it != f.introducer_hours.end())
+        w.logged = it->second;
+      if (w.owed == 0 && w.logged == 0 && rate == 0 && present > 0)
+        continue;  // after the support years
       s.hours_owed += w.owed;
       s.hours_logged += w.logged;
       s.weeks.push_back(w);

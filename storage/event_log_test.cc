@@ -2,12 +2,12 @@
 // (BOOST_AUTO_TEST_CASE_TEMPLATE over the backend list), plus RocksDB-specific
 // tamper tests that edit the stored bytes behind the log's back.
 #define BOOST_TEST_MODULE event_log
-#include <boost/mpl/list.hpp>
-#include <boost/test/data/test_case.hpp>
-#include <boost/test/unit_test.hpp>
 #include <rocksdb/db.h>
 
 #include <atomic>
+#include <boost/mpl/list.hpp>
+#include <boost/test/data/test_case.hpp>
+#include <boost/test/unit_test.hpp>
 #include <filesystem>
 #include <map>
 #include <mutex>
@@ -27,7 +27,8 @@ struct TempDir {
   fs::path path;
   TempDir() {
     std::random_device rd;
-    path = fs::temp_directory_path() / ("journey-log-test-" + std::to_string(rd()) + std::to_string(rd()));
+    path = fs::temp_directory_path() /
+           ("journey-log-test-" + std::to_string(rd()) + std::to_string(rd()));
     fs::create_directories(path);
   }
   ~TempDir() { fs::remove_all(path); }
@@ -109,7 +110,8 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(WrongExpectedVersionIsRefusedWithActualVersion, B,
   BOOST_REQUIRE(b.log->append(req("s", ExpectedVersion::no_stream(), {ev("A"), ev("B")})).ok());
   auto stale = b.log->append(req("s", ExpectedVersion::exactly(StreamVersion{1}), {ev("C")}));
   BOOST_REQUIRE(!stale.ok());
-  BOOST_TEST(static_cast<int>(stale.error().code) == static_cast<int>(ErrorCode::wrong_expected_version));
+  BOOST_TEST(static_cast<int>(stale.error().code) ==
+             static_cast<int>(ErrorCode::wrong_expected_version));
   BOOST_REQUIRE(stale.error().actual_version.has_value());
   BOOST_TEST(*stale.error().actual_version == 2u);
   BOOST_TEST(stale.error().message.find("version 2") != std::string::npos);
@@ -199,8 +201,10 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(RacingAppendersOnOneVersionExactlyOneWins, B, Back
     for (int t = 0; t < 8; ++t) {
       threads.emplace_back([&] {
         auto r = b.log->append(req("s", ExpectedVersion::exactly(v), {ev("B")}));
-        if (r.ok()) ++wins;
-        else if (r.error().code == ErrorCode::wrong_expected_version) ++conflicts;
+        if (r.ok())
+          ++wins;
+        else if (r.error().code == ErrorCode::wrong_expected_version)
+          ++conflicts;
       });
     }
     for (auto& th : threads) th.join();
@@ -213,8 +217,10 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(RacingAppendersOnOneVersionExactlyOneWins, B, Back
 BOOST_AUTO_TEST_CASE_TEMPLATE(ReadersStartAtTheRequestedVersionAndPosition, B, Backends) {
   B b;
   for (int i = 0; i < 5; ++i) {
-    BOOST_REQUIRE(b.log->append(req("s", ExpectedVersion::any(), {ev("E" + std::to_string(i))})).ok());
-    BOOST_REQUIRE(b.log->append(req("t", ExpectedVersion::any(), {ev("F" + std::to_string(i))})).ok());
+    BOOST_REQUIRE(
+        b.log->append(req("s", ExpectedVersion::any(), {ev("E" + std::to_string(i))})).ok());
+    BOOST_REQUIRE(
+        b.log->append(req("t", ExpectedVersion::any(), {ev("F" + std::to_string(i))})).ok());
   }
   auto from3 = b.log->read_stream(StreamId("s"), StreamVersion{3});
   BOOST_REQUIRE(from3.ok());
@@ -240,14 +246,16 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(ReadersStartAtTheRequestedVersionAndPosition, B, B
 
 BOOST_AUTO_TEST_CASE_TEMPLATE(SubscriptionCatchesUpThenDeliversLiveEventsInOrder, B, Backends) {
   B b;
-  for (int i = 0; i < 10; ++i) BOOST_REQUIRE(b.log->append(req("s", ExpectedVersion::any(), {ev("E")})).ok());
+  for (int i = 0; i < 10; ++i)
+    BOOST_REQUIRE(b.log->append(req("s", ExpectedVersion::any(), {ev("E")})).ok());
   std::mutex mu;
   std::vector<std::uint64_t> seen;
   auto sub = b.log->subscribe(GlobalPosition{4}, [&](const RecordedEvent& e) {
     std::lock_guard<std::mutex> lock(mu);
     seen.push_back(e.position.value);
   });
-  for (int i = 0; i < 20; ++i) BOOST_REQUIRE(b.log->append(req("t", ExpectedVersion::any(), {ev("F")})).ok());
+  for (int i = 0; i < 20; ++i)
+    BOOST_REQUIRE(b.log->append(req("t", ExpectedVersion::any(), {ev("F")})).ok());
   for (int spin = 0; spin < 500 && sub->delivered().value < 30; ++spin) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
@@ -281,7 +289,8 @@ namespace {
 
 enum class Tamper { flip_payload_byte, rewrite_and_rehash, delete_event, delete_position };
 std::ostream& operator<<(std::ostream& os, Tamper t) {
-  const char* names[] = {"flip_payload_byte", "rewrite_and_rehash", "delete_event", "delete_position"};
+  const char* names[] = {"flip_payload_byte", "rewrite_and_rehash", "delete_event",
+                         "delete_position"};
   return os << names[static_cast<int>(t)];
 }
 
@@ -291,7 +300,8 @@ struct RawDb {
   explicit RawDb(const fs::path& p) {
     rocksdb::Options o;
     std::vector<rocksdb::ColumnFamilyDescriptor> d = {{rocksdb::kDefaultColumnFamilyName, {}},
-                                                      {"events", {}}, {"positions", {}},
+                                                      {"events", {}},
+                                                      {"positions", {}},
                                                       {"idempotency", {}}};
     auto s = rocksdb::DB::Open(o, p.string(), d, &cfs, &db);
     BOOST_REQUIRE_MESSAGE(s.ok(), s.ToString());
@@ -313,14 +323,16 @@ std::string key_of(const std::string& stream, std::uint64_t version) {
 
 // Positions 1..9 over three streams; tamper with the event at `victim`.
 BOOST_DATA_TEST_CASE(VerifyNamesTheFirstAlteredEvent,
-                     boost::unit_test::data::make({Tamper::flip_payload_byte, Tamper::rewrite_and_rehash,
-                                                   Tamper::delete_event, Tamper::delete_position}) *
+                     boost::unit_test::data::make({Tamper::flip_payload_byte,
+                                                   Tamper::rewrite_and_rehash, Tamper::delete_event,
+                                                   Tamper::delete_position}) *
                          boost::unit_test::data::make({1, 5, 9}),
                      tamper, victim) {
   RocksDbBackend b;
   for (int i = 0; i < 9; ++i) {
-    BOOST_REQUIRE(b.log->append(req("s" + std::to_string(i % 3), ExpectedVersion::any(),
-                                    {ev("E", "payload-" + std::to_string(i))}))
+    BOOST_REQUIRE(b.log
+                      ->append(req("s" + std::to_string(i % 3), ExpectedVersion::any(),
+                                   {ev("E", "payload-" + std::to_string(i))}))
                       .ok());
   }
   BOOST_REQUIRE(b.log->verify()->ok());
@@ -356,7 +368,8 @@ BOOST_DATA_TEST_CASE(VerifyNamesTheFirstAlteredEvent,
         break;
       case Tamper::delete_position: {
         std::string pk;
-        for (int i = 7; i >= 0; --i) pk.push_back(static_cast<char>((static_cast<std::uint64_t>(victim) >> (i * 8)) & 0xff));
+        for (int i = 7; i >= 0; --i)
+          pk.push_back(static_cast<char>((static_cast<std::uint64_t>(victim) >> (i * 8)) & 0xff));
         BOOST_REQUIRE(raw.db->Delete({}, raw.cfs[2], pk).ok());
         break;
       }

@@ -22,13 +22,20 @@ namespace journey::storage {
 
 const char* to_string(ErrorCode code) {
   switch (code) {
-    case ErrorCode::invalid_argument: return "invalid_argument";
-    case ErrorCode::wrong_expected_version: return "wrong_expected_version";
-    case ErrorCode::not_found: return "not_found";
-    case ErrorCode::corruption: return "corruption";
-    case ErrorCode::io_error: return "io_error";
-    case ErrorCode::no_space: return "no_space";
-    case ErrorCode::closed: return "closed";
+    case ErrorCode::invalid_argument:
+      return "invalid_argument";
+    case ErrorCode::wrong_expected_version:
+      return "wrong_expected_version";
+    case ErrorCode::not_found:
+      return "not_found";
+    case ErrorCode::corruption:
+      return "corruption";
+    case ErrorCode::io_error:
+      return "io_error";
+    case ErrorCode::no_space:
+      return "no_space";
+    case ErrorCode::closed:
+      return "closed";
   }
   return "unknown";
 }
@@ -104,10 +111,13 @@ std::string event_key(const std::string& stream, std::uint64_t version) {
 class Reader {
  public:
   explicit Reader(std::string_view b) : b_(b) {}
-  bool u8(std::uint8_t& v) { return take(1, [&](const char* p) { v = static_cast<std::uint8_t>(*p); }); }
+  bool u8(std::uint8_t& v) {
+    return take(1, [&](const char* p) { v = static_cast<std::uint8_t>(*p); });
+  }
   bool u16(std::uint16_t& v) {
     return take(2, [&](const char* p) {
-      v = static_cast<std::uint16_t>((static_cast<std::uint8_t>(p[0]) << 8) | static_cast<std::uint8_t>(p[1]));
+      v = static_cast<std::uint16_t>((static_cast<std::uint8_t>(p[0]) << 8) |
+                                     static_cast<std::uint8_t>(p[1]));
     });
   }
   bool u32(std::uint32_t& v) {
@@ -116,13 +126,17 @@ class Reader {
       for (int i = 0; i < 4; ++i) v = (v << 8) | static_cast<std::uint8_t>(p[i]);
     });
   }
-  bool u64(std::uint64_t& v) { return take(8, [&](const char* p) { v = get_u64(p); }); }
+  bool u64(std::uint64_t& v) {
+    return take(8, [&](const char* p) { v = get_u64(p); });
+  }
   bool bytes(std::string& v) {
     std::uint32_t n = 0;
     if (!u32(n)) return false;
     return take(n, [&](const char* p) { v.assign(p, n); });
   }
-  bool hash(Sha256& h) { return take(32, [&](const char* p) { std::memcpy(h.data(), p, 32); }); }
+  bool hash(Sha256& h) {
+    return take(32, [&](const char* p) { std::memcpy(h.data(), p, 32); });
+  }
   bool at_end() const { return off_ == b_.size(); }
 
  private:
@@ -140,7 +154,9 @@ class Reader {
 TimePoint from_us(std::uint64_t us) {
   return TimePoint(std::chrono::microseconds(static_cast<std::int64_t>(us)));
 }
-std::uint64_t to_us(TimePoint t) { return static_cast<std::uint64_t>(t.time_since_epoch().count()); }
+std::uint64_t to_us(TimePoint t) {
+  return static_cast<std::uint64_t>(t.time_since_epoch().count());
+}
 
 }  // namespace
 
@@ -191,8 +207,8 @@ bool decode_into(std::string_view bytes, RecordedEvent& e, std::string* error) {
   thread_local std::string stream;
   bool ok = r.u64(position) && r.bytes(stream) && r.u64(e.version.value) && r.bytes(e.type) &&
             r.u16(e.schema_version) && r.u64(rec) && r.u64(eff) && r.bytes(e.actor) &&
-            r.bytes(e.idempotency_key) && r.bytes(e.payload) && r.hash(e.prev_hash) && r.hash(e.hash) &&
-            r.at_end();
+            r.bytes(e.idempotency_key) && r.bytes(e.payload) && r.hash(e.prev_hash) &&
+            r.hash(e.hash) && r.at_end();
   if (!ok) {
     if (error) *error = "envelope is truncated or malformed";
     return false;
@@ -224,7 +240,8 @@ class RocksDbSubscription;
 
 class RocksDbEventLog final : public EventLog {
  public:
-  RocksDbEventLog(const Clock& clock, std::size_t max_group) : clock_(clock), max_group_(max_group) {}
+  RocksDbEventLog(const Clock& clock, std::size_t max_group)
+      : clock_(clock), max_group_(max_group) {}
 
   ~RocksDbEventLog() override {
     {
@@ -302,9 +319,11 @@ class RocksDbEventLog final : public EventLog {
       last_position_ = get_u64(it->key().data());
       s = db_->Get(rocksdb::ReadOptions(), events_, it->value(), &value);
       if (!s.ok()) {
-        damaged_ = "the last event (" + std::to_string(last_position_) + ") cannot be read: " + s.ToString();
+        damaged_ = "the last event (" + std::to_string(last_position_) +
+                   ") cannot be read: " + s.ToString();
       } else if (auto last = envelope::decode(value); !last) {
-        damaged_ = "the last event (" + std::to_string(last_position_) + ") " + last.error().message;
+        damaged_ =
+            "the last event (" + std::to_string(last_position_) + ") " + last.error().message;
       } else {
         last_hash_ = last->hash;
       }
@@ -319,8 +338,9 @@ class RocksDbEventLog final : public EventLog {
   Result<AppendResult> append(AppendRequest req) override {
     if (auto bad = check_request(req)) return *bad;
     if (!damaged_.empty()) {
-      return Error{ErrorCode::corruption, "the event log is damaged, appends are refused: " + damaged_ +
-                   " (run verify)", std::nullopt};
+      return Error{ErrorCode::corruption,
+                   "the event log is damaged, appends are refused: " + damaged_ + " (run verify)",
+                   std::nullopt};
     }
     auto pending = std::make_unique<Pending>();
     pending->req = std::move(req);
@@ -364,7 +384,8 @@ class RocksDbEventLog final : public EventLog {
     RecordedEvent e;
     std::string error;
     for (it->Seek(event_key(stream.str(), from.value)); it->Valid(); it->Next()) {
-      if (!envelope::decode_into(std::string_view(it->value().data(), it->value().size()), e, &error)) {
+      if (!envelope::decode_into(std::string_view(it->value().data(), it->value().size()), e,
+                                 &error)) {
         return Error{ErrorCode::corruption, stream.str() + ": " + error, std::nullopt};
       }
       f(e);
@@ -454,12 +475,15 @@ class RocksDbEventLog final : public EventLog {
       if (!s.ok()) return from_rocksdb(s, "reading event " + std::to_string(pos));
       auto e = envelope::decode(value);
       if (!e) return bad(pos, e.error().message);
-      if (e->position.value != pos) return bad(pos, "the event claims position " + std::to_string(e->position.value));
+      if (e->position.value != pos)
+        return bad(pos, "the event claims position " + std::to_string(e->position.value));
       if (event_key(e->stream.str(), e->version.value) != it->value().ToString()) {
         return bad(pos, "the event is filed under another stream or version");
       }
-      if (e->prev_hash != prev) return bad(pos, "prev_hash does not match the previous event's hash");
-      if (envelope::compute_hash(value) != e->hash) return bad(pos, "hash does not match the event's bytes");
+      if (e->prev_hash != prev)
+        return bad(pos, "prev_hash does not match the previous event's hash");
+      if (envelope::compute_hash(value) != e->hash)
+        return bad(pos, "hash does not match the event's bytes");
       prev = e->hash;
       report.events_checked = pos;
       report.head_hash = prev;
@@ -483,9 +507,8 @@ class RocksDbEventLog final : public EventLog {
   // For subscriptions: wait until the committed head passes `after` or the log closes.
   bool wait_for_commit(std::uint64_t after, const std::atomic<bool>& stop) {
     std::unique_lock<std::mutex> lock(commit_mu_);
-    commit_cv_.wait_for(lock, std::chrono::milliseconds(200), [&] {
-      return committed_.load() > after || closed_ || stop.load();
-    });
+    commit_cv_.wait_for(lock, std::chrono::milliseconds(200),
+                        [&] { return committed_.load() > after || closed_ || stop.load(); });
     return !closed_;
   }
   void wake_subscribers() {
@@ -495,7 +518,9 @@ class RocksDbEventLog final : public EventLog {
 
  private:
   std::optional<Error> check_request(const AppendRequest& req) const {
-    auto invalid = [](std::string m) { return Error{ErrorCode::invalid_argument, std::move(m), std::nullopt}; };
+    auto invalid = [](std::string m) {
+      return Error{ErrorCode::invalid_argument, std::move(m), std::nullopt};
+    };
     const auto& s = req.stream.str();
     if (s.empty()) return invalid("stream id is empty");
     if (s.size() > kMaxStreamIdBytes) return invalid("stream id is longer than 200 bytes");
@@ -503,7 +528,8 @@ class RocksDbEventLog final : public EventLog {
     if (req.events.empty()) return invalid("append has no events");
     for (std::size_t i = 0; i < req.events.size(); ++i) {
       if (req.events[i].type.empty()) return invalid("event " + std::to_string(i) + " has no type");
-      if (req.events[i].actor.empty()) return invalid("event " + std::to_string(i) + " has no actor");
+      if (req.events[i].actor.empty())
+        return invalid("event " + std::to_string(i) + " has no actor");
     }
     return std::nullopt;
   }
@@ -522,7 +548,8 @@ class RocksDbEventLog final : public EventLog {
     std::uint64_t v = 0;
     if (it->Valid()) {
       auto key = it->key();
-      if (key.size() == stream.size() + 9 && std::memcmp(key.data(), stream.data(), stream.size()) == 0 &&
+      if (key.size() == stream.size() + 9 &&
+          std::memcmp(key.data(), stream.data(), stream.size()) == 0 &&
           key[stream.size()] == '\0') {
         v = get_u64(key.data() + stream.size() + 1);
       }
@@ -668,7 +695,8 @@ class RocksDbEventLog final : public EventLog {
         Error err = from_rocksdb(s, "appending to the event log");
         for (std::size_t i = 0; i < group.size(); ++i) {
           // Duplicates found in this same group pointed at work that is now lost too.
-          if (writes[i] || (outcome[i] && outcome[i]->ok() && group_keys.count(group[i]->req.idempotency_key))) {
+          if (writes[i] ||
+              (outcome[i] && outcome[i]->ok() && group_keys.count(group[i]->req.idempotency_key))) {
             outcome[i] = err;
           }
         }
@@ -761,7 +789,8 @@ class RocksDbSubscription final : public Subscription {
   std::thread thread_;
 };
 
-std::unique_ptr<Subscription> RocksDbEventLog::subscribe(GlobalPosition from, EventHandler handler) {
+std::unique_ptr<Subscription> RocksDbEventLog::subscribe(GlobalPosition from,
+                                                         EventHandler handler) {
   return std::make_unique<RocksDbSubscription>(*this, from, std::move(handler));
 }
 

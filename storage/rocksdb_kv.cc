@@ -17,14 +17,17 @@ std::string be64(std::uint64_t v) {
 
 std::uint64_t from_be64(const std::string& s, std::size_t at) {
   std::uint64_t v = 0;
-  for (std::size_t i = 0; i < 8 && at + i < s.size(); ++i) v = (v << 8) | static_cast<std::uint8_t>(s[at + i]);
+  for (std::size_t i = 0; i < 8 && at + i < s.size(); ++i)
+    v = (v << 8) | static_cast<std::uint8_t>(s[at + i]);
   return v;
 }
 
 namespace {
 
 Error kv_error(const rocksdb::Status& s, const std::string& what) {
-  ErrorCode code = s.IsNoSpace() ? ErrorCode::no_space : s.IsCorruption() ? ErrorCode::corruption : ErrorCode::io_error;
+  ErrorCode code = s.IsNoSpace()      ? ErrorCode::no_space
+                   : s.IsCorruption() ? ErrorCode::corruption
+                                      : ErrorCode::io_error;
   return Error{code, what + ": " + s.ToString(), std::nullopt};
 }
 
@@ -89,7 +92,9 @@ class RocksDbKv final : public KvStore {
 Result<std::unique_ptr<KvStore>> open_rocksdb_kv(const std::filesystem::path& path) {
   std::error_code ec;
   std::filesystem::create_directories(path, ec);
-  if (ec) return Error{ErrorCode::io_error, "cannot create " + path.string() + ": " + ec.message(), std::nullopt};
+  if (ec)
+    return Error{ErrorCode::io_error, "cannot create " + path.string() + ": " + ec.message(),
+                 std::nullopt};
   rocksdb::Options o;
   o.create_if_missing = true;
   rocksdb::DB* db = nullptr;

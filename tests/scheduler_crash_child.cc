@@ -121,14 +121,16 @@ std::int64_t us_of(TimePoint t) { return t.time_since_epoch().count(); }
 std::string iso_date(date::sys_days d) {
   const date::year_month_day ymd(d);
   char buf[16];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", int(ymd.year()), unsigned(ymd.month()), unsigned(ymd.day()));
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", int(ymd.year()), unsigned(ymd.month()),
+                unsigned(ymd.day()));
   return buf;
 }
 
 // Real time, speeded up and shifted into the virtual calendar; see the file comment.
 class StepClock final : public Clock {
  public:
-  StepClock(const MunicipalTime& time, fs::path file, TimePoint start, double office_rate, double night_rate)
+  StepClock(const MunicipalTime& time, fs::path file, TimePoint start, double office_rate,
+            double night_rate)
       : time_(time), file_(std::move(file)), office_rate_(office_rate), night_rate_(night_rate) {
     std::int64_t saved = 0;
     {
@@ -143,7 +145,8 @@ class StepClock final : public Clock {
 
   // Virtual time that passed while nobody was running.
   void skip(std::chrono::minutes downtime) {
-    const std::int64_t t = now_.load() + std::chrono::duration_cast<std::chrono::microseconds>(downtime).count();
+    const std::int64_t t =
+        now_.load() + std::chrono::duration_cast<std::chrono::microseconds>(downtime).count();
     persist(t);
     now_.store(t);
   }
@@ -190,13 +193,15 @@ class StepClock final : public Clock {
  private:
   TimePoint office_end(TimePoint t) const {
     const auto day = date::floor<date::days>(time_.to_local(t));
-    return time_.to_utc(date::local_time<std::chrono::microseconds>(day) + std::chrono::hours(kOfficeEndHour));
+    return time_.to_utc(date::local_time<std::chrono::microseconds>(day) +
+                        std::chrono::hours(kOfficeEndHour));
   }
   TimePoint next_office_start(TimePoint t) const {
     const auto local = time_.to_local(t);
     const auto day = date::floor<date::days>(local);
     const date::sys_days civil(day.time_since_epoch());
-    if (time_.calendar().is_working_day(civil) && local - day < time_.send_at()) return time_.send_instant_on(civil);
+    if (time_.calendar().is_working_day(civil) && local - day < time_.send_at())
+      return time_.send_instant_on(civil);
     return time_.send_time(civil + date::days(1));
   }
 
@@ -207,9 +212,11 @@ class StepClock final : public Clock {
     const std::string text = std::to_string(value) + "\n";
     int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) die(3, "cannot write " + tmp + ": " + std::strerror(errno));
-    if (::write(fd, text.data(), text.size()) != static_cast<ssize_t>(text.size())) die(3, "short write to " + tmp);
+    if (::write(fd, text.data(), text.size()) != static_cast<ssize_t>(text.size()))
+      die(3, "short write to " + tmp);
     ::close(fd);
-    if (::rename(tmp.c_str(), file_.c_str()) != 0) die(3, "cannot rename " + tmp + ": " + std::strerror(errno));
+    if (::rename(tmp.c_str(), file_.c_str()) != 0)
+      die(3, "cannot rename " + tmp + ": " + std::strerror(errno));
   }
 
   const MunicipalTime& time_;
@@ -224,20 +231,32 @@ class StepClock final : public Clock {
 // recorded the attempt.
 class ReportingTransport final : public adapters::MailTransport {
  public:
-  ReportingTransport(adapters::MailTransport& real, int linger_ms) : real_(real), linger_ms_(linger_ms) {}
+  ReportingTransport(adapters::MailTransport& real, int linger_ms)
+      : real_(real), linger_ms_(linger_ms) {}
   adapters::DeliveryResult send(const adapters::MailMessage& m) override {
     adapters::DeliveryResult r = real_.send(m);
     const char* outcome = "?";
     switch (r.outcome) {
-      case adapters::DeliveryResult::Outcome::delivered: outcome = "delivered"; break;
-      case adapters::DeliveryResult::Outcome::retry: outcome = "retry"; break;
-      case adapters::DeliveryResult::Outcome::rejected: outcome = "rejected"; break;
-      case adapters::DeliveryResult::Outcome::gone: outcome = "gone"; break;
+      case adapters::DeliveryResult::Outcome::delivered:
+        outcome = "delivered";
+        break;
+      case adapters::DeliveryResult::Outcome::retry:
+        outcome = "retry";
+        break;
+      case adapters::DeliveryResult::Outcome::rejected:
+        outcome = "rejected";
+        break;
+      case adapters::DeliveryResult::Outcome::gone:
+        outcome = "gone";
+        break;
     }
     emit("S " + m.message_id + " " + std::to_string(r.code) + " " + outcome + "\n");
-    if (r.outcome != adapters::DeliveryResult::Outcome::delivered && r.outcome != adapters::DeliveryResult::Outcome::retry) {
-      // The scenario has no reason for a permanent failure: say why, then let the scheduler record it.
-      std::string line = "journey_scheduler_crash_child: " + m.message_id + " " + outcome + ": " + r.detail + "\n";
+    if (r.outcome != adapters::DeliveryResult::Outcome::delivered &&
+        r.outcome != adapters::DeliveryResult::Outcome::retry) {
+      // The scenario has no reason for a permanent failure: say why, then let the scheduler record
+      // it.
+      std::string line =
+          "journey_scheduler_crash_child: " + m.message_id + " " + outcome + ": " + r.detail + "\n";
       (void)!write(2, line.data(), line.size());
     }
     if (linger_ms_ > 0) std::this_thread::sleep_for(std::chrono::milliseconds(linger_ms_));
@@ -267,7 +286,8 @@ class ReportingLog final : public storage::EventLog {
     const std::string stream = req.stream.str();
     auto r = real_.append(std::move(req));
     if (r.ok()) {
-      emit("A " + type + " " + stream + " " + std::to_string(r->last_position.value) + " " + message + "\n");
+      emit("A " + type + " " + stream + " " + std::to_string(r->last_position.value) + " " +
+           message + "\n");
       if (linger_ms_ > 0) std::this_thread::sleep_for(std::chrono::milliseconds(linger_ms_));
     }
     return r;
@@ -277,8 +297,9 @@ class ReportingLog final : public storage::EventLog {
                                                                    std::size_t max_count) override {
     return real_.read_stream(stream, from, max_count);
   }
-  storage::Result<storage::Unit> visit_stream(const storage::StreamId& stream, storage::StreamVersion from,
-                                              const std::function<void(const storage::RecordedEvent&)>& f) override {
+  storage::Result<storage::Unit> visit_stream(
+      const storage::StreamId& stream, storage::StreamVersion from,
+      const std::function<void(const storage::RecordedEvent&)>& f) override {
     return real_.visit_stream(stream, from, f);
   }
   storage::Result<std::vector<storage::RecordedEvent>> read_all(storage::GlobalPosition from,
@@ -288,14 +309,16 @@ class ReportingLog final : public storage::EventLog {
   storage::Result<storage::StreamVersion> stream_version(const storage::StreamId& stream) override {
     return real_.stream_version(stream);
   }
-  storage::Result<std::optional<storage::AppendResult>> find_idempotency_key(const std::string& key) override {
+  storage::Result<std::optional<storage::AppendResult>> find_idempotency_key(
+      const std::string& key) override {
     return real_.find_idempotency_key(key);
   }
   storage::Result<std::vector<storage::StreamId>> list_streams(const std::string& prefix) override {
     return real_.list_streams(prefix);
   }
   storage::GlobalPosition head() const override { return real_.head(); }
-  std::unique_ptr<storage::Subscription> subscribe(storage::GlobalPosition from, storage::EventHandler handler) override {
+  std::unique_ptr<storage::Subscription> subscribe(storage::GlobalPosition from,
+                                                   storage::EventHandler handler) override {
     return real_.subscribe(from, std::move(handler));
   }
   storage::Result<storage::VerifyReport> verify() override { return real_.verify(); }
@@ -322,7 +345,8 @@ class OutboxWatch {
         if (e.type == kNotificationDecided) {
           const NotificationRecord n = decode_notification(e.payload);
           messages_.insert(n.message_id);
-          for (const auto& channel : n.channels.empty() ? std::vector<std::string>{n.channel} : n.channels)
+          for (const auto& channel :
+               n.channels.empty() ? std::vector<std::string>{n.channel} : n.channels)
             last_.try_emplace(n.message_id + " " + channel, "");
         } else if (e.type == kDeliveryAttempted) {
           const DeliveryRecord d = decode_delivery(e.payload);
@@ -336,7 +360,8 @@ class OutboxWatch {
   std::vector<std::pair<std::string, std::string>> unfinished() const {
     std::vector<std::pair<std::string, std::string>> out;
     for (const auto& [id, outcome] : last_)
-      if (outcome != "delivered" && outcome != "rejected" && outcome != "gone") out.push_back({id, outcome});
+      if (outcome != "delivered" && outcome != "rejected" && outcome != "gone")
+        out.push_back({id, outcome});
     return out;
   }
 
@@ -388,8 +413,8 @@ void complete_something(JourneyEngine& engine, std::mt19937_64& rng) {
   if (!status) return;
   std::vector<std::string> open;
   for (const auto& item : status->items) {
-    if (item.state.status == workflows::ItemState::Status::open && item.role != workflows::Role::EJ &&
-        item.due <= today + date::days(7))
+    if (item.state.status == workflows::ItemState::Status::open &&
+        item.role != workflows::Role::EJ && item.due <= today + date::days(7))
       open.push_back(item.id);
   }
   if (open.empty()) return;
@@ -401,7 +426,8 @@ void complete_something(JourneyEngine& engine, std::mt19937_64& rng) {
                      : o.kind == CommandOutcome::Kind::refused   ? "refused"
                      : o.kind == CommandOutcome::Kind::conflict  ? "conflict"
                                                                  : "failed";
-  if (o.kind == CommandOutcome::Kind::failed) die(3, "completing " + item + ": " + o.message(Language::en));
+  if (o.kind == CommandOutcome::Kind::failed)
+    die(3, "completing " + item + ": " + o.message(Language::en));
   emit("C " + hire + " " + item + " " + what + "\n");
 }
 
@@ -490,7 +516,8 @@ int run(int argc, char** argv) {
   cfg.office_end_hour = StepClock::kOfficeEndHour;
   auto index = storage::open_rocksdb_kv(cfg.index_path);
   if (!index) die(3, "cannot open the scheduler index: " + index.error().message);
-  ReminderScheduler scheduler(engine, municipal, templates, mail, clock, cfg, std::move(index.value()));
+  ReminderScheduler scheduler(engine, municipal, templates, mail, clock, cfg,
+                              std::move(index.value()));
   OutboxWatch outbox(*log);
 
   clock.start_running();
@@ -499,26 +526,30 @@ int run(int argc, char** argv) {
     const TimePoint now = clock.step();
     const auto tick_start = std::chrono::steady_clock::now();
     const TickReport r = scheduler.tick();
-    const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - tick_start);
-    emit("T " + std::to_string(n) + " " + std::to_string(us_of(now)) + " " + (r.outside_office_hours ? "0" : "1") + " " +
-         std::to_string(r.messages_decided) + " " + std::to_string(r.delivered) + " " + std::to_string(r.retried) +
-         " " + std::to_string(r.failed) + " " + std::to_string(r.unresolved) + " " + std::to_string(took.count()) +
-         "\n");
+    const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - tick_start);
+    emit("T " + std::to_string(n) + " " + std::to_string(us_of(now)) + " " +
+         (r.outside_office_hours ? "0" : "1") + " " + std::to_string(r.messages_decided) + " " +
+         std::to_string(r.delivered) + " " + std::to_string(r.retried) + " " +
+         std::to_string(r.failed) + " " + std::to_string(r.unresolved) + " " +
+         std::to_string(took.count()) + "\n");
     if (final_mode) {
       outbox.update();
       const auto unfinished = outbox.unfinished();
       for (const auto& [id, outcome] : unfinished)
         if (outcome == "dead_letter") die(6, "message " + id + " was dead-lettered");
       const auto next = scheduler.next_due();
-      if (now >= final_end && !r.outside_office_hours && unfinished.empty() && (!next || *next > now)) {
-        emit("F " + std::to_string(us_of(now)) + " " + std::to_string(n) + " " + std::to_string(outbox.decided()) +
-             "\n");
+      if (now >= final_end && !r.outside_office_hours && unfinished.empty() &&
+          (!next || *next > now)) {
+        emit("F " + std::to_string(us_of(now)) + " " + std::to_string(n) + " " +
+             std::to_string(outbox.decided()) + "\n");
         return 0;
       }
       if (std::chrono::steady_clock::now() - real_start > std::chrono::seconds(max_real_s)) {
-        std::string why = "did not catch up within " + std::to_string(max_real_s) + " s: " +
-                          std::to_string(unfinished.size()) + " messages unfinished";
-        if (!unfinished.empty()) why += " (first " + unfinished.front().first + ": '" + unfinished.front().second + "')";
+        std::string why = "did not catch up within " + std::to_string(max_real_s) +
+                          " s: " + std::to_string(unfinished.size()) + " messages unfinished";
+        if (!unfinished.empty())
+          why += " (first " + unfinished.front().first + ": '" + unfinished.front().second + "')";
         if (next && *next <= now) why += ", a timer due at " + std::to_string(us_of(*next));
         die(5, why);
       }

@@ -48,9 +48,6 @@
 //   JOURNEY_SCHED_SEED   seed of the kill schedule and the children (default: random, printed)
 //   JOURNEY_SCHED_KEEP=1 keep the data folders (they are always kept on failure)
 #define BOOST_TEST_MODULE scheduler_crash
-#include <boost/test/results_collector.hpp>
-#include <boost/test/unit_test.hpp>
-
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -59,6 +56,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <boost/test/results_collector.hpp>
+#include <boost/test/unit_test.hpp>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
@@ -94,10 +93,11 @@ namespace {
 
 // Monday 2 February 2026, 07:30 in Stockholm (06:30 UTC): half an hour before
 // the first send time of a working week.
-const std::int64_t kVirtualStartS =
-    std::chrono::duration_cast<std::chrono::seconds>(
-        (date::sys_days(date::year(2026) / 2 / 2) + std::chrono::hours(6) + std::chrono::minutes(30)).time_since_epoch())
-        .count();
+const std::int64_t kVirtualStartS = std::chrono::duration_cast<std::chrono::seconds>(
+                                        (date::sys_days(date::year(2026) / 2 / 2) +
+                                         std::chrono::hours(6) + std::chrono::minutes(30))
+                                            .time_since_epoch())
+                                        .count();
 // The final run goes on to at least this far (virtual) if the killed runs did
 // not get there: three weeks, past the first two hires' first days.
 const std::int64_t kFinalEndS = kVirtualStartS + 21 * 86400;
@@ -120,7 +120,9 @@ std::string slurp(const fs::path& p) {
   return s.str();
 }
 
-std::string tail(const std::string& s, std::size_t n = 4000) { return s.size() <= n ? s : "..." + s.substr(s.size() - n); }
+std::string tail(const std::string& s, std::size_t n = 4000) {
+  return s.size() <= n ? s : "..." + s.substr(s.size() - n);
+}
 
 // ---- the SMTP server -----------------------------------------------------------
 
@@ -130,7 +132,8 @@ std::vector<std::string> child_environment() {
   std::vector<std::string> env;
   for (char** e = environ; *e; ++e) {
     std::string v(*e);
-    if (v.rfind("PYTHONPATH=", 0) == 0 || v.rfind("PYTHONHOME=", 0) == 0 || v.rfind("PYTHONSTARTUP=", 0) == 0)
+    if (v.rfind("PYTHONPATH=", 0) == 0 || v.rfind("PYTHONHOME=", 0) == 0 ||
+        v.rfind("PYTHONSTARTUP=", 0) == 0)
       continue;
     env.push_back(v);
   }
@@ -142,12 +145,15 @@ std::vector<std::string> child_environment() {
 // stdin (a pipe we hold) closes.
 class SmtpServer {
  public:
-  SmtpServer(const fs::path& spool, const fs::path& log, std::vector<std::string> options) : spool_(spool), log_(log) {
+  SmtpServer(const fs::path& spool, const fs::path& log, std::vector<std::string> options)
+      : spool_(spool), log_(log) {
     fs::create_directories(spool_);
     int in[2], out[2];
-    if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
-    std::vector<std::string> args{JOURNEY_SYSTEM_PYTHON, "-B", JOURNEY_SMTP_SERVER_SCRIPT, "serve", "--spool",
-                                  spool_.string()};
+    if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0)
+      throw std::runtime_error("pipe2 failed");
+    std::vector<std::string> args{
+        JOURNEY_SYSTEM_PYTHON, "-B", JOURNEY_SMTP_SERVER_SCRIPT, "serve", "--spool",
+        spool_.string()};
     args.insert(args.end(), options.begin(), options.end());
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
@@ -209,7 +215,8 @@ class SmtpServer {
     std::string line;
     const auto deadline = Steady::now() + 60s;  // python start-up on a busy machine
     while (line.find('\n') == std::string::npos) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Steady::now());
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Steady::now());
       if (left <= 0ms) return -1;
       pollfd p{fd, POLLIN, 0};
       const int r = poll(&p, 1, static_cast<int>(left.count()));
@@ -240,12 +247,13 @@ struct Received {
   std::string raw;         // the DATA bytes, dot-unstuffed
   std::string message_id;  // the notification's id: Message-ID without <> and @domain
   std::string domain;
-  int reply = 0;           // what the server answered after DATA (250, 451, ...)
+  int reply = 0;  // what the server answered after DATA (250, 451, ...)
 };
 
 // The value of header `name` (unfolded: continuation lines joined, CRLFs kept
 // out), or nullopt. Only the header section is searched.
-std::optional<std::string> header(const std::string& raw, const std::string& name, std::string* raw_lines = nullptr) {
+std::optional<std::string> header(const std::string& raw, const std::string& name,
+                                  std::string* raw_lines = nullptr) {
   const std::size_t end = raw.find("\r\n\r\n");
   const std::string head = raw.substr(0, end == std::string::npos ? raw.size() : end + 2);
   std::size_t at = 0;
@@ -331,15 +339,22 @@ struct ChildRun {
 };
 
 struct KillPlan {
-  enum class Kind { after_fork, after_ready, after_sends, after_records, none } kind = Kind::after_ready;
+  enum class Kind {
+    after_fork,
+    after_ready,
+    after_sends,
+    after_records,
+    none
+  } kind = Kind::after_ready;
   // after_fork: from fork; after_ready: from "R" (or from fork if it does not
   // come within a minute); after_sends, after_records: the fallback, from fork
   std::chrono::milliseconds delay{0};
   int nth = 1;  // after_sends: kill on this S line; after_records: on this A line
-  std::chrono::seconds give_up{600};   // none: kill (and fail) after this long
+  std::chrono::seconds give_up{600};  // none: kill (and fail) after this long
 };
 
-ChildRun run_child(const std::vector<std::string>& args, const fs::path& stderr_path, const KillPlan& plan) {
+ChildRun run_child(const std::vector<std::string>& args, const fs::path& stderr_path,
+                   const KillPlan& plan) {
   ChildRun out;
   // Everything is built before fork(): between fork and exec only
   // async-signal-safe calls (the parent may have RocksDB threads).
@@ -354,9 +369,10 @@ ChildRun run_child(const std::vector<std::string>& args, const fs::path& stderr_
     return out;
   }
   const auto started = Steady::now();
-  auto deadline = started + (plan.kind == KillPlan::Kind::none          ? Steady::duration(plan.give_up)
-                             : plan.kind == KillPlan::Kind::after_ready ? Steady::duration(60s)
-                                                                        : Steady::duration(plan.delay));
+  auto deadline =
+      started + (plan.kind == KillPlan::Kind::none          ? Steady::duration(plan.give_up)
+                 : plan.kind == KillPlan::Kind::after_ready ? Steady::duration(60s)
+                                                            : Steady::duration(plan.delay));
   const pid_t pid = fork();
   if (pid == 0) {
     dup2(fds[1], 1);
@@ -382,7 +398,8 @@ ChildRun run_child(const std::vector<std::string>& args, const fs::path& stderr_
   for (bool eof = false; !eof;) {
     int timeout_ms = -1;
     if (!sent_kill) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Steady::now());
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Steady::now());
       if (left.count() <= 0) {
         kill_now();
       } else {
@@ -431,7 +448,8 @@ ChildRun run_child(const std::vector<std::string>& args, const fs::path& stderr_
     }
   }
   close(fds[0]);
-  if (!sent_kill && plan.kind != KillPlan::Kind::none) kill_now();  // it ended its output early: make sure
+  if (!sent_kill && plan.kind != KillPlan::Kind::none)
+    kill_now();  // it ended its output early: make sure
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
@@ -449,8 +467,8 @@ ChildRun run_child(const std::vector<std::string>& args, const fs::path& stderr_
 
 struct Decided {
   NotificationRecord record;
-  std::string encoded;                 // to compare copies on several streams
-  std::set<std::string> streams;       // hire streams that recorded it
+  std::string encoded;            // to compare copies on several streams
+  std::set<std::string> streams;  // hire streams that recorded it
   std::uint64_t first_position = 0;
   TimePoint recorded_at{};
 };
@@ -486,7 +504,8 @@ LogView read_log(JourneyEngine& engine) {
           v.catch_up += n.catch_up;
         } else {
           if (d.encoded != e.payload)
-            v.problems.push_back("message " + n.message_id + " is recorded differently on " + hire + " than before");
+            v.problems.push_back("message " + n.message_id + " is recorded differently on " + hire +
+                                 " than before");
           if (e.position.value < d.first_position) {
             d.first_position = e.position.value;
             d.recorded_at = e.recorded_at;
@@ -511,7 +530,8 @@ struct OpenLog {
   std::unique_ptr<JourneyEngine> engine;
   OpenLog(const fs::path& dir, TimePoint now) : clock(now) {
     auto opened = storage::open_rocksdb_event_log(storage::RocksDbOptions{dir / "log"}, clock);
-    BOOST_REQUIRE_MESSAGE(opened.ok(), "cannot open the log: " << (opened.ok() ? "" : opened.error().message));
+    BOOST_REQUIRE_MESSAGE(opened.ok(),
+                          "cannot open the log: " << (opened.ok() ? "" : opened.error().message));
     log = std::move(opened.value());
     engine = std::make_unique<JourneyEngine>(*log, clock);
   }
@@ -548,18 +568,21 @@ struct Scenario {
 };
 
 struct Totals {
-  std::uint64_t kills = 0, aimed_sends = 0, aimed_records = 0, downtimes = 0, in_start_up = 0, ticks = 0, office_ticks = 0, sends_reported = 0, completions = 0;
-  std::size_t decided = 0, received = 0, accepted = 0, duplicates = 0, refused_copies = 0, retry_records = 0,
-              catch_up = 0, multi_hire = 0;
+  std::uint64_t kills = 0, aimed_sends = 0, aimed_records = 0, downtimes = 0, in_start_up = 0,
+                ticks = 0, office_ticks = 0, sends_reported = 0, completions = 0;
+  std::size_t decided = 0, received = 0, accepted = 0, duplicates = 0, refused_copies = 0,
+              retry_records = 0, catch_up = 0, multi_hire = 0;
 };
 
 class Run {
  public:
   explicit Run(Scenario s) : s_(std::move(s)) {
     std::random_device rd;
-    dir_ = fs::temp_directory_path() / ("journey-sched-crash-" + s_.name + "-" + std::to_string(rd()));
+    dir_ =
+        fs::temp_directory_path() / ("journey-sched-crash-" + s_.name + "-" + std::to_string(rd()));
     fs::create_directories(dir_);
-    BOOST_TEST_MESSAGE(s_.name << ": seed " << s_.seed << ", " << s_.kills << " kills, data in " << dir_);
+    BOOST_TEST_MESSAGE(s_.name << ": seed " << s_.seed << ", " << s_.kills << " kills, data in "
+                               << dir_);
   }
   ~Run() {
     const bool keep = env_u64("JOURNEY_SCHED_KEEP", 0) != 0;
@@ -579,11 +602,12 @@ class Run {
     auto start_server = [&](std::size_t i) {
       server.reset();
       spools_.push_back(dir_ / ("spool-" + std::to_string(i)));
-      server = std::make_unique<SmtpServer>(spools_.back(), dir_ / ("server-" + std::to_string(i) + ".log"),
-                                            s_.servers[i].second);
+      server = std::make_unique<SmtpServer>(
+          spools_.back(), dir_ / ("server-" + std::to_string(i) + ".log"), s_.servers[i].second);
     };
     for (std::uint64_t round = 0; round < s_.kills; ++round) {
-      while (next_server < s_.servers.size() && s_.servers[next_server].first <= round) start_server(next_server++);
+      while (next_server < s_.servers.size() && s_.servers[next_server].first <= round)
+        start_server(next_server++);
       KillPlan plan;
       if (rng() % 2 == 0) {
         plan.kind = rng() % 4 == 0 ? KillPlan::Kind::after_fork : KillPlan::Kind::after_ready;
@@ -615,7 +639,8 @@ class Run {
         ++t_.downtimes;
       }
       const ChildRun r = run_child(args, dir_ / "child.log", plan);
-      BOOST_REQUIRE_MESSAGE(r.killed, s_.name << " round " << round << ": the child was not killed by us but ended by "
+      BOOST_REQUIRE_MESSAGE(r.killed, s_.name << " round " << round
+                                              << ": the child was not killed by us but ended by "
                                               << r.how_it_ended << "; its stderr:\n"
                                               << tail(slurp(dir_ / "child.log")));
       ++t_.kills;
@@ -637,7 +662,8 @@ class Run {
     args.insert(args.end(), {"--final", std::to_string(kFinalEndS), "--max-real-s", "200"});
     const ChildRun last = run_child(args, dir_ / "child.log", none);
     BOOST_REQUIRE_MESSAGE(last.exit_status == 0 && !last.final_line.empty(),
-                          s_.name << ": the final catch-up ended by " << last.how_it_ended << "; its stderr:\n"
+                          s_.name << ": the final catch-up ended by " << last.how_it_ended
+                                  << "; its stderr:\n"
                                   << tail(slurp(dir_ / "child.log")));
     t_.ticks += static_cast<std::uint64_t>(last.ticks);
     t_.office_ticks += static_cast<std::uint64_t>(last.office_ticks);
@@ -649,8 +675,8 @@ class Run {
 
  private:
   std::vector<std::string> child_args(int port, std::uint64_t seed) const {
-    return {JOURNEY_SCHEDULER_CRASH_CHILD, (dir_ / "data").string(), std::to_string(port), std::to_string(seed),
-            std::to_string(kVirtualStartS)};
+    return {JOURNEY_SCHEDULER_CRASH_CHILD, (dir_ / "data").string(), std::to_string(port),
+            std::to_string(seed), std::to_string(kVirtualStartS)};
   }
 
   // Decided before sent: whatever the server holds after a kill is in the log.
@@ -658,12 +684,14 @@ class Run {
     if (!fs::exists(dir_ / "data" / "log")) return;  // killed before the log existed
     const auto received = read_spools(spools_);
     if (received.empty()) return;
-    OpenLog open(dir_ / "data", TimePoint(std::chrono::microseconds(read_virtual_time(dir_ / "data"))));
+    OpenLog open(dir_ / "data",
+                 TimePoint(std::chrono::microseconds(read_virtual_time(dir_ / "data"))));
     const LogView v = read_log(*open.engine);
     for (const auto& r : received) {
       BOOST_CHECK_MESSAGE(v.decided.count(r.message_id) == 1,
-                          s_.name << " after kill " << round << ": the server received " << r.file.filename() << " ("
-                                  << r.message_id << ") but the log has no NotificationDecided for it");
+                          s_.name << " after kill " << round << ": the server received "
+                                  << r.file.filename() << " (" << r.message_id
+                                  << ") but the log has no NotificationDecided for it");
     }
   }
 
@@ -679,7 +707,8 @@ class Run {
     t_.received = received.size();
     t_.retry_records = v.retry_records;
     t_.catch_up = v.catch_up;
-    BOOST_TEST_REQUIRE(t_.decided > 0u, s_.name << ": nothing was ever decided; the scenario does not work");
+    BOOST_TEST_REQUIRE(t_.decided > 0u,
+                       s_.name << ": nothing was ever decided; the scenario does not work");
 
     // 2. Every received message is a decided one, as it was decided.
     std::map<std::string, std::vector<const Received*>> accepted;
@@ -695,20 +724,22 @@ class Run {
                             << ") was sent but never recorded as decided");
         continue;
       }
-      BOOST_CHECK_MESSAGE(r.domain == kSenderDomain, s_.name << ": " << r.file << " has Message-ID domain " << r.domain);
+      BOOST_CHECK_MESSAGE(r.domain == kSenderDomain,
+                          s_.name << ": " << r.file << " has Message-ID domain " << r.domain);
       BOOST_CHECK_MESSAGE(without_date(r.raw) == without_date(render_decided(d->second.record)),
-                          s_.name << ": " << r.file << " is not the message decided as " << r.message_id
-                                  << "; received:\n"
+                          s_.name << ": " << r.file << " is not the message decided as "
+                                  << r.message_id << "; received:\n"
                                   << r.raw << "\nrecorded renders to:\n"
                                   << render_decided(d->second.record));
     }
 
     // 1. Every decided message arrived.
     for (const auto& [id, d] : v.decided) {
-      BOOST_CHECK_MESSAGE(accepted.count(id) == 1, s_.name << ": message " << id << " to " << d.record.to_email
-                                                           << " (reminders " << d.record.reminder_ids.size()
-                                                           << ", first " << d.record.reminder_ids.front()
-                                                           << ") was decided but never arrived");
+      BOOST_CHECK_MESSAGE(accepted.count(id) == 1,
+                          s_.name << ": message " << id << " to " << d.record.to_email
+                                  << " (reminders " << d.record.reminder_ids.size() << ", first "
+                                  << d.record.reminder_ids.front()
+                                  << ") was decided but never arrived");
       t_.multi_hire += d.record.hire_ids.size() > 1;
     }
     t_.accepted = 0;
@@ -721,9 +752,10 @@ class Run {
       for (std::size_t i = 1; i < copies.size(); ++i) {
         std::string subject;
         header(copies[i]->raw, "Subject", &subject);
-        BOOST_CHECK_MESSAGE(subject == subject0 && body_of(copies[i]->raw) == body_of(copies.front()->raw),
-                            s_.name << ": " << copies[i]->file << " and " << copies.front()->file
-                                    << " share Message-ID " << id << " but differ");
+        BOOST_CHECK_MESSAGE(
+            subject == subject0 && body_of(copies[i]->raw) == body_of(copies.front()->raw),
+            s_.name << ": " << copies[i]->file << " and " << copies.front()->file
+                    << " share Message-ID " << id << " but differ");
       }
     }
 
@@ -731,11 +763,13 @@ class Run {
     //    that recorded it; every hire it concerns recorded it.
     for (const auto& [id, d] : v.decided) {
       for (const auto& hire : d.record.hire_ids) {
-        BOOST_CHECK_MESSAGE(d.streams.count(hire) == 1, s_.name << ": message " << id << " concerns " << hire
-                                                                << " but that hire's stream has no NotificationDecided for it");
+        BOOST_CHECK_MESSAGE(d.streams.count(hire) == 1,
+                            s_.name << ": message " << id << " concerns " << hire
+                                    << " but that hire's stream has no NotificationDecided for it");
       }
-      const std::vector<std::string> channels = d.record.channels.empty() ? std::vector<std::string>{d.record.channel}
-                                                                          : d.record.channels;
+      const std::vector<std::string> channels = d.record.channels.empty()
+                                                    ? std::vector<std::string>{d.record.channel}
+                                                    : d.record.channels;
       for (const auto& [hire, channel] : [&] {
              std::vector<std::pair<std::string, std::string>> all;
              for (const auto& h : d.streams)
@@ -744,54 +778,61 @@ class Run {
            }()) {
         auto a = v.attempts.find({id, hire, channel});
         const bool delivered = a != v.attempts.end() && a->second.back().outcome == "delivered";
-        BOOST_CHECK_MESSAGE(delivered, s_.name << ": message " << id << " (" << channel << ") on " << hire << " has "
-                                               << (a == v.attempts.end() ? std::string("no attempt recorded")
-                                                                         : "last attempt '" + a->second.back().outcome + "'")
-                                               << ", not a final 'delivered'");
+        BOOST_CHECK_MESSAGE(
+            delivered,
+            s_.name << ": message " << id << " (" << channel << ") on " << hire << " has "
+                    << (a == v.attempts.end() ? std::string("no attempt recorded")
+                                              : "last attempt '" + a->second.back().outcome + "'")
+                    << ", not a final 'delivered'");
         if (a != v.attempts.end()) {
           for (const auto& attempt : a->second)
             BOOST_CHECK_MESSAGE(attempt.outcome == "delivered" || attempt.outcome == "retry",
-                                s_.name << ": message " << id << " attempt " << attempt.attempt << " was '"
-                                        << attempt.outcome << "' (" << attempt.code << " " << attempt.detail << ")");
+                                s_.name << ": message " << id << " attempt " << attempt.attempt
+                                        << " was '" << attempt.outcome << "' (" << attempt.code
+                                        << " " << attempt.detail << ")");
         }
       }
     }
     for (const auto& [key, list] : v.attempts) {
-      BOOST_CHECK_MESSAGE(v.decided.count(std::get<0>(key)) == 1, s_.name << ": " << std::get<1>(key)
-                                                                         << " records an attempt of " << std::get<0>(key)
-                                                                         << " that was never decided");
+      BOOST_CHECK_MESSAGE(v.decided.count(std::get<0>(key)) == 1,
+                          s_.name << ": " << std::get<1>(key) << " records an attempt of "
+                                  << std::get<0>(key) << " that was never decided");
     }
 
     // 5. A reminder is decided once, and a message's id is its reminders' id.
     std::map<std::string, std::string> reminder_to_message;
     std::size_t reminders = 0;
     for (const auto& [id, d] : v.decided) {
-      BOOST_CHECK_MESSAGE(message_id_for(d.record.reminder_ids) == id,
-                          s_.name << ": message " << id << " does not carry the id of its reminders");
+      BOOST_CHECK_MESSAGE(
+          message_id_for(d.record.reminder_ids) == id,
+          s_.name << ": message " << id << " does not carry the id of its reminders");
       for (const auto& r : d.record.reminder_ids) {
         ++reminders;
         auto [it, fresh] = reminder_to_message.emplace(r, id);
-        BOOST_CHECK_MESSAGE(fresh || it->second == id, s_.name << ": reminder " << r << " was decided in message "
-                                                               << it->second << " and again in " << id);
+        BOOST_CHECK_MESSAGE(fresh || it->second == id,
+                            s_.name << ": reminder " << r << " was decided in message "
+                                    << it->second << " and again in " << id);
       }
     }
 
     // 6. The log is whole.
     auto report = open.log->verify();
-    BOOST_REQUIRE_MESSAGE(report.ok(), s_.name << ": verify(): " << (report.ok() ? "" : report.error().message));
+    BOOST_REQUIRE_MESSAGE(report.ok(),
+                          s_.name << ": verify(): " << (report.ok() ? "" : report.error().message));
     BOOST_CHECK_MESSAGE(report->ok(), s_.name << ": verify() found a problem at "
-                                              << (report->first_bad ? report->first_bad->value : 0) << ": "
-                                              << report->problem);
+                                              << (report->first_bad ? report->first_bad->value : 0)
+                                              << ": " << report->problem);
     BOOST_CHECK_MESSAGE(report->events_checked == open.log->head().value,
-                        s_.name << ": verify() checked " << report->events_checked << " events, head is "
-                                << open.log->head().value);
+                        s_.name << ": verify() checked " << report->events_checked
+                                << " events, head is " << open.log->head().value);
 
     // 7. Nothing due was lost before being decided: every reminder the plan
     //    holds at the end whose send time has passed, within the catch-up
     //    window and after registration, was decided.
     const MunicipalTime municipal(std::chrono::hours(8));
     const date::sys_days today = municipal.local_date(final_now);
-    const TimePoint oldest = final_now - std::chrono::hours(24 * 14);  // SchedulerConfig::catch_up_days
+    const TimePoint oldest =
+        final_now - std::chrono::hours(24 * 14);  // SchedulerConfig::catch_up_days
     std::size_t due_checked = 0;
     for (const auto& hire : v.hires) {
       const auto loaded = open.engine->load(hire);
@@ -803,26 +844,27 @@ class Run {
         if (send > final_now || send < oldest) continue;
         ++due_checked;
         BOOST_CHECK_MESSAGE(reminder_to_message.count(r.id) == 1,
-                            s_.name << ": reminder " << r.id << " (" << kind_id(r.kind) << ", fire on "
-                                    << date::year_month_day(r.fire_on) << ") was due at "
-                                    << send.time_since_epoch().count() << " us but never decided; final time "
-                                    << final_us << " us");
+                            s_.name << ": reminder " << r.id << " (" << kind_id(r.kind)
+                                    << ", fire on " << date::year_month_day(r.fire_on)
+                                    << ") was due at " << send.time_since_epoch().count()
+                                    << " us but never decided; final time " << final_us << " us");
       }
     }
 
     std::ostringstream s;
-    s << s_.name << " (seed " << s_.seed << "): " << t_.kills << " kills (" << t_.aimed_sends << " aimed after a send, "
-      << t_.aimed_records << " after a record, "
-      << t_.in_start_up << " in start-up), " << t_.downtimes << " restarts after downtime, "
-      << t_.ticks << " ticks (" << t_.office_ticks << " in office hours), " << t_.completions
-      << " checklist items completed, " << v.hires.size() << " hires; " << t_.decided << " messages decided ("
-      << reminders << " reminders, " << t_.catch_up << " catch-up, " << t_.multi_hire << " for several hires), "
-      << t_.received << " received by the server (" << t_.accepted << " accepted, " << t_.refused_copies
-      << " answered 4xx), " << t_.duplicates << " duplicates, " << t_.retry_records << " retries recorded, "
-      << v.delivery_records << " attempts recorded; " << due_checked
+    s << s_.name << " (seed " << s_.seed << "): " << t_.kills << " kills (" << t_.aimed_sends
+      << " aimed after a send, " << t_.aimed_records << " after a record, " << t_.in_start_up
+      << " in start-up), " << t_.downtimes << " restarts after downtime, " << t_.ticks << " ticks ("
+      << t_.office_ticks << " in office hours), " << t_.completions
+      << " checklist items completed, " << v.hires.size() << " hires; " << t_.decided
+      << " messages decided (" << reminders << " reminders, " << t_.catch_up << " catch-up, "
+      << t_.multi_hire << " for several hires), " << t_.received << " received by the server ("
+      << t_.accepted << " accepted, " << t_.refused_copies << " answered 4xx), " << t_.duplicates
+      << " duplicates, " << t_.retry_records << " retries recorded, " << v.delivery_records
+      << " attempts recorded; " << due_checked
       << " due reminders checked against the plan; final virtual time "
-      << date::format("%F %H:%M", std::chrono::time_point_cast<std::chrono::seconds>(final_now)) << " UTC ("
-      << last.final_line << ")";
+      << date::format("%F %H:%M", std::chrono::time_point_cast<std::chrono::seconds>(final_now))
+      << " UTC (" << last.final_line << ")";
     BOOST_TEST_MESSAGE(s.str());
   }
 
@@ -850,8 +892,8 @@ BOOST_AUTO_TEST_CASE(EveryDecidedReminderArrivesAfterSigkills) {
   // The point is the window between sending and recording: with enough aimed
   // kills, some must have landed in it.
   if (t.aimed_sends >= 5) {
-    BOOST_CHECK_MESSAGE(t.duplicates > 0, "no kill landed between sending and recording (seed " << s.seed
-                                                                                               << "): the test did not test");
+    BOOST_CHECK_MESSAGE(t.duplicates > 0, "no kill landed between sending and recording (seed "
+                                              << s.seed << "): the test did not test");
   }
 }
 
@@ -871,6 +913,7 @@ BOOST_AUTO_TEST_CASE(RetriesAfter451SurviveSigkills) {
                {s.kills / 2, {"--data-reply", reply, "--fault-count", "2"}},
                {3 * s.kills / 4, {"--data-reply", reply, "--fault-count", "1"}}};
   const Totals t = Run(s).go();
-  BOOST_CHECK_MESSAGE(t.refused_copies > 0, "the server never answered 451: no retry was exercised");
+  BOOST_CHECK_MESSAGE(t.refused_copies > 0,
+                      "the server never answered 451: no retry was exercised");
   BOOST_CHECK_MESSAGE(t.retry_records > 0, "no retry was recorded");
 }

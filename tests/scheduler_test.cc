@@ -3,24 +3,24 @@
 // around it), the Swedish calendar, the shipped programme and templates, and a
 // virtual clock.
 #define BOOST_TEST_MODULE scheduler
-#include <boost/test/unit_test.hpp>
+#include "journey/engine/scheduler.h"
 
-#include <filesystem>
-#include <fstream>
-#include <map>
-#include <random>
-#include <set>
-#include <sstream>
-
-#include <nlohmann/json.hpp>
 #include <openssl/evp.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <boost/test/unit_test.hpp>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <set>
+#include <sstream>
+
 #include "journey/adapters/eml_transport.h"
 #include "journey/adapters/webhook.h"
-#include "journey/engine/scheduler.h"
 #include "journey/storage/rocksdb_event_log.h"
 
 namespace fs = std::filesystem;
@@ -47,9 +47,11 @@ class FaultyTransport : public adapters::MailTransport {
   int sends = 0;
   adapters::DeliveryResult send(const adapters::MailMessage& m) override {
     ++sends;
-    if (mode == Mode::retry) return {adapters::DeliveryResult::Outcome::retry, 451, "4.3.0 try again later", {}};
+    if (mode == Mode::retry)
+      return {adapters::DeliveryResult::Outcome::retry, 451, "4.3.0 try again later", {}};
     auto r = real_.send(m);
-    if (mode == Mode::die_after_send) throw std::runtime_error("killed between sending and recording");
+    if (mode == Mode::die_after_send)
+      throw std::runtime_error("killed between sending and recording");
     return r;
   }
 
@@ -80,7 +82,9 @@ struct Fixture {
     eml = std::make_unique<adapters::EmlDirectoryTransport>(dir / "outbox");
     mail = std::make_unique<FaultyTransport>(*eml);
     open_scheduler();
-    UnitContacts unit{"Barn och unga Hisingen", {"Anna Berg", "anna@example.se"}, {"Omar Ali", "omar@example.se"},
+    UnitContacts unit{"Barn och unga Hisingen",
+                      {"Anna Berg", "anna@example.se"},
+                      {"Omar Ali", "omar@example.se"},
                       Contact{"Ingrid Ek", "ingrid@example.se", Language::sv, true}};
     BOOST_REQUIRE(engine->set_unit(unit, {"admin", "", std::nullopt}).ok());
   }
@@ -95,8 +99,9 @@ struct Fixture {
     SchedulerConfig cfg;
     cfg.index_path = dir / "scheduler";
     cfg.sender = {"Journey", "journey@kommun.example"};
-    scheduler = std::make_unique<ReminderScheduler>(*engine, municipal, templates, *mail, clock, cfg,
-                                                    std::move(storage::open_rocksdb_kv(cfg.index_path).value()));
+    scheduler = std::make_unique<ReminderScheduler>(
+        *engine, municipal, templates, *mail, clock, cfg,
+        std::move(storage::open_rocksdb_kv(cfg.index_path).value()));
   }
   std::string register_sara(const char* start = "2026-03-02") {
     RegisterHire cmd;
@@ -125,7 +130,8 @@ struct Fixture {
   }
   std::size_t eml_files() {
     std::size_t n = 0;
-    for (const auto& e : fs::directory_iterator(dir / "outbox")) n += e.path().extension() == ".eml";
+    for (const auto& e : fs::directory_iterator(dir / "outbox"))
+      n += e.path().extension() == ".eml";
     return n;
   }
 };
@@ -141,7 +147,8 @@ BOOST_AUTO_TEST_CASE(RegistrationTellsAdministratorAndUnitHeadOnce) {
   auto sent = notifications(hire);
   bool to_admin = false, to_head = false;
   for (const auto& n : sent) {
-    to_admin |= n.to_email == "omar@example.se" && n.subject.find("dina förberedelser") != std::string::npos;
+    to_admin |= n.to_email == "omar@example.se" &&
+                n.subject.find("dina förberedelser") != std::string::npos;
     to_head |= n.to_email == "anna@example.se";
   }
   BOOST_TEST(to_admin);
@@ -200,13 +207,18 @@ BOOST_AUTO_TEST_CASE(DoneItemsAndLeavingCancelPendingReminders) {
   for (const auto& cl : engine->load(hire)->programme->checklists) {
     if (cl.id != "ad-forbereda-ankomst") continue;
     for (const auto& item : cl.items) {
-      BOOST_REQUIRE(engine->execute(hire, ChecklistItemCompleted{item.id, ymd(2026, 2, 2), ""}, {"omar", "", std::nullopt}).ok());
+      BOOST_REQUIRE(engine
+                        ->execute(hire, ChecklistItemCompleted{item.id, ymd(2026, 2, 2), ""},
+                                  {"omar", "", std::nullopt})
+                        .ok());
     }
   }
   clock.advance(std::chrono::minutes(1));
   scheduler->tick();
   BOOST_TEST(scheduler->pending_timers() < timers);
-  BOOST_REQUIRE(engine->execute(hire, HireLeft{ymd(2026, 2, 2), "tackade nej"}, {"anna", "", std::nullopt}).ok());
+  BOOST_REQUIRE(
+      engine->execute(hire, HireLeft{ymd(2026, 2, 2), "tackade nej"}, {"anna", "", std::nullopt})
+          .ok());
   clock.advance(std::chrono::minutes(1));
   scheduler->tick();
   BOOST_TEST(scheduler->pending_timers() == 0u);
@@ -243,7 +255,8 @@ BOOST_AUTO_TEST_CASE(TransientFailuresAreRetriedThenDeadLetteredThenRedelivered)
   clock.set(stockholm_winter(ymd(2026, 2, 16), 9));  // a Monday morning
   scheduler->tick();
   bool delivered = false;
-  for (const auto& d : deliveries(hire)) delivered |= d.message_id == dead_id && d.outcome == "delivered";
+  for (const auto& d : deliveries(hire))
+    delivered |= d.message_id == dead_id && d.outcome == "delivered";
   BOOST_TEST(delivered);
   BOOST_TEST(fs::exists(eml->path_for(dead_id + "@kommun.example")));
 }
@@ -253,8 +266,8 @@ BOOST_AUTO_TEST_CASE(DeathBetweenSendingAndRecordingResendsTheSameMessage) {
   mail->mode = FaultyTransport::Mode::die_after_send;
   BOOST_CHECK_THROW(scheduler->tick(), std::runtime_error);
   const auto decided = notifications(hire);
-  BOOST_REQUIRE(!decided.empty());        // decided before the attempt: not lost
-  BOOST_TEST(deliveries(hire).empty());   // the attempt's outcome was never recorded
+  BOOST_REQUIRE(!decided.empty());       // decided before the attempt: not lost
+  BOOST_TEST(deliveries(hire).empty());  // the attempt's outcome was never recorded
   const auto files = eml_files();
   BOOST_TEST(files >= 1u);
   mail->mode = FaultyTransport::Mode::pass;
@@ -297,8 +310,9 @@ struct Receiver {
     if (pid == 0) {
       dup2(out[1], 1);
       close(out[0]);
-      execl("/usr/bin/python3", "python3", JOURNEY_WEBHOOK_RECEIVER, "--record-dir", records.c_str(), "--secret",
-            secret.c_str(), "--lifetime", "120", static_cast<char*>(nullptr));
+      execl("/usr/bin/python3", "python3", JOURNEY_WEBHOOK_RECEIVER, "--record-dir",
+            records.c_str(), "--secret", secret.c_str(), "--lifetime", "120",
+            static_cast<char*>(nullptr));
       _exit(127);
     }
     close(out[1]);
@@ -334,7 +348,8 @@ std::string fingerprint(const std::string& secret) {
 
 std::string unhex(const std::string& hex) {
   std::string out;
-  for (std::size_t i = 0; i + 1 < hex.size(); i += 2) out.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+  for (std::size_t i = 0; i + 1 < hex.size(); i += 2)
+    out.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
   return out;
 }
 
@@ -344,9 +359,13 @@ BOOST_AUTO_TEST_CASE(EveryNotificationIsPostedSignedToEachWebhook) {
   adapters::CurlWebhookConfig wc;
   wc.proxy = "";
   adapters::CurlWebhookSender sender(wc);
-  BOOST_REQUIRE(engine->set_webhook({"wh-00000001", "http://127.0.0.1:" + std::to_string(receiver.port) + "/ok",
-                                     {fingerprint(secret)}, true, ""},
-                                    {"admin", "", std::nullopt})
+  BOOST_REQUIRE(engine
+                    ->set_webhook({"wh-00000001",
+                                   "http://127.0.0.1:" + std::to_string(receiver.port) + "/ok",
+                                   {fingerprint(secret)},
+                                   true,
+                                   ""},
+                                  {"admin", "", std::nullopt})
                     .ok());
   SchedulerConfig cfg;
   cfg.index_path = dir / "scheduler-wh";
@@ -366,12 +385,14 @@ BOOST_AUTO_TEST_CASE(EveryNotificationIsPostedSignedToEachWebhook) {
     const auto body = nlohmann::json::parse(unhex(p["body_hex"].get<std::string>()));
     BOOST_TEST(body["specversion"] == "1.0");
     BOOST_TEST(body["subject"] == hire);
-    BOOST_TEST(body["data"]["subject"].get<std::string>().find("förberedelser") != std::string::npos);
+    BOOST_TEST(body["data"]["subject"].get<std::string>().find("förberedelser") !=
+               std::string::npos);
     ids.insert(body["id"].get<std::string>());
   }
   for (const auto& n : decided) BOOST_TEST(ids.count(n.message_id) == 1u);
   int webhook_deliveries = 0;
-  for (const auto& d : deliveries(hire)) webhook_deliveries += d.channel == "webhook:wh-00000001" && d.outcome == "delivered";
+  for (const auto& d : deliveries(hire))
+    webhook_deliveries += d.channel == "webhook:wh-00000001" && d.outcome == "delivered";
   BOOST_TEST(webhook_deliveries == static_cast<int>(decided.size()));
 }
 
@@ -381,9 +402,13 @@ BOOST_AUTO_TEST_CASE(GoneDisablesTheWebhookAndMailStillArrives) {
   adapters::CurlWebhookConfig wc;
   wc.proxy = "";
   adapters::CurlWebhookSender sender(wc);
-  BOOST_REQUIRE(engine->set_webhook({"wh-00000002", "http://127.0.0.1:" + std::to_string(receiver.port) + "/gone",
-                                     {fingerprint(secret)}, true, ""},
-                                    {"admin", "", std::nullopt})
+  BOOST_REQUIRE(engine
+                    ->set_webhook({"wh-00000002",
+                                   "http://127.0.0.1:" + std::to_string(receiver.port) + "/gone",
+                                   {fingerprint(secret)},
+                                   true,
+                                   ""},
+                                  {"admin", "", std::nullopt})
                     .ok());
   SchedulerConfig cfg;
   cfg.index_path = dir / "scheduler-gone";

@@ -6,7 +6,6 @@
 #include <cereal/types/optional.hpp>
 #include <cereal/types/string.hpp>
 #include <cereal/types/vector.hpp>
-
 #include <cstdio>
 #include <sstream>
 
@@ -28,41 +27,119 @@ void load(Archive& ar, date::sys_days& d) {
 
 namespace journey::workflows {
 
-template <class A> void serialize(A& ar, Person& v) { ar(v.name, v.email); }
-template <class A> void serialize(A& ar, HireRegistered& v) {
-  ar(v.name, v.email, v.unit, v.start, v.experienced, v.programme_id, v.programme_version, v.waived_items);
+template <class A>
+void serialize(A& ar, Person& v) {
+  ar(v.name, v.email);
 }
-template <class A> void serialize(A& ar, HireStarted& v) { ar(v.on); }
-template <class A> void serialize(A& ar, ChecklistItemCompleted& v) { ar(v.item_id, v.done_on, v.comment); }
-template <class A> void serialize(A& ar, ChecklistItemWaived& v) { ar(v.item_id, v.reason); }
-template <class A> void serialize(A& ar, IntroducerAppointed& v) { ar(v.introducer, v.from); }
-template <class A> void serialize(A& ar, MentorAppointed& v) { ar(v.mentor, v.replacement); }
-template <class A> void serialize(A& ar, MentorReplacementNamed& v) { ar(v.replacement); }
-template <class A> void serialize(A& ar, MentorDroppedOut& v) { ar(v.on, v.reason); }
-template <class A> void serialize(A& ar, CourseBooked& v) { ar(v.starts_on, v.cohort); }
-template <class A> void serialize(A& ar, CourseModuleAttended& v) { ar(v.module, v.on); }
-template <class A> void serialize(A& ar, BbicPartCompleted& v) { ar(v.part, v.on); }
-template <class A> void serialize(A& ar, CourseCompleted& v) { ar(v.on, v.certificate); }
-template <class A> void serialize(A& ar, PartWaived& v) { ar(v.part, v.reason); }
-template <class A> void serialize(A& ar, SupervisionGroupJoined& v) { ar(v.group, v.supervisor, v.starts_on); }
-template <class A> void serialize(A& ar, SupervisionSessionAttended& v) { ar(v.session, v.on, v.hours); }
-template <class A> void serialize(A& ar, SupervisionCompleted& v) { ar(v.on, v.certificate); }
-template <class A> void serialize(A& ar, IntroducerHoursLogged& v) { ar(v.week, v.hours); }
-template <class A> void serialize(A& ar, LeaveStarted& v) { ar(v.kind, v.from); }
-template <class A> void serialize(A& ar, LeaveEnded& v) { ar(v.back_on); }
-template <class A> void serialize(A& ar, HireLeft& v) { ar(v.on, v.reason); }
-template <class A> void serialize(A& ar, JourneyCompleted& v) { ar(v.on); }
+template <class A>
+void serialize(A& ar, HireRegistered& v) {
+  ar(v.name, v.email, v.unit, v.start, v.experienced, v.programme_id, v.programme_version,
+     v.waived_items);
+}
+template <class A>
+void serialize(A& ar, HireStarted& v) {
+  ar(v.on);
+}
+template <class A>
+void serialize(A& ar, ChecklistItemCompleted& v) {
+  ar(v.item_id, v.done_on, v.comment);
+}
+template <class A>
+void serialize(A& ar, ChecklistItemWaived& v) {
+  ar(v.item_id, v.reason);
+}
+template <class A>
+void serialize(A& ar, IntroducerAppointed& v) {
+  ar(v.introducer, v.from);
+}
+template <class A>
+void serialize(A& ar, MentorAppointed& v) {
+  ar(v.mentor, v.replacement);
+}
+template <class A>
+void serialize(A& ar, MentorReplacementNamed& v) {
+  ar(v.replacement);
+}
+template <class A>
+void serialize(A& ar, MentorDroppedOut& v) {
+  ar(v.on, v.reason);
+}
+template <class A>
+void serialize(A& ar, CourseBooked& v) {
+  ar(v.starts_on, v.cohort);
+}
+template <class A>
+void serialize(A& ar, CourseModuleAttended& v) {
+  ar(v.module, v.on);
+}
+template <class A>
+void serialize(A& ar, BbicPartCompleted& v) {
+  ar(v.part, v.on);
+}
+template <class A>
+void serialize(A& ar, CourseCompleted& v) {
+  ar(v.on, v.certificate);
+}
+template <class A>
+void serialize(A& ar, PartWaived& v) {
+  ar(v.part, v.reason);
+}
+template <class A>
+void serialize(A& ar, SupervisionGroupJoined& v) {
+  ar(v.group, v.supervisor, v.starts_on);
+}
+template <class A>
+void serialize(A& ar, SupervisionSessionAttended& v) {
+  ar(v.session, v.on, v.hours);
+}
+template <class A>
+void serialize(A& ar, SupervisionCompleted& v) {
+  ar(v.on, v.certificate);
+}
+template <class A>
+void serialize(A& ar, IntroducerHoursLogged& v) {
+  ar(v.week, v.hours);
+}
+template <class A>
+void serialize(A& ar, LeaveStarted& v) {
+  ar(v.kind, v.from);
+}
+template <class A>
+void serialize(A& ar, LeaveEnded& v) {
+  ar(v.back_on);
+}
+template <class A>
+void serialize(A& ar, HireLeft& v) {
+  ar(v.on, v.reason);
+}
+template <class A>
+void serialize(A& ar, JourneyCompleted& v) {
+  ar(v.on);
+}
 
 namespace {
 
-constexpr const char* kNames[] = {
-    "HireRegistered",         "HireStarted",          "ChecklistItemCompleted",
-    "ChecklistItemWaived",    "IntroducerAppointed",  "MentorAppointed",
-    "MentorReplacementNamed", "MentorDroppedOut",     "CourseBooked",
-    "CourseModuleAttended",   "BbicPartCompleted",    "CourseCompleted",
-    "PartWaived",             "SupervisionGroupJoined", "SupervisionSessionAttended",
-    "SupervisionCompleted",   "IntroducerHoursLogged", "LeaveStarted",
-    "LeaveEnded",             "HireLeft",             "JourneyCompleted"};
+constexpr const char* kNames[] = {"HireRegistered",
+                                  "HireStarted",
+                                  "ChecklistItemCompleted",
+                                  "ChecklistItemWaived",
+                                  "IntroducerAppointed",
+                                  "MentorAppointed",
+                                  "MentorReplacementNamed",
+                                  "MentorDroppedOut",
+                                  "CourseBooked",
+                                  "CourseModuleAttended",
+                                  "BbicPartCompleted",
+                                  "CourseCompleted",
+                                  "PartWaived",
+                                  "SupervisionGroupJoined",
+                                  "SupervisionSessionAttended",
+                                  "SupervisionCompleted",
+                                  "IntroducerHoursLogged",
+                                  "LeaveStarted",
+                                  "LeaveEnded",
+                                  "HireLeft",
+                                  "JourneyCompleted"};
 static_assert(std::size(kNames) == std::variant_size_v<DomainEvent>);
 
 template <std::size_t I = 0>
@@ -114,7 +191,8 @@ class PayloadBuf : public std::streambuf {
   }
 };
 
-DomainEvent decode(const std::string& type, std::uint16_t schema_version, const std::string& payload) {
+DomainEvent decode(const std::string& type, std::uint16_t schema_version,
+                   const std::string& payload) {
   std::size_t index = std::size(kNames);
   for (std::size_t i = 0; i < std::size(kNames); ++i) {
     if (type == kNames[i]) {
@@ -142,37 +220,36 @@ DomainEvent decode(const std::string& type, std::uint16_t schema_version, const 
 }
 
 date::sys_days effective_date(const DomainEvent& e) {
-  return std::visit(
-      Overloaded{
-          [](const HireStarted& v) { return v.on; },
-          [](const ChecklistItemCompleted& v) { return v.done_on; },
-          [](const IntroducerAppointed& v) { return v.from; },
-          [](const MentorDroppedOut& v) { return v.on; },
-          [](const CourseBooked& v) { return v.starts_on; },
-          [](const CourseModuleAttended& v) { return v.on; },
-          [](const BbicPartCompleted& v) { return v.on; },
-          [](const CourseCompleted& v) { return v.on; },
-          [](const SupervisionGroupJoined& v) { return v.starts_on; },
-          [](const SupervisionSessionAttended& v) { return v.on; },
-          [](const SupervisionCompleted& v) { return v.on; },
-          [](const IntroducerHoursLogged& v) { return v.week; },
-          [](const LeaveStarted& v) { return v.from; },
-          [](const LeaveEnded& v) { return v.back_on; },
-          [](const HireLeft& v) { return v.on; },
-          [](const JourneyCompleted& v) { return v.on; },
-          // Facts without a date of their own take effect when recorded; the
-          // caller passes that date through (see engine), so this is a fallback.
-          [](const auto&) { return date::sys_days{}; },
-      },
-      e);
+  return std::visit(Overloaded{
+                        [](const HireStarted& v) { return v.on; },
+                        [](const ChecklistItemCompleted& v) { return v.done_on; },
+                        [](const IntroducerAppointed& v) { return v.from; },
+                        [](const MentorDroppedOut& v) { return v.on; },
+                        [](const CourseBooked& v) { return v.starts_on; },
+                        [](const CourseModuleAttended& v) { return v.on; },
+                        [](const BbicPartCompleted& v) { return v.on; },
+                        [](const CourseCompleted& v) { return v.on; },
+                        [](const SupervisionGroupJoined& v) { return v.starts_on; },
+                        [](const SupervisionSessionAttended& v) { return v.on; },
+                        [](const SupervisionCompleted& v) { return v.on; },
+                        [](const IntroducerHoursLogged& v) { return v.week; },
+                        [](const LeaveStarted& v) { return v.from; },
+                        [](const LeaveEnded& v) { return v.back_on; },
+                        [](const HireLeft& v) { return v.on; },
+                        [](const JourneyCompleted& v) { return v.on; },
+                        // Facts without a date of their own take effect when recorded; the
+                        // caller passes that date through (see engine), so this is a fallback.
+                        [](const auto&) { return date::sys_days{}; },
+                    },
+                    e);
 }
 
 // Hot in projections and plans: no iostreams, no locale.
 std::string format_date(date::sys_days d) {
   const date::year_month_day ymd(d);
   char buf[16];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
-                static_cast<unsigned>(ymd.day()));
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
+                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
   return buf;
 }
 
@@ -198,37 +275,54 @@ std::string describe(const DomainEvent& e) {
           [&](const HireRegistered& v) {
             return v.name + " <" + v.email + ">, " + v.unit + ", start " + d(v.start) + ", " +
                    v.programme_id + " v" + std::to_string(v.programme_version) +
-                   (v.experienced ? ", erfaren (" + std::to_string(v.waived_items.size()) + " EJ)" : "");
+                   (v.experienced ? ", erfaren (" + std::to_string(v.waived_items.size()) + " EJ)"
+                                  : "");
           },
           [&](const HireStarted& v) { return "första dagen " + d(v.on); },
           [&](const ChecklistItemCompleted& v) {
-            return v.item_id + " klart " + d(v.done_on) + (v.comment.empty() ? "" : " — " + v.comment);
+            return v.item_id + " klart " + d(v.done_on) +
+                   (v.comment.empty() ? "" : " — " + v.comment);
           },
-          [&](const ChecklistItemWaived& v) { return v.item_id + " EJ" + (v.reason.empty() ? "" : " — " + v.reason); },
+          [&](const ChecklistItemWaived& v) {
+            return v.item_id + " EJ" + (v.reason.empty() ? "" : " — " + v.reason);
+          },
           [&](const IntroducerAppointed& v) { return v.introducer.name + " från " + d(v.from); },
           [&](const MentorAppointed& v) {
             return v.mentor.name + (v.replacement ? ", ersättare " + v.replacement->name : "");
           },
           [&](const MentorReplacementNamed& v) { return "ersättare " + v.replacement.name; },
-          [&](const MentorDroppedOut& v) { return "mentor avhoppad " + d(v.on) + (v.reason.empty() ? "" : " — " + v.reason); },
-          [&](const CourseBooked& v) { return "start " + d(v.starts_on) + (v.cohort.empty() ? "" : ", " + v.cohort); },
-          [&](const CourseModuleAttended& v) { return "modul " + std::to_string(v.module) + " " + d(v.on); },
+          [&](const MentorDroppedOut& v) {
+            return "mentor avhoppad " + d(v.on) + (v.reason.empty() ? "" : " — " + v.reason);
+          },
+          [&](const CourseBooked& v) {
+            return "start " + d(v.starts_on) + (v.cohort.empty() ? "" : ", " + v.cohort);
+          },
+          [&](const CourseModuleAttended& v) {
+            return "modul " + std::to_string(v.module) + " " + d(v.on);
+          },
           [&](const BbicPartCompleted& v) { return "BBIC del " + v.part + " " + d(v.on); },
-          [&](const CourseCompleted& v) { return "intyg " + d(v.on) + (v.certificate.empty() ? "" : " " + v.certificate); },
+          [&](const CourseCompleted& v) {
+            return "intyg " + d(v.on) + (v.certificate.empty() ? "" : " " + v.certificate);
+          },
           [&](const PartWaived& v) { return v.part + (v.reason.empty() ? "" : " — " + v.reason); },
           [&](const SupervisionGroupJoined& v) {
             return v.group + ", handledare " + v.supervisor + ", start " + d(v.starts_on);
           },
           [&](const SupervisionSessionAttended& v) {
-            return "träff " + std::to_string(v.session) + " " + d(v.on) + " (" + num(v.hours) + " h)";
+            return "träff " + std::to_string(v.session) + " " + d(v.on) + " (" + num(v.hours) +
+                   " h)";
           },
-          [&](const SupervisionCompleted& v) { return "intyg " + d(v.on) + (v.certificate.empty() ? "" : " " + v.certificate); },
+          [&](const SupervisionCompleted& v) {
+            return "intyg " + d(v.on) + (v.certificate.empty() ? "" : " " + v.certificate);
+          },
           [&](const IntroducerHoursLogged& v) {
             return num(v.hours) + " h vecka " + date::format("%G-W%V", v.week);
           },
           [&](const LeaveStarted& v) { return v.kind + " från " + d(v.from); },
           [&](const LeaveEnded& v) { return "tillbaka " + d(v.back_on); },
-          [&](const HireLeft& v) { return "slutade " + d(v.on) + (v.reason.empty() ? "" : " — " + v.reason); },
+          [&](const HireLeft& v) {
+            return "slutade " + d(v.on) + (v.reason.empty() ? "" : " — " + v.reason);
+          },
           [&](const JourneyCompleted& v) { return "avslutad " + d(v.on); },
       },
       e);

@@ -21,6 +21,9 @@
 #define BOOST_MPL_LIMIT_VECTOR_SIZE 50
 #define BOOST_MPL_LIMIT_MAP_SIZE 50
 
+#include "journey/workflows/journey_machine.h"
+
+#include <algorithm>
 #include <boost/mpl/for_each.hpp>
 #include <boost/mpl/vector.hpp>
 #include <boost/msm/back/metafunctions.hpp>
@@ -28,11 +31,7 @@
 #include <boost/msm/back/tools.hpp>
 #include <boost/msm/front/functor_row.hpp>
 #include <boost/msm/front/state_machine_def.hpp>
-
-#include <algorithm>
 #include <sstream>
-
-#include "journey/workflows/journey_machine.h"
 
 namespace journey::workflows {
 namespace {
@@ -54,10 +53,10 @@ struct CourseFinishedFlag {};       // done or waived
 struct SupervisionFinishedFlag {};  // done or waived
 
 // ---- states -----------------------------------------------------------------
-#define JOURNEY_STATE(Name, ...)                        \
-  struct Name : msmf::state<> {                         \
-    static constexpr const char* name = #Name;          \
-    typedef mpl::vector<__VA_ARGS__> flag_list;         \
+#define JOURNEY_STATE(Name, ...)                \
+  struct Name : msmf::state<> {                 \
+    static constexpr const char* name = #Name;  \
+    typedef mpl::vector<__VA_ARGS__> flag_list; \
   }
 
 JOURNEY_STATE(NotRegistered);
@@ -125,7 +124,8 @@ struct ItemOpenIn {
     if (cl->part != P) return false;  // the other checklist region's business
     const ItemState& s = fsm.facts.items.at(e.item_id);
     if (s.status == ItemState::Status::done) {
-      fsm.refusal = refuse("item_already_done", {{"item", e.item_id}, {"date", format_date(*s.done_on)}});
+      fsm.refusal =
+          refuse("item_already_done", {{"item", e.item_id}, {"date", format_date(*s.done_on)}});
       return false;
     }
     if (s.status == ItemState::Status::waived) {
@@ -162,9 +162,10 @@ struct RegistrationValid {
   bool operator()(const HireRegistered& e, FSM& fsm, S&, T&) const {
     const Programme& p = *fsm.programme;
     if (e.programme_id != p.id || e.programme_version != p.version) {
-      fsm.refusal = refuse("programme_mismatch",
-                           {{"programme", e.programme_id + " v" + std::to_string(e.programme_version)},
-                            {"loaded", p.id + " v" + std::to_string(p.version)}});
+      fsm.refusal =
+          refuse("programme_mismatch",
+                 {{"programme", e.programme_id + " v" + std::to_string(e.programme_version)},
+                  {"loaded", p.id + " v" + std::to_string(p.version)}});
       return false;
     }
     for (const auto& id : e.waived_items) {
@@ -182,7 +183,8 @@ struct BackAfterLeaveStart {
   bool operator()(const LeaveEnded& e, FSM& fsm, S&, T&) const {
     const auto& from = fsm.facts.leaves.back().from;
     if (e.back_on <= from) {
-      fsm.refusal = refuse("leave_end_before_start", {{"from", format_date(from)}, {"back", format_date(e.back_on)}});
+      fsm.refusal = refuse("leave_end_before_start",
+                           {{"from", format_date(from)}, {"back", format_date(e.back_on)}});
       return false;
     }
     return true;
@@ -210,10 +212,14 @@ struct AllPartsDone {
   template <class E, class FSM, class S, class T>
   bool operator()(const E&, FSM& fsm, S&, T&) const {
     std::vector<std::string> missing;
-    if (!fsm.template is_flag_active<PreparationReadyFlag>()) missing.push_back(part_title(Part::preparation, Language::sv));
-    if (!fsm.template is_flag_active<InductionDoneFlag>()) missing.push_back(part_title(Part::induction, Language::sv));
-    if (!fsm.template is_flag_active<CourseFinishedFlag>()) missing.push_back(part_title(Part::course, Language::sv));
-    if (!fsm.template is_flag_active<SupervisionFinishedFlag>()) missing.push_back(part_title(Part::supervision, Language::sv));
+    if (!fsm.template is_flag_active<PreparationReadyFlag>())
+      missing.push_back(part_title(Part::preparation, Language::sv));
+    if (!fsm.template is_flag_active<InductionDoneFlag>())
+      missing.push_back(part_title(Part::induction, Language::sv));
+    if (!fsm.template is_flag_active<CourseFinishedFlag>())
+      missing.push_back(part_title(Part::course, Language::sv));
+    if (!fsm.template is_flag_active<SupervisionFinishedFlag>())
+      missing.push_back(part_title(Part::supervision, Language::sv));
     if (missing.empty()) return true;
     fsm.refusal = refuse("journey_incomplete", {{"missing", join(missing)}});
     return false;
@@ -237,17 +243,19 @@ struct CanAttendModule {
   bool operator()(const CourseModuleAttended& e, FSM& fsm, S&, T&) const {
     const auto n = static_cast<int>(fsm.programme->course.modules.size());
     if (e.module < 1 || e.module > n) {
-      fsm.refusal = refuse("unknown_module", {{"module", std::to_string(e.module)}, {"count", std::to_string(n)}});
+      fsm.refusal = refuse("unknown_module",
+                           {{"module", std::to_string(e.module)}, {"count", std::to_string(n)}});
       return false;
     }
     if (fsm.facts.course_booking && e.on < fsm.facts.course_booking->starts_on) {
-      fsm.refusal = refuse("before_part_start", {{"date", format_date(e.on)},
-                                                 {"start", format_date(fsm.facts.course_booking->starts_on)}});
+      fsm.refusal = refuse("before_part_start",
+                           {{"date", format_date(e.on)},
+                            {"start", format_date(fsm.facts.course_booking->starts_on)}});
       return false;
     }
     if (auto it = fsm.facts.modules.find(e.module); it != fsm.facts.modules.end()) {
-      fsm.refusal = refuse("module_already_attended",
-                           {{"module", std::to_string(e.module)}, {"date", format_date(it->second)}});
+      fsm.refusal = refuse("module_already_attended", {{"module", std::to_string(e.module)},
+                                                       {"date", format_date(it->second)}});
       return false;
     }
     return attending_allowed(fsm);
@@ -258,12 +266,14 @@ struct CanCompleteBbic {
   template <class FSM, class S, class T>
   bool operator()(const BbicPartCompleted& e, FSM& fsm, S&, T&) const {
     const auto& parts = fsm.programme->course.bbic_parts;
-    if (std::none_of(parts.begin(), parts.end(), [&](const BbicPart& p) { return p.id == e.part; })) {
+    if (std::none_of(parts.begin(), parts.end(),
+                     [&](const BbicPart& p) { return p.id == e.part; })) {
       fsm.refusal = refuse("unknown_bbic_part", {{"part", e.part}});
       return false;
     }
     if (auto it = fsm.facts.bbic.find(e.part); it != fsm.facts.bbic.end()) {
-      fsm.refusal = refuse("bbic_already_done", {{"part", e.part}, {"date", format_date(it->second)}});
+      fsm.refusal =
+          refuse("bbic_already_done", {{"part", e.part}, {"date", format_date(it->second)}});
       return false;
     }
     return attending_allowed(fsm);
@@ -293,21 +303,24 @@ struct CanAttendSession {
   bool operator()(const SupervisionSessionAttended& e, FSM& fsm, S&, T&) const {
     const int n = fsm.programme->supervision.sessions;
     if (e.session < 1 || e.session > n) {
-      fsm.refusal = refuse("unknown_session", {{"session", std::to_string(e.session)}, {"count", std::to_string(n)}});
+      fsm.refusal = refuse("unknown_session",
+                           {{"session", std::to_string(e.session)}, {"count", std::to_string(n)}});
       return false;
     }
     if (!(e.hours > 0 && e.hours <= 8)) {
-      fsm.refusal = refuse("hours_out_of_range", {{"hours", std::to_string(e.hours)}, {"max", "8"}});
+      fsm.refusal =
+          refuse("hours_out_of_range", {{"hours", std::to_string(e.hours)}, {"max", "8"}});
       return false;
     }
     if (fsm.facts.supervision_group && e.on < fsm.facts.supervision_group->starts_on) {
-      fsm.refusal = refuse("before_part_start", {{"date", format_date(e.on)},
-                                                 {"start", format_date(fsm.facts.supervision_group->starts_on)}});
+      fsm.refusal = refuse("before_part_start",
+                           {{"date", format_date(e.on)},
+                            {"start", format_date(fsm.facts.supervision_group->starts_on)}});
       return false;
     }
     if (auto it = fsm.facts.sessions.find(e.session); it != fsm.facts.sessions.end()) {
-      fsm.refusal = refuse("session_already_attended",
-                           {{"session", std::to_string(e.session)}, {"date", format_date(it->second.on)}});
+      fsm.refusal = refuse("session_already_attended", {{"session", std::to_string(e.session)},
+                                                        {"date", format_date(it->second.on)}});
       return false;
     }
     return attending_allowed(fsm);
@@ -320,8 +333,8 @@ struct SessionsComplete {
     const int required = fsm.programme->supervision.sessions;
     const int attended = static_cast<int>(fsm.facts.sessions.size());
     if (attended >= required) return true;
-    fsm.refusal = refuse("supervision_incomplete",
-                         {{"attended", std::to_string(attended)}, {"required", std::to_string(required)}});
+    fsm.refusal = refuse("supervision_incomplete", {{"attended", std::to_string(attended)},
+                                                    {"required", std::to_string(required)}});
     return false;
   }
 };
@@ -334,7 +347,8 @@ struct CanLogHours {
       return false;
     }
     if (!(e.hours > 0 && e.hours <= 40)) {
-      fsm.refusal = refuse("hours_out_of_range", {{"hours", std::to_string(e.hours)}, {"max", "40"}});
+      fsm.refusal =
+          refuse("hours_out_of_range", {{"hours", std::to_string(e.hours)}, {"max", "40"}});
       return false;
     }
     return attending_allowed(fsm);
@@ -343,21 +357,25 @@ struct CanLogHours {
 
 struct HasReplacement {
   template <class E, class FSM, class S, class T>
-  bool operator()(const E&, FSM& fsm, S&, T&) const { return fsm.facts.mentor_replacement.has_value(); }
+  bool operator()(const E&, FSM& fsm, S&, T&) const {
+    return fsm.facts.mentor_replacement.has_value();
+  }
 };
 struct HasNoReplacement {
   template <class E, class FSM, class S, class T>
-  bool operator()(const E&, FSM& fsm, S&, T&) const { return !fsm.facts.mentor_replacement.has_value(); }
+  bool operator()(const E&, FSM& fsm, S&, T&) const {
+    return !fsm.facts.mentor_replacement.has_value();
+  }
 };
 
 // ---- actions ----------------------------------------------------------------
-#define JOURNEY_ACTION(Name, EventType, body)                               \
-  struct Name {                                                             \
-    template <class FSM, class S, class T>                                  \
-    void operator()(const EventType& e, FSM& fsm, S&, T&) const {           \
-      JourneyFacts& f = fsm.facts;                                          \
-      body;                                                                 \
-    }                                                                       \
+#define JOURNEY_ACTION(Name, EventType, body)                     \
+  struct Name {                                                   \
+    template <class FSM, class S, class T>                        \
+    void operator()(const EventType& e, FSM& fsm, S&, T&) const { \
+      JourneyFacts& f = fsm.facts;                                \
+      body;                                                       \
+    }                                                             \
   }
 
 JOURNEY_ACTION(Register, HireRegistered, {
@@ -382,7 +400,9 @@ JOURNEY_ACTION(RecordLeft, HireLeft, {
   f.left_reason = e.reason;
   if (!f.leaves.empty() && !f.leaves.back().back_on) f.leaves.back().back_on = e.on;
 });
-JOURNEY_ACTION(BeginLeave, LeaveStarted, { f.leaves.push_back(LeavePeriod{e.kind, e.from, std::nullopt}); });
+JOURNEY_ACTION(BeginLeave, LeaveStarted, {
+  f.leaves.push_back(LeavePeriod{e.kind, e.from, std::nullopt});
+});
 JOURNEY_ACTION(EndLeave, LeaveEnded, { f.leaves.back().back_on = e.back_on; });
 JOURNEY_ACTION(CompleteJourney, JourneyCompleted, { f.completed_on = e.on; });
 JOURNEY_ACTION(CompleteItem, ChecklistItemCompleted, {
@@ -403,8 +423,10 @@ JOURNEY_ACTION(AttendModule, CourseModuleAttended, { f.modules[e.module] = e.on;
 JOURNEY_ACTION(CompleteBbic, BbicPartCompleted, { f.bbic[e.part] = e.on; });
 JOURNEY_ACTION(CompleteCourse, CourseCompleted, { f.course_completed_on = e.on; });
 JOURNEY_ACTION(WaivePart, PartWaived, {
-  if (e.part == "course") f.course_waived = true;
-  else f.supervision_waived = true;
+  if (e.part == "course")
+    f.course_waived = true;
+  else
+    f.supervision_waived = true;
 });
 JOURNEY_ACTION(JoinGroup, SupervisionGroupJoined, { f.supervision_group = e; });
 JOURNEY_ACTION(AttendSession, SupervisionSessionAttended, { f.sessions[e.session] = e; });
@@ -549,16 +571,29 @@ int region_of(const DomainEvent& e) {
   return std::visit(
       [](const auto& v) -> int {
         using T = std::decay_t<decltype(v)>;
-        if constexpr (std::is_same_v<T, ChecklistItemCompleted> || std::is_same_v<T, ChecklistItemWaived>) return 2;
-        else if constexpr (std::is_same_v<T, CourseBooked> || std::is_same_v<T, CourseModuleAttended> ||
-                           std::is_same_v<T, BbicPartCompleted> || std::is_same_v<T, CourseCompleted>) return 3;
-        else if constexpr (std::is_same_v<T, SupervisionGroupJoined> || std::is_same_v<T, SupervisionSessionAttended> ||
-                           std::is_same_v<T, SupervisionCompleted>) return 4;
-        else if constexpr (std::is_same_v<T, PartWaived>) return v.part == "supervision" ? 4 : 3;
-        else if constexpr (std::is_same_v<T, IntroducerAppointed> || std::is_same_v<T, IntroducerHoursLogged>) return 5;
-        else if constexpr (std::is_same_v<T, MentorAppointed> || std::is_same_v<T, MentorReplacementNamed> ||
-                           std::is_same_v<T, MentorDroppedOut>) return 6;
-        else return 0;
+        if constexpr (std::is_same_v<T, ChecklistItemCompleted> ||
+                      std::is_same_v<T, ChecklistItemWaived>)
+          return 2;
+        else if constexpr (std::is_same_v<T, CourseBooked> ||
+                           std::is_same_v<T, CourseModuleAttended> ||
+                           std::is_same_v<T, BbicPartCompleted> ||
+                           std::is_same_v<T, CourseCompleted>)
+          return 3;
+        else if constexpr (std::is_same_v<T, SupervisionGroupJoined> ||
+                           std::is_same_v<T, SupervisionSessionAttended> ||
+                           std::is_same_v<T, SupervisionCompleted>)
+          return 4;
+        else if constexpr (std::is_same_v<T, PartWaived>)
+          return v.part == "supervision" ? 4 : 3;
+        else if constexpr (std::is_same_v<T, IntroducerAppointed> ||
+                           std::is_same_v<T, IntroducerHoursLogged>)
+          return 5;
+        else if constexpr (std::is_same_v<T, MentorAppointed> ||
+                           std::is_same_v<T, MentorReplacementNamed> ||
+                           std::is_same_v<T, MentorDroppedOut>)
+          return 6;
+        else
+          return 0;
       },
       e);
 }
@@ -592,7 +627,8 @@ std::optional<Refusal> JourneyMachine::apply(const DomainEvent& event) {
   const bool registering = std::holds_alternative<HireRegistered>(event);
   if (!fsm.facts.registered && !registering) return refuse("not_registered");
   if (fsm.facts.registered && registering) return refuse("already_registered");
-  if (fsm.is_flag_active<LeftFlag>()) return refuse("hire_left", {{"date", format_date(*fsm.facts.left_on)}});
+  if (fsm.is_flag_active<LeftFlag>())
+    return refuse("hire_left", {{"date", format_date(*fsm.facts.left_on)}});
   if (fsm.is_flag_active<CompletedFlag>() && !std::holds_alternative<HireLeft>(event)) {
     return refuse("journey_completed", {{"date", format_date(*fsm.facts.completed_on)}});
   }
@@ -615,7 +651,8 @@ const Programme& JourneyMachine::programme() const { return *impl_->programme; }
 
 std::vector<RegionState> JourneyMachine::regions() const {
   std::vector<RegionState> out;
-  for (int i = 0; i < Journey::nr_regions::value; ++i) out.push_back({kRegions[i], impl_->current(i)});
+  for (int i = 0; i < Journey::nr_regions::value; ++i)
+    out.push_back({kRegions[i], impl_->current(i)});
   return out;
 }
 

@@ -2,13 +2,12 @@
 // (history, command) -> accepted or refused-with-code, and the rules that need
 // more than one step (replacement mentor, experienced hire, nothing after leaving).
 #define BOOST_TEST_MODULE journey_machine
+#include "journey/workflows/journey_machine.h"
+
 #include <boost/test/data/test_case.hpp>
 #include <boost/test/unit_test.hpp>
-
 #include <functional>
 #include <set>
-
-#include "journey/workflows/journey_machine.h"
 
 using namespace journey::workflows;
 using date::days;
@@ -78,7 +77,8 @@ std::vector<DomainEvent> history(const std::string& name) {
   if (name == "course_all") {
     h.push_back(CourseBooked{kStart + days(120), "HT26"});
     for (int m = 1; m <= 8; ++m) h.push_back(CourseModuleAttended{m, kStart + days(120 + m)});
-    for (const char* p : {"A", "B", "C", "D"}) h.push_back(BbicPartCompleted{p, kStart + days(130)});
+    for (const char* p : {"A", "B", "C", "D"})
+      h.push_back(BbicPartCompleted{p, kStart + days(130)});
     return h;
   }
   if (name == "group") {
@@ -88,7 +88,8 @@ std::vector<DomainEvent> history(const std::string& name) {
   if (name == "sessions_9" || name == "sessions_10") {
     h.push_back(SupervisionGroupJoined{"Grupp 3", "Eva Berg", kStart + days(400)});
     const int n = name == "sessions_9" ? 9 : 10;
-    for (int s = 1; s <= n; ++s) h.push_back(SupervisionSessionAttended{s, kStart + days(400 + 30 * s), 2});
+    for (int s = 1; s <= n; ++s)
+      h.push_back(SupervisionSessionAttended{s, kStart + days(400 + 30 * s), 2});
     return h;
   }
   if (name == "introducer") {
@@ -122,59 +123,91 @@ const std::vector<Case>& cases() {
       {"register", "empty", registration(), "ok", "lifecycle", "Preboarding"},
       {"register twice", "registered", registration(), "already_registered"},
       {"anything before registering", "empty", HireStarted{kStart}, "not_registered"},
-      {"wrong programme version",
-       "empty",
-       [] { auto r = registration(); r.programme_version = 99; return DomainEvent(r); }(),
+      {"wrong programme version", "empty",
+       [] {
+         auto r = registration();
+         r.programme_version = 99;
+         return DomainEvent(r);
+       }(),
        "programme_mismatch"},
       {"first day", "registered", HireStarted{kStart}, "ok", "lifecycle", "Active"},
       {"leave before starting", "registered", LeaveStarted{"sick", kStart}, "not_allowed"},
-      {"leave", "active", LeaveStarted{"parental", kStart + days(10)}, "ok", "lifecycle", "OnLeave"},
-      {"leave before first day", "active", LeaveStarted{"parental", kStart - days(1)}, "date_before_start"},
+      {"leave", "active", LeaveStarted{"parental", kStart + days(10)}, "ok", "lifecycle",
+       "OnLeave"},
+      {"leave before first day", "active", LeaveStarted{"parental", kStart - days(1)},
+       "date_before_start"},
       {"back from leave", "on_leave", LeaveEnded{kStart + days(200)}, "ok", "lifecycle", "Active"},
       {"back before leaving", "on_leave", LeaveEnded{kStart + days(30)}, "leave_end_before_start"},
       {"leave twice", "on_leave", LeaveStarted{"sick", kStart + days(40)}, "not_allowed"},
       {"left", "active", HireLeft{kStart + days(90), ""}, "ok", "lifecycle", "Left"},
-      {"left before starting", "registered", HireLeft{kStart - days(5), "tackade nej"}, "ok", "lifecycle", "Left"},
+      {"left before starting", "registered", HireLeft{kStart - days(5), "tackade nej"}, "ok",
+       "lifecycle", "Left"},
       {"module after leaving", "left", CourseModuleAttended{1, kStart + days(100)}, "hire_left"},
       {"item after leaving", "left", ChecklistItemCompleted{"ec.gava", kStart, ""}, "hire_left"},
-      {"complete too early", "course_all", JourneyCompleted{kStart + days(700)}, "journey_incomplete"},
-      {"complete", "everything", JourneyCompleted{kStart + days(700)}, "ok", "lifecycle", "Completed"},
+      {"complete too early", "course_all", JourneyCompleted{kStart + days(700)},
+       "journey_incomplete"},
+      {"complete", "everything", JourneyCompleted{kStart + days(700)}, "ok", "lifecycle",
+       "Completed"},
       // checklists
-      {"item done", "registered", ChecklistItemCompleted{"ad.dator", kStart - days(3), ""}, "ok", "preparation", "PreparationOpen"},
-      {"unknown item", "registered", ChecklistItemCompleted{"ad.kaffe", kStart, ""}, "unknown_item"},
-      {"waive item", "registered", ChecklistItemWaived{"intro.nycklar", "har nycklar"}, "ok", "induction", "InductionOpen"},
+      {"item done", "registered", ChecklistItemCompleted{"ad.dator", kStart - days(3), ""}, "ok",
+       "preparation", "PreparationOpen"},
+      {"unknown item", "registered", ChecklistItemCompleted{"ad.kaffe", kStart, ""},
+       "unknown_item"},
+      {"waive item", "registered", ChecklistItemWaived{"intro.nycklar", "har nycklar"}, "ok",
+       "induction", "InductionOpen"},
       // course
-      {"book course", "active", CourseBooked{kStart + days(120), "HT26"}, "ok", "course", "CourseBookedState"},
-      {"module without booking", "active", CourseModuleAttended{1, kStart + days(120)}, "not_allowed"},
-      {"first module", "booked", CourseModuleAttended{1, kStart + days(121)}, "ok", "course", "CourseInProgress"},
-      {"module twice", "course_partial", CourseModuleAttended{2, kStart + days(150)}, "module_already_attended"},
+      {"book course", "active", CourseBooked{kStart + days(120), "HT26"}, "ok", "course",
+       "CourseBookedState"},
+      {"module without booking", "active", CourseModuleAttended{1, kStart + days(120)},
+       "not_allowed"},
+      {"first module", "booked", CourseModuleAttended{1, kStart + days(121)}, "ok", "course",
+       "CourseInProgress"},
+      {"module twice", "course_partial", CourseModuleAttended{2, kStart + days(150)},
+       "module_already_attended"},
       {"module 9", "course_partial", CourseModuleAttended{9, kStart + days(150)}, "unknown_module"},
-      {"module before the course starts", "booked", CourseModuleAttended{1, kStart + days(119)}, "before_part_start"},
-      {"session before the group starts", "group", SupervisionSessionAttended{1, kStart + days(399), 2}, "before_part_start"},
+      {"module before the course starts", "booked", CourseModuleAttended{1, kStart + days(119)},
+       "before_part_start"},
+      {"session before the group starts", "group",
+       SupervisionSessionAttended{1, kStart + days(399), 2}, "before_part_start"},
       {"module 0", "booked", CourseModuleAttended{0, kStart + days(150)}, "unknown_module"},
       {"bbic part E", "booked", BbicPartCompleted{"E", kStart + days(150)}, "unknown_bbic_part"},
-      {"course with modules missing", "course_partial", CourseCompleted{kStart + days(200), ""}, "course_incomplete"},
-      {"course complete", "course_all", CourseCompleted{kStart + days(200), "intyg-1"}, "ok", "course", "CourseDone"},
+      {"course with modules missing", "course_partial", CourseCompleted{kStart + days(200), ""},
+       "course_incomplete"},
+      {"course complete", "course_all", CourseCompleted{kStart + days(200), "intyg-1"}, "ok",
+       "course", "CourseDone"},
       {"waive course", "active", PartWaived{"course", "erfaren"}, "ok", "course", "CourseWaived"},
       {"waive induction", "active", PartWaived{"induction", ""}, "part_not_waivable"},
       // supervision
-      {"session without group", "active", SupervisionSessionAttended{1, kStart + days(400), 2}, "not_allowed"},
-      {"join group", "active", SupervisionGroupJoined{"G1", "Eva", kStart + days(400)}, "ok", "supervision", "SupervisionGroupAssigned"},
-      {"first session", "group", SupervisionSessionAttended{1, kStart + days(410), 2}, "ok", "supervision", "SupervisionInProgress"},
-      {"session 11", "sessions_9", SupervisionSessionAttended{11, kStart + days(800), 2}, "unknown_session"},
-      {"session twice", "sessions_9", SupervisionSessionAttended{3, kStart + days(800), 2}, "session_already_attended"},
-      {"session of zero hours", "group", SupervisionSessionAttended{1, kStart + days(410), 0}, "hours_out_of_range"},
-      {"supervision with 9 sessions", "sessions_9", SupervisionCompleted{kStart + days(800), ""}, "supervision_incomplete"},
-      {"supervision complete", "sessions_10", SupervisionCompleted{kStart + days(800), ""}, "ok", "supervision", "SupervisionDone"},
+      {"session without group", "active", SupervisionSessionAttended{1, kStart + days(400), 2},
+       "not_allowed"},
+      {"join group", "active", SupervisionGroupJoined{"G1", "Eva", kStart + days(400)}, "ok",
+       "supervision", "SupervisionGroupAssigned"},
+      {"first session", "group", SupervisionSessionAttended{1, kStart + days(410), 2}, "ok",
+       "supervision", "SupervisionInProgress"},
+      {"session 11", "sessions_9", SupervisionSessionAttended{11, kStart + days(800), 2},
+       "unknown_session"},
+      {"session twice", "sessions_9", SupervisionSessionAttended{3, kStart + days(800), 2},
+       "session_already_attended"},
+      {"session of zero hours", "group", SupervisionSessionAttended{1, kStart + days(410), 0},
+       "hours_out_of_range"},
+      {"supervision with 9 sessions", "sessions_9", SupervisionCompleted{kStart + days(800), ""},
+       "supervision_incomplete"},
+      {"supervision complete", "sessions_10", SupervisionCompleted{kStart + days(800), ""}, "ok",
+       "supervision", "SupervisionDone"},
       // introducer
       {"hours without introducer", "active", IntroducerHoursLogged{kStart, 4}, "not_allowed"},
-      {"appoint introducer", "registered", IntroducerAppointed{{"Karin Ek", ""}, kStart}, "ok", "introducer", "IntroducerAssigned"},
-      {"hours", "introducer", IntroducerHoursLogged{kStart + days(7), 4}, "ok", "introducer", "IntroducerAssigned"},
-      {"hours on a Tuesday", "introducer", IntroducerHoursLogged{kStart + days(8), 4}, "week_not_monday"},
-      {"negative hours", "introducer", IntroducerHoursLogged{kStart + days(7), -1}, "hours_out_of_range"},
+      {"appoint introducer", "registered", IntroducerAppointed{{"Karin Ek", ""}, kStart}, "ok",
+       "introducer", "IntroducerAssigned"},
+      {"hours", "introducer", IntroducerHoursLogged{kStart + days(7), 4}, "ok", "introducer",
+       "IntroducerAssigned"},
+      {"hours on a Tuesday", "introducer", IntroducerHoursLogged{kStart + days(8), 4},
+       "week_not_monday"},
+      {"negative hours", "introducer", IntroducerHoursLogged{kStart + days(7), -1},
+       "hours_out_of_range"},
       // mentor
       {"dropout without mentor", "active", MentorDroppedOut{kStart, ""}, "not_allowed"},
-      {"appoint mentor", "active", MentorAppointed{{"Per Ås", ""}, Person{"Lena Ö", ""}}, "ok", "mentor", "MentorAssigned"},
+      {"appoint mentor", "active", MentorAppointed{{"Per Ås", ""}, Person{"Lena Ö", ""}}, "ok",
+       "mentor", "MentorAssigned"},
   };
   return table;
 }
@@ -188,15 +221,17 @@ std::optional<Refusal> replay(JourneyMachine& m, const std::vector<DomainEvent>&
 
 }  // namespace
 
-BOOST_DATA_TEST_CASE(CommandIsAcceptedOrRefusedAsTheTableSays, boost::unit_test::data::make(cases()), c) {
+BOOST_DATA_TEST_CASE(CommandIsAcceptedOrRefusedAsTheTableSays,
+                     boost::unit_test::data::make(cases()), c) {
   JourneyMachine m(gr());
   auto setup = replay(m, history(c.history));
   BOOST_REQUIRE_MESSAGE(!setup, "history '" << c.history << "' was refused: "
-                                              << (setup ? setup->message(Language::en) : ""));
+                                            << (setup ? setup->message(Language::en) : ""));
   const auto before = m.regions();
   auto refusal = m.apply(c.command);
   if (std::string(c.expect) == "ok") {
-    BOOST_TEST(!refusal.has_value(), c.name << ": " << (refusal ? refusal->message(Language::en) : ""));
+    BOOST_TEST(!refusal.has_value(),
+               c.name << ": " << (refusal ? refusal->message(Language::en) : ""));
     if (!c.region.empty()) BOOST_TEST(m.state_of(c.region) == c.state_after);
   } else {
     BOOST_REQUIRE_MESSAGE(refusal.has_value(), c.name << " was accepted");
@@ -226,14 +261,17 @@ BOOST_AUTO_TEST_CASE(CourseRefusalNamesTheMissingModules) {
   BOOST_REQUIRE(!replay(m, history("course_partial")));
   auto r = m.apply(CourseCompleted{kStart + days(200), ""});
   BOOST_REQUIRE(r);
-  BOOST_TEST(r->message(Language::sv).find("3, 5, 6, 7, 8") != std::string::npos, r->message(Language::sv));
-  BOOST_TEST(r->message(Language::en).find("A, B, C, D") != std::string::npos, r->message(Language::en));
+  BOOST_TEST(r->message(Language::sv).find("3, 5, 6, 7, 8") != std::string::npos,
+             r->message(Language::sv));
+  BOOST_TEST(r->message(Language::en).find("A, B, C, D") != std::string::npos,
+             r->message(Language::en));
 }
 
 BOOST_AUTO_TEST_CASE(ReplacementTakesOverWhenTheMentorDropsOut) {
   JourneyMachine m(gr());
   BOOST_REQUIRE(!replay(m, history("active")));
-  BOOST_REQUIRE(!m.apply(MentorAppointed{{"Per Ås", "per@example.se"}, Person{"Lena Ö", "lena@example.se"}}));
+  BOOST_REQUIRE(
+      !m.apply(MentorAppointed{{"Per Ås", "per@example.se"}, Person{"Lena Ö", "lena@example.se"}}));
   BOOST_REQUIRE(!m.apply(MentorDroppedOut{kStart + days(100), "flyttar"}));
   BOOST_TEST(m.state_of("mentor") == "MentorAssigned");
   BOOST_REQUIRE(m.facts().mentor);

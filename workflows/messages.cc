@@ -15,7 +15,8 @@ struct Text {
 const std::map<std::string, Text>& refusal_texts() {
   static const std::map<std::string, Text> texts = {
       {"not_registered", {"Den nyanställda är inte registrerad.", "The hire is not registered."}},
-      {"already_registered", {"Den nyanställda är redan registrerad.", "The hire is already registered."}},
+      {"already_registered",
+       {"Den nyanställda är redan registrerad.", "The hire is already registered."}},
       {"hire_left",
        {"Den nyanställda har slutat ({date}); inget mer kan registreras.",
         "The hire left on {date}; nothing more can be recorded."}},
@@ -25,7 +26,8 @@ const std::map<std::string, Text>& refusal_texts() {
       {"programme_mismatch",
        {"Programmet {programme} stämmer inte med det inlästa programmet {loaded}.",
         "Programme {programme} does not match the loaded programme {loaded}."}},
-      {"unknown_item", {"Momentet '{item}' finns inte i programmet.", "Item '{item}' is not in the programme."}},
+      {"unknown_item",
+       {"Momentet '{item}' finns inte i programmet.", "Item '{item}' is not in the programme."}},
       {"item_already_done",
        {"Momentet '{item}' är redan klart ({date}).", "Item '{item}' is already done ({date})."}},
       {"item_waived",
@@ -35,7 +37,8 @@ const std::map<std::string, Text>& refusal_texts() {
        {"Den nyanställda har inte börjat ännu; registrera första arbetsdagen först.",
         "The hire has not started yet; record the first working day first."}},
       {"on_leave",
-       {"Den nyanställda är tjänstledig sedan {since}.", "The hire has been on leave since {since}."}},
+       {"Den nyanställda är tjänstledig sedan {since}.",
+        "The hire has been on leave since {since}."}},
       {"leave_end_before_start",
        {"Återkomsten {back} måste vara efter ledighetens början {from}.",
         "The return date {back} must be after the leave began ({from})."}},
@@ -55,12 +58,16 @@ const std::map<std::string, Text>& refusal_texts() {
        {"Modul {module} finns inte; kursen har modul 1–{count}.",
         "Module {module} does not exist; the course has modules 1–{count}."}},
       {"module_already_attended",
-       {"Modul {module} är redan genomförd ({date}).", "Module {module} was already attended ({date})."}},
-      {"unknown_bbic_part", {"BBIC-delen '{part}' finns inte.", "BBIC part '{part}' does not exist."}},
+       {"Modul {module} är redan genomförd ({date}).",
+        "Module {module} was already attended ({date})."}},
+      {"unknown_bbic_part",
+       {"BBIC-delen '{part}' finns inte.", "BBIC part '{part}' does not exist."}},
       {"bbic_already_done",
-       {"BBIC del {part} är redan genomförd ({date}).", "BBIC part {part} was already completed ({date})."}},
+       {"BBIC del {part} är redan genomförd ({date}).",
+        "BBIC part {part} was already completed ({date})."}},
       {"course_incomplete",
-       {"Introduktionsprogrammet kan inte avslutas: moduler som saknas: {modules}; BBIC-delar som saknas: {bbic}.",
+       {"Introduktionsprogrammet kan inte avslutas: moduler som saknas: {modules}; BBIC-delar som "
+        "saknas: {bbic}.",
         "The course cannot be completed: missing modules: {modules}; missing BBIC parts: {bbic}."}},
       {"unknown_session",
        {"Träff {session} finns inte; handledningen har träff 1–{count}.",
@@ -78,34 +85,47 @@ const std::map<std::string, Text>& refusal_texts() {
        {"Antalet timmar {hours} måste vara större än 0 och högst {max}.",
         "Hours {hours} must be more than 0 and at most {max}."}},
       {"before_part_start",
-       {"Datumet {date} är före starten {start}.", "The date {date} is before the start on {start}."}},
+       {"Datumet {date} är före starten {start}.",
+        "The date {date} is before the start on {start}."}},
       {"date_in_future",
        {"Datumet {date} ligger i framtiden.", "The date {date} is in the future."}},
       {"not_allowed",
        {"'{event}' är inte tillåtet när {region} är '{state}'.",
         "'{event}' is not allowed while {region} is '{state}'."}},
       {"internal_error", {"Internt fel: {what}", "Internal error: {what}"}},
-      {"unknown_hire", {"Det finns ingen nyanställd med id '{hire}'.", "There is no hire with id '{hire}'."}},
+      {"unknown_hire",
+       {"Det finns ingen nyanställd med id '{hire}'.", "There is no hire with id '{hire}'."}},
       {"version_conflict",
-       {"Någon annan har ändrat resan: förväntad version {expected}, aktuell version {actual}. Läs in och försök igen.",
-        "Someone else changed the journey: expected version {expected}, current version {actual}. Reload and retry."}},
-      {"storage_error", {"Händelseloggen kunde inte skrivas: {what}", "The event log could not be written: {what}"}},
-      {"programme_invalid", {"Programfilen är felaktig: {what}", "The programme file is invalid: {what}"}},
+       {"Någon annan har ändrat resan: förväntad version {expected}, aktuell version {actual}. Läs "
+        "in och försök igen.",
+        "Someone else changed the journey: expected version {expected}, current version {actual}. "
+        "Reload and retry."}},
+      {"storage_error",
+       {"Händelseloggen kunde inte skrivas: {what}", "The event log could not be written: {what}"}},
+      {"programme_invalid",
+       {"Programfilen är felaktig: {what}", "The programme file is invalid: {what}"}},
       {"programme_version_exists",
-       {"Programmet {programme} version {version} finns redan med annat innehåll; öka versionsnumret.",
-        "Programme {programme} version {version} already exists with other content; raise the version."}},
+       {"Programmet {programme} version {version} finns redan med annat innehåll; öka "
+        "versionsnumret.",
+        "Programme {programme} version {version} already exists with other content; raise the "
+        "version."}},
       {"programme_not_found",
        {"Programmet {programme} är inte installerat (kör 'journeyctl init').",
         "Programme {programme} is not installed (run 'journeyctl init')."}},
-      {"field_empty", {"Fältet '{field}' får inte vara tomt.", "Field '{field}' must not be empty."}},
+      {"field_empty",
+       {"Fältet '{field}' får inte vara tomt.", "Field '{field}' must not be empty."}},
       {"field_bad_email",
-       {"Fältet '{field}': '{value}' är ingen giltig e-postadress.", "Field '{field}': '{value}' is not a valid e-mail address."}},
+       {"Fältet '{field}': '{value}' är ingen giltig e-postadress.",
+        "Field '{field}': '{value}' is not a valid e-mail address."}},
       {"field_bad_date",
        {"Fältet '{field}': '{value}' är inget datum på formen ÅÅÅÅ-MM-DD.",
         "Field '{field}': '{value}' is not a date of the form YYYY-MM-DD."}},
       {"field_bad_bool",
-       {"Fältet '{field}': '{value}' ska vara ja/nej.", "Field '{field}': '{value}' must be yes/no."}},
-      {"field_bad_value", {"Fältet '{field}': '{value}' är inte tillåtet.", "Field '{field}': '{value}' is not allowed."}},
+       {"Fältet '{field}': '{value}' ska vara ja/nej.",
+        "Field '{field}': '{value}' must be yes/no."}},
+      {"field_bad_value",
+       {"Fältet '{field}': '{value}' är inte tillåtet.",
+        "Field '{field}': '{value}' is not allowed."}},
   };
   return texts;
 }
@@ -196,7 +216,8 @@ std::string Refusal::message(Language lang) const {
   // The generic refusal names an event, a region and a state: show their titles.
   if (code == "not_allowed") {
     if (auto e = args.find("event"); e != args.end()) shown["event"] = event_title(e->second, lang);
-    if (auto r = args.find("region"); r != args.end()) shown["region"] = state_title(r->second, lang);
+    if (auto r = args.find("region"); r != args.end())
+      shown["region"] = state_title(r->second, lang);
     if (auto s = args.find("state"); s != args.end()) shown["state"] = state_title(s->second, lang);
   }
   std::string out;
@@ -227,7 +248,11 @@ std::string part_title(Part p, Language lang) {
   return lang == Language::sv ? t.sv : t.en;
 }
 
-std::string state_title(const std::string& state, Language lang) { return pick(state_texts(), state, lang); }
-std::string event_title(const std::string& type, Language lang) { return pick(event_texts(), type, lang); }
+std::string state_title(const std::string& state, Language lang) {
+  return pick(state_texts(), state, lang);
+}
+std::string event_title(const std::string& type, Language lang) {
+  return pick(event_texts(), type, lang);
+}
 
 }  // namespace journey::workflows

@@ -177,14 +177,16 @@ Offset parse_offset(const std::string& text) {
 void Programme::index_items() {
   item_index.clear();
   for (std::size_t c = 0; c < checklists.size(); ++c) {
-    for (std::size_t i = 0; i < checklists[c].items.size(); ++i) item_index.emplace(checklists[c].items[i].id, std::make_pair(c, i));
+    for (std::size_t i = 0; i < checklists[c].items.size(); ++i)
+      item_index.emplace(checklists[c].items[i].id, std::make_pair(c, i));
   }
 }
 
 const ChecklistItem* Programme::find_item(const std::string& item_id) const {
   if (!item_index.empty()) {
     auto it = item_index.find(item_id);
-    return it == item_index.end() ? nullptr : &checklists[it->second.first].items[it->second.second];
+    return it == item_index.end() ? nullptr
+                                  : &checklists[it->second.first].items[it->second.second];
   }
   for (const Checklist& c : checklists) {
     for (const ChecklistItem& i : c.items) {
@@ -331,9 +333,9 @@ class Loader {
 
   Programme load(const toml::table& root) {
     Programme p;
-    check_keys(root, "",
-               {"programme", "checklists", "course", "supervision", "support", "deadlines",
-                "reminders"});
+    check_keys(
+        root, "",
+        {"programme", "checklists", "course", "supervision", "support", "deadlines", "reminders"});
     load_header(table(root, "", "programme"), "programme", p);
     load_checklists(root, p);
     load_course(table(root, "", "course"), "course", p.course);
@@ -703,7 +705,8 @@ class Loader {
       const toml::node& ladder = required(t, path, "ladder");
       const toml::array* rungs = ladder.as_array();
       if (rungs == nullptr || rungs->empty()) {
-        fail(ladder, join(path, "ladder"), "must be a non-empty list of offsets such as [\"-3d\", \"0d\"]");
+        fail(ladder, join(path, "ladder"),
+             "must be a non-empty list of offsets such as [\"-3d\", \"0d\"]");
       }
       for (std::size_t k = 0; k < rungs->size(); ++k) {
         const std::string rpath = element_path(join(path, "ladder"), k);
@@ -715,14 +718,16 @@ class Loader {
           fail(n, rpath, e.what());
         }
         if (k > 0) {
-          require_order(r.ladder[k - 1], element_path(join(path, "ladder"), k - 1), r.ladder[k], rpath,
+          require_order(r.ladder[k - 1], element_path(join(path, "ladder"), k - 1), r.ladder[k],
+                        rpath,
                         /*strict=*/true, n, rpath, "rungs must be in ascending order");
         }
       }
       if (t.contains("escalate_after")) {
         r.escalate_after = offset(t, path, "escalate_after");
         if (r.escalate_after->count <= 0) {
-          fail(*t.get("escalate_after"), join(path, "escalate_after"), "must be after the due date, e.g. \"7d\"");
+          fail(*t.get("escalate_after"), join(path, "escalate_after"),
+               "must be after the due date, e.g. \"7d\"");
         }
       }
       p.reminders.push_back(std::move(r));

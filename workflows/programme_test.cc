@@ -698,7 +698,8 @@ std::string read_shipped() {
 }
 
 BOOST_AUTO_TEST_CASE(ShippedProgrammeHasALadderForEveryDeadline) {
-  const Programme p = load_programme_file(std::string(JOURNEY_PROGRAMMES_DIR) + "/gr-forsta-aren.toml");
+  const Programme p =
+      load_programme_file(std::string(JOURNEY_PROGRAMMES_DIR) + "/gr-forsta-aren.toml");
   BOOST_REQUIRE_EQUAL(p.reminders.size(), p.deadlines.size() + 1);
   BOOST_TEST(p.reminders[0].obligation == "checklist");
   BOOST_TEST(p.reminders[2].ladder.size() == 4u);
@@ -708,18 +709,21 @@ BOOST_AUTO_TEST_CASE(ShippedProgrammeHasALadderForEveryDeadline) {
 BOOST_AUTO_TEST_CASE(ReminderForAnUnknownObligationIsNamed) {
   std::string text = read_shipped();
   text += "\n[[reminders]]\nobligation = \"course.finish\"\nladder = [\"0d\"]\n";
-  BOOST_CHECK_EXCEPTION(load_programme_text(text, "gr.toml"), ProgrammeError, [](const ProgrammeError& e) {
-    const std::string m = e.what();
-    return m.find("gr.toml:") == 0 && m.find("reminders[6].obligation") != std::string::npos &&
-           m.find("course.finish") != std::string::npos;
-  });
+  BOOST_CHECK_EXCEPTION(
+      load_programme_text(text, "gr.toml"), ProgrammeError, [](const ProgrammeError& e) {
+        const std::string m = e.what();
+        return m.find("gr.toml:") == 0 && m.find("reminders[6].obligation") != std::string::npos &&
+               m.find("course.finish") != std::string::npos;
+      });
 }
 
 BOOST_AUTO_TEST_CASE(LadderOutOfOrderIsRejected) {
   std::string text = read_shipped();
   const std::string from = "ladder = [\"-3d\", \"0d\", \"1d\"]";
   text.replace(text.find(from), from.size(), "ladder = [\"0d\", \"-3d\"]");
-  BOOST_CHECK_EXCEPTION(load_programme_text(text, "gr.toml"), ProgrammeError, [](const ProgrammeError& e) {
-    return std::string(e.what()).find("reminders[0].ladder[1]: rungs must be in ascending order") != std::string::npos;
-  });
+  BOOST_CHECK_EXCEPTION(
+      load_programme_text(text, "gr.toml"), ProgrammeError, [](const ProgrammeError& e) {
+        return std::string(e.what()).find(
+                   "reminders[0].ladder[1]: rungs must be in ascending order") != std::string::npos;
+      });
 }

@@ -64,7 +64,8 @@ DeliveryResult EmlDirectoryTransport::send(const MailMessage& message) {
   if (message.message_id.find('/') != std::string::npos) {
     DeliveryResult r;
     r.outcome = DeliveryResult::Outcome::rejected;
-    r.detail = "message_id contains '/', which cannot be part of a file name: '" + message.message_id + "'";
+    r.detail = "message_id contains '/', which cannot be part of a file name: '" +
+               message.message_id + "'";
     return r;
   }
 
@@ -98,7 +99,8 @@ DeliveryResult EmlDirectoryTransport::send(const MailMessage& message) {
   }
   if (::fsync(file.fd) != 0) return fail("cannot fsync", errno);
   if (::close(file.release()) != 0) return fail("cannot close", errno);
-  if (::rename(temp_path.c_str(), final_path.c_str()) != 0) return fail("cannot rename into place", errno);
+  if (::rename(temp_path.c_str(), final_path.c_str()) != 0)
+    return fail("cannot rename into place", errno);
 
   Fd dir;
   dir.fd = ::open(folder_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -30,13 +30,14 @@ constexpr std::size_t kEncodedWordBytes = 42;  // base64 -> 56 chars, word -> 68
 constexpr std::size_t kMaxBodyLine = 76;
 
 std::string base64(std::string_view in) {
-  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string out;
   out.reserve((in.size() + 2) / 3 * 4);
   std::size_t i = 0;
   for (; i + 2 < in.size(); i += 3) {
-    std::uint32_t v = (std::uint32_t(std::uint8_t(in[i])) << 16) | (std::uint32_t(std::uint8_t(in[i + 1])) << 8) |
-                      std::uint8_t(in[i + 2]);
+    std::uint32_t v = (std::uint32_t(std::uint8_t(in[i])) << 16) |
+                      (std::uint32_t(std::uint8_t(in[i + 1])) << 8) | std::uint8_t(in[i + 2]);
     out += kAlphabet[(v >> 18) & 63];
     out += kAlphabet[(v >> 12) & 63];
     out += kAlphabet[(v >> 6) & 63];
@@ -48,7 +49,8 @@ std::string base64(std::string_view in) {
     out += kAlphabet[(v >> 12) & 63];
     out += "==";
   } else if (i + 2 == in.size()) {
-    std::uint32_t v = (std::uint32_t(std::uint8_t(in[i])) << 16) | (std::uint32_t(std::uint8_t(in[i + 1])) << 8);
+    std::uint32_t v =
+        (std::uint32_t(std::uint8_t(in[i])) << 16) | (std::uint32_t(std::uint8_t(in[i + 1])) << 8);
     out += kAlphabet[(v >> 18) & 63];
     out += kAlphabet[(v >> 12) & 63];
     out += kAlphabet[(v >> 6) & 63];
@@ -63,7 +65,11 @@ bool is_continuation(char c) { return (std::uint8_t(c) & 0xC0) == 0x80; }
 // shape (lead byte plus the right number of continuation bytes), else 1.
 std::size_t utf8_length(std::string_view s, std::size_t i) {
   auto b = std::uint8_t(s[i]);
-  std::size_t n = b < 0x80 ? 1 : (b & 0xE0) == 0xC0 ? 2 : (b & 0xF0) == 0xE0 ? 3 : (b & 0xF8) == 0xF0 ? 4 : 1;
+  std::size_t n = b < 0x80             ? 1
+                  : (b & 0xE0) == 0xC0 ? 2
+                  : (b & 0xF0) == 0xE0 ? 3
+                  : (b & 0xF8) == 0xF0 ? 4
+                                       : 1;
   if (i + n > s.size()) return 1;
   for (std::size_t k = 1; k < n; ++k)
     if (!is_continuation(s[i + k])) return 1;
@@ -99,7 +105,8 @@ bool is_printable_ascii(std::string_view s) {
 // encoded-word look-alikes, no word too long to fit a folded line.
 bool is_plain_words(std::string_view s, std::size_t max_word) {
   if (s.empty() || !is_printable_ascii(s) || s.front() == ' ' || s.back() == ' ') return false;
-  if (s.find("  ") != std::string_view::npos || s.find("=?") != std::string_view::npos) return false;
+  if (s.find("  ") != std::string_view::npos || s.find("=?") != std::string_view::npos)
+    return false;
   std::size_t start = 0;
   while (start <= s.size()) {
     std::size_t end = s.find(' ', start);
@@ -166,7 +173,8 @@ std::string address_header(std::string_view field, const Address& a) {
   if (a.name.empty()) return header(field, {email});
   if (is_atom_phrase(a.name)) {
     tokens = split_words(a.name);
-  } else if (is_printable_ascii(a.name) && a.name.size() <= 60 && a.name.find("=?") == std::string::npos) {
+  } else if (is_printable_ascii(a.name) && a.name.size() <= 60 &&
+             a.name.find("=?") == std::string::npos) {
     std::string quoted = "\"";
     for (char c : a.name) {
       if (c == '"' || c == '\\') quoted += '\\';
@@ -195,16 +203,18 @@ std::string two_digits(int v) {
 // RFC 5322 section 3.3, always in UTC. Spelled out rather than strftime so
 // the process locale cannot turn "Tue" into "tis".
 std::string date_header(std::chrono::system_clock::time_point tp) {
-  static constexpr std::array<const char*, 7> kDays{"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+  static constexpr std::array<const char*, 7> kDays{"Sun", "Mon", "Tue", "Wed",
+                                                    "Thu", "Fri", "Sat"};
   static constexpr std::array<const char*, 12> kMonths{"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                                        "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
   auto seconds = std::chrono::floor<std::chrono::seconds>(tp.time_since_epoch()).count();
   std::time_t t = static_cast<std::time_t>(seconds);
   std::tm tm{};
   gmtime_r(&t, &tm);
-  return std::string("Date: ") + kDays[tm.tm_wday] + ", " + two_digits(tm.tm_mday) + " " + kMonths[tm.tm_mon] +
-         " " + std::to_string(tm.tm_year + 1900) + " " + two_digits(tm.tm_hour) + ":" + two_digits(tm.tm_min) +
-         ":" + two_digits(tm.tm_sec) + " +0000\r\n";
+  return std::string("Date: ") + kDays[tm.tm_wday] + ", " + two_digits(tm.tm_mday) + " " +
+         kMonths[tm.tm_mon] + " " + std::to_string(tm.tm_year + 1900) + " " +
+         two_digits(tm.tm_hour) + ":" + two_digits(tm.tm_min) + ":" + two_digits(tm.tm_sec) +
+         " +0000\r\n";
 }
 
 void append_hex(std::string& out, std::uint8_t b) {
@@ -280,8 +290,8 @@ std::string one_line(std::string_view s) {
 std::string language_tags(std::string_view s) {
   std::string out;
   for (char c : s)
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == ',' ||
-        c == ' ')
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+        c == ',' || c == ' ')
       out += c;
   return out;
 }
@@ -298,7 +308,8 @@ std::string render_mime(const MailMessage& message) {
   out += "MIME-Version: 1.0\r\n";
   out += "Content-Type: text/plain; charset=UTF-8\r\n";
   out += "Content-Transfer-Encoding: quoted-printable\r\n";
-  if (auto lang = language_tags(message.language); !lang.empty()) out += "Content-Language: " + lang + "\r\n";
+  if (auto lang = language_tags(message.language); !lang.empty())
+    out += "Content-Language: " + lang + "\r\n";
   out += "\r\n";
   out += quoted_printable(message.text);
   return out;

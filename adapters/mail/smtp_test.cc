@@ -39,10 +39,14 @@ using namespace std::chrono_literals;
 namespace journey::adapters {
 std::ostream& operator<<(std::ostream& os, DeliveryResult::Outcome o) {
   switch (o) {
-    case DeliveryResult::Outcome::delivered: return os << "delivered";
-    case DeliveryResult::Outcome::retry: return os << "retry";
-    case DeliveryResult::Outcome::rejected: return os << "rejected";
-    case DeliveryResult::Outcome::gone: return os << "gone";
+    case DeliveryResult::Outcome::delivered:
+      return os << "delivered";
+    case DeliveryResult::Outcome::retry:
+      return os << "retry";
+    case DeliveryResult::Outcome::rejected:
+      return os << "rejected";
+    case DeliveryResult::Outcome::gone:
+      return os << "gone";
   }
   return os << "?";
 }
@@ -57,7 +61,8 @@ struct TempDir {
   fs::path path;
   TempDir() {
     std::random_device rd;
-    path = fs::temp_directory_path() / ("journey-mail-test-" + std::to_string(rd()) + std::to_string(rd()));
+    path = fs::temp_directory_path() /
+           ("journey-mail-test-" + std::to_string(rd()) + std::to_string(rd()));
     fs::create_directories(path);
   }
   ~TempDir() {
@@ -91,7 +96,8 @@ std::vector<std::string> child_environment() {
   std::vector<std::string> env;
   for (char** e = environ; *e; ++e) {
     std::string v(*e);
-    if (v.rfind("PYTHONPATH=", 0) == 0 || v.rfind("PYTHONHOME=", 0) == 0 || v.rfind("PYTHONSTARTUP=", 0) == 0)
+    if (v.rfind("PYTHONPATH=", 0) == 0 || v.rfind("PYTHONHOME=", 0) == 0 ||
+        v.rfind("PYTHONSTARTUP=", 0) == 0)
       continue;
     env.push_back(v);
   }
@@ -100,7 +106,8 @@ std::vector<std::string> child_environment() {
 
 // posix_spawn (no fork of an ASan process) with stdin/stdout from the given
 // fds (-1: /dev/null) and stderr appended to stderr_path (empty: inherited).
-pid_t spawn(const std::vector<std::string>& args, int stdin_fd, int stdout_fd, const std::string& stderr_path) {
+pid_t spawn(const std::vector<std::string>& args, int stdin_fd, int stdout_fd,
+            const std::string& stderr_path) {
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
   if (stdin_fd >= 0)
@@ -112,7 +119,8 @@ pid_t spawn(const std::vector<std::string>& args, int stdin_fd, int stdout_fd, c
   else
     posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
   if (!stderr_path.empty())
-    posix_spawn_file_actions_addopen(&fa, 2, stderr_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    posix_spawn_file_actions_addopen(&fa, 2, stderr_path.c_str(), O_WRONLY | O_CREAT | O_APPEND,
+                                     0644);
   std::vector<char*> argv;
   for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
@@ -129,7 +137,8 @@ pid_t spawn(const std::vector<std::string>& args, int stdin_fd, int stdout_fd, c
 
 // Runs a short command to completion; returns (exit status, stdout).
 // stderr is inherited unless stderr_path says otherwise.
-std::pair<int, std::string> run(const std::vector<std::string>& args, const std::string& stderr_path = "") {
+std::pair<int, std::string> run(const std::vector<std::string>& args,
+                                const std::string& stderr_path = "") {
   int out[2];
   if (pipe2(out, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
   pid_t pid = spawn(args, -1, out[1], stderr_path);
@@ -151,7 +160,8 @@ std::pair<int, std::string> run(const std::vector<std::string>& args, const std:
 
 // Python's email package as an independent decoder of what arrived.
 json decode_with_python(const fs::path& eml) {
-  auto [status, out] = run({JOURNEY_SYSTEM_PYTHON, "-B", JOURNEY_SMTP_SERVER_SCRIPT, "decode", eml.string()});
+  auto [status, out] =
+      run({JOURNEY_SYSTEM_PYTHON, "-B", JOURNEY_SMTP_SERVER_SCRIPT, "decode", eml.string()});
   BOOST_REQUIRE_MESSAGE(status == 0, "python decode failed for " << eml);
   return json::parse(out);
 }
@@ -169,12 +179,14 @@ struct TestCertificate {
   fs::path cert = dir.path / "cert.pem";
   fs::path key = dir.path / "key.pem";
   TestCertificate() {
-    auto [status, out] = run({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-                              "-nodes", "-keyout", key.string(), "-out", cert.string(), "-days", "2", "-subj",
-                              "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"},
-                             (dir.path / "openssl.log").string());
+    auto [status, out] =
+        run({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+             "-nodes", "-keyout", key.string(), "-out", cert.string(), "-days", "2", "-subj",
+             "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"},
+            (dir.path / "openssl.log").string());
     BOOST_REQUIRE_MESSAGE(status == 0 && fs::exists(cert) && fs::exists(key),
-                          "openssl req failed:\n" << slurp(dir.path / "openssl.log"));
+                          "openssl req failed:\n"
+                              << slurp(dir.path / "openssl.log"));
   }
 };
 
@@ -192,9 +204,11 @@ class SmtpServer {
   explicit SmtpServer(std::vector<std::string> options = {}) {
     fs::create_directories(spool_);
     int in[2], out[2];
-    if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
-    std::vector<std::string> args{JOURNEY_SYSTEM_PYTHON, "-B", JOURNEY_SMTP_SERVER_SCRIPT, "serve", "--spool",
-                                  spool_.string()};
+    if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0)
+      throw std::runtime_error("pipe2 failed");
+    std::vector<std::string> args{
+        JOURNEY_SYSTEM_PYTHON, "-B", JOURNEY_SMTP_SERVER_SCRIPT, "serve", "--spool",
+        spool_.string()};
     args.insert(args.end(), options.begin(), options.end());
     pid_ = spawn(args, in[0], out[1], log_.string());
     close(in[0]);
@@ -237,7 +251,8 @@ class SmtpServer {
     std::string line;
     auto deadline = std::chrono::steady_clock::now() + 60s;  // python start-up on a busy machine
     while (line.find('\n') == std::string::npos) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
       if (left <= 0ms) return -1;
       pollfd p{fd, POLLIN, 0};
       int r = poll(&p, 1, static_cast<int>(left.count()));
@@ -345,12 +360,15 @@ void check_wire_form(const std::string& raw) {
     unsigned char c = static_cast<unsigned char>(raw[i]);
     BOOST_TEST_REQUIRE(c < 0x80, "8-bit byte at offset " << i);
     if (c == '\n') BOOST_TEST_REQUIRE((i > 0 && raw[i - 1] == '\r'), "bare LF at offset " << i);
-    if (c == '\r') BOOST_TEST_REQUIRE((i + 1 < raw.size() && raw[i + 1] == '\n'), "bare CR at offset " << i);
+    if (c == '\r')
+      BOOST_TEST_REQUIRE((i + 1 < raw.size() && raw[i + 1] == '\n'), "bare CR at offset " << i);
   }
   BOOST_TEST((raw.size() >= 2 && raw.compare(raw.size() - 2, 2, "\r\n") == 0));
   BOOST_TEST_REQUIRE(raw.find("\r\n\r\n") != std::string::npos);
-  for (const auto& line : crlf_lines(headers_of(raw))) BOOST_TEST(line.size() <= 78u, "header line: " << line);
-  for (const auto& line : crlf_lines(body_of(raw))) BOOST_TEST(line.size() <= 76u, "body line: " << line);
+  for (const auto& line : crlf_lines(headers_of(raw)))
+    BOOST_TEST(line.size() <= 78u, "header line: " << line);
+  for (const auto& line : crlf_lines(body_of(raw)))
+    BOOST_TEST(line.size() <= 76u, "body line: " << line);
 }
 
 std::string base64_decode(const std::string& in) {
@@ -382,7 +400,11 @@ bool valid_utf8(const std::string& s) {
   std::size_t i = 0;
   while (i < s.size()) {
     auto b = static_cast<unsigned char>(s[i]);
-    std::size_t n = b < 0x80 ? 1 : (b & 0xE0) == 0xC0 ? 2 : (b & 0xF0) == 0xE0 ? 3 : (b & 0xF8) == 0xF0 ? 4 : 0;
+    std::size_t n = b < 0x80             ? 1
+                    : (b & 0xE0) == 0xC0 ? 2
+                    : (b & 0xF0) == 0xE0 ? 3
+                    : (b & 0xF8) == 0xF0 ? 4
+                                         : 0;
     if (n == 0 || i + n > s.size()) return false;
     for (std::size_t k = 1; k < n; ++k)
       if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
@@ -472,8 +494,9 @@ BOOST_AUTO_TEST_CASE(LongSubjectIsFoldedIntoWholeUtf8EncodedWords) {
 
 BOOST_AUTO_TEST_CASE(AsciiSubjectStaysReadableAndFolds) {
   MailMessage m = swedish_message();
-  m.subject = "Reminder: case 2026/0142 needs a decision before the deadline on Friday, "
-              "otherwise the personal alarm will be switched off automatically";
+  m.subject =
+      "Reminder: case 2026/0142 needs a decision before the deadline on Friday, "
+      "otherwise the personal alarm will be switched off automatically";
   std::string raw = render_mime(m);
   check_wire_form(raw);
   BOOST_TEST(raw.find("\r\nSubject: Reminder: case 2026/0142") != std::string::npos);
@@ -492,8 +515,12 @@ BOOST_AUTO_TEST_CASE(AsciiNamesAreQuotedOnlyWhenNeeded) {
   m.to = {"Doe, John \"JD\" \\ Jr.", "john@example.com"};
   std::string raw = render_mime(m);
   check_wire_form(raw);
-  BOOST_TEST(raw.find("\r\nFrom: Journey Notiser <noreply@journey.example>\r\n") != std::string::npos, raw);
-  BOOST_TEST(raw.find("\r\nTo: \"Doe, John \\\"JD\\\" \\\\ Jr.\" <john@example.com>\r\n") != std::string::npos, raw);
+  BOOST_TEST(
+      raw.find("\r\nFrom: Journey Notiser <noreply@journey.example>\r\n") != std::string::npos,
+      raw);
+  BOOST_TEST(raw.find("\r\nTo: \"Doe, John \\\"JD\\\" \\\\ Jr.\" <john@example.com>\r\n") !=
+                 std::string::npos,
+             raw);
   json d = decode_with_python(raw);
   BOOST_TEST(d["from_name"].get<std::string>() == m.from.name);
   BOOST_TEST(d["to_name"].get<std::string>() == m.to.name);
@@ -613,7 +640,8 @@ BOOST_AUTO_TEST_CASE(MessageIdIsTheNotificationIdentity) {
   auto first = transport.send(m);
   BOOST_TEST(first.outcome == Outcome::retry, describe(first));
   auto second = transport.send(m);
-  BOOST_TEST_REQUIRE(second.outcome == Outcome::delivered, describe(second) << "\n" << server.log());
+  BOOST_TEST_REQUIRE(second.outcome == Outcome::delivered, describe(second) << "\n"
+                                                                            << server.log());
   MailMessage other = swedish_message("n-77aa01b2c3@journey.local");
   BOOST_TEST_REQUIRE(transport.send(other).outcome == Outcome::delivered);
 
@@ -623,15 +651,18 @@ BOOST_AUTO_TEST_CASE(MessageIdIsTheNotificationIdentity) {
   BOOST_TEST(got[1].meta["reply"].get<std::string>().rfind("250", 0) == 0u);
   // The retried attempt is the same message, recognisable by its Message-ID.
   BOOST_TEST(got[0].raw == got[1].raw);
-  BOOST_TEST(decode_with_python(got[0].file)["message_id"].get<std::string>() == "<n-3f9a0c21e8@journey.local>");
-  BOOST_TEST(decode_with_python(got[1].file)["message_id"].get<std::string>() == "<n-3f9a0c21e8@journey.local>");
-  BOOST_TEST(decode_with_python(got[2].file)["message_id"].get<std::string>() == "<n-77aa01b2c3@journey.local>");
+  BOOST_TEST(decode_with_python(got[0].file)["message_id"].get<std::string>() ==
+             "<n-3f9a0c21e8@journey.local>");
+  BOOST_TEST(decode_with_python(got[1].file)["message_id"].get<std::string>() ==
+             "<n-3f9a0c21e8@journey.local>");
+  BOOST_TEST(decode_with_python(got[2].file)["message_id"].get<std::string>() ==
+             "<n-77aa01b2c3@journey.local>");
 }
 
 BOOST_AUTO_TEST_CASE(StartTlsAndAuthAreUsed) {
   TestCertificate cert;
-  SmtpServer server({"--tls-cert", cert.cert.string(), "--tls-key", cert.key.string(), "--require-starttls",
-                     "--auth", "journey:s3cret-lösen"});
+  SmtpServer server({"--tls-cert", cert.cert.string(), "--tls-key", cert.key.string(),
+                     "--require-starttls", "--auth", "journey:s3cret-lösen"});
   const std::string password = "s3cret-lösen";
 
   for (const char* mechanism : {"PLAIN", "LOGIN"}) {
@@ -700,7 +731,8 @@ BOOST_AUTO_TEST_CASE(RequiredStartTlsNeverFallsBackToPlaintext) {
 
 BOOST_AUTO_TEST_CASE(UntrustedCertificateIsRetry) {
   TestCertificate cert;
-  SmtpServer server({"--tls-cert", cert.cert.string(), "--tls-key", cert.key.string(), "--require-starttls"});
+  SmtpServer server(
+      {"--tls-cert", cert.cert.string(), "--tls-key", cert.key.string(), "--require-starttls"});
   SmtpConfig c = tls_config(server, cert);
   c.ca_file.clear();  // the system store does not know our self-signed certificate
   auto r = SmtpTransport(c).send(swedish_message());
@@ -716,8 +748,8 @@ BOOST_AUTO_TEST_CASE(UntrustedCertificateIsRetry) {
 
 BOOST_AUTO_TEST_CASE(ImplicitTlsSmtpsDelivers) {
   TestCertificate cert;
-  SmtpServer server({"--tls-cert", cert.cert.string(), "--tls-key", cert.key.string(), "--implicit-tls", "--auth",
-                     "journey:pw"});
+  SmtpServer server({"--tls-cert", cert.cert.string(), "--tls-key", cert.key.string(),
+                     "--implicit-tls", "--auth", "journey:pw"});
   SmtpConfig c = tls_config(server, cert);
   c.url = server.url("smtps");
   c.username = "journey";
@@ -810,14 +842,16 @@ BOOST_AUTO_TEST_CASE(DotAtLineStartSurvives) {
   SmtpTransport transport(plain_config(server));
   MailMessage m = swedish_message();
   // A lone "." would end DATA early without dot-stuffing; ".." would lose a dot.
-  m.text = "Första raden\n.\n..\n.punkt först\n" + std::string(75, 'a') + ".efter mjuk radbrytning\nSista raden\n";
+  m.text = "Första raden\n.\n..\n.punkt först\n" + std::string(75, 'a') +
+           ".efter mjuk radbrytning\nSista raden\n";
   auto r = transport.send(m);
   BOOST_TEST_REQUIRE(r.outcome == Outcome::delivered, describe(r));
   auto got = server.received();
   BOOST_TEST_REQUIRE(got.size() == 1u);
   BOOST_TEST(got[0].raw == render_mime(m));
   BOOST_TEST(got[0].raw.find("\r\n.\r\n..\r\n.punkt") != std::string::npos);
-  BOOST_TEST(got[0].raw.find("=\r\n.efter") != std::string::npos, "the soft break should put '.' first");
+  BOOST_TEST(got[0].raw.find("=\r\n.efter") != std::string::npos,
+             "the soft break should put '.' first");
   BOOST_TEST(decode_with_python(got[0].file)["body"].get<std::string>() == m.text);
 }
 
@@ -826,8 +860,10 @@ BOOST_AUTO_TEST_CASE(LongLinesAreSoftWrapped) {
   SmtpTransport transport(plain_config(server));
   MailMessage m = swedish_message();
   std::string longline;
-  for (int i = 0; i < 40; ++i) longline += "Överfallslarm=på för Åsa–Ängström ";  // '=' must be escaped
-  m.text = longline + "\n" + "slutar med blanksteg   \n" + "slutar med tab\t\n" + std::string(300, 'x') + "\n";
+  for (int i = 0; i < 40; ++i)
+    longline += "Överfallslarm=på för Åsa–Ängström ";  // '=' must be escaped
+  m.text = longline + "\n" + "slutar med blanksteg   \n" + "slutar med tab\t\n" +
+           std::string(300, 'x') + "\n";
   auto r = transport.send(m);
   BOOST_TEST_REQUIRE(r.outcome == Outcome::delivered, describe(r));
   auto got = server.received();
@@ -836,11 +872,12 @@ BOOST_AUTO_TEST_CASE(LongLinesAreSoftWrapped) {
   check_wire_form(got[0].raw);
   std::string body = body_of(got[0].raw);
   BOOST_TEST(body.find("=3D") != std::string::npos);
-  BOOST_TEST(body.find("=C3=96") != std::string::npos);  // Ö
+  BOOST_TEST(body.find("=C3=96") != std::string::npos);   // Ö
   BOOST_TEST(body.find("=20\r\n") != std::string::npos);  // trailing space kept, encoded
   BOOST_TEST(body.find("=09\r\n") != std::string::npos);  // trailing tab
   for (const auto& line : crlf_lines(body)) {
-    BOOST_TEST((line.empty() || (line.back() != ' ' && line.back() != '\t')), "trailing whitespace: " << line);
+    BOOST_TEST((line.empty() || (line.back() != ' ' && line.back() != '\t')),
+               "trailing whitespace: " << line);
     // A soft break never cuts an escape or a UTF-8 sequence in two.
     BOOST_TEST(!(line.size() >= 2 && line[line.size() - 2] == '=' && line.back() != '='));
   }
@@ -857,7 +894,8 @@ BOOST_AUTO_TEST_CASE(OneTransportSendsManyMessages) {
   auto got = server.received();
   BOOST_TEST_REQUIRE(got.size() == 5u);
   for (int i = 0; i < 5; ++i) {
-    BOOST_TEST(got[i].raw == render_mime(swedish_message("n-" + std::to_string(i) + "@journey.local")));
+    BOOST_TEST(got[i].raw ==
+               render_mime(swedish_message("n-" + std::to_string(i) + "@journey.local")));
     // One SMTP session for all five: the connection is kept and reused.
     BOOST_TEST(got[i].meta["peer_port"] == got[0].meta["peer_port"]);
   }
@@ -883,13 +921,16 @@ BOOST_AUTO_TEST_CASE(EmlFolderHoldsOneFilePerMessage) {
   {  // A new transport (a restarted process) on the same folder.
     EmlDirectoryTransport transport(outbox);
     BOOST_TEST_REQUIRE(transport.send(m).outcome == Outcome::delivered);
-    BOOST_TEST_REQUIRE(transport.send(swedish_message("n-77aa01b2c3@journey.local")).outcome == Outcome::delivered);
+    BOOST_TEST_REQUIRE(transport.send(swedish_message("n-77aa01b2c3@journey.local")).outcome ==
+                       Outcome::delivered);
     BOOST_TEST(transport.path_for(m.message_id) == outbox / "n-3f9a0c21e8@journey.local.eml");
   }
   std::vector<std::string> names;
-  for (const auto& e : fs::directory_iterator(outbox)) names.push_back(e.path().filename().string());
+  for (const auto& e : fs::directory_iterator(outbox))
+    names.push_back(e.path().filename().string());
   std::sort(names.begin(), names.end());
-  BOOST_TEST(names == (std::vector<std::string>{"n-3f9a0c21e8@journey.local.eml", "n-77aa01b2c3@journey.local.eml"}),
+  BOOST_TEST(names == (std::vector<std::string>{"n-3f9a0c21e8@journey.local.eml",
+                                                "n-77aa01b2c3@journey.local.eml"}),
              boost::test_tools::per_element());
   const fs::path file = outbox / "n-3f9a0c21e8@journey.local.eml";
   BOOST_TEST(slurp(file) == render_mime(m));

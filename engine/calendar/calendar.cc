@@ -1,10 +1,10 @@
 #include "journey/engine/calendar.h"
 
+#include <date/tz.h>
+
 #include <algorithm>
 #include <array>
 #include <stdexcept>
-
-#include <date/tz.h>
 
 // Debian's libdate-tz is built against the system tz database (USE_OS_TZDB=1,
 // hence HAS_REMOTE_API=0: no curl, no download); date::date-tz carries the
@@ -25,11 +25,15 @@ constexpr std::size_t kHolidaysPerYear = 16;
 using HolidayTable = std::array<Holiday, kHolidaysPerYear>;
 
 // The first `wd` on or after `from`.
-sys_days first_on_or_after(sys_days from, date::weekday wd) { return from + (wd - date::weekday(from)); }
+sys_days first_on_or_after(sys_days from, date::weekday wd) {
+  return from + (wd - date::weekday(from));
+}
 
 HolidayTable holiday_table(date::year y) {
   const sys_days easter = SwedishCalendar::easter_sunday(y);
-  const auto on = [y](unsigned m, unsigned d) { return sys_days(y / date::month(m) / date::day(d)); };
+  const auto on = [y](unsigned m, unsigned d) {
+    return sys_days(y / date::month(m) / date::day(d));
+  };
   const sys_days midsommardagen = first_on_or_after(on(6, 20), date::Saturday);  // 20-26 June
   HolidayTable t{{
       {on(1, 1), "Nyårsdagen", true},
@@ -50,7 +54,8 @@ HolidayTable holiday_table(date::year y) {
       {on(12, 31), "Nyårsafton", false},
   }};
   // Stable: coinciding holidays keep the order above (the law's order).
-  std::stable_sort(t.begin(), t.end(), [](const Holiday& a, const Holiday& b) { return a.date < b.date; });
+  std::stable_sort(t.begin(), t.end(),
+                   [](const Holiday& a, const Holiday& b) { return a.date < b.date; });
   return t;
 }
 
@@ -71,9 +76,12 @@ void check_supported(TimePoint t, const char* what) {
   // Check before any zone arithmetic: floor to days cannot overflow, adding
   // an offset to an extreme value could.
   using std::chrono::microseconds;
-  static const TimePoint lo = std::chrono::time_point_cast<microseconds>(sys_days(date::year(kFirstYear) / 1 / 1));
-  static const TimePoint hi = std::chrono::time_point_cast<microseconds>(sys_days(date::year(kLastYear) / 12 / 31));
-  if (t < lo || t > hi) throw std::out_of_range(std::string(what) + ": outside the supported years 1900-9999");
+  static const TimePoint lo =
+      std::chrono::time_point_cast<microseconds>(sys_days(date::year(kFirstYear) / 1 / 1));
+  static const TimePoint hi =
+      std::chrono::time_point_cast<microseconds>(sys_days(date::year(kLastYear) / 12 / 31));
+  if (t < lo || t > hi)
+    throw std::out_of_range(std::string(what) + ": outside the supported years 1900-9999");
 }
 
 }  // namespace
@@ -97,7 +105,8 @@ sys_days SwedishCalendar::easter_sunday(date::year y) {
   const int m = (a + 11 * h + 22 * l) / 451;
   const int month = (h + l - 7 * m + 114) / 31;
   const int day = ((h + l - 7 * m + 114) % 31) + 1;
-  return sys_days(y / date::month(static_cast<unsigned>(month)) / date::day(static_cast<unsigned>(day)));
+  return sys_days(y / date::month(static_cast<unsigned>(month)) /
+                  date::day(static_cast<unsigned>(day)));
 }
 
 std::vector<Holiday> SwedishCalendar::holidays(date::year y) const {
@@ -156,7 +165,8 @@ sys_days SwedishCalendar::previous_working_day_before(sys_days d) const {
 
 // ---- MunicipalTime ----------------------------------------------------------
 
-MunicipalTime::MunicipalTime(std::chrono::minutes send_at, std::string_view zone, SwedishCalendar calendar)
+MunicipalTime::MunicipalTime(std::chrono::minutes send_at, std::string_view zone,
+                             SwedishCalendar calendar)
     : send_at_(send_at), zone_name_(zone), zone_(nullptr), calendar_(calendar) {
   if (send_at < std::chrono::minutes(0) || send_at >= std::chrono::hours(24))
     throw std::invalid_argument("MunicipalTime: the send time must be within the day, 00:00-23:59");
@@ -166,8 +176,9 @@ MunicipalTime::MunicipalTime(std::chrono::minutes send_at, std::string_view zone
     // missing or unreadable file fails construction, not the first reminder.
     (void)zone_->get_info(date::sys_seconds{});
   } catch (const std::exception& e) {
-    throw std::runtime_error("MunicipalTime: time zone \"" + zone_name_ +
-                             "\" is not in the system tz database (/usr/share/zoneinfo): " + e.what());
+    throw std::runtime_error(
+        "MunicipalTime: time zone \"" + zone_name_ +
+        "\" is not in the system tz database (/usr/share/zoneinfo): " + e.what());
   }
 }
 
@@ -182,10 +193,12 @@ TimePoint MunicipalTime::to_utc(date::local_time<std::chrono::microseconds> loca
     case date::local_info::ambiguous:
       // In the fall-back overlap: the earliest of the two instants (still
       // summer time), so the day's send happens once, the first time round.
-      return date::zoned_time<std::chrono::microseconds>(zone_, local, date::choose::earliest).get_sys_time();
+      return date::zoned_time<std::chrono::microseconds>(zone_, local, date::choose::earliest)
+          .get_sys_time();
     case date::local_info::unique:
     default:
-      return date::zoned_time<std::chrono::microseconds>(zone_, local, date::choose::earliest).get_sys_time();
+      return date::zoned_time<std::chrono::microseconds>(zone_, local, date::choose::earliest)
+          .get_sys_time();
   }
 }
 
@@ -210,11 +223,12 @@ sys_days MunicipalTime::local_date(TimePoint t) const {
 }
 
 Send MunicipalTime::send_on(sys_days working_day) const {
-  return Send{working_day, send_instant_on(working_day), calendar_.previous_working_day_before(working_day) + days(1),
-              working_day};
+  return Send{working_day, send_instant_on(working_day),
+              calendar_.previous_working_day_before(working_day) + days(1), working_day};
 }
 
-std::vector<Send> MunicipalTime::sends_between(TimePoint after_exclusive, TimePoint up_to_inclusive) const {
+std::vector<Send> MunicipalTime::sends_between(TimePoint after_exclusive,
+                                               TimePoint up_to_inclusive) const {
   std::vector<Send> out;
   if (up_to_inclusive <= after_exclusive) return out;
   check_supported(after_exclusive, "MunicipalTime::sends_between");
@@ -230,7 +244,8 @@ std::vector<Send> MunicipalTime::sends_between(TimePoint after_exclusive, TimePo
   return out;
 }
 
-std::vector<sys_days> MunicipalTime::due_dates_between(TimePoint after_exclusive, TimePoint up_to_inclusive) const {
+std::vector<sys_days> MunicipalTime::due_dates_between(TimePoint after_exclusive,
+                                                       TimePoint up_to_inclusive) const {
   std::vector<sys_days> out;
   for (const Send& s : sends_between(after_exclusive, up_to_inclusive))
     for (sys_days d = s.first_due; d <= s.last_due; d += days(1)) out.push_back(d);

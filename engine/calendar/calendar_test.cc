@@ -4,13 +4,14 @@
 // scheduler stepping a clock across DST nights, Midsummer and Christmas that
 // must fire each working day's send exactly once and nothing on other days.
 #define BOOST_TEST_MODULE calendar
-#include <boost/test/data/monomorphic.hpp>
-#include <boost/test/data/test_case.hpp>
-#include <boost/test/unit_test.hpp>
+#include "journey/engine/calendar.h"
 
 #include <date/tz.h>
 
 #include <algorithm>
+#include <boost/test/data/monomorphic.hpp>
+#include <boost/test/data/test_case.hpp>
+#include <boost/test/unit_test.hpp>
 #include <cstdio>
 #include <map>
 #include <ostream>
@@ -19,8 +20,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include "journey/engine/calendar.h"
 
 namespace bdata = boost::unit_test::data;
 using namespace journey;
@@ -35,7 +34,8 @@ namespace {
 sys_days day(const std::string& iso) {
   int y = 0;
   unsigned m = 0, d = 0;
-  if (std::sscanf(iso.c_str(), "%d-%u-%u", &y, &m, &d) != 3) throw std::invalid_argument("bad date " + iso);
+  if (std::sscanf(iso.c_str(), "%d-%u-%u", &y, &m, &d) != 3)
+    throw std::invalid_argument("bad date " + iso);
   const date::year_month_day ymd{date::year(y), date::month(m), date::day(d)};
   if (!ymd.ok()) throw std::invalid_argument("bad date " + iso);
   return sys_days(ymd);
@@ -45,11 +45,13 @@ std::string iso(sys_days d) { return date::format("%F", d); }
 
 // The UTC instant iso + hh:mm.
 TimePoint utc(const std::string& iso_date, int hour, int minute = 0) {
-  return std::chrono::time_point_cast<std::chrono::microseconds>(day(iso_date)) + std::chrono::hours(hour) +
-         std::chrono::minutes(minute);
+  return std::chrono::time_point_cast<std::chrono::microseconds>(day(iso_date)) +
+         std::chrono::hours(hour) + std::chrono::minutes(minute);
 }
 
-std::string show(TimePoint t) { return date::format("%FT%TZ", std::chrono::time_point_cast<std::chrono::seconds>(t)); }
+std::string show(TimePoint t) {
+  return date::format("%FT%TZ", std::chrono::time_point_cast<std::chrono::seconds>(t));
+}
 
 std::string hhmm(std::chrono::microseconds since_midnight) {
   return date::format("%H:%M", std::chrono::duration_cast<std::chrono::minutes>(since_midnight));
@@ -58,7 +60,8 @@ std::string hhmm(std::chrono::microseconds since_midnight) {
 // Local wall-clock time of day at t in Europe/Stockholm, "08:00", found
 // without MunicipalTime.
 std::string stockholm_time_of_day(TimePoint t) {
-  const auto local = date::zoned_time<std::chrono::microseconds>("Europe/Stockholm", t).get_local_time();
+  const auto local =
+      date::zoned_time<std::chrono::microseconds>("Europe/Stockholm", t).get_local_time();
   return hhmm(local - date::floor<days>(local));
 }
 
@@ -92,7 +95,9 @@ struct HolidayRow {
   std::string name;
   bool by_law;
 };
-std::ostream& operator<<(std::ostream& os, const HolidayRow& r) { return os << r.date << " " << r.name; }
+std::ostream& operator<<(std::ostream& os, const HolidayRow& r) {
+  return os << r.date << " " << r.name;
+}
 const std::vector<HolidayRow> kHolidays = {
     // 2025
     {"2025-01-01", "Nyårsdagen", true},
@@ -221,7 +226,9 @@ struct DueRow {
   std::string sends_on;
   const char* why;
 };
-std::ostream& operator<<(std::ostream& os, const DueRow& r) { return os << r.due << " (" << r.why << ")"; }
+std::ostream& operator<<(std::ostream& os, const DueRow& r) {
+  return os << r.due << " (" << r.why << ")";
+}
 const std::vector<DueRow> kMonthAndYearEnds = {
     // Year ends: Nyårsafton then Nyårsdagen then perhaps a weekend.
     {"2025-12-31", "2026-01-02", "Nyårsafton Wed, Nyårsdagen Thu"},
@@ -262,24 +269,30 @@ const std::vector<DueRow> kMonthAndYearEnds = {
 // October at 01:00 UTC) and the UTC instants of the 08:00 sends on either side.
 struct DstRow {
   std::string sunday;
-  bool spring;                // true: 02:00 CET -> 03:00 CEST; false: 03:00 CEST -> 02:00 CET
-  std::string last_before;    // last working day before the Sunday
-  int last_before_utc_hour;   // its 08:00 local in UTC
-  std::string first_after;    // first working day after
+  bool spring;               // true: 02:00 CET -> 03:00 CEST; false: 03:00 CEST -> 02:00 CET
+  std::string last_before;   // last working day before the Sunday
+  int last_before_utc_hour;  // its 08:00 local in UTC
+  std::string first_after;   // first working day after
   int first_after_utc_hour;
 };
 std::ostream& operator<<(std::ostream& os, const DstRow& r) {
   return os << r.sunday << (r.spring ? " spring forward" : " fall back");
 }
 const std::vector<DstRow> kDst = {
-    {"2025-03-30", true, "2025-03-28", 7, "2025-03-31", 6},  {"2025-10-26", false, "2025-10-24", 6, "2025-10-27", 7},
-    {"2026-03-29", true, "2026-03-27", 7, "2026-03-30", 6},  {"2026-10-25", false, "2026-10-23", 6, "2026-10-26", 7},
+    {"2025-03-30", true, "2025-03-28", 7, "2025-03-31", 6},
+    {"2025-10-26", false, "2025-10-24", 6, "2025-10-27", 7},
+    {"2026-03-29", true, "2026-03-27", 7, "2026-03-30", 6},
+    {"2026-10-25", false, "2026-10-23", 6, "2026-10-26", 7},
     // Easter Sunday 2027 is also the spring-forward day: Långfredagen before it,
     // Annandag påsk after it.
-    {"2027-03-28", true, "2027-03-25", 7, "2027-03-30", 6},  {"2027-10-31", false, "2027-10-29", 6, "2027-11-01", 7},
-    {"2028-03-26", true, "2028-03-24", 7, "2028-03-27", 6},  {"2028-10-29", false, "2028-10-27", 6, "2028-10-30", 7},
-    {"2029-03-25", true, "2029-03-23", 7, "2029-03-26", 6},  {"2029-10-28", false, "2029-10-26", 6, "2029-10-29", 7},
-    {"2030-03-31", true, "2030-03-29", 7, "2030-04-01", 6},  {"2030-10-27", false, "2030-10-25", 6, "2030-10-28", 7},
+    {"2027-03-28", true, "2027-03-25", 7, "2027-03-30", 6},
+    {"2027-10-31", false, "2027-10-29", 6, "2027-11-01", 7},
+    {"2028-03-26", true, "2028-03-24", 7, "2028-03-27", 6},
+    {"2028-10-29", false, "2028-10-27", 6, "2028-10-30", 7},
+    {"2029-03-25", true, "2029-03-23", 7, "2029-03-26", 6},
+    {"2029-10-28", false, "2029-10-26", 6, "2029-10-29", 7},
+    {"2030-03-31", true, "2030-03-29", 7, "2030-04-01", 6},
+    {"2030-10-27", false, "2030-10-25", 6, "2030-10-28", 7},
 };
 
 // A clock stepped over the local days from..to (exclusive) must fire exactly
@@ -294,54 +307,111 @@ std::ostream& operator<<(std::ostream& os, const Window& w) { return os << w.nam
 
 // Thursday before each change to Tuesday after it.
 const std::vector<Window> kSpringWindows = {
-    {"spring 2025", "2025-03-27", "2025-04-02", {"2025-03-27", "2025-03-28", "2025-03-31", "2025-04-01"}},
-    {"spring 2026", "2026-03-26", "2026-04-01", {"2026-03-26", "2026-03-27", "2026-03-30", "2026-03-31"}},
+    {"spring 2025",
+     "2025-03-27",
+     "2025-04-02",
+     {"2025-03-27", "2025-03-28", "2025-03-31", "2025-04-01"}},
+    {"spring 2026",
+     "2026-03-26",
+     "2026-04-01",
+     {"2026-03-26", "2026-03-27", "2026-03-30", "2026-03-31"}},
     {"spring 2027 (Easter)", "2027-03-25", "2027-03-31", {"2027-03-25", "2027-03-30"}},
-    {"spring 2028", "2028-03-23", "2028-03-29", {"2028-03-23", "2028-03-24", "2028-03-27", "2028-03-28"}},
-    {"spring 2029", "2029-03-22", "2029-03-28", {"2029-03-22", "2029-03-23", "2029-03-26", "2029-03-27"}},
-    {"spring 2030", "2030-03-28", "2030-04-03", {"2030-03-28", "2030-03-29", "2030-04-01", "2030-04-02"}},
+    {"spring 2028",
+     "2028-03-23",
+     "2028-03-29",
+     {"2028-03-23", "2028-03-24", "2028-03-27", "2028-03-28"}},
+    {"spring 2029",
+     "2029-03-22",
+     "2029-03-28",
+     {"2029-03-22", "2029-03-23", "2029-03-26", "2029-03-27"}},
+    {"spring 2030",
+     "2030-03-28",
+     "2030-04-03",
+     {"2030-03-28", "2030-03-29", "2030-04-01", "2030-04-02"}},
 };
 const std::vector<Window> kFallWindows = {
-    {"fall 2025", "2025-10-23", "2025-10-29", {"2025-10-23", "2025-10-24", "2025-10-27", "2025-10-28"}},
-    {"fall 2026", "2026-10-22", "2026-10-28", {"2026-10-22", "2026-10-23", "2026-10-26", "2026-10-27"}},
-    {"fall 2027", "2027-10-28", "2027-11-03", {"2027-10-28", "2027-10-29", "2027-11-01", "2027-11-02"}},
-    {"fall 2028", "2028-10-26", "2028-11-01", {"2028-10-26", "2028-10-27", "2028-10-30", "2028-10-31"}},
-    {"fall 2029", "2029-10-25", "2029-10-31", {"2029-10-25", "2029-10-26", "2029-10-29", "2029-10-30"}},
-    {"fall 2030", "2030-10-24", "2030-10-30", {"2030-10-24", "2030-10-25", "2030-10-28", "2030-10-29"}},
+    {"fall 2025",
+     "2025-10-23",
+     "2025-10-29",
+     {"2025-10-23", "2025-10-24", "2025-10-27", "2025-10-28"}},
+    {"fall 2026",
+     "2026-10-22",
+     "2026-10-28",
+     {"2026-10-22", "2026-10-23", "2026-10-26", "2026-10-27"}},
+    {"fall 2027",
+     "2027-10-28",
+     "2027-11-03",
+     {"2027-10-28", "2027-10-29", "2027-11-01", "2027-11-02"}},
+    {"fall 2028",
+     "2028-10-26",
+     "2028-11-01",
+     {"2028-10-26", "2028-10-27", "2028-10-30", "2028-10-31"}},
+    {"fall 2029",
+     "2029-10-25",
+     "2029-10-31",
+     {"2029-10-25", "2029-10-26", "2029-10-29", "2029-10-30"}},
+    {"fall 2030",
+     "2030-10-24",
+     "2030-10-30",
+     {"2030-10-24", "2030-10-25", "2030-10-28", "2030-10-29"}},
 };
 // Monday of Midsummer week to the Tuesday after; Christmas from 20 December to
 // 9 January.
 const std::vector<Window> kHolidayWindows = {
-    {"midsummer 2025", "2025-06-16", "2025-06-25",
+    {"midsummer 2025",
+     "2025-06-16",
+     "2025-06-25",
      {"2025-06-16", "2025-06-17", "2025-06-18", "2025-06-19", "2025-06-23", "2025-06-24"}},
-    {"midsummer 2026", "2026-06-15", "2026-06-24",
+    {"midsummer 2026",
+     "2026-06-15",
+     "2026-06-24",
      {"2026-06-15", "2026-06-16", "2026-06-17", "2026-06-18", "2026-06-22", "2026-06-23"}},
-    {"midsummer 2027", "2027-06-21", "2027-06-30",
+    {"midsummer 2027",
+     "2027-06-21",
+     "2027-06-30",
      {"2027-06-21", "2027-06-22", "2027-06-23", "2027-06-24", "2027-06-28", "2027-06-29"}},
-    {"midsummer 2028", "2028-06-19", "2028-06-28",
+    {"midsummer 2028",
+     "2028-06-19",
+     "2028-06-28",
      {"2028-06-19", "2028-06-20", "2028-06-21", "2028-06-22", "2028-06-26", "2028-06-27"}},
-    {"midsummer 2029", "2029-06-18", "2029-06-27",
+    {"midsummer 2029",
+     "2029-06-18",
+     "2029-06-27",
      {"2029-06-18", "2029-06-19", "2029-06-20", "2029-06-21", "2029-06-25", "2029-06-26"}},
-    {"midsummer 2030", "2030-06-17", "2030-06-26",
+    {"midsummer 2030",
+     "2030-06-17",
+     "2030-06-26",
      {"2030-06-17", "2030-06-18", "2030-06-19", "2030-06-20", "2030-06-24", "2030-06-25"}},
-    {"christmas 2025", "2025-12-20", "2026-01-10",
-     {"2025-12-22", "2025-12-23", "2025-12-29", "2025-12-30", "2026-01-02", "2026-01-05", "2026-01-07", "2026-01-08",
-      "2026-01-09"}},
-    {"christmas 2026", "2026-12-20", "2027-01-10",
-     {"2026-12-21", "2026-12-22", "2026-12-23", "2026-12-28", "2026-12-29", "2026-12-30", "2027-01-04", "2027-01-05",
-      "2027-01-07", "2027-01-08"}},
-    {"christmas 2027", "2027-12-20", "2028-01-10",
-     {"2027-12-20", "2027-12-21", "2027-12-22", "2027-12-23", "2027-12-27", "2027-12-28", "2027-12-29", "2027-12-30",
-      "2028-01-03", "2028-01-04", "2028-01-05", "2028-01-07"}},
-    {"christmas 2028", "2028-12-20", "2029-01-10",
-     {"2028-12-20", "2028-12-21", "2028-12-22", "2028-12-27", "2028-12-28", "2028-12-29", "2029-01-02", "2029-01-03",
-      "2029-01-04", "2029-01-05", "2029-01-08", "2029-01-09"}},
-    {"christmas 2029", "2029-12-20", "2030-01-10",
-     {"2029-12-20", "2029-12-21", "2029-12-27", "2029-12-28", "2030-01-02", "2030-01-03", "2030-01-04", "2030-01-07",
-      "2030-01-08", "2030-01-09"}},
-    {"christmas 2030", "2030-12-20", "2031-01-10",
-     {"2030-12-20", "2030-12-23", "2030-12-27", "2030-12-30", "2031-01-02", "2031-01-03", "2031-01-07", "2031-01-08",
-      "2031-01-09"}},
+    {"christmas 2025",
+     "2025-12-20",
+     "2026-01-10",
+     {"2025-12-22", "2025-12-23", "2025-12-29", "2025-12-30", "2026-01-02", "2026-01-05",
+      "2026-01-07", "2026-01-08", "2026-01-09"}},
+    {"christmas 2026",
+     "2026-12-20",
+     "2027-01-10",
+     {"2026-12-21", "2026-12-22", "2026-12-23", "2026-12-28", "2026-12-29", "2026-12-30",
+      "2027-01-04", "2027-01-05", "2027-01-07", "2027-01-08"}},
+    {"christmas 2027",
+     "2027-12-20",
+     "2028-01-10",
+     {"2027-12-20", "2027-12-21", "2027-12-22", "2027-12-23", "2027-12-27", "2027-12-28",
+      "2027-12-29", "2027-12-30", "2028-01-03", "2028-01-04", "2028-01-05", "2028-01-07"}},
+    {"christmas 2028",
+     "2028-12-20",
+     "2029-01-10",
+     {"2028-12-20", "2028-12-21", "2028-12-22", "2028-12-27", "2028-12-28", "2028-12-29",
+      "2029-01-02", "2029-01-03", "2029-01-04", "2029-01-05", "2029-01-08", "2029-01-09"}},
+    {"christmas 2029",
+     "2029-12-20",
+     "2030-01-10",
+     {"2029-12-20", "2029-12-21", "2029-12-27", "2029-12-28", "2030-01-02", "2030-01-03",
+      "2030-01-04", "2030-01-07", "2030-01-08", "2030-01-09"}},
+    {"christmas 2030",
+     "2030-12-20",
+     "2031-01-10",
+     {"2030-12-20", "2030-12-23", "2030-12-27", "2030-12-30", "2031-01-02", "2031-01-03",
+      "2031-01-07", "2031-01-08", "2031-01-09"}},
 };
 
 // How the scheduler's clock moves: a cycle of steps.
@@ -367,7 +437,9 @@ const std::vector<Stepping> kHolidaySteppings = {
 struct SendAt {
   std::chrono::minutes local;
 };
-std::ostream& operator<<(std::ostream& os, const SendAt& s) { return os << "send at " << hhmm(s.local); }
+std::ostream& operator<<(std::ostream& os, const SendAt& s) {
+  return os << "send at " << hhmm(s.local);
+}
 const std::vector<SendAt> kSendTimes = {{8h}, {2h + 30min}, {0min}, {23h + 59min}};
 
 // Steps a clock over the window as a scheduler would (fire sends_between(last,
@@ -394,9 +466,12 @@ void step_through(const Window& w, const Stepping& s, SendAt send_at) {
     for (const Send& send : mt.sends_between(last, now)) {
       ++fired[iso(send.day)];
       sends.push_back(send);
-      BOOST_TEST_REQUIRE(mt.calendar().is_working_day(send.day), iso(send.day) << " is not a working day");
-      BOOST_TEST((last < send.at && send.at <= now), "fired at tick " << show(now) << " for " << show(send.at));
-      BOOST_TEST(stockholm_time_of_day(send.at) == hhmm(send_at.local), iso(send.day) << " fired at the wrong local time");
+      BOOST_TEST_REQUIRE(mt.calendar().is_working_day(send.day), iso(send.day)
+                                                                     << " is not a working day");
+      BOOST_TEST((last < send.at && send.at <= now),
+                 "fired at tick " << show(now) << " for " << show(send.at));
+      BOOST_TEST(stockholm_time_of_day(send.at) == hhmm(send_at.local),
+                 iso(send.day) << " fired at the wrong local time");
       BOOST_TEST(iso(mt.local_date(send.at)) == iso(send.day));
     }
     last = now;
@@ -439,7 +514,8 @@ BOOST_DATA_TEST_CASE(YearHasExactlyTheTabledHolidays, bdata::xrange(2025, 2031),
   std::vector<std::string> expected, got;
   for (const auto& r : kHolidays)
     if (r.date.compare(0, 4, std::to_string(y)) == 0) expected.push_back(r.date + " " + r.name);
-  for (const Holiday& h : cal.holidays(date::year(y))) got.push_back(iso(h.date) + " " + std::string(h.name));
+  for (const Holiday& h : cal.holidays(date::year(y)))
+    got.push_back(iso(h.date) + " " + std::string(h.name));
   std::sort(expected.begin(), expected.end());
   BOOST_TEST(got == expected, boost::test_tools::per_element());
 }
@@ -487,7 +563,8 @@ BOOST_DATA_TEST_CASE(AscensionDayIsNotAWorkingDay, bdata::make(kEaster), row) {
 
 BOOST_AUTO_TEST_CASE(EvesAreNonWorkingDaysButNotPublicHolidays) {
   const SwedishCalendar cal;
-  for (const char* eve : {"2025-06-20", "2025-12-24", "2025-12-31", "2030-06-21", "2030-12-24", "2030-12-31"}) {
+  for (const char* eve :
+       {"2025-06-20", "2025-12-24", "2025-12-31", "2030-06-21", "2030-12-24", "2030-12-31"}) {
     BOOST_TEST(!cal.is_working_day(day(eve)), eve);
     BOOST_TEST(!cal.is_public_holiday(day(eve)), eve);
     BOOST_TEST(cal.holiday_name(day(eve)).has_value(), eve);
@@ -498,7 +575,8 @@ BOOST_AUTO_TEST_CASE(EvesAreNonWorkingDaysButNotPublicHolidays) {
   BOOST_TEST(cal.is_public_holiday(day("2025-12-25")));
 }
 
-BOOST_DATA_TEST_CASE(DayNextToAHolidayIsAnOrdinaryWorkingDay, bdata::make(kOrdinaryDaysNextToHolidays), d) {
+BOOST_DATA_TEST_CASE(DayNextToAHolidayIsAnOrdinaryWorkingDay,
+                     bdata::make(kOrdinaryDaysNextToHolidays), d) {
   const SwedishCalendar cal;
   BOOST_TEST(cal.is_working_day(day(d)));
   BOOST_TEST(!cal.holiday_name(day(d)).has_value());
@@ -518,10 +596,12 @@ BOOST_AUTO_TEST_CASE(PlainSundayIsNotANamedHolidayButNotAWorkingDay) {
 BOOST_AUTO_TEST_CASE(CoincidingHolidaysReportBothNames) {
   const SwedishCalendar cal;
   // Easter 2008 was 23 March: Kristi himmelsfärdsdag fell on 1 May.
-  BOOST_TEST(cal.holiday_name(day("2008-05-01")).value_or("") == "Första maj / Kristi himmelsfärdsdag");
+  BOOST_TEST(cal.holiday_name(day("2008-05-01")).value_or("") ==
+             "Första maj / Kristi himmelsfärdsdag");
   BOOST_TEST(cal.holidays_on(day("2008-05-01")).size() == 2u);
   // Easter 2049 is 18 April: Pingstdagen falls on 6 June.
-  BOOST_TEST(cal.holiday_name(day("2049-06-06")).value_or("") == "Sveriges nationaldag / Pingstdagen");
+  BOOST_TEST(cal.holiday_name(day("2049-06-06")).value_or("") ==
+             "Sveriges nationaldag / Pingstdagen");
   BOOST_TEST(cal.holidays(date::year(2049)).size() == 16u);
 }
 
@@ -534,17 +614,21 @@ BOOST_DATA_TEST_CASE(MovableHolidaysStayWithinTheirRules, bdata::xrange(1900, 21
   BOOST_TEST((e >= sys_days(date::year(y) / 3 / 22) && e <= sys_days(date::year(y) / 4 / 25)));
   const auto all = cal.holidays(date::year(y));
   BOOST_TEST(all.size() == 16u);
-  BOOST_TEST(std::is_sorted(all.begin(), all.end(), [](const Holiday& a, const Holiday& b) { return a.date < b.date; }));
+  BOOST_TEST(std::is_sorted(all.begin(), all.end(),
+                            [](const Holiday& a, const Holiday& b) { return a.date < b.date; }));
   for (const Holiday& h : all) {
     if (h.name == "Midsommarafton") {
       BOOST_TEST(date::weekday(h.date) == date::Friday);
-      BOOST_TEST((h.date >= sys_days(date::year(y) / 6 / 19) && h.date <= sys_days(date::year(y) / 6 / 25)));
+      BOOST_TEST((h.date >= sys_days(date::year(y) / 6 / 19) &&
+                  h.date <= sys_days(date::year(y) / 6 / 25)));
     } else if (h.name == "Midsommardagen") {
       BOOST_TEST(date::weekday(h.date) == date::Saturday);
-      BOOST_TEST((h.date >= sys_days(date::year(y) / 6 / 20) && h.date <= sys_days(date::year(y) / 6 / 26)));
+      BOOST_TEST((h.date >= sys_days(date::year(y) / 6 / 20) &&
+                  h.date <= sys_days(date::year(y) / 6 / 26)));
     } else if (h.name == "Alla helgons dag") {
       BOOST_TEST(date::weekday(h.date) == date::Saturday);
-      BOOST_TEST((h.date >= sys_days(date::year(y) / 10 / 31) && h.date <= sys_days(date::year(y) / 11 / 6)));
+      BOOST_TEST((h.date >= sys_days(date::year(y) / 10 / 31) &&
+                  h.date <= sys_days(date::year(y) / 11 / 6)));
     }
   }
 }
@@ -559,7 +643,8 @@ BOOST_DATA_TEST_CASE(DueDateMovesToTheNextWorkingDay, bdata::make(kMonthAndYearE
   const SwedishCalendar cal;
   BOOST_TEST(iso(cal.next_working_day_on_or_after(day(row.due))) == row.sends_on);
   BOOST_TEST(cal.is_working_day(day(row.sends_on)));
-  for (sys_days d = day(row.due); d < day(row.sends_on); d += days(1)) BOOST_TEST(!cal.is_working_day(d), iso(d));
+  for (sys_days d = day(row.due); d < day(row.sends_on); d += days(1))
+    BOOST_TEST(!cal.is_working_day(d), iso(d));
   // And the reminder goes out at 08:00 local on that day.
   const TimePoint at = stockholm().send_time(day(row.due));
   BOOST_TEST(iso(stockholm().local_date(at)) == row.sends_on);
@@ -594,15 +679,19 @@ BOOST_DATA_TEST_CASE(SendTimeFollowsDstAroundEachChange, bdata::make(kDst), row)
   BOOST_TEST(date::weekday(sunday) == date::Sunday);
   // The change itself at 01:00 UTC.
   const auto wall = [&](int h, int m, int s) {
-    return mt.to_local(utc(row.sunday, h, m) + std::chrono::seconds(s)) - date::local_days(sunday.time_since_epoch());
+    return mt.to_local(utc(row.sunday, h, m) + std::chrono::seconds(s)) -
+           date::local_days(sunday.time_since_epoch());
   };
   BOOST_TEST((wall(0, 59, 59) == (row.spring ? 1h + 59min + 59s : 2h + 59min + 59s)));
   BOOST_TEST((wall(1, 0, 0) == (row.spring ? 3h : 2h)));
   // Sends on either side, in UTC.
-  BOOST_TEST(show(mt.send_time(day(row.last_before))) == show(utc(row.last_before, row.last_before_utc_hour)));
-  BOOST_TEST(show(mt.send_time(sunday - days(1))) == show(utc(row.first_after, row.first_after_utc_hour)));
+  BOOST_TEST(show(mt.send_time(day(row.last_before))) ==
+             show(utc(row.last_before, row.last_before_utc_hour)));
+  BOOST_TEST(show(mt.send_time(sunday - days(1))) ==
+             show(utc(row.first_after, row.first_after_utc_hour)));
   BOOST_TEST(show(mt.send_time(sunday)) == show(utc(row.first_after, row.first_after_utc_hour)));
-  BOOST_TEST(show(mt.send_time(day(row.first_after))) == show(utc(row.first_after, row.first_after_utc_hour)));
+  BOOST_TEST(show(mt.send_time(day(row.first_after))) ==
+             show(utc(row.first_after, row.first_after_utc_hour)));
   // Nothing goes out on the weekend of the change.
   BOOST_TEST(mt.sends_between(utc(row.last_before, 12), utc(row.first_after, 0)).empty());
 }
@@ -613,15 +702,18 @@ BOOST_DATA_TEST_CASE(SendHourInTheGapMovesToTheNextValidInstant, bdata::make(kDs
   const MunicipalTime mt(2h + 30min);
   const sys_days sunday = day(row.sunday);
   const auto local = date::local_days(sunday.time_since_epoch()) + 2h + 30min;
-  BOOST_CHECK_THROW(date::zoned_time<std::chrono::minutes>("Europe/Stockholm", local), date::nonexistent_local_time);
+  BOOST_CHECK_THROW(date::zoned_time<std::chrono::minutes>("Europe/Stockholm", local),
+                    date::nonexistent_local_time);
   // 03:00 CEST, the instant the clock jumps: 01:00 UTC.
   BOOST_TEST(show(mt.send_instant_on(sunday)) == show(utc(row.sunday, 1)));
   BOOST_TEST(stockholm_time_of_day(mt.send_instant_on(sunday)) == "03:00");
   BOOST_TEST(show(mt.send_instant_on(sunday - days(1))) == show(utc(iso(sunday - days(1)), 1, 30)));
   BOOST_TEST(show(mt.send_instant_on(sunday + days(1))) == show(utc(iso(sunday + days(1)), 0, 30)));
   // The start of the gap resolves the same way; its end is an ordinary time.
-  BOOST_TEST(show(mt.to_utc(date::local_days(sunday.time_since_epoch()) + 2h)) == show(utc(row.sunday, 1)));
-  BOOST_TEST(show(mt.to_utc(date::local_days(sunday.time_since_epoch()) + 3h)) == show(utc(row.sunday, 1)));
+  BOOST_TEST(show(mt.to_utc(date::local_days(sunday.time_since_epoch()) + 2h)) ==
+             show(utc(row.sunday, 1)));
+  BOOST_TEST(show(mt.to_utc(date::local_days(sunday.time_since_epoch()) + 3h)) ==
+             show(utc(row.sunday, 1)));
   BOOST_TEST(show(mt.to_utc(date::local_days(sunday.time_since_epoch()) + 1h + 59min)) ==
              show(utc(row.sunday, 0, 59)));
 }
@@ -632,7 +724,8 @@ BOOST_DATA_TEST_CASE(SendHourInTheAmbiguousHourUsesTheEarlierInstant, bdata::mak
   const MunicipalTime mt(2h + 30min);
   const sys_days sunday = day(row.sunday);
   const auto local = date::local_days(sunday.time_since_epoch()) + 2h + 30min;
-  BOOST_CHECK_THROW(date::zoned_time<std::chrono::minutes>("Europe/Stockholm", local), date::ambiguous_local_time);
+  BOOST_CHECK_THROW(date::zoned_time<std::chrono::minutes>("Europe/Stockholm", local),
+                    date::ambiguous_local_time);
   // 02:30 CEST = 00:30 UTC, not 02:30 CET = 01:30 UTC.
   BOOST_TEST(show(mt.send_instant_on(sunday)) == show(utc(row.sunday, 0, 30)));
   BOOST_TEST(show(mt.send_instant_on(sunday - days(1))) == show(utc(iso(sunday - days(1)), 0, 30)));
@@ -646,14 +739,16 @@ BOOST_DATA_TEST_CASE(SendHourInTheAmbiguousHourUsesTheEarlierInstant, bdata::mak
 }
 
 BOOST_DATA_TEST_CASE(SpringForwardNeverFiresTwiceOrSkipsADay,
-                     bdata::make(kSpringWindows) * bdata::make(kDstSteppings) * bdata::make(kSendTimes), w, s,
-                     send_at) {
+                     bdata::make(kSpringWindows) * bdata::make(kDstSteppings) *
+                         bdata::make(kSendTimes),
+                     w, s, send_at) {
   step_through(w, s, send_at);
 }
 
 BOOST_DATA_TEST_CASE(FallBackNeverFiresTwiceOrSkipsADay,
-                     bdata::make(kFallWindows) * bdata::make(kDstSteppings) * bdata::make(kSendTimes), w, s,
-                     send_at) {
+                     bdata::make(kFallWindows) * bdata::make(kDstSteppings) *
+                         bdata::make(kSendTimes),
+                     w, s, send_at) {
   step_through(w, s, send_at);
 }
 
@@ -673,7 +768,8 @@ BOOST_AUTO_TEST_CASE(EveryWorkingDaySendsAtEightLocalNeverAnHourOff) {
     const TimePoint at = mt.send_time(d);
     BOOST_TEST(stockholm_time_of_day(at) == "08:00", iso(d));
     BOOST_TEST(iso(mt.local_date(at)) == iso(d));
-    const auto utc_hour = std::chrono::duration_cast<std::chrono::hours>(at - date::floor<days>(at)).count();
+    const auto utc_hour =
+        std::chrono::duration_cast<std::chrono::hours>(at - date::floor<days>(at)).count();
     BOOST_TEST((utc_hour == 6 || utc_hour == 7), iso(d) << " at " << show(at));
     BOOST_TEST((at > previous), iso(d));
     previous = at;
@@ -769,7 +865,8 @@ BOOST_AUTO_TEST_CASE(SharedInstanceGivesTheSameAnswersOnEveryThread) {
   const MunicipalTime mt;
   const auto run = [&mt] {
     std::vector<TimePoint> out;
-    for (sys_days d = day("2025-01-01"); d <= day("2030-12-31"); d += days(1)) out.push_back(mt.send_time(d));
+    for (sys_days d = day("2025-01-01"); d <= day("2030-12-31"); d += days(1))
+      out.push_back(mt.send_time(d));
     return out;
   };
   std::vector<TimePoint> a, b;

@@ -83,8 +83,8 @@ void acknowledge(const AppendResult& r, const std::string& key, const std::strin
   std::string line = "A " + r.stream.str() + " " + std::to_string(r.first_version.value) + " " +
                      std::to_string(r.last_version.value) + " " +
                      std::to_string(r.first_position.value) + " " +
-                     std::to_string(r.last_position.value) + " " + (key.empty() ? "-" : key) +
-                     " " + tag + " " + (r.duplicate ? "1" : "0") + "\n";
+                     std::to_string(r.last_position.value) + " " + (key.empty() ? "-" : key) + " " +
+                     tag + " " + (r.duplicate ? "1" : "0") + "\n";
   emit(line);
 }
 
@@ -101,8 +101,8 @@ class Appender {
 
   [[noreturn]] void run() {
     for (std::uint64_t seq = 0;; ++seq) {
-      std::string tag = std::to_string(run_) + "." + std::to_string(thread_) + "." +
-                        std::to_string(seq);
+      std::string tag =
+          std::to_string(run_) + "." + std::to_string(thread_) + "." + std::to_string(seq);
       int shape = pick(0, 99);
       if (shape < 10 && !mine_.empty()) {
         replay_key();

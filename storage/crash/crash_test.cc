@@ -38,14 +38,13 @@
 // interleaving or the disk's timing: a failure is reproduced by running its seed
 // until it shows again, which is what the soak script is for.
 #define BOOST_TEST_MODULE crash
-#include <boost/test/unit_test.hpp>
-
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <boost/test/unit_test.hpp>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
@@ -97,8 +96,7 @@ std::string describe(const Ack& a) {
   std::ostringstream os;
   os << "ack " << a.tag << " (" << a.stream << " v" << a.first_version << ".." << a.last_version
      << " @" << a.first_position << ".." << a.last_position
-     << " key=" << (a.key.empty() ? "-" : a.key)
-     << (a.duplicate ? " duplicate" : "") << ")";
+     << " key=" << (a.key.empty() ? "-" : a.key) << (a.duplicate ? " duplicate" : "") << ")";
   return os.str();
 }
 
@@ -425,8 +423,8 @@ std::vector<std::string> check_round(EventLog& log, Model& model, const std::vec
   if (!report.ok()) {
     fail("verify(): " + report.error().message);
   } else if (!report->ok()) {
-    fail("verify() at " + std::to_string(report->first_bad ? report->first_bad->value : 0) +
-         ": " + report->problem);
+    fail("verify() at " + std::to_string(report->first_bad ? report->first_bad->value : 0) + ": " +
+         report->problem);
   } else if (report->events_checked != head || (head > 0 && report->head_hash != prev)) {
     fail("verify() checked " + std::to_string(report->events_checked) + " events, head is " +
          std::to_string(head));
@@ -460,9 +458,9 @@ BOOST_AUTO_TEST_CASE(AcknowledgedAppendsSurviveSigkill) {
   fs::create_directories(root);
   std::uint64_t logs = 1;
   fs::path dir = root / "log-1";
-  BOOST_TEST_MESSAGE("crash test: seed " << seed << " (JOURNEY_CRASH_SEED), " << kills
-                                         << " kills, " << threads << " threads, delay " << min_ms
-                                         << ".." << max_ms << " ms, folder " << root.string());
+  BOOST_TEST_MESSAGE("crash test: seed " << seed << " (JOURNEY_CRASH_SEED), " << kills << " kills, "
+                                         << threads << " threads, delay " << min_ms << ".."
+                                         << max_ms << " ms, folder " << root.string());
 
   // The schedule has its own generator: how many keys the sampler draws from
   // depends on timing, and must not shift the delays a seed reproduces.
@@ -538,8 +536,7 @@ BOOST_AUTO_TEST_CASE(AcknowledgedAppendsSurviveSigkill) {
     if ((k + 1) % 100 == 0) {
       BOOST_TEST_MESSAGE("  " << k + 1 << " kills, " << acked << " acked appends, log " << logs
                               << " at head " << model.head << ", "
-                              << static_cast<int>(ms_since(started) / 1000)
-                              << " s");
+                              << static_cast<int>(ms_since(started) / 1000) << " s");
     }
   }
 
@@ -548,13 +545,11 @@ BOOST_AUTO_TEST_CASE(AcknowledgedAppendsSurviveSigkill) {
                                     << " while opening the log, " << quiet_kills
                                     << " before any ack, " << torn << " with a torn last line), "
                                     << acked << " acknowledged appends (" << duplicates
-                                    << " duplicate replays) holding " << acked_events
-                                    << " events, " << unacked_events
-                                    << " more events durable but unacknowledged, "
+                                    << " duplicate replays) holding " << acked_events << " events, "
+                                    << unacked_events << " more events durable but unacknowledged, "
                                     << events_all_logs + model.head << " events in " << logs
-                                    << " log(s); " << total_s << " s (children "
-                                    << child_ms / 1000 << " s, checks " << check_ms / 1000
-                                    << " s)");
+                                    << " log(s); " << total_s << " s (children " << child_ms / 1000
+                                    << " s, checks " << check_ms / 1000 << " s)");
   // A run where no child ever got an append through proves nothing.
   BOOST_TEST(acked > 0u);
   if (failed || keep) {

@@ -20,7 +20,6 @@
 #include <sys/vfs.h>
 
 #include <CLI/CLI.hpp>
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -84,9 +83,8 @@ std::string hire_stream(int i) {
 }
 
 const char* const kEventTypes[] = {
-    "HireCreated",         "ChecklistItemCompleted", "DocumentRequested",
-    "DocumentReceived",    "StepAdvanced",           "EquipmentOrdered",
-    "AccountProvisioned",  "ReminderSent",
+    "HireCreated",  "ChecklistItemCompleted", "DocumentRequested",  "DocumentReceived",
+    "StepAdvanced", "EquipmentOrdered",       "AccountProvisioned", "ReminderSent",
 };
 
 // One appender's view: its streams, the versions it has seen, a PRNG.
@@ -102,7 +100,9 @@ struct Appender {
     actor = "hr:user-" + std::to_string(thread);
   }
   std::size_t pick() { return static_cast<std::size_t>(splitmix64(rng) % streams.size()); }
-  const char* type() { return kEventTypes[splitmix64(rng) % (sizeof kEventTypes / sizeof *kEventTypes)]; }
+  const char* type() {
+    return kEventTypes[splitmix64(rng) % (sizeof kEventTypes / sizeof *kEventTypes)];
+  }
   // Payload bytes that do not compress away (cereal binary of ids, strings, times).
   std::string payload(int n) {
     std::string p(static_cast<std::size_t>(n), '\0');
@@ -229,7 +229,8 @@ RunResult run_rocksdb(const Config& cfg, int concurrency) {
   auto opened = st::open_rocksdb_event_log(opts, clock);
   if (!opened) {
     r.errors = 1;
-    r.first_error = std::string("open: ") + st::to_string(opened.error().code) + ": " + opened.error().message;
+    r.first_error =
+        std::string("open: ") + st::to_string(opened.error().code) + ": " + opened.error().message;
     r.check = "not run";
     return r;
   }
@@ -257,23 +258,27 @@ RunResult run_rocksdb(const Config& cfg, int concurrency) {
       if (o.first_error.empty()) o.first_error = res.error().message;
       return 1;
     }
-    if (o.first_error.empty()) o.first_error = std::string(st::to_string(res.error().code)) + ": " + res.error().message;
+    if (o.first_error.empty())
+      o.first_error = std::string(st::to_string(res.error().code)) + ": " + res.error().message;
     return 2;
   };
   auto on_edge = [&](int k) { edge[k] = log->stats(); };
   auto outs = drive(cfg, concurrency, append_once, on_edge, &r.window_s);
   summarize(outs, r);
   std::uint64_t syncs = edge[1].wal_syncs - edge[0].wal_syncs;
-  if (syncs > 0) r.group = static_cast<double>(edge[1].appends - edge[0].appends) / static_cast<double>(syncs);
+  if (syncs > 0)
+    r.group = static_cast<double>(edge[1].appends - edge[0].appends) / static_cast<double>(syncs);
 
   // Consistency: every acknowledged append is in the log, and the chain holds.
   std::uint64_t ok_total = 0;
   for (const auto& o : outs) ok_total += o.ok_total;
   std::string check;
   if (log->head().value != ok_total) {
-    check = "head " + std::to_string(log->head().value) + " != acknowledged appends " + std::to_string(ok_total);
+    check = "head " + std::to_string(log->head().value) + " != acknowledged appends " +
+            std::to_string(ok_total);
   } else if (log->stats().appends != ok_total) {
-    check = "stats().appends " + std::to_string(log->stats().appends) + " != acknowledged " + std::to_string(ok_total);
+    check = "stats().appends " + std::to_string(log->stats().appends) + " != acknowledged " +
+            std::to_string(ok_total);
   } else if (cfg.verify) {
     auto v = log->verify();
     if (!v) {
@@ -281,10 +286,13 @@ RunResult run_rocksdb(const Config& cfg, int concurrency) {
     } else if (!v->ok()) {
       check = "verify: " + v->problem;
     } else if (v->events_checked != ok_total) {
-      check = "verify checked " + std::to_string(v->events_checked) + " events, expected " + std::to_string(ok_total);
+      check = "verify checked " + std::to_string(v->events_checked) + " events, expected " +
+              std::to_string(ok_total);
     }
   }
-  r.check = check.empty() ? "ok (" + std::to_string(ok_total) + " events" + (cfg.verify ? ", verified)" : ")") : check;
+  r.check = check.empty()
+                ? "ok (" + std::to_string(ok_total) + " events" + (cfg.verify ? ", verified)" : ")")
+                : check;
   log.reset();
   if (!cfg.keep_data) fs::remove_all(dir);
   return r;
@@ -316,8 +324,10 @@ std::string pg_exec(PGconn* c, const char* sql) {
 std::string pg_scalar(PGconn* c, const char* sql) {
   PGresult* res = PQexec(c, sql);
   std::string v;
-  if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) > 0) v = PQgetvalue(res, 0, 0);
-  else v = std::string("<error: ") + PQerrorMessage(c) + ">";
+  if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) > 0)
+    v = PQgetvalue(res, 0, 0);
+  else
+    v = std::string("<error: ") + PQerrorMessage(c) + ">";
   PQclear(res);
   return v;
 }
@@ -419,12 +429,18 @@ std::string fs_type(const std::string& path) {
   struct statfs s {};
   if (statfs(path.c_str(), &s) != 0) return "unknown";
   switch (static_cast<unsigned long>(s.f_type)) {
-    case 0xEF53: return "ext4 (ext2/3/4)";
-    case 0x01021994: return "tmpfs (NOT durable storage)";
-    case 0x58465342: return "xfs";
-    case 0x9123683E: return "btrfs";
-    case 0x794c7630: return "overlayfs";
-    case 0x6969: return "nfs";
+    case 0xEF53:
+      return "ext4 (ext2/3/4)";
+    case 0x01021994:
+      return "tmpfs (NOT durable storage)";
+    case 0x58465342:
+      return "xfs";
+    case 0x9123683E:
+      return "btrfs";
+    case 0x794c7630:
+      return "overlayfs";
+    case 0x6969:
+      return "nfs";
     default: {
       char buf[32];
       std::snprintf(buf, sizeof buf, "0x%lx", static_cast<unsigned long>(s.f_type));
@@ -443,8 +459,8 @@ void print_row(const RunResult& r) {
   char group[16] = "-";
   if (r.group) std::snprintf(group, sizeof group, "%.1f", *r.group);
   std::printf("%-9s %5d %10" PRIu64 " %11.0f %8.3f %8.3f %8.3f %7s %9" PRIu64 " %7" PRIu64 "  %s\n",
-              r.backend.c_str(), r.concurrency, r.appends, r.per_sec, r.p50_ms, r.p99_ms, r.max_ms, group,
-              r.conflicts, r.errors, r.check.c_str());
+              r.backend.c_str(), r.concurrency, r.appends, r.per_sec, r.p50_ms, r.p99_ms, r.max_ms,
+              group, r.conflicts, r.errors, r.check.c_str());
   if (!r.first_error.empty()) std::printf("          first error: %s\n", r.first_error.c_str());
   std::fflush(stdout);
 }
@@ -453,16 +469,21 @@ void print_row(const RunResult& r) {
 
 int main(int argc, char** argv) {
   Config cfg;
-  CLI::App app{"journey_append_bench: durable appends/s and latency, RocksDB event log vs PostgreSQL"};
-  app.add_option("--data", cfg.data_dir, "folder for the RocksDB logs (one sub-folder per run)")->required();
+  CLI::App app{
+      "journey_append_bench: durable appends/s and latency, RocksDB event log vs PostgreSQL"};
+  app.add_option("--data", cfg.data_dir, "folder for the RocksDB logs (one sub-folder per run)")
+      ->required();
   app.add_option("--seconds", cfg.seconds, "measured seconds per run")->capture_default_str();
-  app.add_option("--warmup", cfg.warmup, "unmeasured seconds before each run")->capture_default_str();
+  app.add_option("--warmup", cfg.warmup, "unmeasured seconds before each run")
+      ->capture_default_str();
   app.add_option("--concurrency", cfg.concurrency, "appender counts, comma separated")
       ->delimiter(',')
       ->capture_default_str();
-  app.add_option("--pg", cfg.pg_conninfo, "libpq conninfo; when given, run the same workload against PostgreSQL");
+  app.add_option("--pg", cfg.pg_conninfo,
+                 "libpq conninfo; when given, run the same workload against PostgreSQL");
   app.add_option("--streams", cfg.streams, "number of hire streams")->capture_default_str();
-  app.add_option("--payload-bytes", cfg.payload_bytes, "payload bytes per event")->capture_default_str();
+  app.add_option("--payload-bytes", cfg.payload_bytes, "payload bytes per event")
+      ->capture_default_str();
   bool no_verify = false;
   app.add_flag("--no-verify", no_verify, "skip verify() of the RocksDB log after each run");
   app.add_flag("--keep-data", cfg.keep_data, "keep each run's RocksDB folder / PostgreSQL table");
@@ -488,15 +509,19 @@ int main(int argc, char** argv) {
   bool with_pg = !cfg.pg_conninfo.empty();
 #ifndef JOURNEY_BENCH_HAVE_PG
   if (with_pg) {
-    std::fprintf(stderr, "--pg given but this build has no libpq (PostgreSQL not found at configure)\n");
+    std::fprintf(stderr,
+                 "--pg given but this build has no libpq (PostgreSQL not found at configure)\n");
     return 2;
   }
 #endif
 
   std::printf("journey_append_bench\n");
-  std::printf("workload: 1 event/append, %d-byte payload, %d hire streams split disjointly between appenders,\n"
-              "          ExpectedVersion::exactly(current), %.1f s warmup + %.1f s measured per run, fresh store per run\n",
-              cfg.payload_bytes, cfg.streams, cfg.warmup, cfg.seconds);
+  std::printf(
+      "workload: 1 event/append, %d-byte payload, %d hire streams split disjointly between "
+      "appenders,\n"
+      "          ExpectedVersion::exactly(current), %.1f s warmup + %.1f s measured per run, fresh "
+      "store per run\n",
+      cfg.payload_bytes, cfg.streams, cfg.warmup, cfg.seconds);
   std::printf("rocksdb : %s (filesystem: %s), WriteOptions::sync = true (group commit)\n",
               fs::absolute(cfg.data_dir).c_str(), fs_type(cfg.data_dir).c_str());
 #ifdef JOURNEY_BENCH_HAVE_PG
@@ -504,20 +529,25 @@ int main(int argc, char** argv) {
     PgConn pc;
     std::string err;
     if (!pg_connect(cfg.pg_conninfo, pc, err)) {
-      std::fprintf(stderr, "cannot connect to PostgreSQL (%s): %s\n", cfg.pg_conninfo.c_str(), err.c_str());
+      std::fprintf(stderr, "cannot connect to PostgreSQL (%s): %s\n", cfg.pg_conninfo.c_str(),
+                   err.c_str());
       return 2;
     }
-    std::printf("postgres: %s; data_directory=%s; fsync=%s synchronous_commit=%s wal_sync_method=%s "
-                "full_page_writes=%s commit_delay=%s\n",
-                pg_scalar(pc.c, "SELECT split_part(version(), ' on ', 1)").c_str(),
-                pg_scalar(pc.c, "SHOW data_directory").c_str(), pg_scalar(pc.c, "SHOW fsync").c_str(),
-                pg_scalar(pc.c, "SHOW synchronous_commit").c_str(),
-                pg_scalar(pc.c, "SHOW wal_sync_method").c_str(),
-                pg_scalar(pc.c, "SHOW full_page_writes").c_str(), pg_scalar(pc.c, "SHOW commit_delay").c_str());
+    std::printf(
+        "postgres: %s; data_directory=%s; fsync=%s synchronous_commit=%s wal_sync_method=%s "
+        "full_page_writes=%s commit_delay=%s\n",
+        pg_scalar(pc.c, "SELECT split_part(version(), ' on ', 1)").c_str(),
+        pg_scalar(pc.c, "SHOW data_directory").c_str(), pg_scalar(pc.c, "SHOW fsync").c_str(),
+        pg_scalar(pc.c, "SHOW synchronous_commit").c_str(),
+        pg_scalar(pc.c, "SHOW wal_sync_method").c_str(),
+        pg_scalar(pc.c, "SHOW full_page_writes").c_str(),
+        pg_scalar(pc.c, "SHOW commit_delay").c_str());
     std::string dd = pg_scalar(pc.c, "SHOW data_directory");
-    std::printf("          data directory filesystem: %s; one connection per appender, one INSERT per autocommit "
-                "transaction, UNIQUE (stream, version)\n",
-                fs_type(dd).c_str());
+    std::printf(
+        "          data directory filesystem: %s; one connection per appender, one INSERT per "
+        "autocommit "
+        "transaction, UNIQUE (stream, version)\n",
+        fs_type(dd).c_str());
   }
 #endif
   std::printf("\n");
@@ -536,8 +566,10 @@ int main(int argc, char** argv) {
   }
 
   bool failed = false;
-  for (const auto& [c, r] : rocks) failed |= r.errors > 0 || r.conflicts > 0 || r.check.rfind("ok", 0) != 0;
-  for (const auto& [c, r] : pg) failed |= r.errors > 0 || r.conflicts > 0 || r.check.rfind("ok", 0) != 0;
+  for (const auto& [c, r] : rocks)
+    failed |= r.errors > 0 || r.conflicts > 0 || r.check.rfind("ok", 0) != 0;
+  for (const auto& [c, r] : pg)
+    failed |= r.errors > 0 || r.conflicts > 0 || r.check.rfind("ok", 0) != 0;
 
   std::printf("\n");
   for (int c : cfg.concurrency) {
@@ -545,18 +577,22 @@ int main(int argc, char** argv) {
     if (with_pg) {
       const RunResult& p = pg[c];
       double ratio = p.per_sec > 0 ? r.per_sec / p.per_sec : 0;
-      std::printf("RESULT concurrency=%d rocksdb=%.0f/s (p50 %.3f ms, p99 %.3f ms) postgres=%.0f/s "
-                  "(p50 %.3f ms, p99 %.3f ms) ratio=%.2fx\n",
-                  c, r.per_sec, r.p50_ms, r.p99_ms, p.per_sec, p.p50_ms, p.p99_ms, ratio);
+      std::printf(
+          "RESULT concurrency=%d rocksdb=%.0f/s (p50 %.3f ms, p99 %.3f ms) postgres=%.0f/s "
+          "(p50 %.3f ms, p99 %.3f ms) ratio=%.2fx\n",
+          c, r.per_sec, r.p50_ms, r.p99_ms, p.per_sec, p.p50_ms, p.p99_ms, ratio);
     } else {
-      std::printf("RESULT concurrency=%d rocksdb=%.0f/s (p50 %.3f ms, p99 %.3f ms)\n", c, r.per_sec, r.p50_ms,
-                  r.p99_ms);
+      std::printf("RESULT concurrency=%d rocksdb=%.0f/s (p50 %.3f ms, p99 %.3f ms)\n", c, r.per_sec,
+                  r.p50_ms, r.p99_ms);
     }
   }
   if (with_pg && rocks.count(64) && pg.count(64)) {
     double ratio = pg[64].per_sec > 0 ? rocks[64].per_sec / pg[64].per_sec : 0;
-    std::printf("AIM >= 10x PostgreSQL at 64 appenders: %s (%.2fx)\n", ratio >= 10 ? "MET" : "NOT MET", ratio);
+    std::printf("AIM >= 10x PostgreSQL at 64 appenders: %s (%.2fx)\n",
+                ratio >= 10 ? "MET" : "NOT MET", ratio);
   }
-  if (failed) std::printf("WARNING: some run had errors, conflicts or a failed consistency check (see table)\n");
+  if (failed)
+    std::printf(
+        "WARNING: some run had errors, conflicts or a failed consistency check (see table)\n");
   return failed ? 1 : 0;
 }

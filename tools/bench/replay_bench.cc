@@ -44,7 +44,6 @@
 #include <time.h>
 
 #include <CLI/CLI.hpp>
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -75,9 +74,9 @@ namespace fs = std::filesystem;
 namespace st = journey::storage;
 namespace wf = journey::workflows;
 namespace en = journey::engine;
+using date::days;
 using journey::TimePoint;
 using journey::VirtualClock;
-using date::days;
 using SteadyClock = std::chrono::steady_clock;
 
 namespace {
@@ -143,7 +142,9 @@ void print_memory(const char* when) {
 // ---------------------------------------------------------------------------
 // The synthetic journeys
 
-TimePoint to_time(date::sys_days d) { return std::chrono::time_point_cast<std::chrono::microseconds>(d); }
+TimePoint to_time(date::sys_days d) {
+  return std::chrono::time_point_cast<std::chrono::microseconds>(d);
+}
 date::sys_days ymd(int y, unsigned m, unsigned d) { return date::sys_days(date::year(y) / m / d); }
 
 // "hire-3f9a0c21": distinct for distinct i (odd multiplier mod 2^32), spread
@@ -155,8 +156,9 @@ std::string hire_id(int i) {
   return buf;
 }
 
-const char* const kUnits[] = {"Barn och unga Hisingen", "Barn och unga Centrum", "Barn och unga Nordost",
-                              "Barn och unga Sydväst", "Mottagning barn och unga"};
+const char* const kUnits[] = {"Barn och unga Hisingen", "Barn och unga Centrum",
+                              "Barn och unga Nordost", "Barn och unga Sydväst",
+                              "Mottagning barn och unga"};
 const char* const kFirst[] = {"Sara", "Ahmed", "Linnea", "Johan", "Fatima", "Erik", "Maja", "Omar"};
 const char* const kLast[] = {"Lind", "Hassan", "Berg", "Nilsson", "Ali", "Ek", "Holm", "Sandberg"};
 
@@ -174,7 +176,8 @@ std::vector<wf::DomainEvent> journey_events(const wf::Programme& p, int i, int t
   const std::string first = kFirst[i % 8], last = kLast[(i / 8) % 8];
   const std::string name = first + " " + last + " " + std::to_string(i);
   std::string email = first + "." + last + "." + std::to_string(i) + "@example.se";
-  std::transform(email.begin(), email.end(), email.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::transform(email.begin(), email.end(), email.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
 
   std::vector<DomainEvent> out;
   out.push_back(HireRegistered{name, email, kUnits[i % 5], start, false, p.id, p.version, {}});
@@ -198,13 +201,15 @@ std::vector<wf::DomainEvent> journey_events(const wf::Programme& p, int i, int t
   // Course: booked a month in, starts at the window's opening, a module every
   // two weeks with a BBIC part after every second module.
   const date::sys_days course_start = p.course.start.from.from(start);
-  after.push_back({start + days(30), CourseBooked{course_start, "HT-" + std::to_string(i % 4 + 1)}});
+  after.push_back(
+      {start + days(30), CourseBooked{course_start, "HT-" + std::to_string(i % 4 + 1)}});
   date::sys_days d = course_start;
   std::size_t bbic = 0;
   for (const auto& m : p.course.modules) {
     after.push_back({d, CourseModuleAttended{m.number, d}});
     if (m.number % 2 == 0 && bbic < p.course.bbic_parts.size()) {
-      after.push_back({d + days(1), BbicPartCompleted{p.course.bbic_parts[bbic++].id, d + days(1)}});
+      after.push_back(
+          {d + days(1), BbicPartCompleted{p.course.bbic_parts[bbic++].id, d + days(1)}});
     }
     d += days(14);
   }
@@ -216,8 +221,9 @@ std::vector<wf::DomainEvent> journey_events(const wf::Programme& p, int i, int t
 
   // Supervision: joined a month ahead, a session every four weeks.
   const date::sys_days group_start = p.supervision.start.from.from(start);
-  after.push_back({group_start - days(30),
-                   SupervisionGroupJoined{"Grupp " + std::to_string(i % 40 + 1), "Handledare Lund", group_start}});
+  after.push_back(
+      {group_start - days(30), SupervisionGroupJoined{"Grupp " + std::to_string(i % 40 + 1),
+                                                      "Handledare Lund", group_start}});
   d = group_start;
   for (int s = 1; s <= p.supervision.sessions; ++s) {
     after.push_back({d, SupervisionSessionAttended{s, d, p.supervision.session_hours}});
@@ -227,7 +233,8 @@ std::vector<wf::DomainEvent> journey_events(const wf::Programme& p, int i, int t
   after.push_back({sup_done, SupervisionCompleted{sup_done, "HANDL-" + std::to_string(i)}});
 
   // Introducer hours for the first weeks (Mondays from the first day).
-  const int fixed = static_cast<int>(out.size() + before.size() + 1 /*started*/ + after.size() + 1 /*completed*/);
+  const int fixed =
+      static_cast<int>(out.size() + before.size() + 1 /*started*/ + after.size() + 1 /*completed*/);
   const int weeks = std::max(0, target - fixed);
   for (int w = 0; w < weeks; ++w) {
     const date::sys_days monday = start + days(7 * w);
@@ -259,7 +266,8 @@ st::AppendRequest append_request(const std::string& id, const std::vector<wf::Do
   for (const auto& e : events) {
     auto enc = wf::encode(e);
     const date::sys_days eff = wf::effective_date(e);
-    req.events.push_back(st::NewEvent{std::move(enc.type), enc.schema_version, std::move(enc.payload),
+    req.events.push_back(st::NewEvent{std::move(enc.type), enc.schema_version,
+                                      std::move(enc.payload),
                                       eff == date::sys_days{} ? now : to_time(eff), "bench.setup"});
   }
   return req;
@@ -273,12 +281,14 @@ std::string read_text(const std::string& path) {
   return s.str();
 }
 
-std::unique_ptr<st::EventLog> open_log(const fs::path& dir, const journey::Clock& clock, bool create) {
+std::unique_ptr<st::EventLog> open_log(const fs::path& dir, const journey::Clock& clock,
+                                       bool create) {
   st::RocksDbOptions o;
   o.path = dir;
   o.create_if_missing = create;
   auto opened = st::open_rocksdb_event_log(o, clock);
-  if (!opened.ok()) throw std::runtime_error("opening " + dir.string() + ": " + opened.error().message);
+  if (!opened.ok())
+    throw std::runtime_error("opening " + dir.string() + ": " + opened.error().message);
   return std::move(opened.value());
 }
 
@@ -303,9 +313,10 @@ SetupResult setup(const Config& cfg, const fs::path& dir, VirtualClock& clock) {
   const auto sample = journey_events(*prog, 0, cfg.events);
   int items = 0;
   for (const auto& cl : prog->checklists) items += static_cast<int>(cl.items.size());
-  std::printf("setup: %d hires x %zu events (%d checklist items, %s v%d), %d appender threads, data %s\n",
-              cfg.hires, sample.size(), items, prog->id.c_str(), prog->version, cfg.threads,
-              dir.string().c_str());
+  std::printf(
+      "setup: %d hires x %zu events (%d checklist items, %s v%d), %d appender threads, data %s\n",
+      cfg.hires, sample.size(), items, prog->id.c_str(), prog->version, cfg.threads,
+      dir.string().c_str());
   {
     std::map<std::string, int> by_type;
     for (const auto& e : sample) ++by_type[wf::event_type_name(e)];
@@ -354,8 +365,8 @@ SetupResult setup(const Config& cfg, const fs::path& dir, VirtualClock& clock) {
     if (!hire) throw std::runtime_error(hire_id(i) + " not found");
     const auto expected = journey_events(*prog, i, cfg.events).size();
     if (hire->events.size() != expected) {
-      throw std::runtime_error(hire_id(i) + ": " + std::to_string(hire->events.size()) + " events replayed, " +
-                               std::to_string(expected) + " written");
+      throw std::runtime_error(hire_id(i) + ": " + std::to_string(hire->events.size()) +
+                               " events replayed, " + std::to_string(expected) + " written");
     }
     for (const auto& [region, want] :
          std::vector<std::pair<std::string, std::string>>{{"lifecycle", "Completed"},
@@ -367,12 +378,15 @@ SetupResult setup(const Config& cfg, const fs::path& dir, VirtualClock& clock) {
                                                           {"mentor", "MentorAssigned"}}) {
       const std::string got = hire->machine.state_of(region);
       if (got != want) {
-        throw std::runtime_error(hire_id(i) + ": region " + region + " is " + got + ", expected " + want);
+        throw std::runtime_error(hire_id(i) + ": region " + region + " is " + got + ", expected " +
+                                 want);
       }
     }
   }
-  std::printf("  validated: hires 0, 1, %d, %d replay through JourneyEngine::load() to lifecycle Completed\n",
-              cfg.hires / 2, cfg.hires - 1);
+  std::printf(
+      "  validated: hires 0, 1, %d, %d replay through JourneyEngine::load() to lifecycle "
+      "Completed\n",
+      cfg.hires / 2, cfg.hires - 1);
   return res;
 }
 
@@ -388,10 +402,11 @@ struct Figure {
 };
 
 void print_figure(const Figure& f) {
-  std::printf("  %-8s %7llu hires %10llu events %8.3f s (cpu %7.3f s) %12.0f events/s %10.0f hires/s\n",
-              f.name.c_str(), static_cast<unsigned long long>(f.hires),
-              static_cast<unsigned long long>(f.events), f.seconds, f.cpu,
-              static_cast<double>(f.events) / f.seconds, static_cast<double>(f.hires) / f.seconds);
+  std::printf(
+      "  %-8s %7llu hires %10llu events %8.3f s (cpu %7.3f s) %12.0f events/s %10.0f hires/s\n",
+      f.name.c_str(), static_cast<unsigned long long>(f.hires),
+      static_cast<unsigned long long>(f.events), f.seconds, f.cpu,
+      static_cast<double>(f.events) / f.seconds, static_cast<double>(f.hires) / f.seconds);
 }
 
 template <class F>
@@ -428,7 +443,8 @@ void split(en::JourneyEngine& engine, const std::vector<std::string>& ids) {
     const auto& reg = std::get<wf::HireRegistered>(evs.front());
     wf::JourneyMachine machine(engine.programme(reg.programme_id, reg.programme_version));
     for (const auto& e : evs) {
-      if (auto refusal = machine.apply(e)) throw std::runtime_error(id + ": " + refusal->message(wf::Language::en));
+      if (auto refusal = machine.apply(e))
+        throw std::runtime_error(id + ": " + refusal->message(wf::Language::en));
     }
     const auto t3 = SteadyClock::now();
     t_read += std::chrono::duration<double>(t1 - t0).count();
@@ -438,8 +454,8 @@ void split(en::JourneyEngine& engine, const std::vector<std::string>& ids) {
   }
   const double total = seconds_since(t_all);
   auto line = [&](const char* what, double sec) {
-    std::printf("    %-34s %8.3f s %6.0f ns/event %5.1f%%\n", what, sec, sec * 1e9 / static_cast<double>(events),
-                100.0 * sec / total);
+    std::printf("    %-34s %8.3f s %6.0f ns/event %5.1f%%\n", what, sec,
+                sec * 1e9 / static_cast<double>(events), 100.0 * sec / total);
   };
   std::printf("  split (load() by stage, %llu events, %.3f s = %.0f events/s):\n",
               static_cast<unsigned long long>(events), total, static_cast<double>(events) / total);
@@ -461,8 +477,9 @@ int replay(const Config& cfg, const fs::path& dir, VirtualClock& clock) {
     std::mt19937_64 rng(42);
     std::shuffle(ids.begin(), ids.end(), rng);
   }
-  std::printf("replay: log reopened in %.3f s, %zu hire streams listed in %.3f s, one thread, %s order\n",
-              open_s, ids.size(), list_s, cfg.shuffle ? "shuffled" : "stream-name");
+  std::printf(
+      "replay: log reopened in %.3f s, %zu hire streams listed in %.3f s, one thread, %s order\n",
+      open_s, ids.size(), list_s, cfg.shuffle ? "shuffled" : "stream-name");
   const date::sys_days today = engine.today();
 
   std::uint64_t sink = 0;  // keeps the projections from being optimised away
@@ -510,13 +527,15 @@ int replay(const Config& cfg, const fs::path& dir, VirtualClock& clock) {
       print_figure(*status);
     }
     if (want("split")) split(engine, ids);
-    std::uint64_t counts[3] = {read ? read->events : 0, rep ? rep->events : 0, status ? status->events : 0};
+    std::uint64_t counts[3] = {read ? read->events : 0, rep ? rep->events : 0,
+                               status ? status->events : 0};
     std::uint64_t seen = 0;
     for (auto c : counts) {
       if (c == 0) continue;
       if (seen != 0 && c != seen) {
         std::printf("  MISMATCH: read %llu events, replay %llu, status %llu\n",
-                    static_cast<unsigned long long>(counts[0]), static_cast<unsigned long long>(counts[1]),
+                    static_cast<unsigned long long>(counts[0]),
+                    static_cast<unsigned long long>(counts[1]),
                     static_cast<unsigned long long>(counts[2]));
         return 1;
       }
@@ -542,14 +561,17 @@ int main(int argc, char** argv) {
   Config cfg;
   CLI::App app{"journey_replay_bench: replay throughput and peak memory of JourneyEngine::load()"};
   app.add_option("--hires", cfg.hires, "hires to write and replay")->check(CLI::PositiveNumber);
-  app.add_option("--events", cfg.events, "events per hire (about; at least the fixed part of a journey)")
+  app.add_option("--events", cfg.events,
+                 "events per hire (about; at least the fixed part of a journey)")
       ->check(CLI::PositiveNumber);
-  app.add_option("--threads", cfg.threads, "appender threads during setup")->check(CLI::PositiveNumber);
+  app.add_option("--threads", cfg.threads, "appender threads during setup")
+      ->check(CLI::PositiveNumber);
   app.add_option("--repeat", cfg.repeat, "timed replay passes")->check(CLI::PositiveNumber);
   app.add_option("--data", cfg.data_dir, "log folder (default: a new temporary folder)");
   app.add_flag("--keep", cfg.keep, "keep the log folder at the end");
   app.add_flag("--replay-only", cfg.replay_only, "skip setup: replay the log already in --data");
-  app.add_flag("--shuffle", cfg.shuffle, "replay hires in a random order instead of stream-name order");
+  app.add_flag("--shuffle", cfg.shuffle,
+               "replay hires in a random order instead of stream-name order");
   app.add_option("--figures", cfg.figures, "which timed figures to run (e.g. for a profiler)")
       ->delimiter(',')
       ->check(CLI::IsMember({"read", "replay", "load", "status", "split"}));
@@ -569,7 +591,8 @@ int main(int argc, char** argv) {
   }
   if (!cfg.replay_only) {
     if (fs::exists(dir) && !fs::is_empty(dir)) {
-      std::fprintf(stderr, "%s exists and is not empty; setup needs a fresh folder\n", dir.string().c_str());
+      std::fprintf(stderr, "%s exists and is not empty; setup needs a fresh folder\n",
+                   dir.string().c_str());
       return 2;
     }
     created = true;
@@ -580,10 +603,13 @@ int main(int argc, char** argv) {
   try {
     if (!cfg.replay_only) {
       auto s = setup(cfg, dir, clock);
-      std::printf("  wrote %llu events in %.3f s: %.0f events/s, %.0f hires/s (%llu appends, %llu WAL syncs)\n",
-                  static_cast<unsigned long long>(s.events), s.seconds, static_cast<double>(s.events) / s.seconds,
-                  cfg.hires / s.seconds, static_cast<unsigned long long>(s.stats.appends),
-                  static_cast<unsigned long long>(s.stats.wal_syncs));
+      std::printf(
+          "  wrote %llu events in %.3f s: %.0f events/s, %.0f hires/s (%llu appends, %llu WAL "
+          "syncs)\n",
+          static_cast<unsigned long long>(s.events), s.seconds,
+          static_cast<double>(s.events) / s.seconds, cfg.hires / s.seconds,
+          static_cast<unsigned long long>(s.stats.appends),
+          static_cast<unsigned long long>(s.stats.wal_syncs));
       print_memory("after setup");
     }
     rc = replay(cfg, dir, clock);

@@ -55,7 +55,6 @@
 #include <time.h>
 
 #include <CLI/CLI.hpp>
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -86,9 +85,9 @@ namespace fs = std::filesystem;
 namespace st = journey::storage;
 namespace wf = journey::workflows;
 namespace en = journey::engine;
+using date::days;
 using journey::TimePoint;
 using journey::VirtualClock;
-using date::days;
 using SteadyClock = std::chrono::steady_clock;
 
 namespace {
@@ -166,8 +165,8 @@ struct Span {
   double proc_cpu() const { return cpu_seconds(CLOCK_PROCESS_CPUTIME_ID) - proc0; }
   std::string str() const {
     char buf[128];
-    std::snprintf(buf, sizeof buf, "%.3f s wall (thread cpu %.3f s, process cpu %.3f s)", wall(), thread_cpu(),
-                  proc_cpu());
+    std::snprintf(buf, sizeof buf, "%.3f s wall (thread cpu %.3f s, process cpu %.3f s)", wall(),
+                  thread_cpu(), proc_cpu());
     return buf;
   }
 };
@@ -186,16 +185,21 @@ DirSize dir_size(const fs::path& dir) {
     d.apparent += static_cast<std::uintmax_t>(sb.st_size);
     d.allocated += static_cast<std::uintmax_t>(sb.st_blocks) * 512u;
     const auto ext = e.path().extension();
-    (ext == ".sst" ? d.sst : ext == ".log" ? d.wal : d.other) += static_cast<std::uintmax_t>(sb.st_size);
+    (ext == ".sst"   ? d.sst
+     : ext == ".log" ? d.wal
+                     : d.other) += static_cast<std::uintmax_t>(sb.st_size);
   }
   return d;
 }
 void print_dir(const char* what, const DirSize& d, double timers) {
-  std::printf("  %-34s %8.1f MiB on disk (du), %8.1f MiB apparent: .sst %.1f MiB, WAL .log %.1f MiB, other %.1f MiB"
-              " (%d files); %.1f bytes/timer (du)\n",
-              what, mib(static_cast<double>(d.allocated)), mib(static_cast<double>(d.apparent)),
-              mib(static_cast<double>(d.sst)), mib(static_cast<double>(d.wal)), mib(static_cast<double>(d.other)),
-              d.files, timers > 0 ? static_cast<double>(d.allocated) / timers : 0.0);
+  std::printf(
+      "  %-34s %8.1f MiB on disk (du), %8.1f MiB apparent: .sst %.1f MiB, WAL .log %.1f MiB, other "
+      "%.1f MiB"
+      " (%d files); %.1f bytes/timer (du)\n",
+      what, mib(static_cast<double>(d.allocated)), mib(static_cast<double>(d.apparent)),
+      mib(static_cast<double>(d.sst)), mib(static_cast<double>(d.wal)),
+      mib(static_cast<double>(d.other)), d.files,
+      timers > 0 ? static_cast<double>(d.allocated) / timers : 0.0);
 }
 
 double percentile(std::vector<double> v, double p) {
@@ -227,12 +231,14 @@ std::string read_text(const std::string& path) {
 class OffsetClock final : public journey::Clock {
  public:
   TimePoint now() const override {
-    return std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now()) +
+    return std::chrono::time_point_cast<std::chrono::microseconds>(
+               std::chrono::system_clock::now()) +
            std::chrono::microseconds(offset_us_.load());
   }
   // From now on, now() reads `t` at this instant.
   void set_now(TimePoint t) {
-    const auto real = std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
+    const auto real =
+        std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
     const std::int64_t off = (t - real).count();
     if (off < offset_us_.load()) throw std::logic_error("OffsetClock moved backwards");
     offset_us_.store(off);
@@ -242,12 +248,17 @@ class OffsetClock final : public journey::Clock {
   std::atomic<std::int64_t> offset_us_{0};
 };
 
-const char* const kFirst[] = {"Sara", "Ahmed", "Linnéa", "Johan", "Fatima", "Erik", "Maja", "Omar", "Åsa", "Björn"};
-const char* const kLast[] = {"Lind", "Hassan", "Berg", "Nilsson", "Ali", "Ek", "Holm", "Sandberg", "Öberg", "Strömberg"};
-const char* const kUnitBase[] = {"Barn och unga Hisingen", "Barn och unga Centrum", "Barn och unga Nordost",
-                                 "Barn och unga Sydväst", "Mottagning barn och unga"};
+const char* const kFirst[] = {"Sara", "Ahmed", "Linnéa", "Johan", "Fatima",
+                              "Erik", "Maja",  "Omar",   "Åsa",   "Björn"};
+const char* const kLast[] = {"Lind", "Hassan", "Berg",     "Nilsson", "Ali",
+                             "Ek",   "Holm",   "Sandberg", "Öberg",   "Strömberg"};
+const char* const kUnitBase[] = {"Barn och unga Hisingen", "Barn och unga Centrum",
+                                 "Barn och unga Nordost", "Barn och unga Sydväst",
+                                 "Mottagning barn och unga"};
 
-std::string unit_name(int u) { return std::string(kUnitBase[u % 5]) + " " + std::to_string(u / 5 + 1); }
+std::string unit_name(int u) {
+  return std::string(kUnitBase[u % 5]) + " " + std::to_string(u / 5 + 1);
+}
 
 std::string ascii_lower(const std::string& s) {
   std::string out;
@@ -275,15 +286,20 @@ struct Store {
     log.reset();
   }
   void setup(int units) {
-    const std::string toml = read_text(std::string(JOURNEY_PROGRAMMES_DIR) + "/gr-forsta-aren.toml");
-    if (!engine->publish_programme(toml, "gr-forsta-aren.toml", "bench").ok()) throw std::runtime_error("publish");
+    const std::string toml =
+        read_text(std::string(JOURNEY_PROGRAMMES_DIR) + "/gr-forsta-aren.toml");
+    if (!engine->publish_programme(toml, "gr-forsta-aren.toml", "bench").ok())
+      throw std::runtime_error("publish");
     for (int u = 0; u < units; ++u) {
       const std::string n = std::to_string(u + 1);
-      en::UnitContacts c{unit_name(u),
-                         {"Anna Berg " + n, "enhetschef" + n + "@kommun.example", wf::Language::sv, false},
-                         {"Omar Ali " + n, "administrator" + n + "@kommun.example", wf::Language::sv, false},
-                         en::Contact{"Ingrid Ek " + n, "ifo-chef" + n + "@kommun.example", wf::Language::sv, false}};
-      if (!engine->set_unit(c, {"bench", "", std::nullopt}).ok()) throw std::runtime_error("set_unit");
+      en::UnitContacts c{
+          unit_name(u),
+          {"Anna Berg " + n, "enhetschef" + n + "@kommun.example", wf::Language::sv, false},
+          {"Omar Ali " + n, "administrator" + n + "@kommun.example", wf::Language::sv, false},
+          en::Contact{"Ingrid Ek " + n, "ifo-chef" + n + "@kommun.example", wf::Language::sv,
+                      false}};
+      if (!engine->set_unit(c, {"bench", "", std::nullopt}).ok())
+        throw std::runtime_error("set_unit");
     }
   }
 };
@@ -292,17 +308,20 @@ en::RegisterHire hire_command(int i, date::sys_days start, int units) {
   const std::string first = kFirst[i % 10], last = kLast[(i / 10) % 10];
   en::RegisterHire cmd;
   cmd.name = first + " " + last;
-  cmd.email = ascii_lower(first) + "." + ascii_lower(last) + "." + std::to_string(i) + "@kommun.example";
+  cmd.email =
+      ascii_lower(first) + "." + ascii_lower(last) + "." + std::to_string(i) + "@kommun.example";
   cmd.unit = unit_name(i % units);
   cmd.start = wf::format_date(start);
   cmd.experienced = false;
-  cmd.introducer = wf::Person{"Karin Ek " + std::to_string(i % 97), "introduktor" + std::to_string(i % 97) + "@kommun.example"};
+  cmd.introducer = wf::Person{"Karin Ek " + std::to_string(i % 97),
+                              "introduktor" + std::to_string(i % 97) + "@kommun.example"};
   return cmd;
 }
 
 // Registers hires [from, to) from `threads` threads; start dates from start_of(i).
 // Returns the hire ids. A (rare) random id collision is a conflict: retried.
-std::vector<std::string> register_hires(en::JourneyEngine& engine, int from, int to, int threads, int units,
+std::vector<std::string> register_hires(en::JourneyEngine& engine, int from, int to, int threads,
+                                        int units,
                                         const std::function<date::sys_days(int)>& start_of) {
   std::vector<std::string> ids(static_cast<std::size_t>(to - from));
   std::atomic<int> next{from};
@@ -314,7 +333,8 @@ std::vector<std::string> register_hires(en::JourneyEngine& engine, int from, int
       const int i = next.fetch_add(1);
       if (i >= to) return;
       for (int attempt = 0;; ++attempt) {
-        auto o = engine.register_hire(hire_command(i, start_of(i), units), {"bench", "", std::nullopt});
+        auto o =
+            engine.register_hire(hire_command(i, start_of(i), units), {"bench", "", std::nullopt});
         if (o.ok()) {
           ids[static_cast<std::size_t>(i - from)] = o.hire_id;
           break;
@@ -339,23 +359,26 @@ std::vector<std::string> register_hires(en::JourneyEngine& engine, int from, int
 
 // Timers replan() would put in the index for this hire now: what plan_reminders
 // gives, minus rungs before registration day and those older than catch-up.
-std::size_t planned_timers(en::JourneyEngine& engine, const std::string& hire, date::sys_days today) {
+std::size_t planned_timers(en::JourneyEngine& engine, const std::string& hire,
+                           date::sys_days today) {
   auto h = engine.load(hire);
   if (!h) throw std::runtime_error("cannot load " + hire);
   const auto status = en::project_status(hire, h->machine, today);
   std::size_t n = 0;
-  for (const auto& r : en::plan_reminders(status, *h->programme, h->registered_on)) n += r.fire_on >= h->registered_on;
+  for (const auto& r : en::plan_reminders(status, *h->programme, h->registered_on))
+    n += r.fire_on >= h->registered_on;
   return n;
 }
 
-std::unique_ptr<en::ReminderScheduler> open_scheduler(en::JourneyEngine& engine, const en::MunicipalTime& time,
-                                                      const en::Templates& templates, journey::adapters::MailTransport& mail,
-                                                      const journey::Clock& clock, const fs::path& index) {
+std::unique_ptr<en::ReminderScheduler> open_scheduler(
+    en::JourneyEngine& engine, const en::MunicipalTime& time, const en::Templates& templates,
+    journey::adapters::MailTransport& mail, const journey::Clock& clock, const fs::path& index) {
   en::SchedulerConfig cfg;
   cfg.index_path = index;
   cfg.sender = {"Journey", "journey@kommun.example"};
   auto kv = must(st::open_rocksdb_kv(index), "opening the scheduler index");
-  return std::make_unique<en::ReminderScheduler>(engine, time, templates, mail, clock, cfg, std::move(kv));
+  return std::make_unique<en::ReminderScheduler>(engine, time, templates, mail, clock, cfg,
+                                                 std::move(kv));
 }
 
 // Keys and bytes of the index by the first byte of the key.
@@ -385,20 +408,23 @@ void print_logical_index(const fs::path& index, double timers) {
 
 void print_tick(const char* what, const Span& s, const en::TickReport& r) {
   std::printf("  %-34s %s; hires replanned %d, decided %d, delivered %d%s\n", what, s.str().c_str(),
-              r.hires_replanned, r.reminders_decided, r.delivered, r.outside_office_hours ? " [outside office hours]" : "");
+              r.hires_replanned, r.reminders_decided, r.delivered,
+              r.outside_office_hours ? " [outside office hours]" : "");
 }
 
 // ---------------------------------------------------------------------------
 // Part 1: a million pending timers
 
 void part_timers(const Config& c, const fs::path& base) {
-  std::printf("\n== timers: >= %ld pending timers (load average %s)\n", c.timers, loadavg().c_str());
+  std::printf("\n== timers: >= %ld pending timers (load average %s)\n", c.timers,
+              loadavg().c_str());
   reset_peak_rss();
   const fs::path dir = base / "timers";
   const en::MunicipalTime municipal{std::chrono::hours(8)};
   const en::Templates templates = en::Templates::load(JOURNEY_TEMPLATES_DIR);
   const date::sys_days monday = ymd(2027, 2, 1);  // a working Monday
-  VirtualClock clock(municipal.to_utc(date::local_days(monday.time_since_epoch()) + std::chrono::hours(7)));
+  VirtualClock clock(
+      municipal.to_utc(date::local_days(monday.time_since_epoch()) + std::chrono::hours(7)));
   journey::adapters::EmlDirectoryTransport mail(dir / "outbox");
   // First days: Mondays 4 to 15 weeks ahead (all timers in the future).
   auto start_of = [&](int i) { return monday + days(7 * (4 + i % 12)); };
@@ -407,13 +433,15 @@ void part_timers(const Config& c, const fs::path& base) {
   store->setup(c.units);
   auto first = register_hires(*store->engine, 0, 1, 1, c.units, start_of);
   const std::size_t per_hire = planned_timers(*store->engine, first.front(), monday);
-  const int hires = static_cast<int>((c.timers + static_cast<long>(per_hire) - 1) / static_cast<long>(per_hire));
-  std::printf("  one new GR hire plans %zu timers -> %d hires for %ld timers\n", per_hire, hires, c.timers);
+  const int hires =
+      static_cast<int>((c.timers + static_cast<long>(per_hire) - 1) / static_cast<long>(per_hire));
+  std::printf("  one new GR hire plans %zu timers -> %d hires for %ld timers\n", per_hire, hires,
+              c.timers);
   {
     Span s;
     register_hires(*store->engine, 1, hires, c.threads, c.units, start_of);
-    std::printf("  setup: registered %d hires from %d threads in %s, %.0f hires/s\n", hires - 1, c.threads,
-                s.str().c_str(), (hires - 1) / s.wall());
+    std::printf("  setup: registered %d hires from %d threads in %s, %.0f hires/s\n", hires - 1,
+                c.threads, s.str().c_str(), (hires - 1) / s.wall());
   }
   const std::size_t streams = store->engine->hires().size();
   std::printf("  hire streams in the log: %zu\n", streams);
@@ -432,20 +460,24 @@ void part_timers(const Config& c, const fs::path& base) {
   const std::size_t timers = sched->pending_timers();
   std::printf("  pending_timers() = %zu (%.1f per hire; counting scan %.3f s)\n", timers,
               static_cast<double>(timers) / static_cast<double>(streams), count_span.wall());
-  std::printf("  index build rate: %.0f timers/s, %.0f hires/s\n", static_cast<double>(timers) / build_wall,
-              static_cast<double>(streams) / build_wall);
-  std::printf("  RSS after the first tick: VmRSS %.1f MiB, peak during it (VmHWM) %.1f MiB\n", rss_after, hwm_build);
-  std::printf("  memory per timer in the process: (VmRSS after - before) / timers = %.1f bytes; "
-              "(peak - before) / timers = %.1f bytes\n",
-              (rss_after - rss_before) * 1048576.0 / static_cast<double>(timers),
-              (hwm_build - rss_before) * 1048576.0 / static_cast<double>(timers));
+  std::printf("  index build rate: %.0f timers/s, %.0f hires/s\n",
+              static_cast<double>(timers) / build_wall, static_cast<double>(streams) / build_wall);
+  std::printf("  RSS after the first tick: VmRSS %.1f MiB, peak during it (VmHWM) %.1f MiB\n",
+              rss_after, hwm_build);
+  std::printf(
+      "  memory per timer in the process: (VmRSS after - before) / timers = %.1f bytes; "
+      "(peak - before) / timers = %.1f bytes\n",
+      (rss_after - rss_before) * 1048576.0 / static_cast<double>(timers),
+      (hwm_build - rss_before) * 1048576.0 / static_cast<double>(timers));
   sched.reset();  // closes the index
   print_dir("index folder after close:", dir_size(dir / "scheduler"), static_cast<double>(timers));
   print_logical_index(dir / "scheduler", static_cast<double>(timers));  // opens and closes it again
-  print_dir("index folder after reopen + close:", dir_size(dir / "scheduler"), static_cast<double>(timers));
+  print_dir("index folder after reopen + close:", dir_size(dir / "scheduler"),
+            static_cast<double>(timers));
   print_dir("event log folder:", dir_size(dir / "log"), 0);
 
-  std::printf("\n== restart: everything closed, reopened; rebuild() (load average %s)\n", loadavg().c_str());
+  std::printf("\n== restart: everything closed, reopened; rebuild() (load average %s)\n",
+              loadavg().c_str());
   store->close();
   reset_peak_rss();
   const double rss_closed = rss_mib();
@@ -467,8 +499,8 @@ void part_timers(const Config& c, const fs::path& base) {
   {
     Span s;
     sched->rebuild();
-    std::printf("  rebuild() (clears the index):      %s; VmHWM %.1f MiB (RSS before %.1f MiB)\n", s.str().c_str(),
-                hwm_mib(), rss_closed);
+    std::printf("  rebuild() (clears the index):      %s; VmHWM %.1f MiB (RSS before %.1f MiB)\n",
+                s.str().c_str(), hwm_mib(), rss_closed);
   }
   Span rebuilt;
   r = sched->tick();
@@ -476,8 +508,10 @@ void part_timers(const Config& c, const fs::path& base) {
   {
     Span s;
     const std::size_t again = sched->pending_timers();
-    std::printf("  pending_timers() = %zu (%s the build; counting scan %.3f s, over the tombstones of the clear)\n",
-                again, again == timers ? "same as" : "DIFFERENT FROM", s.wall());
+    std::printf(
+        "  pending_timers() = %zu (%s the build; counting scan %.3f s, over the tombstones of the "
+        "clear)\n",
+        again, again == timers ? "same as" : "DIFFERENT FROM", s.wall());
   }
   std::printf("  RSS now %.1f MiB; peak since the close (VmHWM) %.1f MiB\n", rss_mib(), hwm_mib());
   {
@@ -488,9 +522,11 @@ void part_timers(const Config& c, const fs::path& base) {
     std::printf("  pending_timers() = %zu\n", sched->pending_timers());
   }
   sched.reset();
-  print_dir("index folder after all that:", dir_size(dir / "scheduler"), static_cast<double>(timers));
+  print_dir("index folder after all that:", dir_size(dir / "scheduler"),
+            static_cast<double>(timers));
   store->close();
-  std::printf("  ru_maxrss of the process: %.1f MiB (load average %s)\n", ru_maxrss_mib(), loadavg().c_str());
+  std::printf("  ru_maxrss of the process: %.1f MiB (load average %s)\n", ru_maxrss_mib(),
+              loadavg().c_str());
 }
 
 // ---------------------------------------------------------------------------
@@ -522,8 +558,9 @@ Lateness lateness_round(const Config& c, const fs::path& dir, int interval_ms, d
   store.setup(c.units);
   {
     Span s;
-    register_hires(*store.engine, 0, c.late_hires, c.threads, c.units,
-                   [&](int i) { return day + days(6 + 7 * (4 + i % 12)); });  // Mondays 5-16 weeks ahead
+    register_hires(*store.engine, 0, c.late_hires, c.threads, c.units, [&](int i) {
+      return day + days(6 + 7 * (4 + i % 12));
+    });  // Mondays 5-16 weeks ahead
     std::printf("  setup: registered %d hires in %s\n", c.late_hires, s.str().c_str());
   }
   const std::uint64_t first_position =
@@ -547,7 +584,8 @@ Lateness lateness_round(const Config& c, const fs::path& dir, int interval_ms, d
 
   const auto preroll = std::chrono::microseconds(static_cast<std::int64_t>(preroll_s * 1e6));
   clock.set_now(eight - preroll);
-  std::printf("  clock moved to 08:00 - %.3f s; from here on it runs at real speed, offset fixed\n", preroll_s);
+  std::printf("  clock moved to 08:00 - %.3f s; from here on it runs at real speed, offset fixed\n",
+              preroll_s);
   struct TickLine {
     double start_ms, dur_ms;
     en::TickReport r;
@@ -566,7 +604,8 @@ Lateness lateness_round(const Config& c, const fs::path& dir, int interval_ms, d
     const double start_ms = std::chrono::duration<double, std::milli>(t0 - eight).count();
     ++ticks;
     if (t0 >= eight && ticks_after++ == 0) out.tick_start_ms = start_ms;
-    if (r.reminders_decided || r.delivered || r.retried || r.failed || r.unresolved) busy.push_back({start_ms, dur, r});
+    if (r.reminders_decided || r.delivered || r.retried || r.failed || r.unresolved)
+      busy.push_back({start_ms, dur, r});
     const bool quiet = !r.reminders_decided && !r.delivered && !r.retried;
     if (t0 >= eight && quiet && ticks_after > 1) {
       const auto next = sched->next_due();
@@ -578,13 +617,17 @@ Lateness lateness_round(const Config& c, const fs::path& dir, int interval_ms, d
     }
     if (!done) std::this_thread::sleep_for(std::chrono::milliseconds(interval_ms));
   }
-  std::printf("  tick loop: %d ticks (%d at/after 08:00) over %.1f s wall, process cpu %.1f s; ticks that did work:\n",
-              ticks, ticks_after, loop.wall(), loop.proc_cpu());
+  std::printf(
+      "  tick loop: %d ticks (%d at/after 08:00) over %.1f s wall, process cpu %.1f s; ticks that "
+      "did work:\n",
+      ticks, ticks_after, loop.wall(), loop.proc_cpu());
   for (const auto& b : busy) {
-    std::printf("    started 08:00 %+9.1f ms, took %9.1f ms: decided %d in %d messages, delivered %d, retried %d, "
-                "failed %d, unresolved %d\n",
-                b.start_ms, b.dur_ms, b.r.reminders_decided, b.r.messages_decided, b.r.delivered, b.r.retried,
-                b.r.failed, b.r.unresolved);
+    std::printf(
+        "    started 08:00 %+9.1f ms, took %9.1f ms: decided %d in %d messages, delivered %d, "
+        "retried %d, "
+        "failed %d, unresolved %d\n",
+        b.start_ms, b.dur_ms, b.r.reminders_decided, b.r.messages_decided, b.r.delivered,
+        b.r.retried, b.r.failed, b.r.unresolved);
   }
 
   // Lateness from the log: recorded_at - 08:00.
@@ -606,10 +649,13 @@ Lateness lateness_round(const Config& c, const fs::path& dir, int interval_ms, d
     }
   }
   std::size_t eml = 0;
-  for (const auto& e : fs::directory_iterator(dir / "outbox")) eml += e.path().extension() == ".eml";
-  std::printf("  NotificationDecided %zu (%zu reminders, %zu catch-up), delivered %zu, .eml files %zu, due %zu%s\n",
-              out.decided.size(), reminders, catch_up, out.delivered.size(), eml, due,
-              reminders == due && out.delivered.size() == out.decided.size() ? "" : "  MISMATCH");
+  for (const auto& e : fs::directory_iterator(dir / "outbox"))
+    eml += e.path().extension() == ".eml";
+  std::printf(
+      "  NotificationDecided %zu (%zu reminders, %zu catch-up), delivered %zu, .eml files %zu, due "
+      "%zu%s\n",
+      out.decided.size(), reminders, catch_up, out.delivered.size(), eml, due,
+      reminders == due && out.delivered.size() == out.decided.size() ? "" : "  MISMATCH");
   print_lateness_line("lateness, decided (NotificationDecided):", out.decided);
   print_lateness_line("lateness, delivered (DeliveryAttempted):", out.delivered);
   auto rate = [](const char* what, std::vector<double> v) {
@@ -626,23 +672,28 @@ Lateness lateness_round(const Config& c, const fs::path& dir, int interval_ms, d
 }
 
 void part_lateness(const Config& c, const fs::path& base, int interval_ms) {
-  std::printf("\n== lateness: %d hires, tick every %d ms, real clock across 08:00, %d round%s (load average %s)\n",
-              c.late_hires, interval_ms, c.rounds, c.rounds == 1 ? "" : "s", loadavg().c_str());
+  std::printf(
+      "\n== lateness: %d hires, tick every %d ms, real clock across 08:00, %d round%s (load "
+      "average %s)\n",
+      c.late_hires, interval_ms, c.rounds, c.rounds == 1 ? "" : "s", loadavg().c_str());
   // Where the tick grid falls relative to 08:00 is drawn at random in each
   // round: preroll = --preroll + U(0, interval).
   std::mt19937_64 rng{std::random_device{}()};
   Lateness all;
   std::vector<double> starts;
   for (int round = 1; round <= c.rounds; ++round) {
-    const double preroll = c.preroll + std::uniform_real_distribution<double>(0, interval_ms / 1000.0)(rng);
+    const double preroll =
+        c.preroll + std::uniform_real_distribution<double>(0, interval_ms / 1000.0)(rng);
     std::printf(" -- round %d (load average %s)\n", round, loadavg().c_str());
-    auto r = lateness_round(c, base / ("lateness-" + std::to_string(interval_ms) + "-" + std::to_string(round)),
-                            interval_ms, preroll);
+    auto r = lateness_round(
+        c, base / ("lateness-" + std::to_string(interval_ms) + "-" + std::to_string(round)),
+        interval_ms, preroll);
     all.decided.insert(all.decided.end(), r.decided.begin(), r.decided.end());
     all.delivered.insert(all.delivered.end(), r.delivered.begin(), r.delivered.end());
     starts.push_back(r.tick_start_ms);
   }
-  std::printf(" -- all %d rounds, tick every %d ms; first tick at/after 08:00 started at +", c.rounds, interval_ms);
+  std::printf(" -- all %d rounds, tick every %d ms; first tick at/after 08:00 started at +",
+              c.rounds, interval_ms);
   for (std::size_t i = 0; i < starts.size(); ++i) std::printf("%s%.1f", i ? ", +" : "", starts[i]);
   std::printf(" ms\n");
   print_lateness_line("ALL lateness, decided:", all.decided);
@@ -654,7 +705,8 @@ void part_lateness(const Config& c, const fs::path& base, int interval_ms) {
 // Part 3: the simulation
 
 void part_simulation(const Config& c) {
-  std::printf("\n== simulation: %d hires over %d days (load average %s)\n", c.sim_hires, c.sim_days, loadavg().c_str());
+  std::printf("\n== simulation: %d hires over %d days (load average %s)\n", c.sim_hires, c.sim_days,
+              loadavg().c_str());
   reset_peak_rss();
   const double rss0 = rss_mib();
   en::SimulationConfig sim;
@@ -668,23 +720,30 @@ void part_simulation(const Config& c) {
     if (!d) throw std::runtime_error("--sim-from: not a date");
     sim.first_day = *d;
   }
-  const wf::Programme programme = wf::load_programme_file(std::string(JOURNEY_PROGRAMMES_DIR) + "/gr-forsta-aren.toml");
+  const wf::Programme programme =
+      wf::load_programme_file(std::string(JOURNEY_PROGRAMMES_DIR) + "/gr-forsta-aren.toml");
   const en::Templates templates = en::Templates::load(JOURNEY_TEMPLATES_DIR);
   const en::MunicipalTime municipal{std::chrono::hours(8)};
   long emitted = 0;
   Span s;
-  const auto summary = en::simulate(programme, templates, municipal, sim, [&](const en::SimulatedNotification&) { ++emitted; });
-  std::printf("  from %s, units %d, seed %llu: %s\n", wf::format_date(sim.first_day).c_str(), sim.units,
-              static_cast<unsigned long long>(sim.seed), s.str().c_str());
-  std::printf("  hires %d, events %ld, reminders %ld, messages %ld (emitted %ld), unresolved %ld, weekend/holiday sends %ld\n",
-              summary.hires, summary.events, summary.reminders, summary.messages, emitted, summary.unresolved,
-              summary.weekend_or_holiday_sends);
+  const auto summary = en::simulate(programme, templates, municipal, sim,
+                                    [&](const en::SimulatedNotification&) { ++emitted; });
+  std::printf("  from %s, units %d, seed %llu: %s\n", wf::format_date(sim.first_day).c_str(),
+              sim.units, static_cast<unsigned long long>(sim.seed), s.str().c_str());
+  std::printf(
+      "  hires %d, events %ld, reminders %ld, messages %ld (emitted %ld), unresolved %ld, "
+      "weekend/holiday sends %ld\n",
+      summary.hires, summary.events, summary.reminders, summary.messages, emitted,
+      summary.unresolved, summary.weekend_or_holiday_sends);
   for (const auto& [k, n] : summary.by_kind) std::printf("    %-16s %ld\n", k.c_str(), n);
   for (const auto& [a, n] : summary.by_audience) std::printf("    -> %-13s %ld\n", a.c_str(), n);
-  std::printf("  throughput: %.0f events/s, %.0f messages/s, %.0f hire-days/s\n", summary.events / s.wall(),
-              summary.messages / s.wall(), static_cast<double>(summary.hires) * sim.days / s.wall());
-  std::printf("  RSS before %.1f MiB, after %.1f MiB, peak during the simulation (VmHWM) %.1f MiB, ru_maxrss %.1f MiB\n",
-              rss0, rss_mib(), hwm_mib(), ru_maxrss_mib());
+  std::printf("  throughput: %.0f events/s, %.0f messages/s, %.0f hire-days/s\n",
+              summary.events / s.wall(), summary.messages / s.wall(),
+              static_cast<double>(summary.hires) * sim.days / s.wall());
+  std::printf(
+      "  RSS before %.1f MiB, after %.1f MiB, peak during the simulation (VmHWM) %.1f MiB, "
+      "ru_maxrss %.1f MiB\n",
+      rss0, rss_mib(), hwm_mib(), ru_maxrss_mib());
 }
 
 }  // namespace
@@ -697,19 +756,28 @@ int main(int argc, char** argv) {
       ->delimiter(',');
   app.add_option("--data", c.data_dir, "Folder for the data (default: a new one under /tmp)");
   app.add_flag("--keep", c.keep, "Keep the data folder");
-  app.add_option("--timers", c.timers, "Pending timers to reach (timers part)")->capture_default_str();
+  app.add_option("--timers", c.timers, "Pending timers to reach (timers part)")
+      ->capture_default_str();
   app.add_option("--threads", c.threads, "Registration threads (setup)")->capture_default_str();
   app.add_option("--units", c.units, "Units (with contacts)")->capture_default_str();
-  app.add_option("--late-hires", c.late_hires, "Hires whose reminders fall due at 08:00 (lateness part)")->capture_default_str();
-  app.add_option("--intervals", c.intervals, "Tick intervals in ms (lateness part)")->delimiter(',')->capture_default_str();
-  app.add_option("--preroll", c.preroll, "Seconds of ticking before 08:00 (plus a random part of an interval)")
+  app.add_option("--late-hires", c.late_hires,
+                 "Hires whose reminders fall due at 08:00 (lateness part)")
       ->capture_default_str();
-  app.add_option("--rounds", c.rounds, "Crossings of 08:00 per interval, each in a fresh folder (lateness part)")
+  app.add_option("--intervals", c.intervals, "Tick intervals in ms (lateness part)")
+      ->delimiter(',')
       ->capture_default_str();
-  app.add_option("--late-timeout", c.late_timeout, "Give up the tick loop after this many seconds")->capture_default_str();
+  app.add_option("--preroll", c.preroll,
+                 "Seconds of ticking before 08:00 (plus a random part of an interval)")
+      ->capture_default_str();
+  app.add_option("--rounds", c.rounds,
+                 "Crossings of 08:00 per interval, each in a fresh folder (lateness part)")
+      ->capture_default_str();
+  app.add_option("--late-timeout", c.late_timeout, "Give up the tick loop after this many seconds")
+      ->capture_default_str();
   app.add_option("--sim-hires", c.sim_hires, "Simulated hires")->capture_default_str();
   app.add_option("--sim-days", c.sim_days, "Simulated days")->capture_default_str();
-  app.add_option("--sim-from", c.sim_from, "First simulated day (default: the next Monday, as journeyctl)");
+  app.add_option("--sim-from", c.sim_from,
+                 "First simulated day (default: the next Monday, as journeyctl)");
   CLI11_PARSE(app, argc, argv);
 
   fs::path base;
@@ -729,8 +797,8 @@ int main(int argc, char** argv) {
     }
     fs::create_directories(base);
   }
-  std::printf("journey_scheduler_bench: data in %s; %u hardware threads; load average %s\n", base.c_str(),
-              std::thread::hardware_concurrency(), loadavg().c_str());
+  std::printf("journey_scheduler_bench: data in %s; %u hardware threads; load average %s\n",
+              base.c_str(), std::thread::hardware_concurrency(), loadavg().c_str());
   int rc = 0;
   try {
     for (const auto& p : c.parts) {

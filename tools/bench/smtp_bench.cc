@@ -36,7 +36,6 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -106,7 +105,8 @@ double process_cpu(pid_t pid) {
   while (is >> field) fields.push_back(field);
   // After "pid (comm) ": state is field 3, utime 14, stime 15 -> indices 11, 12.
   if (fields.size() < 13) return -1;
-  return (std::stod(fields[11]) + std::stod(fields[12])) / static_cast<double>(sysconf(_SC_CLK_TCK));
+  return (std::stod(fields[11]) + std::stod(fields[12])) /
+         static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
 double percentile(std::vector<double> v, double p) {
@@ -135,7 +135,9 @@ std::vector<std::string> child_environment() {
   std::vector<std::string> env;
   for (char** e = environ; *e; ++e) {
     std::string v(*e);
-    if (v.rfind("PYTHONPATH=", 0) == 0 || v.rfind("PYTHONHOME=", 0) == 0 || v.rfind("PYTHONSTARTUP=", 0) == 0) continue;
+    if (v.rfind("PYTHONPATH=", 0) == 0 || v.rfind("PYTHONHOME=", 0) == 0 ||
+        v.rfind("PYTHONSTARTUP=", 0) == 0)
+      continue;
     env.push_back(v);
   }
   return env;
@@ -146,9 +148,11 @@ class SmtpServer {
   SmtpServer(const fs::path& spool, const fs::path& log) : spool_(spool) {
     fs::create_directories(spool);
     int in[2], out[2];
-    if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
-    std::vector<std::string> args{JOURNEY_SYSTEM_PYTHON, "-B", JOURNEY_SMTP_SERVER_SCRIPT, "serve", "--spool",
-                                  spool.string()};
+    if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0)
+      throw std::runtime_error("pipe2 failed");
+    std::vector<std::string> args{
+        JOURNEY_SYSTEM_PYTHON, "-B", JOURNEY_SMTP_SERVER_SCRIPT, "serve", "--spool",
+        spool.string()};
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_adddup2(&fa, in[0], 0);
@@ -165,7 +169,8 @@ class SmtpServer {
     posix_spawn_file_actions_destroy(&fa);
     close(in[0]);
     close(out[1]);
-    if (rc != 0) throw std::runtime_error(std::string("cannot start the SMTP server: ") + std::strerror(rc));
+    if (rc != 0)
+      throw std::runtime_error(std::string("cannot start the SMTP server: ") + std::strerror(rc));
     stdin_ = in[1];  // the server exits when this closes
     port_ = read_port(out[0]);
     close(out[0]);
@@ -207,7 +212,9 @@ class SmtpServer {
     std::string line;
     const auto deadline = SteadyClock::now() + std::chrono::seconds(60);
     while (line.find('\n') == std::string::npos) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now()).count();
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now())
+              .count();
       if (left <= 0) return -1;
       pollfd p{fd, POLLIN, 0};
       const int r = poll(&p, 1, static_cast<int>(left));
@@ -244,30 +251,40 @@ class Capture final : public ad::MailTransport {
   }
 };
 
-const char* const kFirst[] = {"Sara", "Ahmed", "Linnéa", "Johan", "Fatima", "Erik", "Maja", "Omar", "Åsa", "Björn"};
-const char* const kLast[] = {"Lind", "Hassan", "Berg", "Nilsson", "Ali", "Ek", "Holm", "Sandberg", "Öberg", "Strömberg"};
-const char* const kUnitBase[] = {"Barn och unga Hisingen", "Barn och unga Centrum", "Barn och unga Nordost",
-                                 "Barn och unga Sydväst", "Mottagning barn och unga"};
+const char* const kFirst[] = {"Sara", "Ahmed", "Linnéa", "Johan", "Fatima",
+                              "Erik", "Maja",  "Omar",   "Åsa",   "Björn"};
+const char* const kLast[] = {"Lind", "Hassan", "Berg",     "Nilsson", "Ali",
+                             "Ek",   "Holm",   "Sandberg", "Öberg",   "Strömberg"};
+const char* const kUnitBase[] = {"Barn och unga Hisingen", "Barn och unga Centrum",
+                                 "Barn och unga Nordost", "Barn och unga Sydväst",
+                                 "Mottagning barn och unga"};
 
 std::vector<ad::MailMessage> scheduler_messages(const Config& c, const fs::path& dir) {
   const en::MunicipalTime municipal{std::chrono::hours(8)};
   const en::Templates templates = en::Templates::load(JOURNEY_TEMPLATES_DIR);
   const date::sys_days monday = ymd(2027, 2, 1);
-  auto at_nine = [&](date::sys_days d) { return municipal.to_utc(date::local_days(d.time_since_epoch()) + std::chrono::hours(9)); };
+  auto at_nine = [&](date::sys_days d) {
+    return municipal.to_utc(date::local_days(d.time_since_epoch()) + std::chrono::hours(9));
+  };
   journey::VirtualClock clock(at_nine(monday));
   auto log = st::open_rocksdb_event_log({dir / "log"}, clock);
   if (!log) throw std::runtime_error(log.error().message);
   en::JourneyEngine engine(*log.value(), clock);
   const std::string toml = read_text(std::string(JOURNEY_PROGRAMMES_DIR) + "/gr-forsta-aren.toml");
-  if (!engine.publish_programme(toml, "gr-forsta-aren.toml", "bench").ok()) throw std::runtime_error("publish");
-  auto unit_name = [](int u) { return std::string(kUnitBase[u % 5]) + " " + std::to_string(u / 5 + 1); };
+  if (!engine.publish_programme(toml, "gr-forsta-aren.toml", "bench").ok())
+    throw std::runtime_error("publish");
+  auto unit_name = [](int u) {
+    return std::string(kUnitBase[u % 5]) + " " + std::to_string(u / 5 + 1);
+  };
   for (int u = 0; u < c.units; ++u) {
     const std::string n = std::to_string(u + 1);
-    en::UnitContacts uc{unit_name(u),
-                        {"Anna Berg", "enhetschef" + n + "@kommun.example", wf::Language::sv, false},
-                        {"Omar Ali", "administrator" + n + "@kommun.example", wf::Language::sv, false},
-                        en::Contact{"Ingrid Ek", "ifo-chef" + n + "@kommun.example", wf::Language::sv, false}};
-    if (!engine.set_unit(uc, {"bench", "", std::nullopt}).ok()) throw std::runtime_error("set_unit");
+    en::UnitContacts uc{
+        unit_name(u),
+        {"Anna Berg", "enhetschef" + n + "@kommun.example", wf::Language::sv, false},
+        {"Omar Ali", "administrator" + n + "@kommun.example", wf::Language::sv, false},
+        en::Contact{"Ingrid Ek", "ifo-chef" + n + "@kommun.example", wf::Language::sv, false}};
+    if (!engine.set_unit(uc, {"bench", "", std::nullopt}).ok())
+      throw std::runtime_error("set_unit");
   }
   for (int i = 0; i < c.hires; ++i) {
     en::RegisterHire cmd;
@@ -275,7 +292,8 @@ std::vector<ad::MailMessage> scheduler_messages(const Config& c, const fs::path&
     cmd.email = "ny" + std::to_string(i + 1) + "@kommun.example";
     cmd.unit = unit_name(i % c.units);
     cmd.start = wf::format_date(monday + days(7 * (2 + i % 12)));
-    cmd.introducer = wf::Person{"Karin Ek", "introduktor" + std::to_string(i % 37 + 1) + "@kommun.example"};
+    cmd.introducer =
+        wf::Person{"Karin Ek", "introduktor" + std::to_string(i % 37 + 1) + "@kommun.example"};
     auto o = engine.register_hire(cmd, {"bench", "", std::nullopt});
     if (!o.ok()) throw std::runtime_error("register_hire: " + o.message(wf::Language::en));
   }
@@ -285,15 +303,18 @@ std::vector<ad::MailMessage> scheduler_messages(const Config& c, const fs::path&
   cfg.sender = {"Journey", "journey@kommun.example"};
   auto kv = st::open_rocksdb_kv(cfg.index_path);
   if (!kv) throw std::runtime_error(kv.error().message);
-  en::ReminderScheduler scheduler(engine, municipal, templates, capture, clock, cfg, std::move(kv.value()));
+  en::ReminderScheduler scheduler(engine, municipal, templates, capture, clock, cfg,
+                                  std::move(kv.value()));
   const auto t0 = SteadyClock::now();
   for (int day = 0; day < c.days; ++day) {
     clock.set(at_nine(monday + days(day)));
     scheduler.tick();
   }
-  std::printf("  the scheduler composed %zu messages for %d hires over %d virtual days (%.1f s, not timed below)\n",
-              capture.messages.size(), c.hires, c.days,
-              std::chrono::duration<double>(SteadyClock::now() - t0).count());
+  std::printf(
+      "  the scheduler composed %zu messages for %d hires over %d virtual days (%.1f s, not timed "
+      "below)\n",
+      capture.messages.size(), c.hires, c.days,
+      std::chrono::duration<double>(SteadyClock::now() - t0).count());
   return std::move(capture.messages);
 }
 
@@ -310,8 +331,12 @@ struct RunResult {
 // The template a message came from, by its Swedish subject line.
 std::string kind_of(const std::string& subject) {
   static const std::pair<const char*, const char*> prefixes[] = {
-      {"Ny medarbetare", "task_list"}, {"Påminnelse:", "before"},   {"Idag:", "on_day"},
-      {"Försenat:", "overdue"},        {"Eskalering:", "escalation"}, {"Introduktörstid", "hours_shortfall"},
+      {"Ny medarbetare", "task_list"},
+      {"Påminnelse:", "before"},
+      {"Idag:", "on_day"},
+      {"Försenat:", "overdue"},
+      {"Eskalering:", "escalation"},
+      {"Introduktörstid", "hours_shortfall"},
       {"Journey:", "digest"}};
   for (const auto& [p, k] : prefixes)
     if (subject.rfind(p, 0) == 0) return k;
@@ -320,10 +345,14 @@ std::string kind_of(const std::string& subject) {
 
 const char* outcome_name(ad::DeliveryResult::Outcome o) {
   switch (o) {
-    case ad::DeliveryResult::Outcome::delivered: return "delivered";
-    case ad::DeliveryResult::Outcome::retry: return "retry";
-    case ad::DeliveryResult::Outcome::rejected: return "rejected";
-    case ad::DeliveryResult::Outcome::gone: return "gone";
+    case ad::DeliveryResult::Outcome::delivered:
+      return "delivered";
+    case ad::DeliveryResult::Outcome::retry:
+      return "retry";
+    case ad::DeliveryResult::Outcome::rejected:
+      return "rejected";
+    case ad::DeliveryResult::Outcome::gone:
+      return "gone";
   }
   return "?";
 }
@@ -342,13 +371,15 @@ RunResult run(const std::vector<ad::MailMessage>& messages, int threads, const s
     ad::SmtpTransport transport(cfg);
     ++ready;
     while (!go.load()) std::this_thread::yield();
-    for (std::size_t i = static_cast<std::size_t>(t); i < messages.size(); i += static_cast<std::size_t>(threads)) {
+    for (std::size_t i = static_cast<std::size_t>(t); i < messages.size();
+         i += static_cast<std::size_t>(threads)) {
       const auto t0 = SteadyClock::now();
       const auto r = transport.send(messages[i]);
       lat[static_cast<std::size_t>(t)].push_back(
           std::chrono::duration<double, std::milli>(SteadyClock::now() - t0).count());
       ++outcomes[static_cast<std::size_t>(t)][outcome_name(r.outcome)];
-      if (r.outcome != ad::DeliveryResult::Outcome::delivered && first_error[static_cast<std::size_t>(t)].empty()) {
+      if (r.outcome != ad::DeliveryResult::Outcome::delivered &&
+          first_error[static_cast<std::size_t>(t)].empty()) {
         first_error[static_cast<std::size_t>(t)] = std::to_string(r.code) + " " + r.detail;
       }
     }
@@ -366,7 +397,8 @@ RunResult run(const std::vector<ad::MailMessage>& messages, int threads, const s
     out.latency_ms.insert(out.latency_ms.end(), v.begin(), v.end());
     for (const auto& [k, n] : outcomes[static_cast<std::size_t>(t)]) out.outcomes[k] += n;
     if (!first_error[static_cast<std::size_t>(t)].empty()) {
-      std::printf("  thread %d first failure: %s\n", t, first_error[static_cast<std::size_t>(t)].c_str());
+      std::printf("  thread %d first failure: %s\n", t,
+                  first_error[static_cast<std::size_t>(t)].c_str());
     }
   }
   return out;
@@ -376,13 +408,19 @@ RunResult run(const std::vector<ad::MailMessage>& messages, int threads, const s
 
 int main(int argc, char** argv) {
   Config c;
-  CLI::App app{"journey_smtp_bench: e-mails/s from SmtpTransport to the local aiosmtpd test server"};
+  CLI::App app{
+      "journey_smtp_bench: e-mails/s from SmtpTransport to the local aiosmtpd test server"};
   app.add_option("--messages", c.messages, "Messages per run")->capture_default_str();
-  app.add_option("--threads", c.threads, "Threads (each with its own transport) in the parallel run")->capture_default_str();
-  app.add_option("--hires", c.hires, "Hires whose reminders make the messages")->capture_default_str();
+  app.add_option("--threads", c.threads,
+                 "Threads (each with its own transport) in the parallel run")
+      ->capture_default_str();
+  app.add_option("--hires", c.hires, "Hires whose reminders make the messages")
+      ->capture_default_str();
   app.add_option("--units", c.units, "Units")->capture_default_str();
-  app.add_option("--days", c.days, "Virtual days of scheduler ticks to compose messages")->capture_default_str();
-  app.add_option("--spool-in", c.spool_in, "The server's spool is a new folder in here (default: the temporary folder)");
+  app.add_option("--days", c.days, "Virtual days of scheduler ticks to compose messages")
+      ->capture_default_str();
+  app.add_option("--spool-in", c.spool_in,
+                 "The server's spool is a new folder in here (default: the temporary folder)");
   app.add_option("--run", c.runs, "sequential, parallel (repeatable; default both)")
       ->check(CLI::IsMember({"sequential", "parallel"}))
       ->delimiter(',');
@@ -410,7 +448,8 @@ int main(int argc, char** argv) {
       ad::MailMessage m = composed[n >= want ? i * n / want : i % n];
       if (n < want && i >= n) {
         const auto at = m.message_id.find('@');
-        m.message_id.insert(at == std::string::npos ? m.message_id.size() : at, "-r" + std::to_string(i));
+        m.message_id.insert(at == std::string::npos ? m.message_id.size() : at,
+                            "-r" + std::to_string(i));
       }
       messages.push_back(std::move(m));
     }
@@ -420,9 +459,10 @@ int main(int argc, char** argv) {
       sizes.push_back(static_cast<double>(ad::render_mime(m).size()));
       ++subjects[kind_of(m.subject)];
     }
-    std::printf("  %d messages; rendered MIME size p50 %.0f B, max %.0f B, mean %.0f B\n", c.messages,
-                percentile(sizes, 50), *std::max_element(sizes.begin(), sizes.end()),
-                std::accumulate(sizes.begin(), sizes.end(), 0.0) / static_cast<double>(sizes.size()));
+    std::printf(
+        "  %d messages; rendered MIME size p50 %.0f B, max %.0f B, mean %.0f B\n", c.messages,
+        percentile(sizes, 50), *std::max_element(sizes.begin(), sizes.end()),
+        std::accumulate(sizes.begin(), sizes.end(), 0.0) / static_cast<double>(sizes.size()));
     std::printf("  kinds (by the template's subject line):");
     for (const auto& [k, count] : subjects) std::printf(" %s %d", k.c_str(), count);
     std::printf("\n  e.g. \"%s\"\n", messages.back().subject.c_str());
@@ -436,29 +476,37 @@ int main(int argc, char** argv) {
     }
     SmtpServer server(spool, base / "server.log");
     const std::string url = "smtp://127.0.0.1:" + std::to_string(server.port());
-    std::printf("  server: smtp_server.py serve (aiosmtpd, plain, no auth) pid %d on %s, spool %s\n",
-                static_cast<int>(server.pid()), url.c_str(), spool.c_str());
+    std::printf(
+        "  server: smtp_server.py serve (aiosmtpd, plain, no auth) pid %d on %s, spool %s\n",
+        static_cast<int>(server.pid()), url.c_str(), spool.c_str());
     std::size_t expected_stored = 0;
     for (const auto& name : c.runs) {
       const int threads = name == "sequential" ? 1 : c.threads;
-      const double server0 = process_cpu(server.pid()), self0 = cpu_seconds(CLOCK_PROCESS_CPUTIME_ID);
+      const double server0 = process_cpu(server.pid()),
+                   self0 = cpu_seconds(CLOCK_PROCESS_CPUTIME_ID);
       const std::string la = loadavg();
       RunResult r = run(messages, threads, url);
       const double server_cpu = process_cpu(server.pid()) - server0;
       const double self_cpu = cpu_seconds(CLOCK_PROCESS_CPUTIME_ID) - self0;
       expected_stored += static_cast<std::size_t>(r.outcomes["delivered"]);
-      std::printf("\n== %s: %d thread%s, %zu messages (load average before %s)\n", name.c_str(), threads,
-                  threads == 1 ? "" : "s", messages.size(), la.c_str());
-      std::printf("  %.1f e-mails/s (%.3f s wall)\n", static_cast<double>(messages.size()) / r.wall, r.wall);
-      std::printf("  send() latency: p50 %.2f ms, p99 %.2f ms, max %.2f ms; first send per transport (connect + EHLO):",
-                  percentile(r.latency_ms, 50), percentile(r.latency_ms, 99),
-                  *std::max_element(r.latency_ms.begin(), r.latency_ms.end()));
+      std::printf("\n== %s: %d thread%s, %zu messages (load average before %s)\n", name.c_str(),
+                  threads, threads == 1 ? "" : "s", messages.size(), la.c_str());
+      std::printf("  %.1f e-mails/s (%.3f s wall)\n", static_cast<double>(messages.size()) / r.wall,
+                  r.wall);
+      std::printf(
+          "  send() latency: p50 %.2f ms, p99 %.2f ms, max %.2f ms; first send per transport "
+          "(connect + EHLO):",
+          percentile(r.latency_ms, 50), percentile(r.latency_ms, 99),
+          *std::max_element(r.latency_ms.begin(), r.latency_ms.end()));
       for (double f : r.first_ms) std::printf(" %.1f", f);
       std::printf(" ms\n  outcomes:");
       for (const auto& [k, n] : r.outcomes) std::printf(" %s %d", k.c_str(), n);
-      std::printf("; server stored %zu .eml in total (expected %zu)\n", server.stored(), expected_stored);
-      std::printf("  cpu over the run: server %.2f s (%.0f %% of one core), this process %.2f s (%.0f %%)\n",
-                  server_cpu, 100 * server_cpu / r.wall, self_cpu, 100 * self_cpu / r.wall);
+      std::printf("; server stored %zu .eml in total (expected %zu)\n", server.stored(),
+                  expected_stored);
+      std::printf(
+          "  cpu over the run: server %.2f s (%.0f %% of one core), this process %.2f s (%.0f "
+          "%%)\n",
+          server_cpu, 100 * server_cpu / r.wall, self_cpu, 100 * self_cpu / r.wall);
       if (r.outcomes.size() != 1 || !r.outcomes.count("delivered")) rc = 1;
     }
     server.stop();

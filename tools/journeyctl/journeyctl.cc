@@ -3,28 +3,27 @@
 //
 // Exit codes: 0 done, 1 refused or bad input, 2 usage, 3 version conflict,
 // 4 storage or internal error, 5 the log failed verification.
-#include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
+#include <openssl/evp.h>
+#include <sys/stat.h>
 
+#include <CLI/CLI.hpp>
 #include <csignal>
 #include <cstdlib>
-#include <thread>
 #include <filesystem>
 #include <fstream>
-#include <random>
 #include <iostream>
+#include <nlohmann/json.hpp>
+#include <random>
 #include <sstream>
+#include <thread>
 
+#include "journey/adapters/eml_transport.h"
+#include "journey/adapters/smtp_transport.h"
+#include "journey/adapters/webhook.h"
 #include "journey/engine/csv_import.h"
 #include "journey/engine/journey_engine.h"
 #include "journey/engine/scheduler.h"
 #include "journey/engine/simulation.h"
-#include "journey/adapters/eml_transport.h"
-#include "journey/adapters/smtp_transport.h"
-#include "journey/adapters/webhook.h"
-
-#include <openssl/evp.h>
-#include <sys/stat.h>
 #include "journey/storage/rocksdb_event_log.h"
 #include "table.h"
 
@@ -44,7 +43,9 @@ struct Globals {
   std::string actor;
   Language language() const { return lang == "en" ? Language::en : Language::sv; }
   // Swedish or English text for what the user reads.
-  const char* t(const char* sv, const char* en) const { return language() == Language::sv ? sv : en; }
+  const char* t(const char* sv, const char* en) const {
+    return language() == Language::sv ? sv : en;
+  }
 };
 
 Globals g;
@@ -77,7 +78,8 @@ std::unique_ptr<Store> open_store(bool create) {
     std::string m = opened.error().message;
     if (m.find("lock") != std::string::npos || m.find("LOCK") != std::string::npos) {
       m = g.t("Datamappen används av en annan process (körs journeyd?): ",
-              "The data folder is in use by another process (is journeyd running?): ") + m;
+              "The data folder is in use by another process (is journeyd running?): ") +
+          m;
     }
     fail(4, m);
   }
@@ -97,7 +99,8 @@ date::sys_days parse_day(const std::string& value, const char* option) {
   auto d = parse_date(value);
   if (!d) {
     fail(1, std::string(option) + ": '" + value +
-                g.t("' är inget datum på formen ÅÅÅÅ-MM-DD.", "' is not a date of the form YYYY-MM-DD."));
+                g.t("' är inget datum på formen ÅÅÅÅ-MM-DD.",
+                    "' is not a date of the form YYYY-MM-DD."));
   }
   return *d;
 }
@@ -133,10 +136,14 @@ int report(const CommandOutcome& o, const std::string& what) {
   }
   switch (o.kind) {
     case CommandOutcome::Kind::accepted:
-    case CommandOutcome::Kind::duplicate: return 0;
-    case CommandOutcome::Kind::refused: return 1;
-    case CommandOutcome::Kind::conflict: return 3;
-    default: return 4;
+    case CommandOutcome::Kind::duplicate:
+      return 0;
+    case CommandOutcome::Kind::refused:
+      return 1;
+    case CommandOutcome::Kind::conflict:
+      return 3;
+    default:
+      return 4;
   }
 }
 
@@ -156,31 +163,40 @@ void print_programme(const Programme& p) {
     for (const auto& cl : p.checklists) {
       json items = json::array();
       for (const auto& i : cl.items) {
-        items.push_back({{"id", i.id}, {"text", i.text}, {"role", role_code(i.role)}, {"due", i.due.str()},
+        items.push_back({{"id", i.id},
+                         {"text", i.text},
+                         {"role", role_code(i.role)},
+                         {"due", i.due.str()},
                          {"waived_if_experienced", i.waived_if_experienced}});
       }
-      j["checklists"].push_back({{"id", cl.id}, {"title", cl.title}, {"part", part_id(cl.part)}, {"items", items}});
+      j["checklists"].push_back(
+          {{"id", cl.id}, {"title", cl.title}, {"part", part_id(cl.part)}, {"items", items}});
     }
-    for (const auto& m : p.course.modules) j["course"]["modules"].push_back({{"number", m.number}, {"title", m.title}});
-    for (const auto& b : p.course.bbic_parts) j["course"]["bbic_parts"].push_back({{"id", b.id}, {"title", b.title}});
+    for (const auto& m : p.course.modules)
+      j["course"]["modules"].push_back({{"number", m.number}, {"title", m.title}});
+    for (const auto& b : p.course.bbic_parts)
+      j["course"]["bbic_parts"].push_back({{"id", b.id}, {"title", b.title}});
     j["course"]["start"] = {{"from", p.course.start.from.str()}, {"to", p.course.start.to.str()}};
-    j["supervision"] = {{"title", p.supervision.title},
-                        {"start", {{"from", p.supervision.start.from.str()}, {"to", p.supervision.start.to.str()}}},
-                        {"sessions", p.supervision.sessions},
-                        {"session_hours", p.supervision.session_hours}};
+    j["supervision"] = {
+        {"title", p.supervision.title},
+        {"start", {{"from", p.supervision.start.from.str()}, {"to", p.supervision.start.to.str()}}},
+        {"sessions", p.supervision.sessions},
+        {"session_hours", p.supervision.session_hours}};
     for (const auto& per : p.support.introducer) {
       j["support"]["introducer"].push_back(
           {{"from", per.from.str()}, {"to", per.to.str()}, {"hours_per_week", per.hours_per_week}});
     }
     for (const auto& d : p.deadlines) {
-      j["deadlines"].push_back({{"id", d.id}, {"title", d.title}, {"part", part_id(d.part)}, {"due", d.due.str()}});
+      j["deadlines"].push_back(
+          {{"id", d.id}, {"title", d.title}, {"part", part_id(d.part)}, {"due", d.due.str()}});
     }
     std::cout << j.dump(2) << '\n';
     return;
   }
   std::cout << p.name << "\n" << p.id << " v" << p.version << " — " << p.source << "\n\n";
   for (const auto& cl : p.checklists) {
-    std::cout << cl.title << " (" << part_title(cl.part, g.language()) << ", " << cl.items.size() << ")\n";
+    std::cout << cl.title << " (" << part_title(cl.part, g.language()) << ", " << cl.items.size()
+              << ")\n";
     Table t({"Id", g.t("Ansvar", "Role"), g.t("Senast", "Due"), "EJ*", g.t("Moment", "Item")});
     for (const auto& i : cl.items) {
       t.add({i.id, role_code(i.role), i.due.str(), i.waived_if_experienced ? "EJ" : "", i.text});
@@ -190,13 +206,16 @@ void print_programme(const Programme& p) {
   }
   std::cout << g.t("* EJ: markeras EJ vid registrering av erfarna nyanställda.\n\n",
                    "* EJ: marked EJ when an experienced hire is registered.\n\n");
-  std::cout << p.course.title << g.t(" (start inom ", " (starts within ") << p.course.start.from.str() << "–"
-            << p.course.start.to.str() << ")\n";
+  std::cout << p.course.title << g.t(" (start inom ", " (starts within ")
+            << p.course.start.from.str() << "–" << p.course.start.to.str() << ")\n";
   for (const auto& m : p.course.modules) std::cout << "  " << m.title << '\n';
-  for (const auto& b : p.course.bbic_parts) std::cout << "  BBIC " << b.id << ": " << b.title << '\n';
-  std::cout << '\n' << p.supervision.title << ": " << p.supervision.sessions << g.t(" träffar à ", " sessions of ")
-            << num(p.supervision.session_hours) << " h, " << g.t("start inom ", "starts within ")
-            << p.supervision.start.from.str() << "–" << p.supervision.start.to.str() << ", " << g.t("grupper ", "groups ")
+  for (const auto& b : p.course.bbic_parts)
+    std::cout << "  BBIC " << b.id << ": " << b.title << '\n';
+  std::cout << '\n'
+            << p.supervision.title << ": " << p.supervision.sessions
+            << g.t(" träffar à ", " sessions of ") << num(p.supervision.session_hours) << " h, "
+            << g.t("start inom ", "starts within ") << p.supervision.start.from.str() << "–"
+            << p.supervision.start.to.str() << ", " << g.t("grupper ", "groups ")
             << p.supervision.group_min << "–" << p.supervision.group_max << "\n\n";
   std::cout << p.support.title << ":\n";
   for (const auto& per : p.support.introducer) {
@@ -205,7 +224,8 @@ void print_programme(const Programme& p) {
   }
   std::cout << '\n';
   Table d({"Id", g.t("Tidsgräns", "Deadline"), g.t("Del", "Part"), g.t("Beskrivning", "Title")});
-  for (const auto& x : p.deadlines) d.add({x.id, x.due.str(), part_title(x.part, g.language()), x.title});
+  for (const auto& x : p.deadlines)
+    d.add({x.id, x.due.str(), part_title(x.part, g.language()), x.title});
   d.print(std::cout);
 }
 
@@ -221,26 +241,40 @@ json status_json(const HireStatus& s) {
          {"programme", {{"id", s.hire.programme_id}, {"version", s.hire.programme_version}}},
          {"as_of", day(s.as_of)},
          {"lifecycle", s.lifecycle},
-         {"hours", {{"owed", s.hours_owed}, {"logged", s.hours_logged}, {"balance", s.hours_logged - s.hours_owed}}},
+         {"hours",
+          {{"owed", s.hours_owed},
+           {"logged", s.hours_logged},
+           {"balance", s.hours_logged - s.hours_owed}}},
          {"leave_days", s.leave_days}};
   for (const auto& r : s.regions) j["regions"][r.region] = r.state;
   for (const auto& p : s.parts) {
-    j["parts"].push_back({{"part", part_id(p.part)}, {"state", p.state}, {"done", p.done}, {"total", p.total},
+    j["parts"].push_back({{"part", part_id(p.part)},
+                          {"state", p.state},
+                          {"done", p.done},
+                          {"total", p.total},
                           {"finished", p.finished}});
   }
   for (const auto& r : s.roles) {
-    j["roles"].push_back({{"role", role_code(r.role)}, {"done", r.done}, {"waived", r.waived}, {"total", r.total}});
+    j["roles"].push_back(
+        {{"role", role_code(r.role)}, {"done", r.done}, {"waived", r.waived}, {"total", r.total}});
   }
   for (const auto& d : s.deadlines) {
-    j["deadlines"].push_back({{"id", d.id}, {"title", d.title}, {"nominal", day(d.nominal)}, {"due", day(d.due)},
-                              {"met", d.met}, {"overdue", d.overdue}});
+    j["deadlines"].push_back({{"id", d.id},
+                              {"title", d.title},
+                              {"nominal", day(d.nominal)},
+                              {"due", day(d.due)},
+                              {"met", d.met},
+                              {"overdue", d.overdue}});
   }
   if (s.next_deadline) {
-    j["next_deadline"] = {{"id", s.next_deadline->id}, {"title", s.next_deadline->title}, {"due", day(s.next_deadline->due)}};
+    j["next_deadline"] = {{"id", s.next_deadline->id},
+                          {"title", s.next_deadline->title},
+                          {"due", day(s.next_deadline->due)}};
   }
   j["overdue"] = json::array();
   for (const auto& i : s.overdue_items) {
-    j["overdue"].push_back({{"id", i.id}, {"text", i.text}, {"role", role_code(i.role)}, {"due", day(i.due)}});
+    j["overdue"].push_back(
+        {{"id", i.id}, {"text", i.text}, {"role", role_code(i.role)}, {"due", day(i.due)}});
   }
   for (const auto& d : s.deadlines) {
     if (d.overdue) j["overdue"].push_back({{"id", d.id}, {"text", d.title}, {"due", day(d.due)}});
@@ -248,7 +282,9 @@ json status_json(const HireStatus& s) {
   for (const auto& w : s.weeks) {
     j["weeks"].push_back({{"week", iso_week(w.monday)}, {"owed", w.owed}, {"logged", w.logged}});
   }
-  if (s.introducer) j["introducer"] = {{"name", s.introducer->introducer.name}, {"email", s.introducer->introducer.email}};
+  if (s.introducer)
+    j["introducer"] = {{"name", s.introducer->introducer.name},
+                       {"email", s.introducer->introducer.email}};
   if (s.mentor) j["mentor"] = {{"name", s.mentor->name}, {"email", s.mentor->email}};
   if (s.mentor_replacement) j["mentor_replacement"] = {{"name", s.mentor_replacement->name}};
   return j;
@@ -262,66 +298,83 @@ void print_status(const HireStatus& s) {
   const Language L = g.language();
   std::cout << s.hire.name << " <" << s.hire.email << ">  " << s.hire_id << '\n'
             << g.t("Enhet: ", "Unit: ") << s.hire.unit << "   Start: " << day(s.hire.start)
-            << g.t("   Program: ", "   Programme: ") << s.hire.programme_id << " v" << s.hire.programme_version
+            << g.t("   Program: ", "   Programme: ") << s.hire.programme_id << " v"
+            << s.hire.programme_version
             << (s.hire.experienced ? g.t("   (erfaren)", "   (experienced)") : "") << '\n'
-            << g.t("Läge: ", "State: ") << state_title(s.lifecycle, L) << g.t("   per ", "   as of ") << day(s.as_of)
-            << '\n'
-            << g.t("Introduktör: ", "Introducer: ") << (s.introducer ? s.introducer->introducer.name : "–")
-            << "   Mentor: " << (s.mentor ? s.mentor->name : "–") << g.t("   Ersättare: ", "   Replacement: ")
+            << g.t("Läge: ", "State: ") << state_title(s.lifecycle, L)
+            << g.t("   per ", "   as of ") << day(s.as_of) << '\n'
+            << g.t("Introduktör: ", "Introducer: ")
+            << (s.introducer ? s.introducer->introducer.name : "–")
+            << "   Mentor: " << (s.mentor ? s.mentor->name : "–")
+            << g.t("   Ersättare: ", "   Replacement: ")
             << (s.mentor_replacement ? s.mentor_replacement->name : "–") << '\n';
   if (!s.leaves.empty()) {
     std::cout << g.t("Ledighet: ", "Leave: ") << s.leave_days << g.t(" dagar", " days");
     for (const auto& l : s.leaves) {
-      std::cout << " (" << l.kind << " " << day(l.from) << " – " << (l.back_on ? day(*l.back_on) : "") << ")";
+      std::cout << " (" << l.kind << " " << day(l.from) << " – "
+                << (l.back_on ? day(*l.back_on) : "") << ")";
     }
     std::cout << '\n';
   }
   std::cout << '\n';
   Table parts({g.t("Del", "Part"), g.t("Läge", "State"), g.t("Klart", "Done")});
   for (const auto& p : s.parts) {
-    parts.add({part_title(p.part, L), state_title(p.state, L), std::to_string(p.done) + "/" + std::to_string(p.total)});
+    parts.add({part_title(p.part, L), state_title(p.state, L),
+               std::to_string(p.done) + "/" + std::to_string(p.total)});
   }
   parts.print(std::cout);
   std::cout << '\n';
   Table roles({g.t("Ansvar", "Role"), g.t("Klart", "Done"), g.t("Totalt", "Total"), "EJ"});
   for (const auto& r : s.roles) {
-    roles.add({role_code(r.role), std::to_string(r.done), std::to_string(r.total), std::to_string(r.waived)});
+    roles.add({role_code(r.role), std::to_string(r.done), std::to_string(r.total),
+               std::to_string(r.waived)});
   }
   roles.print(std::cout);
   std::cout << '\n';
-  Table dl({"Id", g.t("Tidsgräns", "Due"), g.t("Flyttad till", "Moved to"), "Status", g.t("Beskrivning", "Title")});
+  Table dl({"Id", g.t("Tidsgräns", "Due"), g.t("Flyttad till", "Moved to"), "Status",
+            g.t("Beskrivning", "Title")});
   for (const auto& d : s.deadlines) {
     dl.add({d.id, day(d.nominal), d.due != d.nominal ? day(d.due) : "",
-            d.met ? g.t("klar", "met") : d.overdue ? g.t("FÖRSENAD", "OVERDUE") : g.t("öppen", "open"), d.title});
+            d.met       ? g.t("klar", "met")
+            : d.overdue ? g.t("FÖRSENAD", "OVERDUE")
+                        : g.t("öppen", "open"),
+            d.title});
   }
   dl.print(std::cout);
   if (s.next_deadline) {
-    std::cout << '\n' << g.t("Nästa: ", "Next: ") << day(s.next_deadline->due) << "  " << s.next_deadline->title << " ("
-              << s.next_deadline->id << ")\n";
+    std::cout << '\n'
+              << g.t("Nästa: ", "Next: ") << day(s.next_deadline->due) << "  "
+              << s.next_deadline->title << " (" << s.next_deadline->id << ")\n";
   }
   if (!s.overdue_items.empty()) {
-    std::cout << '\n' << g.t("Försenade moment", "Overdue items") << " (" << s.overdue_items.size() << "):\n";
+    std::cout << '\n'
+              << g.t("Försenade moment", "Overdue items") << " (" << s.overdue_items.size()
+              << "):\n";
     Table od({"Id", g.t("Ansvar", "Role"), g.t("Senast", "Due"), g.t("Moment", "Item")});
     for (const auto& i : s.overdue_items) od.add({i.id, role_code(i.role), day(i.due), i.text});
     od.print(std::cout);
   }
   if (!s.weeks.empty()) {
-    std::cout << '\n' << g.t("Introduktörstimmar: skuld ", "Introducer hours: owed ") << num(s.hours_owed)
-              << g.t(" h, loggat ", " h, logged ") << num(s.hours_logged) << g.t(" h, saldo ", " h, balance ")
-              << num(s.hours_logged - s.hours_owed) << " h\n";
+    std::cout << '\n'
+              << g.t("Introduktörstimmar: skuld ", "Introducer hours: owed ") << num(s.hours_owed)
+              << g.t(" h, loggat ", " h, logged ") << num(s.hours_logged)
+              << g.t(" h, saldo ", " h, balance ") << num(s.hours_logged - s.hours_owed) << " h\n";
     Table w({g.t("Vecka", "Week"), g.t("Skuld", "Owed"), g.t("Loggat", "Logged")});
     const std::size_t from = s.weeks.size() > 8 ? s.weeks.size() - 8 : 0;
     for (std::size_t i = from; i < s.weeks.size(); ++i) {
       w.add({iso_week(s.weeks[i].monday), num(s.weeks[i].owed), num(s.weeks[i].logged)});
     }
     w.print(std::cout);
-    if (from > 0) std::cout << g.t("(de senaste 8 veckorna; --json visar alla)\n", "(last 8 weeks; --json shows all)\n");
+    if (from > 0)
+      std::cout << g.t("(de senaste 8 veckorna; --json visar alla)\n",
+                       "(last 8 weeks; --json shows all)\n");
   }
 }
 
 std::optional<AsOf> as_of_option(const std::string& as_of, bool effective) {
   if (as_of.empty()) return std::nullopt;
-  return AsOf{parse_day(as_of, "--as-of"), effective ? AsOf::Basis::effective : AsOf::Basis::recorded};
+  return AsOf{parse_day(as_of, "--as-of"),
+              effective ? AsOf::Basis::effective : AsOf::Basis::recorded};
 }
 
 // Webhook secrets live in DATA/webhook-secrets/<id> (mode 0600), one per line,
@@ -358,7 +411,8 @@ std::string fingerprint(const std::string& secret) {
 }
 
 std::string require_hire(JourneyEngine& e, const std::string& id) {
-  if (!is_hire_id(id) || !e.load(id)) fail(1, Refusal{"unknown_hire", {{"hire", id}}}.message(g.language()));
+  if (!is_hire_id(id) || !e.load(id))
+    fail(1, Refusal{"unknown_hire", {{"hire", id}}}.message(g.language()));
   return id;
 }
 
@@ -377,9 +431,11 @@ int main(int argc, char** argv) {
   std::function<int()> run;
 
   // init
-  auto* init = app.add_subcommand("init", "Create the data folder and install the shipped programmes");
+  auto* init =
+      app.add_subcommand("init", "Create the data folder and install the shipped programmes");
   std::vector<std::string> init_files;
-  init->add_option("--programme", init_files, "Programme TOML file(s) to install instead of the shipped ones");
+  init->add_option("--programme", init_files,
+                   "Programme TOML file(s) to install instead of the shipped ones");
   init->callback([&] {
     run = [&] {
       auto store = open_store(true);
@@ -397,8 +453,9 @@ int main(int argc, char** argv) {
         rc = std::max(rc, report(o, g.t("Programmet installerat i", "Programme installed in")));
       }
       if (!g.json && rc == 0) {
-        std::cout << g.t("Klart. Data i ", "Ready. Data in ") << g.data << g.t(". Nästa steg: journeyctl hire register --help\n",
-                                                                           ". Next: journeyctl hire register --help\n");
+        std::cout << g.t("Klart. Data i ", "Ready. Data in ") << g.data
+                  << g.t(". Nästa steg: journeyctl hire register --help\n",
+                         ". Next: journeyctl hire register --help\n");
       }
       return rc;
     };
@@ -418,16 +475,21 @@ int main(int argc, char** argv) {
         std::size_t items = 0;
         for (const auto& cl : p.checklists) items += cl.items.size();
         if (g.json) {
-          std::cout << json{{"valid", true}, {"id", p.id}, {"version", p.version}, {"items", items}}.dump(2) << '\n';
+          std::cout << json{{"valid", true}, {"id", p.id}, {"version", p.version}, {"items", items}}
+                           .dump(2)
+                    << '\n';
         } else {
-          std::cout << prog_file << g.t(": giltig — ", ": valid — ") << p.id << " v" << p.version << ", "
-                    << p.checklists.size() << g.t(" checklistor, ", " checklists, ") << items << g.t(" moment, ", " items, ")
-                    << p.course.modules.size() << g.t(" kursmoduler\n", " course modules\n");
+          std::cout << prog_file << g.t(": giltig — ", ": valid — ") << p.id << " v" << p.version
+                    << ", " << p.checklists.size() << g.t(" checklistor, ", " checklists, ")
+                    << items << g.t(" moment, ", " items, ") << p.course.modules.size()
+                    << g.t(" kursmoduler\n", " course modules\n");
         }
         return 0;
       } catch (const ProgrammeError& e) {
-        if (g.json) std::cout << json{{"valid", false}, {"error", e.what()}}.dump(2) << '\n';
-        else std::cerr << e.what() << '\n';
+        if (g.json)
+          std::cout << json{{"valid", false}, {"error", e.what()}}.dump(2) << '\n';
+        else
+          std::cerr << e.what() << '\n';
         return 1;
       }
     };
@@ -447,8 +509,10 @@ int main(int argc, char** argv) {
         return 0;
       }
       auto store = open_store(false);
-      auto p = store->engine->programme(prog_id, prog_version ? std::optional<int>(prog_version) : std::nullopt);
-      if (!p) fail(1, Refusal{"programme_not_found", {{"programme", prog_id}}}.message(g.language()));
+      auto p = store->engine->programme(
+          prog_id, prog_version ? std::optional<int>(prog_version) : std::nullopt);
+      if (!p)
+        fail(1, Refusal{"programme_not_found", {{"programme", prog_id}}}.message(g.language()));
       print_programme(*p);
       return 0;
     };
@@ -460,11 +524,14 @@ int main(int argc, char** argv) {
       auto list = store->engine->programmes();
       if (g.json) {
         json j = json::array();
-        for (const auto& p : list) j.push_back({{"id", p.id}, {"version", p.version}, {"name", p.name}, {"sha256", p.sha256}});
+        for (const auto& p : list)
+          j.push_back(
+              {{"id", p.id}, {"version", p.version}, {"name", p.name}, {"sha256", p.sha256}});
         std::cout << j.dump(2) << '\n';
       } else {
         Table t({"Id", "Version", g.t("Namn", "Name"), "SHA-256"});
-        for (const auto& p : list) t.add({p.id, std::to_string(p.version), p.name, p.sha256.substr(0, 16)});
+        for (const auto& p : list)
+          t.add({p.id, std::to_string(p.version), p.name, p.sha256.substr(0, 16)});
         t.print(std::cout);
       }
       return 0;
@@ -491,11 +558,13 @@ int main(int argc, char** argv) {
   regcmd->add_option("--email", reg.email, "E-mail")->required();
   regcmd->add_option("--unit", reg.unit, "Unit (enhet)")->required();
   regcmd->add_option("--start", reg.start, "First working day, YYYY-MM-DD")->required();
-  regcmd->add_flag("--experienced", reg.experienced, "New to the workplace, not to the profession (items marked EJ)");
+  regcmd->add_flag("--experienced", reg.experienced,
+                   "New to the workplace, not to the profession (items marked EJ)");
   regcmd->add_option("--introducer", intro_name, "Introducer's name");
   regcmd->add_option("--introducer-email", intro_email, "Introducer's e-mail");
   regcmd->add_option("--programme", reg.programme_id, "Programme id")->capture_default_str();
-  regcmd->add_option("--programme-version", reg_prog_version, "Programme version (default: newest)");
+  regcmd->add_option("--programme-version", reg_prog_version,
+                     "Programme version (default: newest)");
   regcmd->add_option("--key", key, "Idempotency key: the same key twice registers once");
   regcmd->callback([&] {
     run = [&] {
@@ -508,17 +577,20 @@ int main(int argc, char** argv) {
   });
   std::string list_unit, list_state, list_as_of;
   bool list_overdue = false;
-  auto* hlist = hire->add_subcommand("list", "List hires with their next deadline and what is overdue");
+  auto* hlist =
+      hire->add_subcommand("list", "List hires with their next deadline and what is overdue");
   hlist->add_option("--unit", list_unit, "Only this unit");
-  hlist->add_option("--state", list_state, "Only this lifecycle state (Preboarding, Active, OnLeave, Completed, Left)");
+  hlist->add_option("--state", list_state,
+                    "Only this lifecycle state (Preboarding, Active, OnLeave, Completed, Left)");
   hlist->add_flag("--overdue", list_overdue, "Only hires with something overdue");
   hlist->add_option("--as-of", list_as_of, "Evaluate on this date (default today)");
   hlist->callback([&] {
     run = [&] {
       auto store = open_store(false);
-      const date::sys_days when = list_as_of.empty() ? store->engine->today() : parse_day(list_as_of, "--as-of");
-      Table t({"Id", g.t("Namn", "Name"), g.t("Enhet", "Unit"), "Start", g.t("Läge", "State"), g.t("Nästa", "Next"),
-               g.t("Försenat", "Overdue")});
+      const date::sys_days when =
+          list_as_of.empty() ? store->engine->today() : parse_day(list_as_of, "--as-of");
+      Table t({"Id", g.t("Namn", "Name"), g.t("Enhet", "Unit"), "Start", g.t("Läge", "State"),
+               g.t("Nästa", "Next"), g.t("Försenat", "Overdue")});
       json j = json::array();
       for (const auto& id : store->engine->hires()) {
         auto s = store->engine->status(id, when);
@@ -528,14 +600,22 @@ int main(int argc, char** argv) {
         if (!list_unit.empty() && s->hire.unit != list_unit) continue;
         if (!list_state.empty() && s->lifecycle != list_state) continue;
         if (list_overdue && overdue == 0) continue;
-        const std::string next = s->next_deadline ? day(s->next_deadline->due) + " " + s->next_deadline->id : "";
-        t.add({id, s->hire.name, s->hire.unit, day(s->hire.start), state_title(s->lifecycle, g.language()), next,
-               std::to_string(overdue)});
-        j.push_back({{"hire", id}, {"name", s->hire.name}, {"unit", s->hire.unit}, {"start", day(s->hire.start)},
-                     {"lifecycle", s->lifecycle}, {"next", next}, {"overdue", overdue}});
+        const std::string next =
+            s->next_deadline ? day(s->next_deadline->due) + " " + s->next_deadline->id : "";
+        t.add({id, s->hire.name, s->hire.unit, day(s->hire.start),
+               state_title(s->lifecycle, g.language()), next, std::to_string(overdue)});
+        j.push_back({{"hire", id},
+                     {"name", s->hire.name},
+                     {"unit", s->hire.unit},
+                     {"start", day(s->hire.start)},
+                     {"lifecycle", s->lifecycle},
+                     {"next", next},
+                     {"overdue", overdue}});
       }
-      if (g.json) std::cout << j.dump(2) << '\n';
-      else t.print(std::cout);
+      if (g.json)
+        std::cout << j.dump(2) << '\n';
+      else
+        t.print(std::cout);
       return 0;
     };
   });
@@ -549,39 +629,48 @@ int main(int argc, char** argv) {
   std::uint64_t r_expect = 0;
   std::function<DomainEvent(JourneyEngine&)> make_event;
   std::string done_text;
-  auto on_or_today = [&](JourneyEngine& e) { return r_on.empty() ? e.today() : parse_day(r_on, "--on"); };
-  auto sub = [&](const char* name, const char* help, const char* done, std::function<DomainEvent(JourneyEngine&)> f) {
+  auto on_or_today = [&](JourneyEngine& e) {
+    return r_on.empty() ? e.today() : parse_day(r_on, "--on");
+  };
+  auto sub = [&](const char* name, const char* help, const char* done,
+                 std::function<DomainEvent(JourneyEngine&)> f) {
     auto* c = record->add_subcommand(name, help);
     c->add_option("hire", r_hire, "Hire id (hire-…)")->required();
     c->add_option("--key", r_key, "Idempotency key: the same key twice records once");
-    c->add_option("--expect-version", r_expect, "Refuse if the journey is no longer at this version");
+    c->add_option("--expect-version", r_expect,
+                  "Refuse if the journey is no longer at this version");
     c->callback([&, done, f] {
       make_event = f;
       done_text = done;
     });
     return c;
   };
-  sub("started", "The hire's first working day", "Första dagen registrerad för", [&](JourneyEngine& e) {
-    return DomainEvent(HireStarted{on_or_today(e)});
-  })->add_option("--on", r_on, "Date (default today)");
-  auto* item = sub("item", "A checklist item is done (klart datum)", "Moment klart för", [&](JourneyEngine& e) {
-    return DomainEvent(ChecklistItemCompleted{r_name, on_or_today(e), r_text});
-  });
+  sub("started", "The hire's first working day", "Första dagen registrerad för",
+      [&](JourneyEngine& e) { return DomainEvent(HireStarted{on_or_today(e)}); })
+      ->add_option("--on", r_on, "Date (default today)");
+  auto* item = sub("item", "A checklist item is done (klart datum)", "Moment klart för",
+                   [&](JourneyEngine& e) {
+                     return DomainEvent(ChecklistItemCompleted{r_name, on_or_today(e), r_text});
+                   });
   item->add_option("item", r_name, "Item id, see 'programme show'")->required();
   item->add_option("--on", r_on, "Done date (default today)");
   item->add_option("--comment", r_text, "Comment");
-  auto* waive = sub("waive", "Mark a checklist item EJ (no introduction needed)", "Moment markerat EJ för",
-                    [&](JourneyEngine&) { return DomainEvent(ChecklistItemWaived{r_name, r_text}); });
+  auto* waive = sub("waive", "Mark a checklist item EJ (no introduction needed)",
+                    "Moment markerat EJ för", [&](JourneyEngine&) {
+                      return DomainEvent(ChecklistItemWaived{r_name, r_text});
+                    });
   waive->add_option("item", r_name)->required();
   waive->add_option("--reason", r_text);
-  auto* intro = sub("introducer", "Appoint or change the introducer", "Introduktör utsedd för", [&](JourneyEngine& e) {
-    return DomainEvent(IntroducerAppointed{Person{r_name, r_email}, on_or_today(e)});
-  });
+  auto* intro =
+      sub("introducer", "Appoint or change the introducer", "Introduktör utsedd för",
+          [&](JourneyEngine& e) {
+            return DomainEvent(IntroducerAppointed{Person{r_name, r_email}, on_or_today(e)});
+          });
   intro->add_option("--name", r_name)->required();
   intro->add_option("--email", r_email);
   intro->add_option("--from", r_on, "From date (default today)");
-  auto* mentor = sub("mentor", "Appoint the mentor and the named replacement (ersättare)", "Mentor utsedd för",
-                     [&](JourneyEngine&) {
+  auto* mentor = sub("mentor", "Appoint the mentor and the named replacement (ersättare)",
+                     "Mentor utsedd för", [&](JourneyEngine&) {
                        std::optional<Person> repl;
                        if (!r_name2.empty()) repl = Person{r_name2, r_email2};
                        return DomainEvent(MentorAppointed{Person{r_name, r_email}, repl});
@@ -590,106 +679,134 @@ int main(int argc, char** argv) {
   mentor->add_option("--email", r_email);
   mentor->add_option("--replacement", r_name2);
   mentor->add_option("--replacement-email", r_email2);
-  auto* repl = sub("replacement", "Name the mentor's replacement", "Ersättare utsedd för", [&](JourneyEngine&) {
-    return DomainEvent(MentorReplacementNamed{Person{r_name, r_email}});
-  });
+  auto* repl = sub("replacement", "Name the mentor's replacement", "Ersättare utsedd för",
+                   [&](JourneyEngine&) {
+                     return DomainEvent(MentorReplacementNamed{Person{r_name, r_email}});
+                   });
   repl->add_option("--name", r_name)->required();
   repl->add_option("--email", r_email);
-  auto* drop = sub("mentor-dropout", "The mentor drops out; the replacement takes over", "Mentorns avhopp registrerat för",
-                   [&](JourneyEngine& e) { return DomainEvent(MentorDroppedOut{on_or_today(e), r_text}); });
+  auto* drop = sub("mentor-dropout", "The mentor drops out; the replacement takes over",
+                   "Mentorns avhopp registrerat för", [&](JourneyEngine& e) {
+                     return DomainEvent(MentorDroppedOut{on_or_today(e), r_text});
+                   });
   drop->add_option("--on", r_on);
   drop->add_option("--reason", r_text);
-  auto* book = sub("course-booked", "Book the introduction course", "Kurs bokad för", [&](JourneyEngine&) {
-    return DomainEvent(CourseBooked{parse_day(r_on, "--starts"), r_text});
-  });
+  auto* book =
+      sub("course-booked", "Book the introduction course", "Kurs bokad för", [&](JourneyEngine&) {
+        return DomainEvent(CourseBooked{parse_day(r_on, "--starts"), r_text});
+      });
   book->add_option("--starts", r_on, "First course day")->required();
   book->add_option("--cohort", r_text);
-  auto* module = sub("module", "A course module was attended", "Modul registrerad för", [&](JourneyEngine& e) {
-    return DomainEvent(CourseModuleAttended{r_number, on_or_today(e)});
-  });
+  auto* module =
+      sub("module", "A course module was attended", "Modul registrerad för", [&](JourneyEngine& e) {
+        return DomainEvent(CourseModuleAttended{r_number, on_or_today(e)});
+      });
   module->add_option("number", r_number, "Module number")->required();
   module->add_option("--on", r_on);
-  auto* bbic = sub("bbic", "A BBIC part was completed", "BBIC-del registrerad för", [&](JourneyEngine& e) {
-    return DomainEvent(BbicPartCompleted{r_name, on_or_today(e)});
-  });
+  auto* bbic =
+      sub("bbic", "A BBIC part was completed", "BBIC-del registrerad för", [&](JourneyEngine& e) {
+        return DomainEvent(BbicPartCompleted{r_name, on_or_today(e)});
+      });
   bbic->add_option("part", r_name, "A, B, C or D")->required();
   bbic->add_option("--on", r_on);
-  auto* cdone = sub("course-completed", "The whole course is done (intyg)", "Introduktionsprogrammet klart för",
-                    [&](JourneyEngine& e) { return DomainEvent(CourseCompleted{on_or_today(e), r_text}); });
+  auto* cdone = sub("course-completed", "The whole course is done (intyg)",
+                    "Introduktionsprogrammet klart för", [&](JourneyEngine& e) {
+                      return DomainEvent(CourseCompleted{on_or_today(e), r_text});
+                    });
   cdone->add_option("--on", r_on);
   cdone->add_option("--certificate", r_text);
-  auto* wpart = sub("waive-part", "A whole part is not needed: course or supervision", "Del markerad som ej behövd för",
-                    [&](JourneyEngine&) { return DomainEvent(PartWaived{r_name, r_text}); });
+  auto* wpart = sub("waive-part", "A whole part is not needed: course or supervision",
+                    "Del markerad som ej behövd för", [&](JourneyEngine&) {
+                      return DomainEvent(PartWaived{r_name, r_text});
+                    });
   wpart->add_option("part", r_name, "course or supervision")->required();
   wpart->add_option("--reason", r_text);
-  auto* group = sub("supervision-group", "Join a supervision group", "Handledningsgrupp registrerad för",
-                    [&](JourneyEngine&) {
-                      return DomainEvent(SupervisionGroupJoined{r_name, r_name2, parse_day(r_on, "--starts")});
-                    });
+  auto* group = sub(
+      "supervision-group", "Join a supervision group", "Handledningsgrupp registrerad för",
+      [&](JourneyEngine&) {
+        return DomainEvent(SupervisionGroupJoined{r_name, r_name2, parse_day(r_on, "--starts")});
+      });
   group->add_option("--group", r_name)->required();
   group->add_option("--supervisor", r_name2)->required();
   group->add_option("--starts", r_on)->required();
-  auto* session = sub("session", "A supervision session was attended", "Handledningsträff registrerad för",
-                      [&](JourneyEngine& e) {
-                        return DomainEvent(SupervisionSessionAttended{r_number, on_or_today(e), r_hours});
-                      });
+  auto* session =
+      sub("session", "A supervision session was attended", "Handledningsträff registrerad för",
+          [&](JourneyEngine& e) {
+            return DomainEvent(SupervisionSessionAttended{r_number, on_or_today(e), r_hours});
+          });
   session->add_option("number", r_number, "Session number")->required();
   session->add_option("--on", r_on);
   session->add_option("--hours", r_hours, "Hours")->default_val(2.0);
-  auto* sdone = sub("supervision-completed", "Supervision is done (intyg)", "Handledningen klar för",
-                    [&](JourneyEngine& e) { return DomainEvent(SupervisionCompleted{on_or_today(e), r_text}); });
+  auto* sdone = sub("supervision-completed", "Supervision is done (intyg)",
+                    "Handledningen klar för", [&](JourneyEngine& e) {
+                      return DomainEvent(SupervisionCompleted{on_or_today(e), r_text});
+                    });
   sdone->add_option("--on", r_on);
   sdone->add_option("--certificate", r_text);
-  auto* hours = sub("hours", "Introducer hours in an ISO week", "Introduktörstimmar registrerade för",
-                    [&](JourneyEngine& e) {
-                      const date::sys_days d = on_or_today(e);
-                      return DomainEvent(IntroducerHoursLogged{d - (date::weekday(d) - date::Monday), r_hours});
-                    });
+  auto* hours = sub(
+      "hours", "Introducer hours in an ISO week", "Introduktörstimmar registrerade för",
+      [&](JourneyEngine& e) {
+        const date::sys_days d = on_or_today(e);
+        return DomainEvent(IntroducerHoursLogged{d - (date::weekday(d) - date::Monday), r_hours});
+      });
   hours->add_option("hours", r_hours)->required();
   hours->add_option("--week", r_on, "Any date in the week (default this week)");
-  auto* lstart = sub("leave-start", "Leave begins (parental, sick, other): the programme clock stops",
-                     "Ledighet registrerad för",
-                     [&](JourneyEngine& e) { return DomainEvent(LeaveStarted{r_kind, on_or_today(e)}); });
-  lstart->add_option("--kind", r_kind)->check(CLI::IsMember({"parental", "sick", "other"}))->capture_default_str();
+  auto* lstart =
+      sub("leave-start", "Leave begins (parental, sick, other): the programme clock stops",
+          "Ledighet registrerad för", [&](JourneyEngine& e) {
+            return DomainEvent(LeaveStarted{r_kind, on_or_today(e)});
+          });
+  lstart->add_option("--kind", r_kind)
+      ->check(CLI::IsMember({"parental", "sick", "other"}))
+      ->capture_default_str();
   lstart->add_option("--from", r_on);
   auto* lend = sub("leave-end", "Back from leave", "Återkomst registrerad för",
                    [&](JourneyEngine& e) { return DomainEvent(LeaveEnded{on_or_today(e)}); });
   lend->add_option("--back", r_on, "First day back");
-  auto* left = sub("left", "The hire has left", "Avslut registrerat för",
-                   [&](JourneyEngine& e) { return DomainEvent(HireLeft{on_or_today(e), r_text}); });
+  auto* left = sub("left", "The hire has left", "Avslut registrerat för", [&](JourneyEngine& e) {
+    return DomainEvent(HireLeft{on_or_today(e), r_text});
+  });
   left->add_option("--on", r_on);
   left->add_option("--reason", r_text);
-  sub("completed", "The whole journey is completed", "Introduktionen avslutad för", [&](JourneyEngine& e) {
-    return DomainEvent(JourneyCompleted{on_or_today(e)});
-  })->add_option("--on", r_on);
+  sub("completed", "The whole journey is completed", "Introduktionen avslutad för",
+      [&](JourneyEngine& e) { return DomainEvent(JourneyCompleted{on_or_today(e)}); })
+      ->add_option("--on", r_on);
   record->callback([&] {
     run = [&] {
       auto store = open_store(false);
-      CommandContext ctx{actor(), r_key, r_expect ? std::optional<std::uint64_t>(r_expect) : std::nullopt};
+      CommandContext ctx{actor(), r_key,
+                         r_expect ? std::optional<std::uint64_t>(r_expect) : std::nullopt};
       const std::string hire_id = require_hire(*store->engine, r_hire);
-      return report(store->engine->execute(hire_id, make_event(*store->engine), ctx), g.t(done_text.c_str(), done_text.c_str()));
+      return report(store->engine->execute(hire_id, make_event(*store->engine), ctx),
+                    g.t(done_text.c_str(), done_text.c_str()));
     };
   });
 
   // status / history
   std::string s_hire, s_as_of;
   bool s_effective = false;
-  auto* status = app.add_subcommand("status", "A hire's journey: parts, deadlines, overdue, introducer hours");
+  auto* status =
+      app.add_subcommand("status", "A hire's journey: parts, deadlines, overdue, introducer hours");
   status->add_option("hire", s_hire)->required();
   status->add_option("--as-of", s_as_of, "As known at the end of this date (what we knew then)");
-  status->add_flag("--effective", s_effective, "With --as-of: what had happened by then, as known today");
+  status->add_flag("--effective", s_effective,
+                   "With --as-of: what had happened by then, as known today");
   status->callback([&] {
     run = [&] {
       auto store = open_store(false);
       require_hire(*store->engine, s_hire);
       auto as_of = as_of_option(s_as_of, s_effective);
       auto s = store->engine->status(s_hire, store->engine->today(), as_of);
-      if (!s) fail(1, g.t("Den nyanställda var inte registrerad per ", "The hire was not registered as of ") + s_as_of);
+      if (!s)
+        fail(1, g.t("Den nyanställda var inte registrerad per ",
+                    "The hire was not registered as of ") +
+                    s_as_of);
       print_status(*s);
       return 0;
     };
   });
-  auto* history = app.add_subcommand("history", "Every event of a hire: who recorded what, when, effective when");
+  auto* history = app.add_subcommand(
+      "history", "Every event of a hire: who recorded what, when, effective when");
   history->add_option("hire", s_hire)->required();
   history->add_option("--as-of", s_as_of, "Only what was recorded by the end of this date");
   history->add_flag("--effective", s_effective, "With --as-of: what had taken effect by then");
@@ -699,47 +816,66 @@ int main(int argc, char** argv) {
       require_hire(*store->engine, s_hire);
       auto h = store->engine->load(s_hire, as_of_option(s_as_of, s_effective));
       json j = json::array();
-      Table t({g.t("Löpnr", "Seq"), "Ver", g.t("Registrerad (UTC)", "Recorded (UTC)"), g.t("Gäller", "Effective"),
-               g.t("Av", "Actor"), g.t("Händelse", "Event"), g.t("Detaljer", "Details"), "Hash"});
+      Table t({g.t("Löpnr", "Seq"), "Ver", g.t("Registrerad (UTC)", "Recorded (UTC)"),
+               g.t("Gäller", "Effective"), g.t("Av", "Actor"), g.t("Händelse", "Event"),
+               g.t("Detaljer", "Details"), "Hash"});
       if (h) {
         for (std::size_t i = 0; i < h->records.size(); ++i) {
           const auto& r = h->records[i];
-          const std::string rec = date::format("%F %T", std::chrono::time_point_cast<std::chrono::seconds>(r.recorded_at));
+          const std::string rec = date::format(
+              "%F %T", std::chrono::time_point_cast<std::chrono::seconds>(r.recorded_at));
           const std::string eff = day(date::floor<date::days>(r.effective_at));
           const std::string hash = storage::to_hex(r.hash);
-          t.add({std::to_string(r.position.value), std::to_string(r.version.value), rec, eff, r.actor,
-                 event_title(r.type, g.language()), describe(h->events[i]), hash.substr(0, 12)});
-          const std::string rec_iso =
-              date::format("%FT%TZ", std::chrono::time_point_cast<std::chrono::microseconds>(r.recorded_at));
-          j.push_back({{"position", r.position.value}, {"version", r.version.value}, {"recorded_at", rec_iso},
-                       {"effective_at", eff}, {"actor", r.actor}, {"type", r.type}, {"details", describe(h->events[i])},
-                       {"idempotency_key", r.idempotency_key}, {"hash", hash}, {"prev_hash", storage::to_hex(r.prev_hash)}});
+          t.add({std::to_string(r.position.value), std::to_string(r.version.value), rec, eff,
+                 r.actor, event_title(r.type, g.language()), describe(h->events[i]),
+                 hash.substr(0, 12)});
+          const std::string rec_iso = date::format(
+              "%FT%TZ", std::chrono::time_point_cast<std::chrono::microseconds>(r.recorded_at));
+          j.push_back({{"position", r.position.value},
+                       {"version", r.version.value},
+                       {"recorded_at", rec_iso},
+                       {"effective_at", eff},
+                       {"actor", r.actor},
+                       {"type", r.type},
+                       {"details", describe(h->events[i])},
+                       {"idempotency_key", r.idempotency_key},
+                       {"hash", hash},
+                       {"prev_hash", storage::to_hex(r.prev_hash)}});
         }
       }
       if (h) {
         for (const auto& r : h->notifications) {
-          const std::string rec = date::format("%F %T", std::chrono::time_point_cast<std::chrono::seconds>(r.recorded_at));
+          const std::string rec = date::format(
+              "%F %T", std::chrono::time_point_cast<std::chrono::seconds>(r.recorded_at));
           std::string details;
           if (r.type == kNotificationDecided) {
             auto n = decode_notification(r.payload);
             details = n.message_id + g.t(" till ", " to ") + n.to_email + ": " + n.subject;
           } else {
             auto d = decode_delivery(r.payload);
-            details = d.message_id + g.t(" försök ", " attempt ") + std::to_string(d.attempt) + ": " + d.outcome +
-                      (d.code ? " (" + std::to_string(d.code) + ")" : "") + (d.detail.empty() ? "" : " " + d.detail);
+            details = d.message_id + g.t(" försök ", " attempt ") + std::to_string(d.attempt) +
+                      ": " + d.outcome + (d.code ? " (" + std::to_string(d.code) + ")" : "") +
+                      (d.detail.empty() ? "" : " " + d.detail);
           }
-          const std::string title = r.type == kNotificationDecided ? g.t("Påminnelse beslutad", "Notification decided")
-                                                                    : g.t("Leveransförsök", "Delivery attempt");
+          const std::string title = r.type == kNotificationDecided
+                                        ? g.t("Påminnelse beslutad", "Notification decided")
+                                        : g.t("Leveransförsök", "Delivery attempt");
           t.add({std::to_string(r.position.value), std::to_string(r.version.value), rec,
                  day(date::floor<date::days>(r.effective_at)), r.actor, title, details,
                  storage::to_hex(r.hash).substr(0, 12)});
-          j.push_back({{"position", r.position.value}, {"version", r.version.value}, {"actor", r.actor},
-                       {"type", r.type}, {"details", details}, {"hash", storage::to_hex(r.hash)}});
+          j.push_back({{"position", r.position.value},
+                       {"version", r.version.value},
+                       {"actor", r.actor},
+                       {"type", r.type},
+                       {"details", details},
+                       {"hash", storage::to_hex(r.hash)}});
         }
         t.sort_by_first_number();
       }
-      if (g.json) std::cout << j.dump(2) << '\n';
-      else t.print(std::cout);
+      if (g.json)
+        std::cout << j.dump(2) << '\n';
+      else
+        t.print(std::cout);
       return 0;
     };
   });
@@ -751,16 +887,21 @@ int main(int argc, char** argv) {
       auto r = store->log->verify();
       if (!r) fail(4, r.error().message);
       if (g.json) {
-        json j{{"ok", r->ok()}, {"events", r->events_checked}, {"head_hash", storage::to_hex(r->head_hash)}};
+        json j{{"ok", r->ok()},
+               {"events", r->events_checked},
+               {"head_hash", storage::to_hex(r->head_hash)}};
         if (r->first_bad) j["first_bad"] = r->first_bad->value;
         if (!r->problem.empty()) j["problem"] = r->problem;
         std::cout << j.dump(2) << '\n';
       } else if (r->ok()) {
-        std::cout << g.t("Kedjan verifierad: ", "Chain verified: ") << r->events_checked << g.t(" händelser, ", " events, ")
-                  << g.t("senaste hash ", "head hash ") << storage::to_hex(r->head_hash) << '\n';
+        std::cout << g.t("Kedjan verifierad: ", "Chain verified: ") << r->events_checked
+                  << g.t(" händelser, ", " events, ") << g.t("senaste hash ", "head hash ")
+                  << storage::to_hex(r->head_hash) << '\n';
       } else {
         std::cout << g.t("VERIFIERING MISSLYCKADES", "VERIFICATION FAILED")
-                  << (r->first_bad ? g.t(" vid händelse ", " at event ") + std::to_string(r->first_bad->value) : "")
+                  << (r->first_bad ? g.t(" vid händelse ", " at event ") +
+                                         std::to_string(r->first_bad->value)
+                                   : "")
                   << ": " << r->problem << '\n';
       }
       return r->ok() ? 0 : 5;
@@ -768,7 +909,8 @@ int main(int argc, char** argv) {
   });
 
   // units: who hears about a unit's hires
-  auto* unit = app.add_subcommand("unit", "A unit's unit head, administrator and escalation contact");
+  auto* unit =
+      app.add_subcommand("unit", "A unit's unit head, administrator and escalation contact");
   unit->require_subcommand(1);
   UnitContacts u;
   std::string head_lang = "sv", admin_lang = "sv", esc_lang = "sv", esc_name, esc_email;
@@ -778,7 +920,8 @@ int main(int argc, char** argv) {
   uset->add_option("--head-name", u.unit_head.name, "Unit head (enhetschef)")->required();
   uset->add_option("--head-email", u.unit_head.email)->required();
   uset->add_option("--head-lang", head_lang)->check(CLI::IsMember({"sv", "en"}));
-  uset->add_flag("--head-digest", u.unit_head.digest, "One daily digest instead of separate messages");
+  uset->add_flag("--head-digest", u.unit_head.digest,
+                 "One daily digest instead of separate messages");
   uset->add_option("--admin-name", u.administrator.name, "Administrator")->required();
   uset->add_option("--admin-email", u.administrator.email)->required();
   uset->add_option("--admin-lang", admin_lang)->check(CLI::IsMember({"sv", "en"}));
@@ -793,7 +936,8 @@ int main(int argc, char** argv) {
       u.unit_head.language = head_lang == "en" ? Language::en : Language::sv;
       u.administrator.language = admin_lang == "en" ? Language::en : Language::sv;
       if (!esc_name.empty() || !esc_email.empty()) {
-        u.escalation = Contact{esc_name, esc_email, esc_lang == "en" ? Language::en : Language::sv, esc_digest};
+        u.escalation = Contact{esc_name, esc_email, esc_lang == "en" ? Language::en : Language::sv,
+                               esc_digest};
       }
       return report(store->engine->set_unit(u, CommandContext{actor(), "", std::nullopt}),
                     g.t("Enhetens kontakter sparade i", "Unit contacts saved in"));
@@ -804,18 +948,24 @@ int main(int argc, char** argv) {
     run = [&] {
       auto store = open_store(false);
       auto contact = [](const Contact& c) {
-        return c.name + " <" + c.email + ">" + (c.language == Language::en ? " en" : "") + (c.digest ? " (sammandrag)" : "");
+        return c.name + " <" + c.email + ">" + (c.language == Language::en ? " en" : "") +
+               (c.digest ? " (sammandrag)" : "");
       };
       json j = json::array();
-      Table t({g.t("Enhet", "Unit"), g.t("Enhetschef", "Unit head"), g.t("Administratör", "Administrator"),
-               g.t("Eskalering", "Escalation")});
+      Table t({g.t("Enhet", "Unit"), g.t("Enhetschef", "Unit head"),
+               g.t("Administratör", "Administrator"), g.t("Eskalering", "Escalation")});
       for (const auto& x : store->engine->units()) {
-        t.add({x.unit, contact(x.unit_head), contact(x.administrator), x.escalation ? contact(*x.escalation) : "–"});
-        j.push_back({{"unit", x.unit}, {"unit_head", contact(x.unit_head)}, {"administrator", contact(x.administrator)},
+        t.add({x.unit, contact(x.unit_head), contact(x.administrator),
+               x.escalation ? contact(*x.escalation) : "–"});
+        j.push_back({{"unit", x.unit},
+                     {"unit_head", contact(x.unit_head)},
+                     {"administrator", contact(x.administrator)},
                      {"escalation", x.escalation ? contact(*x.escalation) : ""}});
       }
-      if (g.json) std::cout << j.dump(2) << '\n';
-      else t.print(std::cout);
+      if (g.json)
+        std::cout << j.dump(2) << '\n';
+      else
+        t.print(std::cout);
       return 0;
     };
   });
@@ -826,24 +976,40 @@ int main(int argc, char** argv) {
   int send_hour = 8;
   bool sim_summary_only = false;
   auto* simulate_cmd = app.add_subcommand(
-      "simulate", "Run the programme for N synthetic hires in virtual time and print every notification");
-  simulate_cmd->add_option("--hires", sim.hires, "Number of hires")->capture_default_str()->check(CLI::Range(1, 1000000));
-  simulate_cmd->add_option("--units", sim.units, "Number of units")->capture_default_str()->check(CLI::Range(1, 10000));
-  simulate_cmd->add_option("--days", sim.days, "Days to simulate")->capture_default_str()->check(CLI::Range(1, 3650));
+      "simulate",
+      "Run the programme for N synthetic hires in virtual time and print every notification");
+  simulate_cmd->add_option("--hires", sim.hires, "Number of hires")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000000));
+  simulate_cmd->add_option("--units", sim.units, "Number of units")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 10000));
+  simulate_cmd->add_option("--days", sim.days, "Days to simulate")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 3650));
   simulate_cmd->add_option("--from", sim_from, "First simulated day (default: next Monday)");
-  simulate_cmd->add_option("--seed", sim.seed, "Random seed (same seed, same run)")->capture_default_str();
-  simulate_cmd->add_option("--send-hour", send_hour, "Local hour reminders go out")->capture_default_str()->check(CLI::Range(0, 23));
-  simulate_cmd->add_option("--late", sim.late_share, "Share of tasks done late")->capture_default_str()->check(CLI::Range(0.0, 1.0));
-  simulate_cmd->add_option("--never", sim.never_share, "Share of tasks never done")->capture_default_str()->check(CLI::Range(0.0, 1.0));
+  simulate_cmd->add_option("--seed", sim.seed, "Random seed (same seed, same run)")
+      ->capture_default_str();
+  simulate_cmd->add_option("--send-hour", send_hour, "Local hour reminders go out")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 23));
+  simulate_cmd->add_option("--late", sim.late_share, "Share of tasks done late")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
+  simulate_cmd->add_option("--never", sim.never_share, "Share of tasks never done")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
   simulate_cmd->add_flag("--summary", sim_summary_only, "Only the totals, not every message");
   simulate_cmd->callback([&] {
     run = [&] {
       SystemClock clock;
       const date::sys_days today = date::floor<date::days>(clock.now());
-      sim.first_day = sim_from.empty() ? today + (date::Monday - date::weekday(today)) : parse_day(sim_from, "--from");
+      sim.first_day = sim_from.empty() ? today + (date::Monday - date::weekday(today))
+                                       : parse_day(sim_from, "--from");
       Programme programme;
       try {
-        programme = load_programme_file(std::string(JOURNEY_PROGRAMMES_DIR) + "/gr-forsta-aren.toml");
+        programme =
+            load_programme_file(std::string(JOURNEY_PROGRAMMES_DIR) + "/gr-forsta-aren.toml");
       } catch (const ProgrammeError& e) {
         fail(1, e.what());
       }
@@ -851,80 +1017,107 @@ int main(int argc, char** argv) {
       const MunicipalTime municipal{std::chrono::minutes(std::chrono::hours(send_hour))};
       const auto started = std::chrono::steady_clock::now();
       if (!sim_summary_only && !g.json) {
-        std::cout << g.t("Datum       Tid    Mottagare                               Typ              Ämne\n",
-                         "Date        Time   Recipient                               Kind             Subject\n");
+        std::cout << g.t(
+            "Datum       Tid    Mottagare                               Typ              Ämne\n",
+            "Date        Time   Recipient                               Kind             "
+            "Subject\n");
       }
-      auto summary = simulate(programme, templates, municipal, sim, [&](const SimulatedNotification& n) {
-        if (sim_summary_only) return;
-        const auto local = municipal.to_local(n.send_at);
-        const std::string kind = n.reminders.size() > 1 ? "digest" : kind_id(n.reminders.front().kind);
-        if (g.json) {
-          json ids = json::array();
-          for (const auto& r : n.reminders) ids.push_back(r.id);
-          std::cout << json{{"date", day(n.date)}, {"local_time", date::format("%F %R", date::floor<std::chrono::minutes>(local))},
-                            {"to", n.to.email}, {"role", audience_id(n.to.audience)}, {"kind", kind},
-                            {"subject", n.subject}, {"message_id", n.message_id}, {"reminders", ids}}
-                           .dump()
-                    << '\n';
-          return;
-        }
-        std::string to = n.to.name + " <" + n.to.email + ">";
-        std::string padded_to = to + std::string(to.size() < 40 ? 40 - journey::tools::display_width(to) : 1, ' ');
-        std::string padded_kind = kind + std::string(kind.size() < 17 ? 17 - kind.size() : 1, ' ');
-        std::cout << date::format("%F  %R", date::floor<std::chrono::minutes>(local)) << "  " << padded_to << padded_kind
-                  << n.subject << '\n';
-      });
-      const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      auto summary =
+          simulate(programme, templates, municipal, sim, [&](const SimulatedNotification& n) {
+            if (sim_summary_only) return;
+            const auto local = municipal.to_local(n.send_at);
+            const std::string kind =
+                n.reminders.size() > 1 ? "digest" : kind_id(n.reminders.front().kind);
+            if (g.json) {
+              json ids = json::array();
+              for (const auto& r : n.reminders) ids.push_back(r.id);
+              std::cout << json{{"date", day(n.date)},
+                                {"local_time",
+                                 date::format("%F %R", date::floor<std::chrono::minutes>(local))},
+                                {"to", n.to.email},
+                                {"role", audience_id(n.to.audience)},
+                                {"kind", kind},
+                                {"subject", n.subject},
+                                {"message_id", n.message_id},
+                                {"reminders", ids}}
+                               .dump()
+                        << '\n';
+              return;
+            }
+            std::string to = n.to.name + " <" + n.to.email + ">";
+            std::string padded_to =
+                to + std::string(to.size() < 40 ? 40 - journey::tools::display_width(to) : 1, ' ');
+            std::string padded_kind =
+                kind + std::string(kind.size() < 17 ? 17 - kind.size() : 1, ' ');
+            std::cout << date::format("%F  %R", date::floor<std::chrono::minutes>(local)) << "  "
+                      << padded_to << padded_kind << n.subject << '\n';
+          });
+      const double secs =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
       std::ostream& os = g.json ? std::cerr : std::cout;
-      os << '\n' << g.t("Simulering: ", "Simulation: ") << summary.hires << g.t(" nyanställda, ", " hires, ") << sim.days
-         << g.t(" dagar från ", " days from ") << day(sim.first_day) << ", " << summary.events
-         << g.t(" händelser, ", " events, ") << summary.reminders << g.t(" påminnelser i ", " reminders in ")
-         << summary.messages << g.t(" meddelanden", " messages") << " (" << secs << " s)\n";
+      os << '\n'
+         << g.t("Simulering: ", "Simulation: ") << summary.hires
+         << g.t(" nyanställda, ", " hires, ") << sim.days << g.t(" dagar från ", " days from ")
+         << day(sim.first_day) << ", " << summary.events << g.t(" händelser, ", " events, ")
+         << summary.reminders << g.t(" påminnelser i ", " reminders in ") << summary.messages
+         << g.t(" meddelanden", " messages") << " (" << secs << " s)\n";
       for (const auto& [k, n] : summary.by_kind) os << "  " << k << ": " << n << '\n';
       for (const auto& [a, n] : summary.by_audience) os << "  -> " << a << ": " << n << '\n';
-      if (summary.unresolved) os << g.t("  utan mottagare: ", "  without recipient: ") << summary.unresolved << '\n';
-      os << g.t("  utskick på helg- eller helgdag: ", "  sends on weekends or holidays: ") << summary.weekend_or_holiday_sends << '\n';
+      if (summary.unresolved)
+        os << g.t("  utan mottagare: ", "  without recipient: ") << summary.unresolved << '\n';
+      os << g.t("  utskick på helg- eller helgdag: ", "  sends on weekends or holidays: ")
+         << summary.weekend_or_holiday_sends << '\n';
       return summary.weekend_or_holiday_sends == 0 ? 0 : 4;
     };
   });
 
   // scheduler: reminders that reach people
   struct SchedulerOptions {
-    std::string smtp_url, smtp_user, smtp_password_env = "JOURNEY_SMTP_PASSWORD", starttls = "required", ca_file;
+    std::string smtp_url, smtp_user, smtp_password_env = "JOURNEY_SMTP_PASSWORD",
+                                     starttls = "required", ca_file;
     std::string from = "journey@localhost", from_name = "Journey";
     int send_hour = 8, interval = 60;
     bool once = false;
   } so;
   auto make_mail = [&]() -> std::unique_ptr<adapters::MailTransport> {
-    if (so.smtp_url.empty()) return std::make_unique<adapters::EmlDirectoryTransport>(fs::path(g.data) / "outbox");
+    if (so.smtp_url.empty())
+      return std::make_unique<adapters::EmlDirectoryTransport>(fs::path(g.data) / "outbox");
     adapters::SmtpConfig c;
     c.url = so.smtp_url;
     c.username = so.smtp_user;
     if (const char* pw = std::getenv(so.smtp_password_env.c_str())) c.password = pw;
     c.ca_file = so.ca_file;
     c.envelope_from = so.from;
-    c.starttls = so.starttls == "none" ? adapters::SmtpConfig::StartTls::none
-                 : so.starttls == "opportunistic" ? adapters::SmtpConfig::StartTls::opportunistic : adapters::SmtpConfig::StartTls::required;
+    c.starttls = so.starttls == "none"            ? adapters::SmtpConfig::StartTls::none
+                 : so.starttls == "opportunistic" ? adapters::SmtpConfig::StartTls::opportunistic
+                                                  : adapters::SmtpConfig::StartTls::required;
     return std::make_unique<adapters::SmtpTransport>(c);
   };
   auto* sched = app.add_subcommand("scheduler", "Send reminders: run the durable scheduler");
   sched->require_subcommand(1);
   auto add_sched_options = [&](CLI::App* c) {
-    c->add_option("--smtp", so.smtp_url, "SMTP URL, e.g. smtp://mail.kommun.se:587 (default: .eml files in DATA/outbox)");
+    c->add_option("--smtp", so.smtp_url,
+                  "SMTP URL, e.g. smtp://mail.kommun.se:587 (default: .eml files in DATA/outbox)");
     c->add_option("--smtp-user", so.smtp_user, "SMTP AUTH user");
-    c->add_option("--smtp-password-env", so.smtp_password_env, "Environment variable holding the SMTP password")
+    c->add_option("--smtp-password-env", so.smtp_password_env,
+                  "Environment variable holding the SMTP password")
         ->capture_default_str();
     c->add_option("--starttls", so.starttls, "required, opportunistic or none")
-        ->check(CLI::IsMember({"required", "opportunistic", "none"}))->capture_default_str();
+        ->check(CLI::IsMember({"required", "opportunistic", "none"}))
+        ->capture_default_str();
     c->add_option("--ca-file", so.ca_file, "CA certificate for the SMTP server");
     c->add_option("--from", so.from, "Sender address")->capture_default_str();
-    c->add_option("--send-hour", so.send_hour, "Local hour reminders go out")->check(CLI::Range(0, 16))->capture_default_str();
+    c->add_option("--send-hour", so.send_hour, "Local hour reminders go out")
+        ->check(CLI::Range(0, 16))
+        ->capture_default_str();
   };
   static std::atomic<bool> stop_requested{false};
   auto* srun = sched->add_subcommand("run", "Tick until SIGINT/SIGTERM (or once with --once)");
   add_sched_options(srun);
   srun->add_flag("--once", so.once, "One tick and exit (for cron)");
-  srun->add_option("--interval", so.interval, "Seconds between ticks")->check(CLI::Range(1, 3600))->capture_default_str();
+  srun->add_option("--interval", so.interval, "Seconds between ticks")
+      ->check(CLI::Range(1, 3600))
+      ->capture_default_str();
   srun->callback([&] {
     run = [&] {
       auto store = open_store(false);
@@ -942,19 +1135,26 @@ int main(int argc, char** argv) {
       };
       auto index = storage::open_rocksdb_kv(cfg.index_path);
       if (!index) fail(4, index.error().message);
-      ReminderScheduler scheduler(*store->engine, municipal, templates, *mail, store->clock, cfg, std::move(index.value()));
+      ReminderScheduler scheduler(*store->engine, municipal, templates, *mail, store->clock, cfg,
+                                  std::move(index.value()));
       std::signal(SIGINT, [](int) { stop_requested = true; });
       std::signal(SIGTERM, [](int) { stop_requested = true; });
       do {
         auto r = scheduler.tick();
         const auto now = date::floor<std::chrono::seconds>(municipal.to_local(store->clock.now()));
-        std::cout << date::format("%F %T", now) << "  " << g.t("omplanerade ", "replanned ") << r.hires_replanned
-                  << g.t(", beslutade ", ", decided ") << r.reminders_decided << g.t(" påminnelser i ", " reminders in ")
-                  << r.messages_decided << g.t(" meddelanden", " messages") << " (" << r.catch_up_messages
-                  << g.t(" ikapp)", " catch-up)") << g.t(", levererade ", ", delivered ") << r.delivered
-                  << g.t(", försöker igen ", ", retrying ") << r.retried << g.t(", misslyckade ", ", failed ") << r.failed
-                  << (r.unresolved ? std::string(g.t(", utan mottagare ", ", no recipient ")) + std::to_string(r.unresolved) : "")
-                  << (r.outside_office_hours ? g.t("  [utanför kontorstid]", "  [outside office hours]") : "")
+        std::cout << date::format("%F %T", now) << "  " << g.t("omplanerade ", "replanned ")
+                  << r.hires_replanned << g.t(", beslutade ", ", decided ") << r.reminders_decided
+                  << g.t(" påminnelser i ", " reminders in ") << r.messages_decided
+                  << g.t(" meddelanden", " messages") << " (" << r.catch_up_messages
+                  << g.t(" ikapp)", " catch-up)") << g.t(", levererade ", ", delivered ")
+                  << r.delivered << g.t(", försöker igen ", ", retrying ") << r.retried
+                  << g.t(", misslyckade ", ", failed ") << r.failed
+                  << (r.unresolved ? std::string(g.t(", utan mottagare ", ", no recipient ")) +
+                                         std::to_string(r.unresolved)
+                                   : "")
+                  << (r.outside_office_hours
+                          ? g.t("  [utanför kontorstid]", "  [outside office hours]")
+                          : "")
                   << std::endl;
         for (int i = 0; i < so.interval * 10 && !so.once && !stop_requested; ++i) {
           std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -963,7 +1163,8 @@ int main(int argc, char** argv) {
       return 0;
     };
   });
-  auto* srebuild = sched->add_subcommand("rebuild", "Forget the timer index; the next tick derives it from the log");
+  auto* srebuild = sched->add_subcommand(
+      "rebuild", "Forget the timer index; the next tick derives it from the log");
   srebuild->callback([&] {
     run = [&] {
       auto index = storage::open_rocksdb_kv(fs::path(g.data) / "scheduler");
@@ -977,7 +1178,8 @@ int main(int argc, char** argv) {
   });
 
   // webhooks
-  auto* wh = app.add_subcommand("webhook", "Webhook subscriptions: every notification as a signed CloudEvent");
+  auto* wh = app.add_subcommand("webhook",
+                                "Webhook subscriptions: every notification as a signed CloudEvent");
   wh->require_subcommand(1);
   std::string wh_url, wh_id;
   auto* wadd = wh->add_subcommand("add", "Subscribe a URL; prints its whsec_ secret once");
@@ -996,8 +1198,8 @@ int main(int argc, char** argv) {
         std::cout << json{{"id", id}, {"url", wh_url}, {"secret", secret}}.dump(2) << '\n';
       } else {
         std::cout << g.t("Prenumeration ", "Subscription ") << id << " -> " << wh_url << '\n'
-                  << g.t("Hemlighet (visas bara nu; sparad i ", "Secret (shown only now; kept in ") << secrets_file(id).string()
-                  << "): " << secret << '\n';
+                  << g.t("Hemlighet (visas bara nu; sparad i ", "Secret (shown only now; kept in ")
+                  << secrets_file(id).string() << "): " << secret << '\n';
       }
       return 0;
     };
@@ -1011,8 +1213,10 @@ int main(int argc, char** argv) {
   auto change = [&](const char* what) {
     auto store = open_store(false);
     auto subs = store->engine->webhooks();
-    auto it = std::find_if(subs.begin(), subs.end(), [&](const WebhookSubscription& w) { return w.id == wh_id; });
-    if (it == subs.end()) fail(1, g.t("Ingen prenumeration med id ", "No subscription with id ") + wh_id);
+    auto it = std::find_if(subs.begin(), subs.end(),
+                           [&](const WebhookSubscription& w) { return w.id == wh_id; });
+    if (it == subs.end())
+      fail(1, g.t("Ingen prenumeration med id ", "No subscription with id ") + wh_id);
     WebhookSubscription w = *it;
     auto secrets = read_secrets(wh_id);
     const std::string mode = what;
@@ -1031,7 +1235,9 @@ int main(int argc, char** argv) {
     auto o = store->engine->set_webhook(w, CommandContext{actor(), "", std::nullopt});
     if (!o.ok()) return report(o, "");
     if (mode != "disable") write_secrets(wh_id, secrets);
-    if (!fresh.empty()) std::cout << g.t("Ny hemlighet (visas bara nu): ", "New secret (shown only now): ") << fresh << '\n';
+    if (!fresh.empty())
+      std::cout << g.t("Ny hemlighet (visas bara nu): ", "New secret (shown only now): ") << fresh
+                << '\n';
     return report(o, g.t("Sparat i", "Saved in"));
   };
   wrotate->callback([&] { run = [&] { return change("rotate"); }; });
@@ -1041,31 +1247,40 @@ int main(int argc, char** argv) {
   wlist->callback([&] {
     run = [&] {
       auto store = open_store(false);
-      Table t({"Id", "URL", g.t("Aktiv", "Enabled"), g.t("Hemligheter", "Secrets"), g.t("Orsak", "Reason")});
+      Table t({"Id", "URL", g.t("Aktiv", "Enabled"), g.t("Hemligheter", "Secrets"),
+               g.t("Orsak", "Reason")});
       json j = json::array();
       for (const auto& w : store->engine->webhooks()) {
-        t.add({w.id, w.url, w.enabled ? g.t("ja", "yes") : g.t("nej", "no"), std::to_string(w.secret_fingerprints.size()),
-               w.disabled_reason});
-        j.push_back({{"id", w.id}, {"url", w.url}, {"enabled", w.enabled}, {"fingerprints", w.secret_fingerprints},
+        t.add({w.id, w.url, w.enabled ? g.t("ja", "yes") : g.t("nej", "no"),
+               std::to_string(w.secret_fingerprints.size()), w.disabled_reason});
+        j.push_back({{"id", w.id},
+                     {"url", w.url},
+                     {"enabled", w.enabled},
+                     {"fingerprints", w.secret_fingerprints},
                      {"reason", w.disabled_reason}});
       }
-      if (g.json) std::cout << j.dump(2) << '\n';
-      else t.print(std::cout);
+      if (g.json)
+        std::cout << j.dump(2) << '\n';
+      else
+        t.print(std::cout);
       return 0;
     };
   });
 
   std::string n_hire;
   bool n_dead = false;
-  auto* notes = app.add_subcommand("notifications", "Who was told what, when, and whether it arrived");
+  auto* notes =
+      app.add_subcommand("notifications", "Who was told what, when, and whether it arrived");
   notes->add_option("hire", n_hire, "Only this hire");
   notes->add_flag("--dead", n_dead, "Only dead letters (redeliver with 'journeyctl redeliver ID')");
   notes->callback([&] {
     run = [&] {
       auto store = open_store(false);
-      std::vector<std::string> hires = n_hire.empty() ? store->engine->hires() : std::vector<std::string>{n_hire};
-      Table t({g.t("Beslutad (UTC)", "Decided (UTC)"), "Id", g.t("Nyanställd", "Hire"), g.t("Till", "To"),
-               g.t("Ämne", "Subject"), g.t("Utfall", "Outcome"), g.t("Försök", "Attempts")});
+      std::vector<std::string> hires =
+          n_hire.empty() ? store->engine->hires() : std::vector<std::string>{n_hire};
+      Table t({g.t("Beslutad (UTC)", "Decided (UTC)"), "Id", g.t("Nyanställd", "Hire"),
+               g.t("Till", "To"), g.t("Ämne", "Subject"), g.t("Utfall", "Outcome"),
+               g.t("Försök", "Attempts")});
       json j = json::array();
       for (const auto& h : hires) {
         auto loaded = store->engine->load(h);
@@ -1081,18 +1296,27 @@ int main(int argc, char** argv) {
           if (r.type != kNotificationDecided) continue;
           auto n = decode_notification(r.payload);
           auto it = last.find(n.message_id);
-          const std::string outcome = it == last.end() ? g.t("väntar", "pending") : it->second.outcome;
+          const std::string outcome =
+              it == last.end() ? g.t("väntar", "pending") : it->second.outcome;
           if (n_dead && outcome != "dead_letter") continue;
-          const std::string when = date::format("%F %R", date::floor<std::chrono::minutes>(r.recorded_at));
+          const std::string when =
+              date::format("%F %R", date::floor<std::chrono::minutes>(r.recorded_at));
           t.add({when, n.message_id, h, n.to_email, n.subject, outcome,
                  it == last.end() ? "0" : std::to_string(it->second.attempt)});
-          j.push_back({{"decided_at", when}, {"message_id", n.message_id}, {"hire", h}, {"to", n.to_email},
-                       {"subject", n.subject}, {"outcome", outcome}, {"catch_up", n.catch_up},
+          j.push_back({{"decided_at", when},
+                       {"message_id", n.message_id},
+                       {"hire", h},
+                       {"to", n.to_email},
+                       {"subject", n.subject},
+                       {"outcome", outcome},
+                       {"catch_up", n.catch_up},
                        {"detail", it == last.end() ? "" : it->second.detail}});
         }
       }
-      if (g.json) std::cout << j.dump(2) << '\n';
-      else t.print(std::cout);
+      if (g.json)
+        std::cout << j.dump(2) << '\n';
+      else
+        t.print(std::cout);
       return 0;
     };
   });
@@ -1109,63 +1333,84 @@ int main(int argc, char** argv) {
       cfg.index_path = fs::path(g.data) / "scheduler";
       auto index = storage::open_rocksdb_kv(cfg.index_path);
       if (!index) fail(4, index.error().message);
-      ReminderScheduler scheduler(*store->engine, municipal, templates, *mail, store->clock, cfg, std::move(index.value()));
+      ReminderScheduler scheduler(*store->engine, municipal, templates, *mail, store->clock, cfg,
+                                  std::move(index.value()));
       auto o = scheduler.redeliver(redeliver_id, actor());
-      if (!o.ok()) fail(1, g.t("Inget dött meddelande med id ", "No dead letter with id ") + redeliver_id);
-      std::cout << g.t("Köat för ny leverans vid nästa körning: ", "Queued for delivery at the next tick: ") << redeliver_id << '\n';
+      if (!o.ok())
+        fail(1, g.t("Inget dött meddelande med id ", "No dead letter with id ") + redeliver_id);
+      std::cout << g.t("Köat för ny leverans vid nästa körning: ",
+                       "Queued for delivery at the next tick: ")
+                << redeliver_id << '\n';
       return 0;
     };
   });
 
   std::string csv_file;
-  auto* import = app.add_subcommand("import", "Register hires from a CSV file, with a report per row");
-  import->add_option("file", csv_file, "CSV with columns name,email,unit,start[,experienced,introducer,introducer_email]")
+  auto* import =
+      app.add_subcommand("import", "Register hires from a CSV file, with a report per row");
+  import
+      ->add_option(
+          "file", csv_file,
+          "CSV with columns name,email,unit,start[,experienced,introducer,introducer_email]")
       ->required();
   import->callback([&] {
     run = [&] {
       auto store = open_store(false);
-      std::ifstream in(csv_file);
-      if (!in) fail(1, g.t("Kan inte läsa ", "Cannot read ") + csv_file);
-      auto rep = import_hires_csv(*store->engine, in, actor(), g.language());
-      if (!rep.file_error.empty()) fail(1, csv_file + ": " + rep.file_error);
-      auto outcome = [&](ImportRow::Outcome o) -> std::string {
-        switch (o) {
-          case ImportRow::Outcome::registered: return g.t("registrerad", "registered");
-          case ImportRow::Outcome::duplicate: return g.t("fanns redan", "already there");
-          default: return g.t("AVVISAD", "REJECTED");
-        }
-      };
-      if (g.json) {
-        json j{{"registered", rep.registered}, {"duplicates", rep.duplicates}, {"rejected", rep.rejected}};
-        for (const auto& r : rep.rows) {
-          j["rows"].push_back({{"line", r.line}, {"outcome", outcome(r.outcome)}, {"hire", r.hire_id},
-                               {"name", r.name}, {"message", r.message}});
-        }
-        std::cout << j.dump(2) << '\n';
-      } else {
-        Table t({g.t("Rad", "Line"), g.t("Resultat", "Outcome"), "Id", g.t("Namn", "Name"), g.t("Orsak", "Reason")});
-        for (const auto& r : rep.rows) t.add({std::to_string(r.line), outcome(r.outcome), r.hire_id, r.name, r.message});
-        t.print(std::cout);
-        std::cout << '\n' << rep.registered << g.t(" registrerade, ", " registered, ") << rep.duplicates
-                  << g.t(" fanns redan, ", " already there, ") << rep.rejected << g.t(" avvisade.\n", " rejected.\n");
-      }
-      return rep.rejected ? 1 : 0;
-    };
-  });
+  std::ifstream in(csv_file);
+  if (!in) fail(1, g.t("Kan inte läsa ", "Cannot read ") + csv_file);
+  auto rep = import_hires_csv(*store->engine, in, actor(), g.language());
+  if (!rep.file_error.empty()) fail(1, csv_file + ": " + rep.file_error);
+  auto outcome = [&](ImportRow::Outcome o) -> std::string {
+    switch (o) {
+      case ImportRow::Outcome::registered:
+        return g.t("registrerad", "registered");
+      case ImportRow::Outcome::duplicate:
+        return g.t("fanns redan", "already there");
+      default:
+        return g.t("AVVISAD", "REJECTED");
+    }
+  };
+  if (g.json) {
+    json j{
+        {"registered", rep.registered}, {"duplicates", rep.duplicates}, {"rejected", rep.rejected}};
+    for (const auto& r : rep.rows) {
+      j["rows"].push_back({{"line", r.line},
+                           {"outcome", outcome(r.outcome)},
+                           {"hire", r.hire_id},
+                           {"name", r.name},
+                           {"message", r.message}});
+    }
+    std::cout << j.dump(2) << '\n';
+  } else {
+    Table t({g.t("Rad", "Line"), g.t("Resultat", "Outcome"), "Id", g.t("Namn", "Name"),
+             g.t("Orsak", "Reason")});
+    for (const auto& r : rep.rows)
+      t.add({std::to_string(r.line), outcome(r.outcome), r.hire_id, r.name, r.message});
+    t.print(std::cout);
+    std::cout << '\n'
+              << rep.registered << g.t(" registrerade, ", " registered, ") << rep.duplicates
+              << g.t(" fanns redan, ", " already there, ") << rep.rejected
+              << g.t(" avvisade.\n", " rejected.\n");
+  }
+  return rep.rejected ? 1 : 0;
+};
+});
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e);
-  }
-  try {
-    return run ? run() : 2;
-  } catch (const ExitError& e) {
-    if (g.json) std::cout << json{{"error", e.message}}.dump(2) << '\n';
-    else std::cerr << e.message << '\n';
-    return e.code;
-  } catch (const std::exception& e) {
-    std::cerr << g.t("Fel: ", "Error: ") << e.what() << '\n';
-    return 4;
-  }
+try {
+  app.parse(argc, argv);
+} catch (const CLI::ParseError& e) {
+  return app.exit(e);
+}
+try {
+  return run ? run() : 2;
+} catch (const ExitError& e) {
+  if (g.json)
+    std::cout << json{{"error", e.message}}.dump(2) << '\n';
+  else
+    std::cerr << e.message << '\n';
+  return e.code;
+} catch (const std::exception& e) {
+  std::cerr << g.t("Fel: ", "Error: ") << e.what() << '\n';
+  return 4;
+}
 }

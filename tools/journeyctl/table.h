@@ -30,7 +30,8 @@ class Table {
   void print(std::ostream& os) const {
     std::vector<std::size_t> w(header_.size(), 0);
     auto measure = [&](const std::vector<std::string>& r) {
-      for (std::size_t i = 0; i < r.size() && i < w.size(); ++i) w[i] = std::max(w[i], display_width(r[i]));
+      for (std::size_t i = 0; i < r.size() && i < w.size(); ++i)
+        w[i] = std::max(w[i], display_width(r[i]));
     };
     measure(header_);
     for (const auto& r : rows_) measure(r);

@@ -35,14 +35,14 @@ struct MailMessage {
 
 struct DeliveryResult {
   enum class Outcome {
-    delivered,    // accepted by the receiver (SMTP 250 after DATA, HTTP 2xx)
-    retry,        // transient: try again later (4xx SMTP, 5xx/429 HTTP, timeout, refused connection)
-    rejected,     // permanent for this message (5xx SMTP): retrying will not help
-    gone,         // HTTP 410: the endpoint asks to be disabled
+    delivered,  // accepted by the receiver (SMTP 250 after DATA, HTTP 2xx)
+    retry,      // transient: try again later (4xx SMTP, 5xx/429 HTTP, timeout, refused connection)
+    rejected,   // permanent for this message (5xx SMTP): retrying will not help
+    gone,       // HTTP 410: the endpoint asks to be disabled
   };
   Outcome outcome = Outcome::retry;
-  int code = 0;                // SMTP reply or HTTP status; 0 when no reply
-  std::string detail;          // human-readable: server text or transport error
+  int code = 0;        // SMTP reply or HTTP status; 0 when no reply
+  std::string detail;  // human-readable: server text or transport error
   std::optional<std::chrono::seconds> retry_after;  // from an HTTP Retry-After header
 };
 

@@ -40,8 +40,8 @@ using workflows::Programme;
 using workflows::Refusal;
 
 struct CommandContext {
-  std::string actor;            // who is doing this; required
-  std::string idempotency_key;  // optional; a repeat returns the first outcome
+  std::string actor;                              // who is doing this; required
+  std::string idempotency_key;                    // optional; a repeat returns the first outcome
   std::optional<std::uint64_t> expected_version;  // optional If-Match
 };
 
@@ -49,8 +49,8 @@ struct CommandOutcome {
   enum class Kind { accepted, duplicate, refused, conflict, failed };
   Kind kind = Kind::failed;
   std::string hire_id;
-  std::uint64_t version = 0;   // stream version after the command
-  std::uint64_t position = 0;  // global position of the last event written
+  std::uint64_t version = 0;       // stream version after the command
+  std::uint64_t position = 0;      // global position of the last event written
   std::optional<Refusal> refusal;  // refused, conflict, failed
   bool ok() const { return kind == Kind::accepted || kind == Kind::duplicate; }
   std::string message(Language lang) const;
@@ -94,8 +94,8 @@ struct LoadedHire {
   std::vector<DomainEvent> events;              // decoded, same order
   std::shared_ptr<const Programme> programme;
   workflows::JourneyMachine machine;
-  std::uint64_t version = 0;  // version of the whole stream (unfiltered)
-  date::sys_days registered_on;  // UTC date the registration was recorded
+  std::uint64_t version = 0;                          // version of the whole stream (unfiltered)
+  date::sys_days registered_on;                       // UTC date the registration was recorded
   std::vector<storage::RecordedEvent> notifications;  // NotificationDecided, DeliveryAttempted
 };
 

@@ -43,7 +43,7 @@ const char* audience_id(Audience a);  // "unit_head", ...
 
 struct PlannedReminder {
   enum class Kind { task_list, before, on_day, overdue, escalation, hours_shortfall };
-  std::string id;          // stable identity, e.g. "hire-3f9a0c21/induction.complete/-14d"
+  std::string id;  // stable identity, e.g. "hire-3f9a0c21/induction.complete/-14d"
   std::string hire_id;
   Kind kind = Kind::before;
   Audience audience = Audience::unit_head;
@@ -59,7 +59,8 @@ const char* kind_id(PlannedReminder::Kind k);
 // Every reminder the programme's ladders give for this hire as its status
 // stands, whatever its date; the caller picks those whose time has come.
 // `registered_on` dates the task lists sent at registration.
-std::vector<PlannedReminder> plan_reminders(const HireStatus& status, const workflows::Programme& programme,
+std::vector<PlannedReminder> plan_reminders(const HireStatus& status,
+                                            const workflows::Programme& programme,
                                             date::sys_days registered_on);
 
 // The audience a checklist role reports to: EC and 1:e -> unit head, AD ->

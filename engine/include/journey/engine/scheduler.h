@@ -63,7 +63,7 @@ struct NotificationRecord {
   std::string subject, body;
   std::vector<std::string> reminder_ids;
   std::vector<std::string> hire_ids;
-  bool catch_up = false;  // coalesced after downtime
+  bool catch_up = false;              // coalesced after downtime
   std::vector<std::string> channels;  // "email", "webhook:<id>": each has its own outbox entry
 };
 
@@ -90,7 +90,9 @@ struct SchedulerConfig {
   int catch_up_days = 14;    // missed sends older than this are not sent late
   int max_attempts = 8;
   // Delay before attempt `attempt` (1-based) after a transient failure.
-  std::function<std::chrono::milliseconds(int attempt, std::optional<std::chrono::seconds> retry_after)> backoff;
+  std::function<std::chrono::milliseconds(int attempt,
+                                          std::optional<std::chrono::seconds> retry_after)>
+      backoff;
   // Webhooks: every notification also goes to each enabled subscription. The
   // secrets come from the caller (they are not in the log). Null: no webhooks.
   adapters::WebhookSender* webhooks = nullptr;
@@ -105,7 +107,7 @@ struct TickReport {
   int catch_up_messages = 0;
   int delivered = 0;
   int retried = 0;
-  int failed = 0;  // rejected, gone or dead-lettered
+  int failed = 0;      // rejected, gone or dead-lettered
   int unresolved = 0;  // due, but the data names nobody to tell (kept pending)
   bool outside_office_hours = false;
 };

@@ -36,8 +36,8 @@ struct SimulationConfig {
 };
 
 struct SimulatedNotification {
-  date::sys_days date;            // local date it is sent
-  TimePoint send_at;              // the UTC instant
+  date::sys_days date;  // local date it is sent
+  TimePoint send_at;    // the UTC instant
   Recipient to;
   std::vector<PlannedReminder> reminders;
   std::string subject;
@@ -46,12 +46,12 @@ struct SimulatedNotification {
 
 struct SimulationSummary {
   int hires = 0;
-  long events = 0;          // domain events applied
-  long reminders = 0;       // reminders decided
-  long messages = 0;        // messages sent (after coalescing digests)
+  long events = 0;     // domain events applied
+  long reminders = 0;  // reminders decided
+  long messages = 0;   // messages sent (after coalescing digests)
   std::map<std::string, long> by_kind;
   std::map<std::string, long> by_audience;
-  long unresolved = 0;      // reminders with nobody to tell (missing contact data)
+  long unresolved = 0;                // reminders with nobody to tell (missing contact data)
   long weekend_or_holiday_sends = 0;  // must stay 0
 };
 

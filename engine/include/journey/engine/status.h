@@ -73,7 +73,7 @@ struct HireStatus {
   std::optional<DeadlineStatus> next_deadline;  // earliest unmet
   std::vector<ItemLine> items;                  // every checklist item
   std::vector<ItemLine> overdue_items;
-  std::vector<WeekHours> weeks;                 // complete ISO weeks since the first day
+  std::vector<WeekHours> weeks;  // complete ISO weeks since the first day
   double hours_owed = 0;
   double hours_logged = 0;
   std::optional<workflows::IntroducerAppointed> introducer;
@@ -84,7 +84,8 @@ struct HireStatus {
 };
 
 // Moves a deadline by every leave that began on or before it.
-date::sys_days shift_for_leave(date::sys_days nominal, const std::vector<workflows::LeavePeriod>& leaves,
+date::sys_days shift_for_leave(date::sys_days nominal,
+                               const std::vector<workflows::LeavePeriod>& leaves,
                                date::sys_days as_of);
 
 HireStatus project_status(const std::string& hire_id, const workflows::JourneyMachine& machine,

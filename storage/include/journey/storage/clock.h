@@ -23,7 +23,8 @@ class Clock {
 class SystemClock final : public Clock {
  public:
   TimePoint now() const override {
-    return std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
+    return std::chrono::time_point_cast<std::chrono::microseconds>(
+        std::chrono::system_clock::now());
   }
 };
 

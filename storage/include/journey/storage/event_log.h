@@ -80,11 +80,11 @@ std::string to_hex(const Sha256& h);
 
 // An event as the caller hands it to append().
 struct NewEvent {
-  std::string type;                 // e.g. "ChecklistItemCompleted"; non-empty
-  std::uint16_t schema_version = 1; // version of the payload's schema
-  std::string payload;              // opaque bytes (cereal binary for Journey)
-  TimePoint effective_at{};         // when it happened in the real world (UTC)
-  std::string actor;                // who caused it; non-empty
+  std::string type;                  // e.g. "ChecklistItemCompleted"; non-empty
+  std::uint16_t schema_version = 1;  // version of the payload's schema
+  std::string payload;               // opaque bytes (cereal binary for Journey)
+  TimePoint effective_at{};          // when it happened in the real world (UTC)
+  std::string actor;                 // who caused it; non-empty
 };
 
 // An event as the log returns it.
@@ -95,7 +95,7 @@ struct RecordedEvent {
   std::string type;
   std::uint16_t schema_version = 1;
   std::string payload;
-  TimePoint recorded_at{};   // stamped by the log's clock when the append was accepted
+  TimePoint recorded_at{};  // stamped by the log's clock when the append was accepted
   TimePoint effective_at{};
   std::string actor;
   std::string idempotency_key;  // of the append that wrote it; may be empty
@@ -140,9 +140,9 @@ class Subscription {
 using EventHandler = std::function<void(const RecordedEvent&)>;
 
 struct LogStats {
-  std::uint64_t appends = 0;      // successful, non-duplicate append requests
-  std::uint64_t events = 0;       // events written
-  std::uint64_t wal_syncs = 0;    // synced batch writes (appends / wal_syncs = group size)
+  std::uint64_t appends = 0;    // successful, non-duplicate append requests
+  std::uint64_t events = 0;     // events written
+  std::uint64_t wal_syncs = 0;  // synced batch writes (appends / wal_syncs = group size)
 };
 
 class EventLog {

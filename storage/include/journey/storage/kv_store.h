@@ -29,8 +29,9 @@ class KvStore {
   virtual Result<std::optional<std::string>> get(const std::string& key) = 0;
   virtual Result<Unit> write(const KvWrite& batch, bool sync = false) = 0;
   // Calls f(key, value) for keys in [from, to) in order until f returns false.
-  virtual Result<Unit> scan(const std::string& from, const std::string& to,
-                            const std::function<bool(const std::string&, const std::string&)>& f) = 0;
+  virtual Result<Unit> scan(
+      const std::string& from, const std::string& to,
+      const std::function<bool(const std::string&, const std::string&)>& f) = 0;
   // Removes every key (a rebuild starts from nothing).
   virtual Result<Unit> clear() = 0;
 };

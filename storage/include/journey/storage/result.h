@@ -15,10 +15,10 @@ enum class ErrorCode {
   invalid_argument,        // the request itself is malformed
   wrong_expected_version,  // optimistic concurrency check failed
   not_found,
-  corruption,              // bytes in the store do not decode or do not match
-  io_error,                // the disk or the OS said no
-  no_space,                // the disk is full
-  closed,                  // the log is shutting down
+  corruption,  // bytes in the store do not decode or do not match
+  io_error,    // the disk or the OS said no
+  no_space,    // the disk is full
+  closed,      // the log is shutting down
 };
 
 const char* to_string(ErrorCode code);

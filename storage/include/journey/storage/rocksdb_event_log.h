@@ -6,7 +6,8 @@
 //   events       stream_id 0x00 BE64(version)      -> envelope (below)
 //   positions    BE64(position)                    -> stream_id 0x00 BE64(version)
 //   idempotency  key                               -> BE64(first_position) BE64(last_position)
-//                                                      BE64(first_version) BE64(last_version) stream_id
+//                                                      BE64(first_version) BE64(last_version)
+//                                                      stream_id
 //
 // BE64 is a big-endian uint64, so RocksDB's bytewise order is numeric order: a
 // stream is one prefix scan of `events`, the whole log one scan of `positions`.

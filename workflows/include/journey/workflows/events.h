@@ -8,14 +8,14 @@
 // Thread safety: plain values.
 #pragma once
 
+#include <date/date.h>
+
 #include <cstdint>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <variant>
 #include <vector>
-
-#include <date/date.h>
 
 namespace journey::workflows {
 
@@ -29,8 +29,8 @@ struct HireRegistered {
   std::string name;
   std::string email;
   std::string unit;
-  date::sys_days start;        // first working day
-  bool experienced = false;    // new to the workplace, not to the profession
+  date::sys_days start;      // first working day
+  bool experienced = false;  // new to the workplace, not to the profession
   std::string programme_id;
   int programme_version = 0;
   std::vector<std::string> waived_items;  // marked EJ at registration
@@ -170,12 +170,13 @@ class DecodeError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 // Throws DecodeError naming the type and what failed.
-DomainEvent decode(const std::string& type, std::uint16_t schema_version, const std::string& payload);
+DomainEvent decode(const std::string& type, std::uint16_t schema_version,
+                   const std::string& payload);
 
 // A one-line, human-readable summary of the event's details (for history tables).
 std::string describe(const DomainEvent& e);
 
-std::string format_date(date::sys_days d);                  // "2026-03-02"
+std::string format_date(date::sys_days d);                          // "2026-03-02"
 std::optional<date::sys_days> parse_date(const std::string& text);  // strict YYYY-MM-DD
 
 }  // namespace journey::workflows

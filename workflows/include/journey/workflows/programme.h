@@ -5,21 +5,21 @@
 // Thread safety: a loaded Programme is read-only and may be shared across threads.
 #pragma once
 
+#include <date/date.h>
+
 #include <map>
-#include <unordered_map>
-#include <utility>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <unordered_map>
+#include <utility>
 #include <vector>
-
-#include <date/date.h>
 
 namespace journey::workflows {
 
 // Who carries out a checklist item (the GR checklist's columns).
 enum class Role { EC, FirstSocialWorker, FA, AD, SJ, EJ };
-const char* role_code(Role r);             // "EC", "1:e", "FA", "AD", "SJ", "EJ"
+const char* role_code(Role r);  // "EC", "1:e", "FA", "AD", "SJ", "EJ"
 std::optional<Role> parse_role(const std::string& code);
 
 // A signed calendar offset from the hire's first working day: "-14d", "2w", "4m", "1y".
@@ -42,11 +42,11 @@ enum class Part { preparation, induction, course, supervision, internal_support 
 const char* part_id(Part p);  // "preparation", "induction", ...
 
 struct ChecklistItem {
-  std::string id;            // unique within the programme, e.g. "intro.valkomstbrev"
-  std::string text;          // Swedish, as the user reads it
-  std::string comment;       // optional hint from the source checklist
-  Role role = Role::EC;      // who is responsible
-  Offset due;                // relative to the start date
+  std::string id;                      // unique within the programme, e.g. "intro.valkomstbrev"
+  std::string text;                    // Swedish, as the user reads it
+  std::string comment;                 // optional hint from the source checklist
+  Role role = Role::EC;                // who is responsible
+  Offset due;                          // relative to the start date
   bool waived_if_experienced = false;  // marked EJ at registration for experienced hires
 };
 
@@ -85,7 +85,7 @@ struct Supervision {
   Window start;       // to start within 1..2 years
   int sessions = 10;
   double session_hours = 2.0;
-  Offset duration;    // over one year from the first session
+  Offset duration;  // over one year from the first session
   int group_min = 6;
   int group_max = 8;
 };
@@ -97,7 +97,7 @@ struct IntroducerPeriod {
 };
 
 struct InternalSupport {
-  std::string title;  // "Internt stöd"
+  std::string title;                         // "Internt stöd"
   std::vector<IntroducerPeriod> introducer;  // 4 h/week year one, 2 h/week year two
 };
 
@@ -120,10 +120,10 @@ struct ReminderRule {
 };
 
 struct Programme {
-  std::string id;       // e.g. "gr-forsta-aren"
-  int version = 0;      // >= 1
-  std::string name;     // Swedish title
-  std::string source;   // where the content comes from
+  std::string id;      // e.g. "gr-forsta-aren"
+  int version = 0;     // >= 1
+  std::string name;    // Swedish title
+  std::string source;  // where the content comes from
   std::vector<Checklist> checklists;
   Course course;
   Supervision supervision;

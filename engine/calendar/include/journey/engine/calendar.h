@@ -52,13 +52,13 @@
 // member function may be called concurrently from any thread.
 #pragma once
 
+#include <date/date.h>
+
 #include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <date/date.h>
 
 #include "journey/storage/clock.h"
 
@@ -140,7 +140,8 @@ class MunicipalTime {
   // Every due date (working day or not) whose send_time() is in
   // (after_exclusive, up_to_inclusive], ascending: the flattened first_due..
   // last_due ranges of sends_between().
-  std::vector<date::sys_days> due_dates_between(TimePoint after_exclusive, TimePoint up_to_inclusive) const;
+  std::vector<date::sys_days> due_dates_between(TimePoint after_exclusive,
+                                                TimePoint up_to_inclusive) const;
   // The first send strictly after t (for a scheduler that sleeps until then).
   Send next_send_after(TimePoint t) const;
 
