@@ -353,26 +353,39 @@ std::string unhex(const std::string& hex) {
   return out;
 }
 
+// A webhook subscription pointed at `path` on a real receiver, and a scheduler
+// (with its own index) that posts every notification to it.
+struct WebhookSetup {
+  std::string secret = adapters::generate_secret();
+  Receiver receiver;
+  adapters::CurlWebhookSender sender;
+  std::unique_ptr<ReminderScheduler> scheduler;
+  static adapters::CurlWebhookConfig no_proxy() {
+    adapters::CurlWebhookConfig c;
+    c.proxy = "";
+    return c;
+  }
+  WebhookSetup(Fixture& f, const std::string& id, const std::string& path)
+      : receiver(f.dir, secret), sender(no_proxy()) {
+    const std::string url = "http://127.0.0.1:" + std::to_string(receiver.port) + path;
+    BOOST_REQUIRE(
+        f.engine
+            ->set_webhook({id, url, {fingerprint(secret)}, true, ""}, {"admin", "", std::nullopt})
+            .ok());
+    SchedulerConfig cfg;
+    cfg.index_path = f.dir / ("scheduler-" + id);
+    cfg.webhooks = &sender;
+    cfg.webhook_secrets = [this](const std::string&) { return std::vector<std::string>{secret}; };
+    scheduler = std::make_unique<ReminderScheduler>(
+        *f.engine, f.municipal, f.templates, *f.mail, f.clock, cfg,
+        std::move(storage::open_rocksdb_kv(cfg.index_path).value()));
+  }
+};
+
 BOOST_AUTO_TEST_CASE(EveryNotificationIsPostedSignedToEachWebhook) {
-  const std::string secret = adapters::generate_secret();
-  Receiver receiver(dir, secret);
-  adapters::CurlWebhookConfig wc;
-  wc.proxy = "";
-  adapters::CurlWebhookSender sender(wc);
-  BOOST_REQUIRE(engine
-                    ->set_webhook({"wh-00000001",
-                                   "http://127.0.0.1:" + std::to_string(receiver.port) + "/ok",
-                                   {fingerprint(secret)},
-                                   true,
-                                   ""},
-                                  {"admin", "", std::nullopt})
-                    .ok());
-  SchedulerConfig cfg;
-  cfg.index_path = dir / "scheduler-wh";
-  cfg.webhooks = &sender;
-  cfg.webhook_secrets = [&](const std::string&) { return std::vector<std::string>{secret}; };
-  ReminderScheduler with_hooks(*engine, municipal, templates, *mail, clock, cfg,
-                               std::move(storage::open_rocksdb_kv(cfg.index_path).value()));
+  WebhookSetup hook(*this, "wh-00000001", "/ok");
+  auto& with_hooks = *hook.scheduler;
+  auto& receiver = hook.receiver;
   const std::string hire = register_sara();
   with_hooks.tick();
   const auto decided = notifications(hire);
@@ -397,25 +410,8 @@ BOOST_AUTO_TEST_CASE(EveryNotificationIsPostedSignedToEachWebhook) {
 }
 
 BOOST_AUTO_TEST_CASE(GoneDisablesTheWebhookAndMailStillArrives) {
-  const std::string secret = adapters::generate_secret();
-  Receiver receiver(dir, secret);
-  adapters::CurlWebhookConfig wc;
-  wc.proxy = "";
-  adapters::CurlWebhookSender sender(wc);
-  BOOST_REQUIRE(engine
-                    ->set_webhook({"wh-00000002",
-                                   "http://127.0.0.1:" + std::to_string(receiver.port) + "/gone",
-                                   {fingerprint(secret)},
-                                   true,
-                                   ""},
-                                  {"admin", "", std::nullopt})
-                    .ok());
-  SchedulerConfig cfg;
-  cfg.index_path = dir / "scheduler-gone";
-  cfg.webhooks = &sender;
-  cfg.webhook_secrets = [&](const std::string&) { return std::vector<std::string>{secret}; };
-  ReminderScheduler with_hooks(*engine, municipal, templates, *mail, clock, cfg,
-                               std::move(storage::open_rocksdb_kv(cfg.index_path).value()));
+  WebhookSetup hook(*this, "wh-00000002", "/gone");
+  auto& with_hooks = *hook.scheduler;
   const std::string hire = register_sara();
   with_hooks.tick();
   auto subs = engine->webhooks();
