@@ -170,6 +170,12 @@ BOOST_AUTO_TEST_CASE(PastViewsByRecordedAndByEffectiveDate) {
   BOOST_TEST((item(*happened_by_5th) == ItemState::Status::done));
   BOOST_TEST(known_on_5th->lifecycle == "Active");
   BOOST_TEST(!engine->status(id, ymd(2026, 1, 1), AsOf{ymd(2026, 1, 1), AsOf::Basis::recorded}));
+  // Registered on 1 February, but what had happened by 1 January is a question
+  // about a hire we know today: it exists, with nothing done yet.
+  auto effective_before =
+      engine->status(id, ymd(2026, 1, 1), AsOf{ymd(2026, 1, 1), AsOf::Basis::effective});
+  BOOST_REQUIRE(effective_before);
+  BOOST_TEST(effective_before->lifecycle == "Preboarding");
 }
 
 BOOST_AUTO_TEST_CASE(LeaveMovesDeadlinesAndFreezesIntroducerHours) {

@@ -420,17 +420,20 @@ std::optional<LoadedHire> JourneyEngine::load(const std::string& hire_id,
   if (as_of) {
     const TimePoint cutoff = to_time(as_of->date + date::days(1));
     auto& v = *records;
-    v.erase(std::remove_if(v.begin(), v.end(),
-                           [&](const storage::RecordedEvent& r) {
-                             const TimePoint t = as_of->basis == AsOf::Basis::recorded
-                                                     ? r.recorded_at
-                                                     : r.effective_at;
-                             // The registration defines the hire; it is known from when it was
-                             // recorded.
-                             if (r.type == "HireRegistered") return r.recorded_at >= cutoff;
-                             return t >= cutoff;
-                           }),
-            v.end());
+    v.erase(
+        std::remove_if(v.begin(), v.end(),
+                       [&](const storage::RecordedEvent& r) {
+                         const TimePoint t =
+                             as_of->basis == AsOf::Basis::recorded ? r.recorded_at : r.effective_at;
+                         // The registration defines the hire. What we knew on a date
+                         // excludes a hire registered later; what had happened by a date,
+                         // as known today, is about a hire we know now.
+                         if (r.type == "HireRegistered") {
+                           return as_of->basis == AsOf::Basis::recorded && r.recorded_at >= cutoff;
+                         }
+                         return t >= cutoff;
+                       }),
+        v.end());
     if (v.empty() || v.front().type != "HireRegistered") return std::nullopt;
   }
   std::vector<storage::RecordedEvent> notifications;
