@@ -64,7 +64,7 @@ std::string key_of(const std::vector<std::string>& parts) {
 }  // namespace
 
 ImportReport import_hires_csv(JourneyEngine& engine, std::istream& in, const std::string& actor,
-                              Language lang) {
+                              Language lang, std::function<bool(const std::string&)> unit_allowed) {
   ImportReport report;
   const bool sv = lang == Language::sv;
   std::string header;
@@ -166,6 +166,13 @@ ImportReport import_hires_csv(JourneyEngine& engine, std::istream& in, const std
     }
     if (!get("introducer").empty())
       cmd.introducer = workflows::Person{get("introducer"), get("introducer_email")};
+    if (unit_allowed && !unit_allowed(cmd.unit)) {
+      reject((sv ? "Du får inte registrera nyanställda i enheten "
+                 : "You may not register hires "
+                   "in the unit ") +
+             cmd.unit);
+      continue;
+    }
     CommandContext ctx{actor, key_of({cmd.name, cmd.email, cmd.unit, cmd.start}), std::nullopt};
     auto outcome = engine.register_hire(cmd, ctx);
     row.hire_id = outcome.hire_id;

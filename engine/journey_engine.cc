@@ -45,6 +45,7 @@ struct ContactRecord {
     ar(name, email, language, digest);
   }
 };
+// Schema 1 had no municipality (it reads as "default"); schema 2 appends it.
 struct UnitContactsSet {
   std::string unit;
   ContactRecord unit_head, administrator;
@@ -52,6 +53,24 @@ struct UnitContactsSet {
   template <class A>
   void serialize(A& ar) {
     ar(unit, unit_head, administrator, escalation);
+  }
+};
+struct UnitContactsSetV2 {
+  UnitContactsSet v1;
+  std::string municipality;
+  template <class A>
+  void serialize(A& ar) {
+    ar(v1, municipality);
+  }
+};
+
+constexpr const char* kMunicipalityEvent = "MunicipalitySet";
+constexpr const char* kMunicipalityStream = "municipalities";
+struct MunicipalityRecord {
+  std::string id, name;
+  template <class A>
+  void serialize(A& ar) {
+    ar(id, name);
   }
 };
 
@@ -114,6 +133,15 @@ CommandOutcome failed(const std::string& code, std::map<std::string, std::string
   return o;
 }
 
+// A storage failure as an outcome: "storage_full" when the disk is full (the
+// HTTP API answers 507), "storage_closed" while shutting down, else "storage_error".
+CommandOutcome storage_failed(const storage::Error& e) {
+  const char* code = e.code == storage::ErrorCode::no_space ? "storage_full"
+                     : e.code == storage::ErrorCode::closed ? "storage_closed"
+                                                            : "storage_error";
+  return failed(code, {{"what", e.message}});
+}
+
 std::string new_hire_id() {
   static thread_local std::mt19937_64 rng{std::random_device{}()};
   static const char* hex = "0123456789abcdef";
@@ -174,7 +202,7 @@ CommandOutcome JourneyEngine::publish_programme(const std::string& toml_text,
   }
   const StreamId stream(kProgrammePrefix + parsed.id);
   auto existing = log_.read_stream(stream);
-  if (!existing) return failed("storage_error", {{"what", existing.error().message}});
+  if (!existing) return storage_failed(existing.error());
   ProgrammePublished event{parsed.id, parsed.version, sha256_hex(toml_text), toml_text};
   for (const auto& r : *existing) {
     auto p = from_cereal<ProgrammePublished>(r.payload);
@@ -194,7 +222,7 @@ CommandOutcome JourneyEngine::publish_programme(const std::string& toml_text,
   storage::NewEvent ne{kProgrammeEvent, 1, to_cereal(event), clock_.now(), actor};
   AppendRequest req{stream, ExpectedVersion::exactly(StreamVersion{existing->size()}), {ne}, ""};
   auto r = log_.append(std::move(req));
-  if (!r) return failed("storage_error", {{"what", r.error().message}});
+  if (!r) return storage_failed(r.error());
   CommandOutcome o;
   o.kind = CommandOutcome::Kind::accepted;
   o.hire_id = stream.str();
@@ -284,7 +312,7 @@ std::optional<Refusal> JourneyEngine::check_dates(const DomainEvent& e) const {
 std::optional<CommandOutcome> JourneyEngine::earlier_outcome(const CommandContext& ctx) {
   if (ctx.idempotency_key.empty()) return std::nullopt;
   auto seen = log_.find_idempotency_key(ctx.idempotency_key);
-  if (!seen) return failed("storage_error", {{"what", seen.error().message}});
+  if (!seen) return storage_failed(seen.error());
   if (!seen->has_value()) return std::nullopt;
   CommandOutcome o;
   o.kind = CommandOutcome::Kind::duplicate;
@@ -400,7 +428,7 @@ CommandOutcome JourneyEngine::append(const std::string& hire_id, std::uint64_t e
       o.version = r.error().actual_version.value_or(0);
       return o;
     }
-    return failed("storage_error", {{"what", r.error().message}});
+    return storage_failed(r.error());
   }
   CommandOutcome o;
   o.kind = r->duplicate ? CommandOutcome::Kind::duplicate : CommandOutcome::Kind::accepted;
@@ -561,14 +589,19 @@ CommandOutcome JourneyEngine::set_unit(const UnitContacts& u, const CommandConte
     if (!plausible_email(c->email))
       return refused("field_bad_email", {{"field", field + "_email"}, {"value", c->email}});
   }
-  UnitContactsSet e{u.unit, to_record(u.unit_head), to_record(u.administrator), std::nullopt};
-  if (u.escalation) e.escalation = to_record(*u.escalation);
+  if (!is_municipality_id(u.municipality))
+    return refused("field_bad_value", {{"field", "municipality"}, {"value", u.municipality}});
+  if (u.municipality != kDefaultMunicipality && !municipality(u.municipality))
+    return refused("unknown_municipality", {{"municipality", u.municipality}});
+  UnitContactsSetV2 e{{u.unit, to_record(u.unit_head), to_record(u.administrator), std::nullopt},
+                      u.municipality};
+  if (u.escalation) e.v1.escalation = to_record(*u.escalation);
   AppendRequest req{StreamId(unit_stream(u.unit)),
                     ExpectedVersion::any(),
-                    {storage::NewEvent{kUnitEvent, 1, to_cereal(e), clock_.now(), ctx.actor}},
+                    {storage::NewEvent{kUnitEvent, 2, to_cereal(e), clock_.now(), ctx.actor}},
                     ctx.idempotency_key};
   auto r = log_.append(std::move(req));
-  if (!r) return failed("storage_error", {{"what", r.error().message}});
+  if (!r) return storage_failed(r.error());
   CommandOutcome o;
   o.kind = r->duplicate ? CommandOutcome::Kind::duplicate : CommandOutcome::Kind::accepted;
   o.hire_id = r->stream.str();
@@ -578,9 +611,17 @@ CommandOutcome JourneyEngine::set_unit(const UnitContacts& u, const CommandConte
 }
 
 namespace {
-UnitContacts unit_from(const UnitContactsSet& e) {
-  UnitContacts u{e.unit, from_record(e.unit_head), from_record(e.administrator), std::nullopt};
-  if (e.escalation) u.escalation = from_record(*e.escalation);
+UnitContacts unit_from(const storage::RecordedEvent& r) {
+  UnitContactsSetV2 e;
+  if (r.schema_version >= 2) {
+    e = from_cereal<UnitContactsSetV2>(r.payload);
+  } else {
+    e.v1 = from_cereal<UnitContactsSet>(r.payload);
+    e.municipality = kDefaultMunicipality;
+  }
+  UnitContacts u{e.v1.unit, from_record(e.v1.unit_head), from_record(e.v1.administrator),
+                 std::nullopt, e.municipality};
+  if (e.v1.escalation) u.escalation = from_record(*e.v1.escalation);
   return u;
 }
 }  // namespace
@@ -589,7 +630,7 @@ std::optional<UnitContacts> JourneyEngine::unit(const std::string& name) {
   auto events = log_.read_stream(StreamId(unit_stream(name)));
   if (!events) throw std::runtime_error(events.error().message);
   if (events->empty()) return std::nullopt;
-  return unit_from(from_cereal<UnitContactsSet>(events->back().payload));
+  return unit_from(events->back());
 }
 
 std::vector<UnitContacts> JourneyEngine::units() {
@@ -599,10 +640,59 @@ std::vector<UnitContacts> JourneyEngine::units() {
   for (const auto& s : *streams) {
     auto events = log_.read_stream(s);
     if (!events) throw std::runtime_error(events.error().message);
-    if (!events->empty())
-      out.push_back(unit_from(from_cereal<UnitContactsSet>(events->back().payload)));
+    if (!events->empty()) out.push_back(unit_from(events->back()));
   }
   return out;
+}
+
+bool is_municipality_id(const std::string& id) {
+  if (id.empty() || id.size() > 40) return false;
+  for (char c : id)
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
+  return true;
+}
+
+CommandOutcome JourneyEngine::set_municipality(const Municipality& m, const CommandContext& ctx) {
+  auto refused = [](const std::string& code, std::map<std::string, std::string> args) {
+    return failed(code, std::move(args), CommandOutcome::Kind::refused);
+  };
+  if (ctx.actor.empty()) return refused("field_empty", {{"field", "actor"}});
+  if (!is_municipality_id(m.id))
+    return refused("field_bad_value", {{"field", "id"}, {"value", m.id}});
+  if (m.name.empty()) return refused("field_empty", {{"field", "name"}});
+  AppendRequest req{
+      StreamId(kMunicipalityStream),
+      ExpectedVersion::any(),
+      {storage::NewEvent{kMunicipalityEvent, 1, to_cereal(MunicipalityRecord{m.id, m.name}),
+                         clock_.now(), ctx.actor}},
+      ctx.idempotency_key};
+  auto r = log_.append(std::move(req));
+  if (!r) return storage_failed(r.error());
+  CommandOutcome o;
+  o.kind = r->duplicate ? CommandOutcome::Kind::duplicate : CommandOutcome::Kind::accepted;
+  o.hire_id = r->stream.str();
+  o.version = r->last_version.value;
+  o.position = r->last_position.value;
+  return o;
+}
+
+std::vector<Municipality> JourneyEngine::municipalities() {
+  auto events = log_.read_stream(StreamId(kMunicipalityStream));
+  if (!events) throw std::runtime_error(events.error().message);
+  std::map<std::string, std::string> latest{{kDefaultMunicipality, "Standard"}};
+  for (const auto& e : *events) {
+    auto m = from_cereal<MunicipalityRecord>(e.payload);
+    latest[m.id] = m.name;
+  }
+  std::vector<Municipality> out;
+  for (auto& [id, name] : latest) out.push_back({id, name});
+  return out;
+}
+
+std::optional<Municipality> JourneyEngine::municipality(const std::string& id) {
+  for (auto& m : municipalities())
+    if (m.id == id) return m;
+  return std::nullopt;
 }
 
 CommandOutcome JourneyEngine::set_webhook(const WebhookSubscription& w, const CommandContext& ctx) {
@@ -622,7 +712,7 @@ CommandOutcome JourneyEngine::set_webhook(const WebhookSubscription& w, const Co
                     {storage::NewEvent{kWebhookEvent, 1, to_cereal(r), clock_.now(), ctx.actor}},
                     ctx.idempotency_key};
   auto a = log_.append(std::move(req));
-  if (!a) return failed("storage_error", {{"what", a.error().message}});
+  if (!a) return storage_failed(a.error());
   CommandOutcome o;
   o.kind = a->duplicate ? CommandOutcome::Kind::duplicate : CommandOutcome::Kind::accepted;
   o.hire_id = kWebhookStream;

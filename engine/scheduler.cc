@@ -600,6 +600,13 @@ std::size_t ReminderScheduler::pending_timers() {
   return n;
 }
 
+std::size_t ReminderScheduler::dead_letters() {
+  std::size_t n = 0;
+  must(impl_->kv->scan("x", "y", [&](const std::string&, const std::string&) { return ++n, true; }),
+       "counting dead letters");
+  return n;
+}
+
 std::optional<TimePoint> ReminderScheduler::next_due() {
   std::optional<TimePoint> next;
   must(impl_->kv->scan("t", "u",

@@ -11,11 +11,15 @@ packages=(
   libpq-dev tzdata
   python3 python3-aiosmtpd openssl
 )
-# Extra groups: "bench" adds the peer PostgreSQL server.
+# Extra groups: "bench" adds the peer PostgreSQL server; "http-bench" wrk and
+# the peer nginx (run by the script on loopback, never as a service); "fuzz" adds clang, its
+# libFuzzer/sanitizer runtimes (only a Recommends of clang-14) and llvm-symbolizer.
 for extra in "$@"; do
   case "$extra" in
     bench) packages+=(postgresql-15) ;;
-    *) echo "install-deps: unknown group '$extra' (known: bench)" >&2; exit 2 ;;
+    http-bench) packages+=(wrk nginx-light) ;;
+    fuzz) packages+=(clang libclang-rt-14-dev llvm-14) ;;
+    *) echo "install-deps: unknown group '$extra' (known: bench, http-bench, fuzz)" >&2; exit 2 ;;
   esac
 done
 

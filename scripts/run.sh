@@ -1,25 +1,21 @@
 #!/usr/bin/env bash
-# The main job, from a fresh clone: install what is missing, build, create the
-# embedded store (RocksDB under ./data) with the GR programme, and run journeyctl.
-#   scripts/run.sh                 # build, init ./data, list hires and show help
-#   scripts/run.sh status hire-…   # any journeyctl command after the build
+# The main job, from a fresh clone: install what is missing, build, and start
+# journeyd — the engine, the reminder scheduler and the adapters in one process —
+# on the embedded RocksDB under ./data, with the GR programme installed and
+# e-mail going to .eml files in ./data/outbox. It prints its address and an
+# administrator token; stop it with Ctrl-C (SIGINT) or SIGTERM.
+#   scripts/run.sh                    # build and run journeyd (tools/journeyd/journeyd.toml)
+#   scripts/run.sh ctl status hire-…  # a journeyctl command instead (while journeyd is stopped)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh
 cmake --preset release >/dev/null
-cmake --build --preset release --target journeyctl
+cmake --build --preset release --target journeyd journeyctl
 
-ctl=build/tools/journeyctl/journeyctl
 export JOURNEY_DATA="${JOURNEY_DATA:-$PWD/data}"
-if [ ! -d "$JOURNEY_DATA/log" ]; then
-  "$ctl" init
+if [ "${1:-}" = ctl ]; then
+  shift
+  exec build/tools/journeyctl/journeyctl "$@"
 fi
-if [ $# -gt 0 ]; then
-  exec "$ctl" "$@"
-fi
-echo
-echo "Journey is ready; data in $JOURNEY_DATA. Hires:"
-"$ctl" hire list
-echo
-echo "Try: $ctl --help   (or scripts/run.sh <command> …; README.md walks through a session)"
+exec build/tools/journeyd/journeyd --config tools/journeyd/journeyd.toml --data "$JOURNEY_DATA" "$@"

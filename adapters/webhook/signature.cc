@@ -3,8 +3,10 @@
 #include <openssl/evp.h>
 #include <openssl/params.h>
 #include <openssl/rand.h>
+#include <sys/stat.h>
 
 #include <cstdlib>
+#include <fstream>
 #include <stdexcept>
 
 #include "journey/adapters/webhook.h"
@@ -132,6 +134,42 @@ std::string generate_secret() {
   std::string secret = kSecretPrefix + base64_encode(bytes, sizeof bytes);
   OPENSSL_cleanse(bytes, sizeof bytes);
   return secret;
+}
+
+std::string secret_fingerprint(const std::string& secret) {
+  unsigned char h[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (EVP_Digest(secret.data(), secret.size(), h, &len, EVP_sha256(), nullptr) != 1)
+    throw std::runtime_error("SHA-256 failed");
+  static const char* digits = "0123456789abcdef";
+  std::string out;
+  for (unsigned i = 0; i < 8 && i < len; ++i) {
+    out.push_back(digits[h[i] >> 4]);
+    out.push_back(digits[h[i] & 15]);
+  }
+  return out;
+}
+
+std::vector<std::string> read_secret_file(const std::filesystem::path& dir, const std::string& id) {
+  std::vector<std::string> out;
+  std::ifstream in(dir / id);
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty()) out.push_back(line);
+  return out;
+}
+
+void write_secret_file(const std::filesystem::path& dir, const std::string& id,
+                       const std::vector<std::string>& secrets) {
+  std::filesystem::create_directories(dir);
+  const std::filesystem::path tmp = dir / (id + ".tmp");
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    for (const auto& s : secrets) out << s << '\n';
+    out.flush();
+    if (!out) throw std::runtime_error("cannot write " + tmp.string());
+  }
+  ::chmod(tmp.c_str(), 0600);
+  std::filesystem::rename(tmp, dir / id);
 }
 
 bool verify(const std::vector<std::string>& secrets, const std::string& msg_id,

@@ -18,8 +18,10 @@
 #include <thread>
 
 #include "journey/adapters/eml_transport.h"
+#include "journey/adapters/http_json.h"
 #include "journey/adapters/smtp_transport.h"
 #include "journey/adapters/webhook.h"
+#include "journey/engine/access.h"
 #include "journey/engine/csv_import.h"
 #include "journey/engine/journey_engine.h"
 #include "journey/engine/scheduler.h"
@@ -231,64 +233,7 @@ void print_programme(const Programme& p) {
 
 // ---- status -----------------------------------------------------------------
 
-json status_json(const HireStatus& s) {
-  json j{{"hire", s.hire_id},
-         {"name", s.hire.name},
-         {"email", s.hire.email},
-         {"unit", s.hire.unit},
-         {"start", day(s.hire.start)},
-         {"experienced", s.hire.experienced},
-         {"programme", {{"id", s.hire.programme_id}, {"version", s.hire.programme_version}}},
-         {"as_of", day(s.as_of)},
-         {"lifecycle", s.lifecycle},
-         {"hours",
-          {{"owed", s.hours_owed},
-           {"logged", s.hours_logged},
-           {"balance", s.hours_logged - s.hours_owed}}},
-         {"leave_days", s.leave_days}};
-  for (const auto& r : s.regions) j["regions"][r.region] = r.state;
-  for (const auto& p : s.parts) {
-    j["parts"].push_back({{"part", part_id(p.part)},
-                          {"state", p.state},
-                          {"done", p.done},
-                          {"total", p.total},
-                          {"finished", p.finished}});
-  }
-  for (const auto& r : s.roles) {
-    j["roles"].push_back(
-        {{"role", role_code(r.role)}, {"done", r.done}, {"waived", r.waived}, {"total", r.total}});
-  }
-  for (const auto& d : s.deadlines) {
-    j["deadlines"].push_back({{"id", d.id},
-                              {"title", d.title},
-                              {"nominal", day(d.nominal)},
-                              {"due", day(d.due)},
-                              {"met", d.met},
-                              {"overdue", d.overdue}});
-  }
-  if (s.next_deadline) {
-    j["next_deadline"] = {{"id", s.next_deadline->id},
-                          {"title", s.next_deadline->title},
-                          {"due", day(s.next_deadline->due)}};
-  }
-  j["overdue"] = json::array();
-  for (const auto& i : s.overdue_items) {
-    j["overdue"].push_back(
-        {{"id", i.id}, {"text", i.text}, {"role", role_code(i.role)}, {"due", day(i.due)}});
-  }
-  for (const auto& d : s.deadlines) {
-    if (d.overdue) j["overdue"].push_back({{"id", d.id}, {"text", d.title}, {"due", day(d.due)}});
-  }
-  for (const auto& w : s.weeks) {
-    j["weeks"].push_back({{"week", iso_week(w.monday)}, {"owed", w.owed}, {"logged", w.logged}});
-  }
-  if (s.introducer)
-    j["introducer"] = {{"name", s.introducer->introducer.name},
-                       {"email", s.introducer->introducer.email}};
-  if (s.mentor) j["mentor"] = {{"name", s.mentor->name}, {"email", s.mentor->email}};
-  if (s.mentor_replacement) j["mentor_replacement"] = {{"name", s.mentor_replacement->name}};
-  return j;
-}
+json status_json(const HireStatus& s) { return http::status_json(s); }
 
 void print_status(const HireStatus& s) {
   if (g.json) {
@@ -382,33 +327,18 @@ std::optional<AsOf> as_of_option(const std::string& as_of, bool effective) {
 fs::path secrets_file(const std::string& id) { return fs::path(g.data) / "webhook-secrets" / id; }
 
 std::vector<std::string> read_secrets(const std::string& id) {
-  std::vector<std::string> out;
-  std::ifstream in(secrets_file(id));
-  for (std::string line; std::getline(in, line);)
-    if (!line.empty()) out.push_back(line);
-  return out;
+  return adapters::read_secret_file(secrets_file(id).parent_path(), id);
 }
 
 void write_secrets(const std::string& id, const std::vector<std::string>& secrets) {
-  fs::create_directories(secrets_file(id).parent_path());
-  const fs::path tmp = secrets_file(id).string() + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    for (const auto& s : secrets) out << s << '\n';
-    if (!out) fail(4, g.t("Kan inte skriva ", "Cannot write ") + tmp.string());
+  try {
+    adapters::write_secret_file(secrets_file(id).parent_path(), id, secrets);
+  } catch (const std::exception& e) {
+    fail(4, e.what());
   }
-  ::chmod(tmp.c_str(), 0600);
-  fs::rename(tmp, secrets_file(id));
 }
 
-std::string fingerprint(const std::string& secret) {
-  unsigned char h[32];
-  unsigned int len = 0;
-  EVP_Digest(secret.data(), secret.size(), h, &len, EVP_sha256(), nullptr);
-  storage::Sha256 a;
-  std::copy(h, h + 32, a.begin());
-  return storage::to_hex(a).substr(0, 16);
-}
+std::string fingerprint(const std::string& secret) { return adapters::secret_fingerprint(secret); }
 
 std::string require_hire(JourneyEngine& e, const std::string& id) {
   if (!is_hire_id(id) || !e.load(id))
@@ -917,6 +847,8 @@ int main(int argc, char** argv) {
   bool esc_digest = false;
   auto* uset = unit->add_subcommand("set", "Set (replace) a unit's contacts; recorded as an event");
   uset->add_option("--unit", u.unit, "Unit name, as on the hires")->required();
+  uset->add_option("--municipality", u.municipality, "The unit's municipality (tenant) id")
+      ->capture_default_str();
   uset->add_option("--head-name", u.unit_head.name, "Unit head (enhetschef)")->required();
   uset->add_option("--head-email", u.unit_head.email)->required();
   uset->add_option("--head-lang", head_lang)->check(CLI::IsMember({"sv", "en"}));
@@ -952,12 +884,13 @@ int main(int argc, char** argv) {
                (c.digest ? " (sammandrag)" : "");
       };
       json j = json::array();
-      Table t({g.t("Enhet", "Unit"), g.t("Enhetschef", "Unit head"),
+      Table t({g.t("Enhet", "Unit"), g.t("Kommun", "Municipality"), g.t("Enhetschef", "Unit head"),
                g.t("Administratör", "Administrator"), g.t("Eskalering", "Escalation")});
       for (const auto& x : store->engine->units()) {
-        t.add({x.unit, contact(x.unit_head), contact(x.administrator),
+        t.add({x.unit, x.municipality, contact(x.unit_head), contact(x.administrator),
                x.escalation ? contact(*x.escalation) : "–"});
         j.push_back({{"unit", x.unit},
+                     {"municipality", x.municipality},
                      {"unit_head", contact(x.unit_head)},
                      {"administrator", contact(x.administrator)},
                      {"escalation", x.escalation ? contact(*x.escalation) : ""}});
@@ -967,6 +900,114 @@ int main(int argc, char** argv) {
       else
         t.print(std::cout);
       return 0;
+    };
+  });
+
+  // municipality: the tenants
+  auto* muni = app.add_subcommand("municipality", "Municipalities (tenants): set and list");
+  muni->require_subcommand(1);
+  Municipality m_new;
+  auto* mset = muni->add_subcommand("set", "Create or rename a municipality");
+  mset->add_option("id", m_new.id, "Id: a-z, 0-9 and '-', e.g. goteborg")->required();
+  mset->add_option("--name", m_new.name, "Name, e.g. Göteborgs Stad")->required();
+  mset->callback([&] {
+    run = [&] {
+      auto store = open_store(false);
+      return report(store->engine->set_municipality(m_new, {actor(), "", std::nullopt}),
+                    g.t("Kommunen sparad i", "Municipality saved in"));
+    };
+  });
+  muni->add_subcommand("list", "List municipalities")->callback([&] {
+    run = [&] {
+      auto store = open_store(false);
+      Table t({"Id", g.t("Namn", "Name")});
+      json j = json::array();
+      for (const auto& m : store->engine->municipalities()) {
+        t.add({m.id, m.name});
+        j.push_back({{"id", m.id}, {"name", m.name}});
+      }
+      if (g.json)
+        std::cout << j.dump(2) << '\n';
+      else
+        t.print(std::cout);
+      return 0;
+    };
+  });
+
+  // token: bearer tokens for journeyd
+  auto* tok = app.add_subcommand("token", "Bearer tokens for journeyd: create, list, revoke");
+  tok->require_subcommand(1);
+  std::string t_role, t_municipality, t_id;
+  Principal t_spec;
+  auto* tcreate = tok->add_subcommand("create", "Create a token; it is printed once");
+  tcreate->add_option("--role", t_role, "admin, unit_head, administrator, introducer or auditor")
+      ->required()
+      ->check(CLI::IsMember({"admin", "unit_head", "administrator", "introducer", "auditor"}));
+  tcreate->add_option("--unit", t_spec.units, "Unit (unit_head, administrator); repeatable");
+  tcreate->add_option("--municipality", t_municipality,
+                      "Municipality id (default: the unit's, or 'default'; '*' = all, admin only)");
+  tcreate->add_option("--name", t_spec.name, "Who holds it");
+  tcreate->add_option("--email", t_spec.email, "Their e-mail (required for introducers)");
+  tcreate->callback([&] {
+    run = [&] {
+      auto store = open_store(false);
+      TokenRegistry registry(*store->engine);
+      t_spec.role = *parse_access_role(t_role);
+      t_spec.municipality = t_municipality;
+      if (t_spec.municipality.empty() && !t_spec.units.empty()) {
+        if (auto u = store->engine->unit(t_spec.units.front()))
+          t_spec.municipality = u->municipality;
+      }
+      if (t_spec.municipality.empty()) t_spec.municipality = kDefaultMunicipality;
+      auto issued = registry.issue(t_spec, {actor(), "", std::nullopt});
+      if (!issued.outcome.ok()) return report(issued.outcome, "");
+      if (g.json) {
+        std::cout << json{{"token_id", issued.principal.token_id}, {"token", issued.token}}.dump(2)
+                  << '\n';
+      } else {
+        std::cout << g.t("Token ", "Token ") << issued.principal.token_id
+                  << g.t(" skapad. Den visas bara nu:\n  ", " created. It is shown only now:\n  ")
+                  << issued.token << '\n';
+      }
+      return 0;
+    };
+  });
+  tok->add_subcommand("list", "List tokens (never the tokens themselves)")->callback([&] {
+    run = [&] {
+      auto store = open_store(false);
+      TokenRegistry registry(*store->engine);
+      Table t({"Id", g.t("Roll", "Role"), g.t("Namn", "Name"), g.t("E-post", "E-mail"),
+               g.t("Kommun", "Municipality"), g.t("Enheter", "Units"),
+               g.t("Återkallad", "Revoked")});
+      json j = json::array();
+      for (const auto& p : registry.list()) {
+        std::string units;
+        for (const auto& u : p.units) units += (units.empty() ? "" : ", ") + u;
+        t.add({p.token_id, access_role_id(p.role), p.name, p.email, p.municipality, units,
+               p.revoked ? g.t("ja", "yes") : ""});
+        j.push_back({{"token_id", p.token_id},
+                     {"role", access_role_id(p.role)},
+                     {"name", p.name},
+                     {"email", p.email},
+                     {"municipality", p.municipality},
+                     {"units", p.units},
+                     {"revoked", p.revoked}});
+      }
+      if (g.json)
+        std::cout << j.dump(2) << '\n';
+      else
+        t.print(std::cout);
+      return 0;
+    };
+  });
+  auto* trevoke = tok->add_subcommand("revoke", "Revoke a token");
+  trevoke->add_option("id", t_id, "Token id (tok-…)")->required();
+  trevoke->callback([&] {
+    run = [&] {
+      auto store = open_store(false);
+      TokenRegistry registry(*store->engine);
+      return report(registry.revoke(t_id, {actor(), "", std::nullopt}),
+                    g.t("Token återkallad i", "Token revoked in"));
     };
   });
 

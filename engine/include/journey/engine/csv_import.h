@@ -9,6 +9,7 @@
 // derived from its content, so importing the same file twice adds no one twice.
 #pragma once
 
+#include <functional>
 #include <istream>
 #include <string>
 #include <vector>
@@ -31,7 +32,10 @@ struct ImportReport {
   int registered = 0, duplicates = 0, rejected = 0;
 };
 
+// `unit_allowed`, if given, is asked for each row's unit; a row whose unit it
+// refuses is rejected (the caller may not register hires there).
 ImportReport import_hires_csv(JourneyEngine& engine, std::istream& in, const std::string& actor,
-                              Language lang);
+                              Language lang,
+                              std::function<bool(const std::string& unit)> unit_allowed = {});
 
 }  // namespace journey::engine

@@ -12,7 +12,11 @@
 //                       so a hire's programme version can always be reloaded
 //   webhooks            WebhookSubscriptionSet events, one stream for all endpoints
 //   unit-<12 hex>       UnitContactsSet events: the unit's unit head, administrator
-//                       and escalation contact; the newest one counts
+//                       and escalation contact, and (schema 2) its municipality;
+//                       the newest one counts
+//   municipalities      MunicipalitySet events (id, name): the tenants; the newest
+//                       per id counts. "default" always exists.
+//   tokens              TokenIssued / TokenRevoked (see access.h)
 //
 // Thread safety: a JourneyEngine may be used from several threads; each call
 // works on its own replayed machine and the log orders the appends.
@@ -111,6 +115,13 @@ struct WebhookSubscription {
   std::string disabled_reason;
 };
 
+// A municipality (tenant). Ids: lower-case letters, digits and '-', at most 40.
+struct Municipality {
+  std::string id;
+  std::string name;
+};
+bool is_municipality_id(const std::string& id);
+
 // What deciding a command or projecting today's status needs: the machine
 // folded from the stream, without keeping the records (see replay()).
 struct ReplayedHire {
@@ -151,12 +162,19 @@ class JourneyEngine {
   std::optional<UnitContacts> unit(const std::string& name);
   std::vector<UnitContacts> units();
 
+  // Municipalities: set (create or rename) and list. Units name theirs; a unit
+  // naming an unknown municipality is refused.
+  CommandOutcome set_municipality(const Municipality& m, const CommandContext& ctx);
+  std::vector<Municipality> municipalities();
+  std::optional<Municipality> municipality(const std::string& id);
+
   // Webhook subscriptions (stream "webhooks"; each change records the whole new state).
   CommandOutcome set_webhook(const WebhookSubscription& w, const CommandContext& ctx);
   std::vector<WebhookSubscription> webhooks();
 
   date::sys_days today() const;
   storage::EventLog& log() { return log_; }
+  const Clock& clock() const { return clock_; }
 
  private:
   CommandOutcome append(const std::string& hire_id, std::uint64_t expected,

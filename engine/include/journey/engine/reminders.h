@@ -31,11 +31,15 @@ struct Contact {
 
 // A unit's people: the unit head, the administrator and the escalation contact
 // (e.g. the IFO chief). Stream "unit-<12 hex of SHA-256(name)>", event UnitContactsSet.
+// Every unit belongs to one municipality (tenant); units recorded before
+// municipalities existed belong to "default".
+constexpr const char* kDefaultMunicipality = "default";
 struct UnitContacts {
   std::string unit;
   Contact unit_head;
   Contact administrator;
   std::optional<Contact> escalation;
+  std::string municipality = kDefaultMunicipality;
 };
 
 enum class Audience { unit_head, administrator, introducer, hire, escalation };

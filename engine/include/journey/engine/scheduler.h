@@ -127,6 +127,7 @@ class ReminderScheduler {
   CommandOutcome redeliver(const std::string& message_id, const std::string& actor);
 
   std::size_t pending_timers();
+  std::size_t dead_letters();  // outbox entries waiting for redeliver
   std::optional<TimePoint> next_due();
 
  private:

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -73,6 +74,17 @@ std::string sign(const std::vector<std::string>& secrets, const std::string& msg
 // "whsec_" + base64 of 24 bytes from OpenSSL's RAND_bytes. Throws
 // std::runtime_error if the generator fails.
 std::string generate_secret();
+
+// What the log keeps of a secret: the first 16 hex digits of its SHA-256.
+std::string secret_fingerprint(const std::string& secret);
+
+// Secrets live in <dir>/<subscription id> (mode 0600), one per line, the
+// newest first; the log keeps only their fingerprints. write_secret_file
+// replaces the file atomically (temporary file + rename) and throws
+// std::runtime_error naming the path if it cannot.
+std::vector<std::string> read_secret_file(const std::filesystem::path& dir, const std::string& id);
+void write_secret_file(const std::filesystem::path& dir, const std::string& id,
+                       const std::vector<std::string>& secrets);
 
 inline constexpr std::chrono::seconds kDefaultTolerance{5 * 60};
 

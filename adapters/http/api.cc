@@ -1,0 +1,1371 @@
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include "journey/adapters/http_api.h"
+#include "journey/adapters/http_json.h"
+#include "journey/adapters/webhook.h"
+#include "journey/engine/csv_import.h"
+#include "journey/engine/scheduler.h"
+
+#ifndef JOURNEY_OPENAPI_FILE
+#error "JOURNEY_OPENAPI_FILE must name adapters/http/openapi.json"
+#endif
+
+namespace journey::http {
+
+using engine::AccessRole;
+using engine::CommandOutcome;
+using engine::Principal;
+using workflows::Language;
+
+bool CaseLess::operator()(const std::string& a, const std::string& b) const {
+  return std::lexicographical_compare(
+      a.begin(), a.end(), b.begin(), b.end(),
+      [](unsigned char x, unsigned char y) { return std::tolower(x) < std::tolower(y); });
+}
+
+// ---- problems ----------------------------------------------------------------
+
+namespace {
+
+const char* title_sv(int status) {
+  switch (status) {
+    case 400:
+      return "Felaktig begäran";
+    case 401:
+      return "Inloggning krävs";
+    case 403:
+      return "Åtkomst nekad";
+    case 404:
+      return "Finns inte";
+    case 405:
+      return "Metoden stöds inte";
+    case 409:
+      return "Konflikt";
+    case 412:
+      return "Versionen har ändrats";
+    case 413:
+      return "För stor begäran";
+    case 415:
+      return "Fel innehållstyp";
+    case 422:
+      return "Ogiltiga uppgifter";
+    case 429:
+      return "För många begäranden";
+    case 503:
+      return "Tjänsten är inte tillgänglig";
+    case 507:
+      return "Lagringsutrymmet är fullt";
+    default:
+      return "Internt fel";
+  }
+}
+const char* title_en(int status) {
+  switch (status) {
+    case 400:
+      return "Bad request";
+    case 401:
+      return "Authentication required";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not found";
+    case 405:
+      return "Method not allowed";
+    case 409:
+      return "Conflict";
+    case 412:
+      return "Precondition failed";
+    case 413:
+      return "Content too large";
+    case 415:
+      return "Unsupported media type";
+    case 422:
+      return "Unprocessable content";
+    case 429:
+      return "Too many requests";
+    case 503:
+      return "Service unavailable";
+    case 507:
+      return "Insufficient storage";
+    default:
+      return "Internal server error";
+  }
+}
+
+Response problem_in(Language lang, int status, const std::string& code, const std::string& detail,
+                    const std::string& where = "", const std::string& name = "") {
+  json j{{"type", "https://journey.example/problems/" + code},
+         {"title", lang == Language::en ? title_en(status) : title_sv(status)},
+         {"status", status},
+         {"code", code},
+         {"detail", detail}};
+  if (!where.empty()) j[where] = name;
+  Response r;
+  r.status = status;
+  r.content_type = "application/problem+json";
+  r.body = j.dump();
+  return r;
+}
+
+}  // namespace
+
+Response problem(int status, const std::string& code, const std::string& detail,
+                 const std::string& where, const std::string& name) {
+  return problem_in(Language::sv, status, code, detail, where, name);
+}
+
+// ---- metrics -----------------------------------------------------------------
+
+void Metrics::observe(const std::string& route, const std::string& method, int status,
+                      double seconds) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++requests_[{route, method, status}];
+  auto& h = latency_[route];
+  std::size_t i = 0;
+  while (i < std::size(kBuckets) && seconds > kBuckets[i]) ++i;
+  ++h.counts[i];
+  h.sum += seconds;
+  ++h.n;
+}
+
+std::string Metrics::text() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::ostringstream os;
+  os << "# HELP journey_http_requests_total HTTP requests by route, method and status.\n"
+     << "# TYPE journey_http_requests_total counter\n";
+  for (const auto& [k, n] : requests_) {
+    os << "journey_http_requests_total{route=\"" << std::get<0>(k) << "\",method=\""
+       << std::get<1>(k) << "\",code=\"" << std::get<2>(k) << "\"} " << n << '\n';
+  }
+  os << "# HELP journey_http_request_duration_seconds Time to handle a request.\n"
+     << "# TYPE journey_http_request_duration_seconds histogram\n";
+  for (const auto& [route, h] : latency_) {
+    std::uint64_t cum = 0;
+    for (std::size_t i = 0; i < std::size(kBuckets); ++i) {
+      cum += h.counts[i];
+      os << "journey_http_request_duration_seconds_bucket{route=\"" << route << "\",le=\""
+         << kBuckets[i] << "\"} " << cum << '\n';
+    }
+    cum += h.counts[std::size(kBuckets)];
+    os << "journey_http_request_duration_seconds_bucket{route=\"" << route << "\",le=\"+Inf\"} "
+       << cum << '\n'
+       << "journey_http_request_duration_seconds_sum{route=\"" << route << "\"} " << h.sum << '\n'
+       << "journey_http_request_duration_seconds_count{route=\"" << route << "\"} " << h.n << '\n';
+  }
+  return os.str();
+}
+
+// ---- routing -----------------------------------------------------------------
+
+namespace {
+
+std::string percent_decode(const std::string& s, bool plus_is_space, bool& ok) {
+  std::string out;
+  ok = true;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%') {
+      if (i + 2 >= s.size() || !std::isxdigit(static_cast<unsigned char>(s[i + 1])) ||
+          !std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+        ok = false;
+        return {};
+      }
+      out.push_back(static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16)));
+      i += 2;
+    } else if (s[i] == '+' && plus_is_space) {
+      out.push_back(' ');
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+
+struct Ctx {
+  const Request& req;
+  std::map<std::string, std::string> params;
+  std::map<std::string, std::string> query;
+  std::optional<Principal> principal;
+  Language lang = Language::sv;
+  const char* t(const char* sv, const char* en) const { return lang == Language::sv ? sv : en; }
+  Response fail(int status, const std::string& code, const std::string& detail,
+                const std::string& where = "", const std::string& name = "") const {
+    return problem_in(lang, status, code, detail, where, name);
+  }
+};
+
+Response json_response(int status, const json& j) {
+  Response r;
+  r.status = status;
+  r.body = j.dump();
+  return r;
+}
+
+struct Route {
+  std::string method;
+  std::string path;  // OpenAPI template
+  std::vector<std::string> segments;
+  bool authenticated = true;
+  std::function<Response(Ctx&)> handler;
+};
+
+std::vector<std::string> split_path(const std::string& path) {
+  std::vector<std::string> out;
+  std::size_t i = 1;
+  while (i <= path.size()) {
+    std::size_t j = path.find('/', i);
+    if (j == std::string::npos) j = path.size();
+    out.push_back(path.substr(i, j - i));
+    i = j + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+// ---- the API -----------------------------------------------------------------
+
+struct Api::Impl {
+  engine::JourneyEngine& engine;
+  engine::TokenRegistry& tokens;
+  ApiHooks hooks;
+  ApiLimits limits;
+  std::vector<Route> routes;
+  Api* api = nullptr;
+
+  struct Bucket {
+    double tokens = 0;
+    std::chrono::steady_clock::time_point at;
+  };
+  std::mutex buckets_mu;
+  std::map<std::string, Bucket> buckets;
+
+  Impl(engine::JourneyEngine& e, engine::TokenRegistry& t, ApiHooks h, ApiLimits l)
+      : engine(e), tokens(t), hooks(std::move(h)), limits(l) {
+    install();
+  }
+
+  void add(const std::string& method, const std::string& path, std::function<Response(Ctx&)> h,
+           bool authenticated = true) {
+    routes.push_back(Route{method, path, split_path(path), authenticated, std::move(h)});
+  }
+  void install();
+
+  // True if the token may make another request now.
+  bool take_token(const std::string& id) {
+    if (limits.requests_per_second <= 0) return true;
+    std::lock_guard<std::mutex> lock(buckets_mu);
+    auto now = std::chrono::steady_clock::now();
+    auto [it, fresh] = buckets.try_emplace(id, Bucket{limits.burst, now});
+    auto& b = it->second;
+    if (!fresh) {
+      const double dt = std::chrono::duration<double>(now - b.at).count();
+      b.tokens = std::min(limits.burst, b.tokens + dt * limits.requests_per_second);
+      b.at = now;
+    }
+    if (b.tokens < 1) return false;
+    b.tokens -= 1;
+    return true;
+  }
+
+  // ---- helpers shared by handlers ----
+
+  std::string municipality_of_unit(const std::string& unit) {
+    auto u = engine.unit(unit);
+    return u ? u->municipality : engine::kDefaultMunicipality;
+  }
+
+  engine::HireScope scope_of(const engine::HireStatus& s) {
+    engine::HireScope h;
+    h.unit = s.hire.unit;
+    h.municipality = municipality_of_unit(s.hire.unit);
+    if (s.introducer) h.introducer_email = s.introducer->introducer.email;
+    return h;
+  }
+
+  static std::optional<std::string> body_error(const Ctx& c, const char* type) {
+    auto it = c.req.headers.find("Content-Type");
+    if (it == c.req.headers.end()) return std::string("missing");
+    std::string ct = it->second.substr(0, it->second.find(';'));
+    ct.erase(std::remove(ct.begin(), ct.end(), ' '), ct.end());
+    std::transform(ct.begin(), ct.end(), ct.begin(), ::tolower);
+    if (ct != type) return ct;
+    return std::nullopt;
+  }
+
+  // Parses a JSON body or says why not.
+  std::variant<json, Response> json_body(const Ctx& c) {
+    if (auto ct = body_error(c, "application/json"))
+      return c.fail(415, "unsupported_media_type",
+                    std::string(c.t("Innehållet måste vara application/json, inte ",
+                                    "The body must be application/json, not ")) +
+                        *ct,
+                    "header", "Content-Type");
+    try {
+      return json::parse(c.req.body);
+    } catch (const json::parse_error& e) {
+      return c.fail(400, "malformed_json",
+                    std::string(c.t("Ogiltig JSON: ", "Malformed JSON: ")) + e.what(), "field",
+                    "/");
+    }
+  }
+
+  Response field_error(const Ctx& c, const FieldError& e) {
+    return c.fail(422, "invalid_field", e.field + " " + e.problem, "field", e.field);
+  }
+
+  // Maps a refused/failed command outcome to a problem.
+  Response outcome_problem(const Ctx& c, const CommandOutcome& o) {
+    const std::string code = o.refusal ? o.refusal->code : "internal_error";
+    const std::string msg = o.message(c.lang);
+    switch (o.kind) {
+      case CommandOutcome::Kind::conflict: {
+        Response r = c.fail(412, "version_conflict", msg, "header", "If-Match");
+        auto j = json::parse(r.body);
+        j["current_version"] = o.version;
+        r.body = j.dump();
+        r.headers.push_back({"ETag", "\"" + std::to_string(o.version) + "\""});
+        return r;
+      }
+      case CommandOutcome::Kind::refused: {
+        if (code == "unknown_hire") return c.fail(404, code, msg);
+        if (code.rfind("field_", 0) == 0) {
+          std::string field;
+          if (o.refusal && o.refusal->args.count("field"))
+            field = "/" + o.refusal->args.at("field");
+          return c.fail(422, code, msg, field.empty() ? "" : "field", field);
+        }
+        if (code == "unknown_unit" || code == "unknown_municipality" ||
+            code == "unknown_programme" || code == "unknown_item")
+          return c.fail(422, code, msg);
+        return c.fail(409, code, msg);
+      }
+      default:
+        if (code == "storage_full") return c.fail(507, code, msg);
+        if (code == "storage_closed") return c.fail(503, code, msg);
+        return c.fail(500, code, msg);
+    }
+  }
+
+  std::optional<std::string> idempotency_key(const Ctx& c, std::optional<Response>& error) {
+    auto it = c.req.headers.find("Idempotency-Key");
+    if (it == c.req.headers.end()) return std::string();
+    const std::string& k = it->second;
+    if (k.empty() || k.size() > 200) {
+      error = c.fail(400, "bad_header",
+                     c.t("Idempotency-Key ska vara 1–200 tecken",
+                         "Idempotency-Key must be 1-200 "
+                         "characters"),
+                     "header", "Idempotency-Key");
+      return std::nullopt;
+    }
+    return "http/" + c.principal->token_id + "/" + c.req.method + " " +
+           c.req.target.substr(0, c.req.target.find('?')) + "/" + k;
+  }
+
+  std::optional<std::uint64_t> if_match(const Ctx& c, std::optional<Response>& error) {
+    auto it = c.req.headers.find("If-Match");
+    if (it == c.req.headers.end()) return std::nullopt;
+    std::string v = it->second;
+    if (v.rfind("W/", 0) == 0) v = v.substr(2);
+    if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
+    if (v.empty() || v.size() > 19 || !std::all_of(v.begin(), v.end(), ::isdigit)) {
+      error = c.fail(400, "bad_header",
+                     c.t("If-Match ska vara journeyns version, t.ex. \"7\"",
+                         "If-Match must be the journey's version, e.g. \"7\""),
+                     "header", "If-Match");
+      return std::nullopt;
+    }
+    return std::stoull(v);
+  }
+
+  Response command_response(const Ctx& c, int status, const CommandOutcome& o, json extra = {}) {
+    if (!o.ok()) return outcome_problem(c, o);
+    json j{{"id", o.hire_id}, {"version", o.version}, {"position", o.position}};
+    if (extra.is_object())
+      for (auto it = extra.begin(); it != extra.end(); ++it) j[it.key()] = it.value();
+    Response r = json_response(status, j);
+    r.headers.push_back({"ETag", "\"" + std::to_string(o.version) + "\""});
+    if (o.kind == CommandOutcome::Kind::duplicate)
+      r.headers.push_back({"Idempotent-Replayed", "true"});
+    return r;
+  }
+
+  std::optional<engine::AsOf> as_of(const Ctx& c, std::optional<Response>& error) {
+    auto it = c.query.find("as_of");
+    if (it == c.query.end()) return std::nullopt;
+    auto d = workflows::parse_date(it->second);
+    if (!d) {
+      error = c.fail(400, "bad_parameter",
+                     c.t("as_of ska vara ett datum ÅÅÅÅ-MM-DD", "as_of must be a date YYYY-MM-DD"),
+                     "parameter", "as_of");
+      return std::nullopt;
+    }
+    engine::AsOf a{*d};
+    auto b = c.query.find("basis");
+    if (b != c.query.end()) {
+      if (b->second == "effective") {
+        a.basis = engine::AsOf::Basis::effective;
+      } else if (b->second != "recorded") {
+        error = c.fail(
+            400, "bad_parameter",
+            c.t("basis ska vara recorded eller effective", "basis must be recorded or effective"),
+            "parameter", "basis");
+        return std::nullopt;
+      }
+    }
+    return a;
+  }
+
+  // Loads today's status of the hire in the path and checks that the
+  // principal may read it. 404 for both "no such hire" and "not yours", so an
+  // outsider cannot probe which hires exist.
+  std::variant<engine::HireStatus, Response> readable_hire(Ctx& c) {
+    const std::string& id = c.params["hire"];
+    std::optional<engine::HireStatus> s;
+    if (engine::is_hire_id(id)) s = engine.status(id, engine.today());
+    if (!s || !engine::may_read_hire(*c.principal, scope_of(*s)))
+      return c.fail(404, "unknown_hire",
+                    std::string(c.t("Ingen nyanställd med id ", "No hire with id ")) + id);
+    return *s;
+  }
+
+  bool may_see_message(const Principal& p, const std::vector<std::string>& hire_ids) {
+    for (const auto& h : hire_ids) {
+      auto s = engine.status(h, engine.today());
+      if (s && engine::may_read_hire(p, scope_of(*s))) return true;
+    }
+    return false;
+  }
+};
+
+Api::Api(engine::JourneyEngine& engine, engine::TokenRegistry& tokens, ApiHooks hooks,
+         ApiLimits limits)
+    : impl_(std::make_unique<Impl>(engine, tokens, std::move(hooks), limits)) {
+  impl_->api = this;
+}
+Api::~Api() = default;
+
+std::vector<std::pair<std::string, std::string>> Api::routes() {
+  // A throwaway Impl would need an engine; the table is static in shape, so
+  // build it from a prototype list kept beside install().
+  static const std::vector<std::pair<std::string, std::string>> table = {
+      {"GET", "/healthz"},
+      {"GET", "/readyz"},
+      {"GET", "/metrics"},
+      {"GET", "/v1/openapi.json"},
+      {"GET", "/v1/me"},
+      {"GET", "/v1/municipalities"},
+      {"PUT", "/v1/municipalities/{municipality}"},
+      {"GET", "/v1/units"},
+      {"GET", "/v1/units/{unit}"},
+      {"PUT", "/v1/units/{unit}"},
+      {"GET", "/v1/hires"},
+      {"POST", "/v1/hires"},
+      {"GET", "/v1/hires/{hire}"},
+      {"POST", "/v1/hires/{hire}/events"},
+      {"GET", "/v1/hires/{hire}/history"},
+      {"GET", "/v1/hires/{hire}/export"},
+      {"POST", "/v1/imports"},
+      {"GET", "/v1/tasks"},
+      {"GET", "/v1/notifications"},
+      {"POST", "/v1/notifications/{message}/redeliver"},
+      {"GET", "/v1/webhooks"},
+      {"POST", "/v1/webhooks"},
+      {"POST", "/v1/webhooks/{webhook}/rotate"},
+      {"POST", "/v1/webhooks/{webhook}/retire-old"},
+      {"POST", "/v1/webhooks/{webhook}/disable"},
+      {"GET", "/v1/programmes"},
+      {"POST", "/v1/programmes"},
+      {"GET", "/v1/programmes/{programme}/versions/{version}"},
+      {"GET", "/v1/tokens"},
+      {"POST", "/v1/tokens"},
+      {"DELETE", "/v1/tokens/{token}"},
+      {"GET", "/v1/audit/verify"},
+  };
+  return table;
+}
+
+const std::string& Api::openapi_document() {
+  static const std::string doc = [] {
+    std::ifstream in(JOURNEY_OPENAPI_FILE);
+    if (!in) throw std::runtime_error(std::string("cannot read ") + JOURNEY_OPENAPI_FILE);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  }();
+  return doc;
+}
+
+Response Api::handle(const Request& req) {
+  const auto started = std::chrono::steady_clock::now();
+  Ctx c{req, {}, {}, {}, Language::sv};
+  auto al = req.headers.find("Accept-Language");
+  if (al != req.headers.end() && al->second.rfind("en", 0) == 0) c.lang = Language::en;
+
+  std::string route_name = "unmatched";
+  auto finish = [&](Response r) {
+    metrics_.observe(
+        route_name, req.method, r.status,
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    return r;
+  };
+
+  // Split target into path and query.
+  const std::size_t q = req.target.find('?');
+  const std::string raw_path = req.target.substr(0, q);
+  if (raw_path.empty() || raw_path[0] != '/')
+    return finish(c.fail(400, "bad_target", c.t("Ogiltig sökväg", "Invalid request target")));
+  if (q != std::string::npos) {
+    std::string qs = req.target.substr(q + 1);
+    std::size_t i = 0;
+    while (i <= qs.size()) {
+      std::size_t j = qs.find('&', i);
+      if (j == std::string::npos) j = qs.size();
+      std::string pair = qs.substr(i, j - i);
+      if (!pair.empty()) {
+        const std::size_t eq = pair.find('=');
+        bool ok1 = true, ok2 = true;
+        std::string k = percent_decode(pair.substr(0, eq), true, ok1);
+        std::string v =
+            eq == std::string::npos ? "" : percent_decode(pair.substr(eq + 1), true, ok2);
+        if (!ok1 || !ok2)
+          return finish(
+              c.fail(400, "bad_parameter",
+                     c.t("Felaktig procentkodning i frågan", "Bad percent-encoding in the query"),
+                     "parameter", k));
+        c.query[k] = v;
+      }
+      i = j + 1;
+    }
+  }
+  const auto segs = split_path(raw_path);
+  const Route* match = nullptr;
+  std::vector<std::string> allowed;
+  for (const auto& r : impl_->routes) {
+    if (r.segments.size() != segs.size()) continue;
+    std::map<std::string, std::string> params;
+    bool ok = true;
+    for (std::size_t i = 0; i < segs.size() && ok; ++i) {
+      const auto& t = r.segments[i];
+      if (t.size() > 2 && t.front() == '{') {
+        bool dec_ok = true;
+        std::string v = percent_decode(segs[i], false, dec_ok);
+        if (!dec_ok || v.empty()) ok = false;
+        params[t.substr(1, t.size() - 2)] = v;
+      } else if (t != segs[i]) {
+        ok = false;
+      }
+    }
+    if (!ok) continue;
+    if (r.method != req.method) {
+      allowed.push_back(r.method);
+      continue;
+    }
+    match = &r;
+    c.params = std::move(params);
+    break;
+  }
+  if (!match) {
+    if (!allowed.empty()) {
+      std::string allow;
+      for (const auto& m : allowed) allow += (allow.empty() ? "" : ", ") + m;
+      Response r = c.fail(
+          405, "method_not_allowed",
+          req.method + c.t(" stöds inte här; tillåtna: ", " is not supported here; allowed: ") +
+              allow);
+      r.headers.push_back({"Allow", allow});
+      return finish(r);
+    }
+    return finish(
+        c.fail(404, "no_route",
+               std::string(c.t("Ingen sådan resurs: ", "No such resource: ")) + raw_path));
+  }
+  route_name = match->path;
+  if (match->authenticated) {
+    if (!ready_)
+      return finish(c.fail(503, "not_ready",
+                           c.t("Tjänsten stänger ner eller startar",
+                               "The service is draining "
+                               "or starting")));
+    auto it = req.headers.find("Authorization");
+    if (it == req.headers.end() || it->second.rfind("Bearer ", 0) != 0) {
+      Response r = c.fail(401, "unauthenticated",
+                          c.t("Ange en token: Authorization: Bearer <token>",
+                              "Send a token: Authorization: Bearer <token>"),
+                          "header", "Authorization");
+      r.headers.push_back({"WWW-Authenticate", "Bearer realm=\"journey\""});
+      return finish(r);
+    }
+    c.principal = impl_->tokens.authenticate(it->second.substr(7));
+    if (!c.principal) {
+      Response r = c.fail(401, "invalid_token",
+                          c.t("Okänd eller återkallad token", "Unknown or revoked token"), "header",
+                          "Authorization");
+      r.headers.push_back(
+          {"WWW-Authenticate", "Bearer realm=\"journey\", error=\"invalid_token\""});
+      return finish(r);
+    }
+    if (!impl_->take_token(c.principal->token_id)) {
+      Response r = c.fail(429, "rate_limited",
+                          c.t("För många begäranden; försök igen om en sekund",
+                              "Too many requests; try again in a second"));
+      r.headers.push_back({"Retry-After", "1"});
+      return finish(r);
+    }
+  }
+  try {
+    return finish(match->handler(c));
+  } catch (const std::exception& e) {
+    return finish(c.fail(500, "internal_error", e.what()));
+  }
+}
+
+// ---- handlers ----------------------------------------------------------------
+
+void Api::Impl::install() {
+  auto forbidden = [](const Ctx& c, const std::string& why) {
+    return c.fail(403, "forbidden", why);
+  };
+
+  add(
+      "GET", "/healthz",
+      [](Ctx&) {
+        return json_response(200, json{{"status", "ok"}});
+      },
+      false);
+  add(
+      "GET", "/readyz",
+      [this](Ctx& c) {
+        if (!api->ready()) return c.fail(503, "not_ready", "draining");
+        return json_response(200, json{{"status", "ready"}});
+      },
+      false);
+  add(
+      "GET", "/metrics",
+      [this](Ctx&) {
+        Response r;
+        r.content_type = "text/plain; version=0.0.4";
+        const auto st = engine.log().stats();
+        std::ostringstream os;
+        os << api->metrics().text()
+           << "# HELP journey_log_appends_total Appends written to the event log.\n"
+           << "# TYPE journey_log_appends_total counter\n"
+           << "journey_log_appends_total " << st.appends << '\n'
+           << "# HELP journey_log_events_total Events written to the event log.\n"
+           << "# TYPE journey_log_events_total counter\n"
+           << "journey_log_events_total " << st.events << '\n'
+           << "# HELP journey_log_wal_syncs_total Synced batch writes.\n"
+           << "# TYPE journey_log_wal_syncs_total counter\n"
+           << "journey_log_wal_syncs_total " << st.wal_syncs << '\n';
+        if (hooks.extra_metrics) os << hooks.extra_metrics();
+        r.body = os.str();
+        return r;
+      },
+      false);
+  add(
+      "GET", "/v1/openapi.json",
+      [](Ctx&) {
+        Response r;
+        r.body = openapi_document();
+        return r;
+      },
+      false);
+
+  add("GET", "/v1/me", [](Ctx& c) {
+    const auto& p = *c.principal;
+    return json_response(200, json{{"token_id", p.token_id},
+                                   {"role", engine::access_role_id(p.role)},
+                                   {"name", p.name},
+                                   {"email", p.email},
+                                   {"municipality", p.municipality},
+                                   {"units", p.units},
+                                   {"actor", p.actor()}});
+  });
+
+  // -- municipalities and units --
+  add("GET", "/v1/municipalities", [this](Ctx& c) {
+    json j = json::array();
+    for (const auto& m : engine.municipalities())
+      if (engine::sees_municipality(*c.principal, m.id))
+        j.push_back({{"id", m.id}, {"name", m.name}});
+    return json_response(200, j);
+  });
+  add("PUT", "/v1/municipalities/{municipality}", [this, forbidden](Ctx& c) {
+    if (!(c.principal->role == AccessRole::admin && c.principal->all_municipalities()))
+      return forbidden(c, c.t("Bara en administratör för alla kommuner får ändra kommuner",
+                              "Only an all-municipality admin may change municipalities"));
+    auto body = json_body(c);
+    if (auto* r = std::get_if<Response>(&body)) return *r;
+    const json& j = std::get<json>(body);
+    if (!j.is_object()) return field_error(c, {"/", "must be an object"});
+    for (auto it = j.begin(); it != j.end(); ++it)
+      if (it.key() != "name") return field_error(c, {"/" + it.key(), "is not a known field"});
+    if (!j.contains("name") || !j["name"].is_string() || j["name"].get<std::string>().empty())
+      return field_error(c, {"/name", "must be a non-empty string"});
+    std::optional<Response> err;
+    auto key = idempotency_key(c, err);
+    if (err) return *err;
+    auto o = engine.set_municipality({c.params["municipality"], j["name"].get<std::string>()},
+                                     {c.principal->actor(), *key, std::nullopt});
+    return command_response(c, 200, o, {{"municipality", c.params["municipality"]}});
+  });
+  add("GET", "/v1/units", [this](Ctx& c) {
+    json j = json::array();
+    for (const auto& u : engine.units())
+      if (engine::sees_municipality(*c.principal, u.municipality)) j.push_back(unit_json(u));
+    return json_response(200, j);
+  });
+  add("GET", "/v1/units/{unit}", [this](Ctx& c) {
+    auto u = engine.unit(c.params["unit"]);
+    if (!u || !engine::sees_municipality(*c.principal, u->municipality))
+      return c.fail(
+          404, "unknown_unit",
+          std::string(c.t("Ingen enhet som heter ", "No unit named ")) + c.params["unit"]);
+    return json_response(200, unit_json(*u));
+  });
+  add("PUT", "/v1/units/{unit}", [this, forbidden](Ctx& c) {
+    auto body = json_body(c);
+    if (auto* r = std::get_if<Response>(&body)) return *r;
+    auto u = decode_unit(std::get<json>(body), c.params["unit"]);
+    if (auto* e = std::get_if<FieldError>(&u)) return field_error(c, *e);
+    auto& unit = std::get<engine::UnitContacts>(u);
+    if (!engine::is_admin_of(*c.principal, unit.municipality))
+      return forbidden(c, c.t("Bara kommunens administratör får ändra enheter",
+                              "Only the municipality's admin may change units"));
+    if (auto existing = engine.unit(unit.unit);
+        existing && !engine::is_admin_of(*c.principal, existing->municipality))
+      return forbidden(
+          c, c.t("Enheten tillhör en annan kommun", "The unit belongs to another municipality"));
+    std::optional<Response> err;
+    auto key = idempotency_key(c, err);
+    if (err) return *err;
+    auto o = engine.set_unit(unit, {c.principal->actor(), *key, std::nullopt});
+    return command_response(c, 200, o, {{"unit", unit.unit}});
+  });
+
+  // -- hires --
+  add("GET", "/v1/hires", [this](Ctx& c) {
+    const std::string unit = c.query.count("unit") ? c.query["unit"] : "";
+    const std::string state = c.query.count("state") ? c.query["state"] : "";
+    bool overdue_only = false;
+    if (c.query.count("overdue")) {
+      if (c.query["overdue"] != "true" && c.query["overdue"] != "false")
+        return c.fail(400, "bad_parameter",
+                      c.t("overdue ska vara true eller false", "overdue must be true or false"),
+                      "parameter", "overdue");
+      overdue_only = c.query["overdue"] == "true";
+    }
+    json j = json::array();
+    const auto today = engine.today();
+    for (const auto& id : engine.hires()) {
+      auto s = engine.status(id, today);
+      if (!s) continue;
+      if (!engine::may_read_hire(*c.principal, scope_of(*s))) continue;
+      if (!unit.empty() && s->hire.unit != unit) continue;
+      if (!state.empty() && s->lifecycle != state) continue;
+      int overdue = static_cast<int>(s->overdue_items.size());
+      for (const auto& d : s->deadlines) overdue += d.overdue ? 1 : 0;
+      if (overdue_only && overdue == 0) continue;
+      json row{{"hire", id},
+               {"name", s->hire.name},
+               {"unit", s->hire.unit},
+               {"start", iso_day(s->hire.start)},
+               {"lifecycle", s->lifecycle},
+               {"overdue", overdue}};
+      if (s->next_deadline)
+        row["next_deadline"] = {{"id", s->next_deadline->id},
+                                {"due", iso_day(s->next_deadline->due)}};
+      j.push_back(row);
+    }
+    return json_response(200, j);
+  });
+  add("POST", "/v1/hires", [this, forbidden](Ctx& c) {
+    auto body = json_body(c);
+    if (auto* r = std::get_if<Response>(&body)) return *r;
+    auto reg = decode_register(std::get<json>(body));
+    if (auto* e = std::get_if<FieldError>(&reg)) return field_error(c, *e);
+    auto& cmd = std::get<engine::RegisterHire>(reg);
+    const std::string muni = municipality_of_unit(cmd.unit);
+    if (!engine::may_register_hire(*c.principal, cmd.unit, muni))
+      return forbidden(c, std::string(c.t("Du får inte registrera nyanställda i enheten ",
+                                          "You may not register hires in the unit ")) +
+                              cmd.unit);
+    std::optional<Response> err;
+    auto key = idempotency_key(c, err);
+    if (err) return *err;
+    auto o = engine.register_hire(cmd, {c.principal->actor(), *key, std::nullopt});
+    Response r = command_response(c, 201, o, {{"hire", o.hire_id}});
+    if (o.ok()) r.headers.push_back({"Location", "/v1/hires/" + o.hire_id});
+    return r;
+  });
+  add("GET", "/v1/hires/{hire}", [this](Ctx& c) {
+    auto s = readable_hire(c);
+    if (auto* r = std::get_if<Response>(&s)) return *r;
+    std::optional<Response> err;
+    auto a = as_of(c, err);
+    if (err) return *err;
+    std::optional<engine::HireStatus> view = std::get<engine::HireStatus>(s);
+    if (a) {
+      view = engine.status(c.params["hire"], engine.today(), a);
+      if (!view)
+        return c.fail(404, "not_yet_registered",
+                      c.t("Den nyanställda var inte registrerad per det datumet",
+                          "The hire was not registered as of that date"),
+                      "parameter", "as_of");
+    }
+    auto replayed = engine.replay(c.params["hire"]);
+    Response r = json_response(200, status_json(*view));
+    if (replayed) r.headers.push_back({"ETag", "\"" + std::to_string(replayed->version) + "\""});
+    return r;
+  });
+  add("POST", "/v1/hires/{hire}/events", [this, forbidden](Ctx& c) {
+    auto s = readable_hire(c);
+    if (auto* r = std::get_if<Response>(&s)) return *r;
+    auto body = json_body(c);
+    if (auto* r = std::get_if<Response>(&body)) return *r;
+    auto ev = decode_command(std::get<json>(body), engine.today());
+    if (auto* e = std::get_if<FieldError>(&ev)) return field_error(c, *e);
+    auto& status = std::get<engine::HireStatus>(s);
+    auto programme = engine.programme(status.hire.programme_id, status.hire.programme_version);
+    if (!programme) return c.fail(500, "internal_error", "programme missing");
+    if (auto why = engine::may_record(*c.principal, scope_of(status),
+                                      std::get<engine::DomainEvent>(ev), *programme))
+      return forbidden(
+          c,
+          std::string(c.t("Du får inte registrera detta: ", "You may not record this: ")) + *why);
+    std::optional<Response> err;
+    auto key = idempotency_key(c, err);
+    if (err) return *err;
+    auto expected = if_match(c, err);
+    if (err) return *err;
+    auto o = engine.execute(c.params["hire"], std::get<engine::DomainEvent>(ev),
+                            {c.principal->actor(), *key, expected});
+    if (o.ok() && o.hire_id != c.params["hire"])
+      return c.fail(409, "idempotency_key_reused",
+                    c.t("Idempotency-Key användes redan för en annan nyanställd",
+                        "The Idempotency-Key was already used for another hire"),
+                    "header", "Idempotency-Key");
+    return command_response(c, 201, o, {{"hire", o.hire_id}});
+  });
+  auto audit_load = [this](Ctx& c,
+                           std::optional<engine::LoadedHire>& out) -> std::optional<Response> {
+    auto s = readable_hire(c);
+    if (auto* r = std::get_if<Response>(&s)) return *r;
+    std::optional<Response> err;
+    auto a = as_of(c, err);
+    if (err) return err;
+    out = engine.load(c.params["hire"], a);
+    if (!out)
+      return c.fail(404, "not_yet_registered",
+                    c.t("Den nyanställda var inte registrerad per det datumet",
+                        "The hire was not registered as of that date"),
+                    "parameter", "as_of");
+    return std::nullopt;
+  };
+  add("GET", "/v1/hires/{hire}/history", [audit_load](Ctx& c) {
+    std::optional<engine::LoadedHire> h;
+    if (auto r = audit_load(c, h)) return *r;
+    return json_response(200, history_json(*h));
+  });
+  add("GET", "/v1/hires/{hire}/export", [this, audit_load](Ctx& c) {
+    const std::string format = c.query.count("format") ? c.query["format"] : "json";
+    if (format != "json" && format != "csv")
+      return c.fail(400, "bad_parameter",
+                    c.t("format ska vara json eller csv", "format must be json or csv"),
+                    "parameter", "format");
+    std::optional<engine::LoadedHire> h;
+    if (auto r = audit_load(c, h)) return *r;
+    Response r;
+    const std::string name = c.params["hire"] + "-" + iso_day(engine.today());
+    if (format == "csv") {
+      r.content_type = "text/csv; charset=utf-8";
+      r.body = history_csv(*h);
+      r.headers.push_back({"Content-Disposition", "attachment; filename=\"" + name + ".csv\""});
+    } else {
+      auto status = engine.status(c.params["hire"], engine.today(), engine::AsOf{engine.today()});
+      json j{{"hire", c.params["hire"]},
+             {"exported_at", iso_time(engine.clock().now())},
+             {"exported_by", c.principal->actor()},
+             {"stream_version", h->version},
+             {"status", status ? status_json(*status) : json()},
+             {"events", history_json(*h)}};
+      if (!h->records.empty()) j["head_hash"] = storage::to_hex(h->records.back().hash);
+      r.body = j.dump(2);
+      r.headers.push_back({"Content-Disposition", "attachment; filename=\"" + name + ".json\""});
+    }
+    return r;
+  });
+  add("POST", "/v1/imports", [this, forbidden](Ctx& c) {
+    if (c.principal->role != AccessRole::admin)
+      return forbidden(
+          c, c.t("Bara en administratör får importera", "Only an admin may import hires"));
+    if (auto ct = body_error(c, "text/csv"))
+      return c.fail(415, "unsupported_media_type",
+                    std::string(c.t("Innehållet måste vara text/csv, inte ",
+                                    "The body must be text/csv, not ")) +
+                        *ct,
+                    "header", "Content-Type");
+    // Every row's unit must be the admin's municipality's.
+    std::istringstream in(c.req.body);
+    auto rep = engine::import_hires_csv(
+        engine, in, c.principal->actor(), c.lang, [&](const std::string& unit) {
+          return engine::is_admin_of(*c.principal, municipality_of_unit(unit));
+        });
+    if (!rep.file_error.empty()) return c.fail(422, "bad_csv", rep.file_error, "field", "/");
+    json rows = json::array();
+    for (const auto& r : rep.rows) {
+      rows.push_back(
+          {{"line", r.line},
+           {"outcome", r.outcome == engine::ImportRow::Outcome::registered  ? "registered"
+                       : r.outcome == engine::ImportRow::Outcome::duplicate ? "duplicate"
+                                                                            : "rejected"},
+           {"hire", r.hire_id},
+           {"name", r.name},
+           {"message", r.message}});
+    }
+    return json_response(200, json{{"registered", rep.registered},
+                                   {"duplicates", rep.duplicates},
+                                   {"rejected", rep.rejected},
+                                   {"rows", rows}});
+  });
+
+  // -- task inboxes --
+  add("GET", "/v1/tasks", [this](Ctx& c) {
+    std::optional<workflows::Role> role;
+    if (c.query.count("role")) {
+      role = workflows::parse_role(c.query["role"]);
+      if (!role)
+        return c.fail(
+            400, "bad_parameter",
+            c.t("role ska vara EC, 1:e, FA, AD eller SJ", "role must be EC, 1:e, FA, AD or SJ"),
+            "parameter", "role");
+    }
+    const std::string unit = c.query.count("unit") ? c.query["unit"] : "";
+    std::string person = c.query.count("person") ? c.query["person"] : "";
+    if (c.query.count("mine")) person = c.principal->email;
+    // "Mine": an introducer's FA tasks, an administrator's AD tasks, a unit
+    // head's EC tasks, unless a role is asked for.
+    if (!role && c.query.count("mine")) {
+      switch (c.principal->role) {
+        case AccessRole::introducer:
+          role = workflows::Role::FA;
+          break;
+        case AccessRole::administrator:
+          role = workflows::Role::AD;
+          break;
+        case AccessRole::unit_head:
+          role = workflows::Role::EC;
+          break;
+        default:
+          break;
+      }
+    }
+    json j = json::array();
+    const auto today = engine.today();
+    std::map<std::string, std::optional<engine::UnitContacts>> units;
+    for (const auto& id : engine.hires()) {
+      auto s = engine.status(id, today);
+      if (!s || !engine::may_read_hire(*c.principal, scope_of(*s))) continue;
+      if (s->lifecycle == "left" || s->lifecycle == "completed") continue;
+      if (!unit.empty() && s->hire.unit != unit) continue;
+      if (!units.count(s->hire.unit)) units[s->hire.unit] = engine.unit(s->hire.unit);
+      const auto& u = units[s->hire.unit];
+      for (const auto& item : s->items) {
+        if (item.state.status != workflows::ItemState::Status::open) continue;
+        if (role && item.role != *role) continue;
+        std::string responsible;
+        switch (item.role) {
+          case workflows::Role::FA:
+            responsible = s->introducer ? s->introducer->introducer.email : "";
+            break;
+          case workflows::Role::AD:
+            responsible = u ? u->administrator.email : "";
+            break;
+          case workflows::Role::EC:
+          case workflows::Role::FirstSocialWorker:
+            responsible = u ? u->unit_head.email : "";
+            break;
+          case workflows::Role::SJ:
+            responsible = s->hire.email;
+            break;
+          default:
+            break;
+        }
+        if (!person.empty()) {
+          std::string a = person, b = responsible;
+          std::transform(a.begin(), a.end(), a.begin(), ::tolower);
+          std::transform(b.begin(), b.end(), b.begin(), ::tolower);
+          if (a != b) continue;
+        }
+        j.push_back({{"hire", id},
+                     {"hire_name", s->hire.name},
+                     {"unit", s->hire.unit},
+                     {"item", item.id},
+                     {"text", item.text},
+                     {"checklist", item.checklist},
+                     {"role", workflows::role_code(item.role)},
+                     {"responsible", responsible},
+                     {"due", iso_day(item.due)},
+                     {"overdue", item.overdue}});
+      }
+    }
+    std::stable_sort(j.begin(), j.end(), [](const json& a, const json& b) {
+      return a["due"].get<std::string>() < b["due"].get<std::string>();
+    });
+    return json_response(200, j);
+  });
+
+  // -- notifications --
+  add("GET", "/v1/notifications", [this](Ctx& c) {
+    std::string outcome_filter = c.query.count("outcome") ? c.query["outcome"] : "";
+    static const std::vector<std::string> known = {"",       "pending",     "delivered", "retry",
+                                                   "failed", "dead_letter", "redeliver"};
+    if (std::find(known.begin(), known.end(), outcome_filter) == known.end())
+      return c.fail(400, "bad_parameter",
+                    c.t("outcome ska vara pending, delivered, retry, failed, dead_letter eller "
+                        "redeliver",
+                        "outcome must be pending, delivered, retry, failed, dead_letter or "
+                        "redeliver"),
+                    "parameter", "outcome");
+    std::vector<std::string> hires;
+    if (c.query.count("hire"))
+      hires.push_back(c.query["hire"]);
+    else
+      hires = engine.hires();
+    const auto today = engine.today();
+    json j = json::array();
+    for (const auto& h : hires) {
+      auto s = engine.status(h, today);
+      if (!s || !engine::may_read_hire(*c.principal, scope_of(*s))) continue;
+      auto loaded = engine.load(h);
+      if (!loaded) continue;
+      std::map<std::string, engine::DeliveryRecord> last;
+      for (const auto& r : loaded->notifications)
+        if (r.type == engine::kDeliveryAttempted) {
+          auto d = engine::decode_delivery(r.payload);
+          last[d.message_id + "\x1f" + d.channel] = d;
+        }
+      for (const auto& r : loaded->notifications) {
+        if (r.type != engine::kNotificationDecided) continue;
+        auto n = engine::decode_notification(r.payload);
+        std::vector<std::string> channels = n.channels;
+        if (channels.empty()) channels.push_back(n.channel);
+        for (const auto& ch : channels) {
+          auto it = last.find(n.message_id + "\x1f" + ch);
+          std::string outcome = it == last.end() ? "pending" : it->second.outcome;
+          const bool failed =
+              outcome == "rejected" || outcome == "gone" || outcome == "dead_letter";
+          if (!outcome_filter.empty() &&
+              !(outcome_filter == outcome || (outcome_filter == "failed" && failed)))
+            continue;
+          j.push_back({{"message_id", n.message_id},
+                       {"channel", ch},
+                       {"hire", h},
+                       {"decided_at", iso_time(r.recorded_at)},
+                       {"audience", n.audience},
+                       {"to", n.to_email},
+                       {"subject", n.subject},
+                       {"outcome", outcome},
+                       {"attempts", it == last.end() ? 0 : it->second.attempt},
+                       {"code", it == last.end() ? 0 : it->second.code},
+                       {"detail", it == last.end() ? "" : it->second.detail},
+                       {"catch_up", n.catch_up}});
+        }
+      }
+    }
+    return json_response(200, j);
+  });
+  add("POST", "/v1/notifications/{message}/redeliver", [this, forbidden](Ctx& c) {
+    if (c.principal->role != AccessRole::admin)
+      return forbidden(c,
+                       c.t("Bara en administratör får skicka om", "Only an admin may redeliver"));
+    // The admin must see one of the message's hires.
+    bool seen = false, exists = false;
+    for (const auto& h : engine.hires()) {
+      auto loaded = engine.load(h);
+      if (!loaded) continue;
+      for (const auto& r : loaded->notifications) {
+        if (r.type != engine::kNotificationDecided) continue;
+        auto n = engine::decode_notification(r.payload);
+        if (n.message_id != c.params["message"]) continue;
+        exists = true;
+        if (may_see_message(*c.principal,
+                            n.hire_ids.empty() ? std::vector<std::string>{h} : n.hire_ids))
+          seen = true;
+      }
+      if (exists) break;
+    }
+    if (!exists || !seen)
+      return c.fail(404, "unknown_message",
+                    std::string(c.t("Inget meddelande med id ", "No message with id ")) +
+                        c.params["message"]);
+    if (!hooks.redeliver) return c.fail(503, "no_scheduler", "the scheduler is not running");
+    auto o = hooks.redeliver(c.params["message"], c.principal->actor());
+    if (!o.ok())
+      return c.fail(409, "not_dead_letter",
+                    std::string(c.t("Meddelandet är inte en död försändelse: ",
+                                    "The message is not a dead letter: ")) +
+                        c.params["message"]);
+    return json_response(202, json{{"message_id", c.params["message"]}, {"queued", true}});
+  });
+
+  // -- webhooks (every notification of every municipality: all-municipality admin) --
+  auto webhook_admin = [forbidden](const Ctx& c) -> std::optional<Response> {
+    if (c.principal->role == AccessRole::admin && c.principal->all_municipalities())
+      return std::nullopt;
+    return forbidden(c, c.t("Webhooks hanteras av administratören för alla kommuner",
+                            "Webhooks are managed by the all-municipality admin"));
+  };
+  auto webhook_json = [](const engine::WebhookSubscription& w) {
+    return json{{"id", w.id},
+                {"url", w.url},
+                {"enabled", w.enabled},
+                {"fingerprints", w.secret_fingerprints},
+                {"reason", w.disabled_reason}};
+  };
+  add("GET", "/v1/webhooks", [this, webhook_admin, webhook_json](Ctx& c) {
+    if (auto r = webhook_admin(c)) return *r;
+    json j = json::array();
+    for (const auto& w : engine.webhooks()) j.push_back(webhook_json(w));
+    return json_response(200, j);
+  });
+  auto find_webhook = [this](const std::string& id) -> std::optional<engine::WebhookSubscription> {
+    for (auto& w : engine.webhooks())
+      if (w.id == id) return w;
+    return std::nullopt;
+  };
+  add("POST", "/v1/webhooks", [this, webhook_admin, webhook_json](Ctx& c) {
+    if (auto r = webhook_admin(c)) return *r;
+    auto body = json_body(c);
+    if (auto* r = std::get_if<Response>(&body)) return *r;
+    const json& j = std::get<json>(body);
+    if (!j.is_object()) return field_error(c, {"/", "must be an object"});
+    for (auto it = j.begin(); it != j.end(); ++it)
+      if (it.key() != "url") return field_error(c, {"/" + it.key(), "is not a known field"});
+    if (!j.contains("url") || !j["url"].is_string())
+      return field_error(c, {"/url", "is required (a string)"});
+    const std::string url = j["url"];
+    if (url.rfind("https://", 0) != 0 && url.rfind("http://", 0) != 0)
+      return field_error(c, {"/url", "must be an http:// or https:// URL"});
+    if (!hooks.write_secrets) return c.fail(503, "no_secret_store", "no secret store");
+    engine::WebhookSubscription w;
+    char id[16];
+    std::snprintf(id, sizeof id, "wh-%08x", static_cast<unsigned>(std::random_device{}()));
+    w.id = id;
+    w.url = url;
+    const std::string secret = adapters::generate_secret();
+    w.secret_fingerprints = {adapters::secret_fingerprint(secret)};
+    hooks.write_secrets(w.id, {secret});
+    std::optional<Response> err;
+    auto key = idempotency_key(c, err);
+    if (err) return *err;
+    auto o = engine.set_webhook(w, {c.principal->actor(), *key, std::nullopt});
+    auto extra = webhook_json(w);
+    extra["secret"] = secret;
+    return command_response(c, 201, o, extra);
+  });
+  auto webhook_change = [this, webhook_admin, webhook_json, find_webhook](Ctx& c,
+                                                                          const std::string& op) {
+    if (auto r = webhook_admin(c)) return *r;
+    auto w = find_webhook(c.params["webhook"]);
+    if (!w)
+      return c.fail(
+          404, "unknown_webhook",
+          std::string(c.t("Ingen webhook med id ", "No webhook with id ")) + c.params["webhook"]);
+    json extra;
+    if (op == "rotate") {
+      const std::string secret = adapters::generate_secret();
+      auto secrets = hooks.read_secrets ? hooks.read_secrets(w->id) : std::vector<std::string>{};
+      secrets.insert(secrets.begin(), secret);
+      hooks.write_secrets(w->id, secrets);
+      w->secret_fingerprints.insert(w->secret_fingerprints.begin(),
+                                    adapters::secret_fingerprint(secret));
+      extra["secret"] = secret;
+    } else if (op == "retire-old") {
+      auto secrets = hooks.read_secrets ? hooks.read_secrets(w->id) : std::vector<std::string>{};
+      if (secrets.size() > 1) secrets.resize(1);
+      hooks.write_secrets(w->id, secrets);
+      if (w->secret_fingerprints.size() > 1) w->secret_fingerprints.resize(1);
+    } else {
+      w->enabled = false;
+      w->disabled_reason = "disabled by " + c.principal->actor();
+    }
+    auto o = engine.set_webhook(*w, {c.principal->actor(), "", std::nullopt});
+    json j = webhook_json(*w);
+    for (auto it = extra.begin(); it != extra.end(); ++it) j[it.key()] = it.value();
+    return command_response(c, 200, o, j);
+  };
+  add("POST", "/v1/webhooks/{webhook}/rotate",
+      [webhook_change](Ctx& c) { return webhook_change(c, "rotate"); });
+  add("POST", "/v1/webhooks/{webhook}/retire-old",
+      [webhook_change](Ctx& c) { return webhook_change(c, "retire-old"); });
+  add("POST", "/v1/webhooks/{webhook}/disable",
+      [webhook_change](Ctx& c) { return webhook_change(c, "disable"); });
+
+  // -- programmes --
+  add("GET", "/v1/programmes", [this](Ctx&) {
+    json j = json::array();
+    for (const auto& p : engine.programmes())
+      j.push_back({{"id", p.id}, {"version", p.version}, {"name", p.name}, {"sha256", p.sha256}});
+    return json_response(200, j);
+  });
+  add("POST", "/v1/programmes", [this, forbidden](Ctx& c) {
+    if (!(c.principal->role == AccessRole::admin && c.principal->all_municipalities()))
+      return forbidden(c, c.t("Bara administratören för alla kommuner får publicera program",
+                              "Only the all-municipality admin may publish programmes"));
+    if (auto ct = body_error(c, "application/toml"))
+      return c.fail(415, "unsupported_media_type",
+                    std::string(c.t("Innehållet måste vara application/toml, inte ",
+                                    "The body must be application/toml, not ")) +
+                        *ct,
+                    "header", "Content-Type");
+    auto o = engine.publish_programme(c.req.body, "http", c.principal->actor());
+    if (!o.ok() && o.refusal && o.refusal->code == "programme_invalid")
+      return c.fail(422, "programme_invalid", o.message(c.lang), "field", "/");
+    return command_response(c, 201, o);
+  });
+  add("GET", "/v1/programmes/{programme}/versions/{version}", [this](Ctx& c) {
+    int version = 0;
+    const std::string& v = c.params["version"];
+    if (v.empty() || v.size() > 6 || !std::all_of(v.begin(), v.end(), ::isdigit))
+      return c.fail(400, "bad_parameter",
+                    c.t("version ska vara ett heltal", "version must be an integer"), "parameter",
+                    "version");
+    version = std::stoi(v);
+    auto p = engine.programme(c.params["programme"], version);
+    if (!p)
+      return c.fail(
+          404, "unknown_programme",
+          std::string(c.t("Inget program ", "No programme ")) + c.params["programme"] + " v" + v);
+    json items = json::array();
+    for (const auto& cl : p->checklists)
+      for (const auto& i : cl.items)
+        items.push_back({{"id", i.id},
+                         {"text", i.text},
+                         {"checklist", cl.id},
+                         {"part", workflows::part_id(cl.part)},
+                         {"role", workflows::role_code(i.role)},
+                         {"due", i.due.str()},
+                         {"waived_if_experienced", i.waived_if_experienced}});
+    json deadlines = json::array();
+    for (const auto& d : p->deadlines)
+      deadlines.push_back({{"id", d.id},
+                           {"title", d.title},
+                           {"part", workflows::part_id(d.part)},
+                           {"due", d.due.str()}});
+    return json_response(200, json{{"id", p->id},
+                                   {"version", p->version},
+                                   {"name", p->name},
+                                   {"source", p->source},
+                                   {"items", items},
+                                   {"deadlines", deadlines}});
+  });
+
+  // -- tokens --
+  auto principal_json = [](const Principal& p) {
+    return json{
+        {"token_id", p.token_id}, {"role", engine::access_role_id(p.role)}, {"name", p.name},
+        {"email", p.email},       {"municipality", p.municipality},         {"units", p.units},
+        {"revoked", p.revoked}};
+  };
+  add("GET", "/v1/tokens", [this, forbidden, principal_json](Ctx& c) {
+    if (c.principal->role != AccessRole::admin)
+      return forbidden(c, c.t("Bara en administratör ser tokens", "Only an admin sees tokens"));
+    json j = json::array();
+    for (const auto& p : tokens.list())
+      if (c.principal->all_municipalities() || p.municipality == c.principal->municipality)
+        j.push_back(principal_json(p));
+    return json_response(200, j);
+  });
+  add("POST", "/v1/tokens", [this, forbidden, principal_json](Ctx& c) {
+    if (c.principal->role != AccessRole::admin)
+      return forbidden(c,
+                       c.t("Bara en administratör skapar tokens", "Only an admin creates tokens"));
+    auto body = json_body(c);
+    if (auto* r = std::get_if<Response>(&body)) return *r;
+    const json& j = std::get<json>(body);
+    if (!j.is_object()) return field_error(c, {"/", "must be an object"});
+    Principal spec;
+    for (auto it = j.begin(); it != j.end(); ++it) {
+      const std::string& k = it.key();
+      if (k == "units") {
+        if (!it->is_array()) return field_error(c, {"/units", "must be an array of strings"});
+        for (const auto& u : *it) {
+          if (!u.is_string()) return field_error(c, {"/units", "must be an array of strings"});
+          spec.units.push_back(u.get<std::string>());
+        }
+      } else if (k == "role" || k == "name" || k == "email" || k == "municipality") {
+        if (!it->is_string()) return field_error(c, {"/" + k, "must be a string"});
+        const std::string v = *it;
+        if (k == "role") {
+          auto r = engine::parse_access_role(v);
+          if (!r)
+            return field_error(
+                c, {"/role", "must be admin, unit_head, administrator, introducer or auditor"});
+          spec.role = *r;
+        } else if (k == "name") {
+          spec.name = v;
+        } else if (k == "email") {
+          spec.email = v;
+        } else {
+          spec.municipality = v;
+        }
+      } else {
+        return field_error(c, {"/" + k, "is not a known field"});
+      }
+    }
+    if (!j.contains("role")) return field_error(c, {"/role", "is required"});
+    if (spec.municipality.empty()) spec.municipality = c.principal->municipality;
+    if (!engine::is_admin_of(*c.principal, spec.municipality) ||
+        (spec.municipality == "*" && !c.principal->all_municipalities()))
+      return forbidden(c, c.t("Du får bara skapa tokens i din egen kommun",
+                              "You may only create tokens in your own municipality"));
+    std::optional<Response> err;
+    auto key = idempotency_key(c, err);
+    if (err) return *err;
+    auto issued = tokens.issue(spec, {c.principal->actor(), *key, std::nullopt});
+    if (!issued.outcome.ok()) return outcome_problem(c, issued.outcome);
+    json out = principal_json(issued.principal);
+    out["token"] = issued.token;
+    return json_response(201, out);
+  });
+  add("DELETE", "/v1/tokens/{token}", [this, forbidden](Ctx& c) {
+    if (c.principal->role != AccessRole::admin)
+      return forbidden(
+          c, c.t("Bara en administratör återkallar tokens", "Only an admin revokes tokens"));
+    std::optional<Principal> target;
+    for (const auto& p : tokens.list())
+      if (p.token_id == c.params["token"]) target = p;
+    if (!target ||
+        !engine::is_admin_of(
+            *c.principal, target->municipality == "*" ? std::string("*") : target->municipality) ||
+        (target->municipality == "*" && !c.principal->all_municipalities()))
+      return c.fail(
+          404, "unknown_token",
+          std::string(c.t("Ingen token med id ", "No token with id ")) + c.params["token"]);
+    auto o = tokens.revoke(target->token_id, {c.principal->actor(), "", std::nullopt});
+    if (!o.ok()) return outcome_problem(c, o);
+    return json_response(200, json{{"token_id", target->token_id}, {"revoked", true}});
+  });
+
+  // -- audit --
+  add("GET", "/v1/audit/verify", [this, forbidden](Ctx& c) {
+    if (c.principal->role != AccessRole::admin && c.principal->role != AccessRole::auditor)
+      return forbidden(c, c.t("Bara revisorer och administratörer verifierar loggen",
+                              "Only auditors and admins verify the log"));
+    auto r = engine.log().verify();
+    if (!r) return c.fail(500, "storage_error", r.error().message);
+    json j{{"ok", !r->first_bad.has_value()},
+           {"events_checked", r->events_checked},
+           {"head_hash", storage::to_hex(r->head_hash)}};
+    if (r->first_bad) j["first_bad_position"] = r->first_bad->value;
+    return json_response(r->first_bad ? 409 : 200, j);
+  });
+}
+
+}  // namespace journey::http

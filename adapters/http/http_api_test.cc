@@ -1,0 +1,221 @@
+// The /v1 API in-process, over a real RocksDB log in a temporary folder:
+// the route table matches the OpenAPI document both ways, a full disk answers
+// 507 (a fault-injecting wrapper around the real log), and the command
+// decoder names the field that is wrong. Everything else is exercised over
+// real sockets by tools/journeyd/api_test.py.
+#define BOOST_TEST_MODULE http_api
+#include "journey/adapters/http_api.h"
+
+#include <boost/test/unit_test.hpp>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <set>
+#include <sstream>
+
+#include "journey/adapters/http_json.h"
+#include "journey/storage/rocksdb_event_log.h"
+
+namespace fs = std::filesystem;
+using namespace journey;
+using namespace journey::http;
+using nlohmann::json;
+
+namespace {
+
+// The real log, except that appends fail with "no space" while `full` is set.
+class DiskFullLog : public storage::EventLog {
+ public:
+  explicit DiskFullLog(storage::EventLog& real) : real_(real) {}
+  bool full = false;
+  storage::Result<storage::AppendResult> append(storage::AppendRequest req) override {
+    if (full)
+      return storage::Error{storage::ErrorCode::no_space, "IO error: No space left on device"};
+    return real_.append(std::move(req));
+  }
+  storage::Result<std::vector<storage::RecordedEvent>> read_stream(const storage::StreamId& s,
+                                                                   storage::StreamVersion from,
+                                                                   std::size_t n) override {
+    return real_.read_stream(s, from, n);
+  }
+  storage::Result<storage::Unit> visit_stream(
+      const storage::StreamId& s, storage::StreamVersion from,
+      const std::function<void(const storage::RecordedEvent&)>& f) override {
+    return real_.visit_stream(s, from, f);
+  }
+  storage::Result<std::vector<storage::RecordedEvent>> read_all(storage::GlobalPosition from,
+                                                                std::size_t n) override {
+    return real_.read_all(from, n);
+  }
+  storage::Result<storage::StreamVersion> stream_version(const storage::StreamId& s) override {
+    return real_.stream_version(s);
+  }
+  storage::Result<std::optional<storage::AppendResult>> find_idempotency_key(
+      const std::string& key) override {
+    return real_.find_idempotency_key(key);
+  }
+  storage::Result<std::vector<storage::StreamId>> list_streams(const std::string& p) override {
+    return real_.list_streams(p);
+  }
+  storage::GlobalPosition head() const override { return real_.head(); }
+  std::unique_ptr<storage::Subscription> subscribe(storage::GlobalPosition from,
+                                                   storage::EventHandler h) override {
+    return real_.subscribe(from, std::move(h));
+  }
+  storage::Result<storage::VerifyReport> verify() override { return real_.verify(); }
+  storage::LogStats stats() const override { return real_.stats(); }
+
+ private:
+  storage::EventLog& real_;
+};
+
+struct Fixture {
+  fs::path dir;
+  SystemClock clock;
+  std::unique_ptr<storage::EventLog> real;
+  std::unique_ptr<DiskFullLog> log;
+  std::unique_ptr<engine::JourneyEngine> engine;
+  std::unique_ptr<engine::TokenRegistry> tokens;
+  std::unique_ptr<Api> api;
+  std::string admin;
+  Fixture() {
+    dir = fs::temp_directory_path() /
+          ("journey-http-api-test-" + std::to_string(std::random_device{}()));
+    auto opened = storage::open_rocksdb_event_log({dir}, clock);
+    BOOST_REQUIRE(opened.ok());
+    real = std::move(opened.value());
+    log = std::make_unique<DiskFullLog>(*real);
+    engine = std::make_unique<engine::JourneyEngine>(*log, clock);
+    std::ifstream f(std::string(JOURNEY_PROGRAMMES_DIR) + "/gr-forsta-aren.toml");
+    std::stringstream text;
+    text << f.rdbuf();
+    BOOST_REQUIRE(engine->publish_programme(text.str(), "gr.toml", "setup").ok());
+    tokens = std::make_unique<engine::TokenRegistry>(*engine);
+    engine::Principal p;
+    p.role = engine::AccessRole::admin;
+    p.name = "Admin";
+    p.municipality = "*";
+    auto issued = tokens->issue(p, {"setup", "", std::nullopt});
+    BOOST_REQUIRE(issued.outcome.ok());
+    admin = issued.token;
+    api = std::make_unique<Api>(*engine, *tokens, ApiHooks{});
+  }
+  ~Fixture() {
+    api.reset();
+    tokens.reset();
+    engine.reset();
+    log.reset();
+    real.reset();
+    fs::remove_all(dir);
+  }
+  Response call(const std::string& method, const std::string& target, const json& body = nullptr,
+                std::map<std::string, std::string> headers = {}) {
+    Request r;
+    r.method = method;
+    r.target = target;
+    r.headers["Authorization"] = "Bearer " + admin;
+    if (!body.is_null()) {
+      r.body = body.dump();
+      r.headers["Content-Type"] = "application/json";
+    }
+    for (auto& [k, v] : headers) r.headers[k] = v;
+    return api->handle(r);
+  }
+  std::string register_hire() {
+    auto r = call("POST", "/v1/hires",
+                  {{"name", "Sara Lind"},
+                   {"email", "sara@example.se"},
+                   {"unit", "Barn och unga Väster"},
+                   {"start", "2026-03-02"}});
+    BOOST_REQUIRE_EQUAL(r.status, 201);
+    return json::parse(r.body)["hire"];
+  }
+};
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_SUITE(http_api, Fixture)
+
+BOOST_AUTO_TEST_CASE(EveryRouteIsInTheOpenApiDocumentAndEveryDocumentedRouteExists) {
+  const json doc = json::parse(Api::openapi_document());
+  BOOST_TEST(doc["openapi"].get<std::string>() == "3.1.0");
+  std::set<std::pair<std::string, std::string>> documented, served;
+  for (auto& [path, ops] : doc["paths"].items())
+    for (auto& [method, op] : ops.items()) {
+      std::string m = method;
+      std::transform(m.begin(), m.end(), m.begin(), ::toupper);
+      documented.insert({m, path});
+    }
+  for (const auto& r : Api::routes()) served.insert(r);
+  for (const auto& r : served)
+    BOOST_TEST(documented.count(r) == 1, r.first << " " << r.second << " is not documented");
+  for (const auto& r : documented)
+    BOOST_TEST(served.count(r) == 1, r.first << " " << r.second << " is documented, not served");
+}
+
+BOOST_AUTO_TEST_CASE(FullDiskAnswers507AndWritesNothing) {
+  const std::string hire = register_hire();
+  const auto before = real->head();
+  log->full = true;
+  auto r =
+      call("POST", "/v1/hires/" + hire + "/events", {{"kind", "started"}, {"on", "2026-03-02"}});
+  BOOST_TEST(r.status == 507);
+  BOOST_TEST(r.content_type == "application/problem+json");
+  BOOST_TEST(json::parse(r.body)["code"].get<std::string>() == "storage_full");
+  BOOST_TEST(real->head().value == before.value);
+  log->full = false;
+  r = call("POST", "/v1/hires/" + hire + "/events", {{"kind", "started"}, {"on", "2026-03-02"}});
+  BOOST_TEST(r.status == 201);
+}
+
+BOOST_AUTO_TEST_CASE(StaleIfMatchGets412WithTheCurrentVersion) {
+  const std::string hire = register_hire();
+  auto s = call("GET", "/v1/hires/" + hire);
+  BOOST_REQUIRE_EQUAL(s.status, 200);
+  std::string etag;
+  for (auto& [k, v] : s.headers)
+    if (k == "ETag") etag = v;
+  BOOST_REQUIRE(!etag.empty());
+  auto ok = call("POST", "/v1/hires/" + hire + "/events",
+                 {{"kind", "started"}, {"on", "2026-03-02"}}, {{"If-Match", etag}});
+  BOOST_TEST(ok.status == 201);
+  auto stale = call("POST", "/v1/hires/" + hire + "/events",
+                    {{"kind", "item"}, {"item", "ec.valkomstbrev"}}, {{"If-Match", etag}});
+  BOOST_TEST(stale.status == 412);
+  auto body = json::parse(stale.body);
+  BOOST_TEST(body["header"].get<std::string>() == "If-Match");
+  BOOST_TEST(body["current_version"].get<int>() == json::parse(ok.body)["version"].get<int>());
+}
+
+BOOST_AUTO_TEST_CASE(CommandDecoderNamesTheWrongField) {
+  const auto today = date::sys_days(date::year(2026) / 3 / 2);
+  auto e = decode_command(json{{"kind", "module"}, {"number", "three"}}, today);
+  BOOST_REQUIRE(std::holds_alternative<FieldError>(e));
+  BOOST_TEST(std::get<FieldError>(e).field == "/number");
+  e = decode_command(json{{"kind", "module"}, {"number", 3}, {"onn", "2026-03-02"}}, today);
+  BOOST_REQUIRE(std::holds_alternative<FieldError>(e));
+  BOOST_TEST(std::get<FieldError>(e).field == "/onn");
+  e = decode_command(json{{"kind", "started"}, {"on", "2026-02-30"}}, today);
+  BOOST_REQUIRE(std::holds_alternative<FieldError>(e));
+  BOOST_TEST(std::get<FieldError>(e).field == "/on");
+  e = decode_command(json{{"kind", "mentor"}, {"name", "A"}, {"replacement", {{"mail", "x"}}}},
+                     today);
+  BOOST_REQUIRE(std::holds_alternative<FieldError>(e));
+  BOOST_TEST(std::get<FieldError>(e).field == "/replacement/name");
+  e = decode_command(json::array(), today);
+  BOOST_REQUIRE(std::holds_alternative<FieldError>(e));
+  for (const auto& kind : command_kinds()) BOOST_TEST(!kind.empty());
+}
+
+BOOST_AUTO_TEST_CASE(UnknownTokenIs401AndNoTokenNamesTheHeader) {
+  Request r;
+  r.method = "GET";
+  r.target = "/v1/hires";
+  auto res = api->handle(r);
+  BOOST_TEST(res.status == 401);
+  BOOST_TEST(json::parse(res.body)["header"].get<std::string>() == "Authorization");
+  r.headers["Authorization"] = "Bearer jt_00000000_" + std::string(64, '0');
+  BOOST_TEST(api->handle(r).status == 401);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

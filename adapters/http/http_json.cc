@@ -1,0 +1,465 @@
+#include "journey/adapters/http_json.h"
+
+#include <functional>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "journey/engine/scheduler.h"
+
+namespace journey::http {
+
+using namespace journey::workflows;
+using engine::DomainEvent;
+
+namespace {
+
+// Reads the fields of one JSON object, remembering which were used so that
+// unknown ones can be reported. Throws FieldError.
+class Fields {
+ public:
+  Fields(const json& j, std::string prefix) : j_(j), prefix_(std::move(prefix)) {
+    if (!j_.is_object()) throw FieldError{prefix_.empty() ? "/" : prefix_, "must be an object"};
+  }
+  std::string ptr(const std::string& name) const { return prefix_ + "/" + name; }
+  const json* get(const std::string& name) {
+    used_.insert(name);
+    auto it = j_.find(name);
+    if (it == j_.end() || it->is_null()) return nullptr;
+    return &*it;
+  }
+  std::optional<std::string> opt_str(const std::string& name, std::size_t max = 500) {
+    const json* v = get(name);
+    if (!v) return std::nullopt;
+    if (!v->is_string()) throw FieldError{ptr(name), "must be a string"};
+    auto s = v->get<std::string>();
+    if (s.size() > max)
+      throw FieldError{ptr(name), "is longer than " + std::to_string(max) + " characters"};
+    return s;
+  }
+  std::string str(const std::string& name, std::size_t max = 500) {
+    auto s = opt_str(name, max);
+    if (!s) throw FieldError{ptr(name), "is required"};
+    if (s->empty()) throw FieldError{ptr(name), "must not be empty"};
+    return *s;
+  }
+  std::string str_or(const std::string& name, std::string fallback) {
+    auto s = opt_str(name);
+    return s ? *s : fallback;
+  }
+  std::optional<date::sys_days> opt_day(const std::string& name) {
+    auto s = opt_str(name, 20);
+    if (!s) return std::nullopt;
+    auto d = parse_date(*s);
+    if (!d) throw FieldError{ptr(name), "must be a date YYYY-MM-DD"};
+    return d;
+  }
+  date::sys_days day(const std::string& name) {
+    auto d = opt_day(name);
+    if (!d) throw FieldError{ptr(name), "is required"};
+    return *d;
+  }
+  date::sys_days day_or(const std::string& name, date::sys_days fallback) {
+    auto d = opt_day(name);
+    return d ? *d : fallback;
+  }
+  int integer(const std::string& name, int lo, int hi) {
+    const json* v = get(name);
+    if (!v) throw FieldError{ptr(name), "is required"};
+    if (!v->is_number_integer()) throw FieldError{ptr(name), "must be an integer"};
+    auto n = v->get<std::int64_t>();
+    if (n < lo || n > hi)
+      throw FieldError{ptr(name),
+                       "must be between " + std::to_string(lo) + " and " + std::to_string(hi)};
+    return static_cast<int>(n);
+  }
+  double number_or(const std::string& name, double fallback, double lo, double hi) {
+    const json* v = get(name);
+    if (!v) return fallback;
+    if (!v->is_number()) throw FieldError{ptr(name), "must be a number"};
+    double d = v->get<double>();
+    if (!(d >= lo && d <= hi))
+      throw FieldError{ptr(name), "must be between " + std::to_string(static_cast<int>(lo)) +
+                                      " and " + std::to_string(static_cast<int>(hi))};
+    return d;
+  }
+  bool boolean_or(const std::string& name, bool fallback) {
+    const json* v = get(name);
+    if (!v) return fallback;
+    if (!v->is_boolean()) throw FieldError{ptr(name), "must be true or false"};
+    return v->get<bool>();
+  }
+  std::optional<Person> person(const std::string& name, bool required) {
+    const json* v = get(name);
+    if (!v) {
+      if (required) throw FieldError{ptr(name), "is required"};
+      return std::nullopt;
+    }
+    Fields f(*v, ptr(name));
+    Person p{f.str("name"), f.str_or("email", "")};
+    f.done();
+    return p;
+  }
+  // Every field of the object must have been read.
+  void done() const {
+    for (auto it = j_.begin(); it != j_.end(); ++it)
+      if (!used_.count(it.key())) throw FieldError{ptr(it.key()), "is not a known field"};
+  }
+
+ private:
+  const json& j_;
+  std::string prefix_;
+  std::set<std::string> used_;
+};
+
+using Decoder = std::function<DomainEvent(Fields&, date::sys_days today)>;
+
+const std::map<std::string, Decoder>& decoders() {
+  static const std::map<std::string, Decoder> m = {
+      {"started",
+       [](Fields& f, date::sys_days t) { return DomainEvent(HireStarted{f.day_or("on", t)}); }},
+      {"item",
+       [](Fields& f, date::sys_days t) {
+         auto item = f.str("item", 100);
+         return DomainEvent(
+             ChecklistItemCompleted{item, f.day_or("on", t), f.str_or("comment", "")});
+       }},
+      {"waive",
+       [](Fields& f, date::sys_days) {
+         auto item = f.str("item", 100);
+         return DomainEvent(ChecklistItemWaived{item, f.str_or("reason", "")});
+       }},
+      {"introducer",
+       [](Fields& f, date::sys_days t) {
+         auto name = f.str("name");
+         auto email = f.str_or("email", "");
+         return DomainEvent(IntroducerAppointed{Person{name, email}, f.day_or("from", t)});
+       }},
+      {"mentor",
+       [](Fields& f, date::sys_days) {
+         auto name = f.str("name");
+         auto email = f.str_or("email", "");
+         return DomainEvent(MentorAppointed{Person{name, email}, f.person("replacement", false)});
+       }},
+      {"replacement",
+       [](Fields& f, date::sys_days) {
+         auto name = f.str("name");
+         return DomainEvent(MentorReplacementNamed{Person{name, f.str_or("email", "")}});
+       }},
+      {"mentor-dropout",
+       [](Fields& f, date::sys_days t) {
+         auto on = f.day_or("on", t);
+         return DomainEvent(MentorDroppedOut{on, f.str_or("reason", "")});
+       }},
+      {"course-booked",
+       [](Fields& f, date::sys_days) {
+         auto starts = f.day("starts");
+         return DomainEvent(CourseBooked{starts, f.str_or("cohort", "")});
+       }},
+      {"module",
+       [](Fields& f, date::sys_days t) {
+         auto n = f.integer("number", 1, 100);
+         return DomainEvent(CourseModuleAttended{n, f.day_or("on", t)});
+       }},
+      {"bbic",
+       [](Fields& f, date::sys_days t) {
+         auto part = f.str("part", 10);
+         return DomainEvent(BbicPartCompleted{part, f.day_or("on", t)});
+       }},
+      {"course-completed",
+       [](Fields& f, date::sys_days t) {
+         auto on = f.day_or("on", t);
+         return DomainEvent(CourseCompleted{on, f.str_or("certificate", "")});
+       }},
+      {"waive-part",
+       [](Fields& f, date::sys_days) {
+         auto part = f.str("part", 20);
+         return DomainEvent(PartWaived{part, f.str_or("reason", "")});
+       }},
+      {"supervision-group",
+       [](Fields& f, date::sys_days) {
+         auto group = f.str("group");
+         auto supervisor = f.str("supervisor");
+         return DomainEvent(SupervisionGroupJoined{group, supervisor, f.day("starts")});
+       }},
+      {"session",
+       [](Fields& f, date::sys_days t) {
+         auto n = f.integer("number", 1, 1000);
+         auto on = f.day_or("on", t);
+         return DomainEvent(SupervisionSessionAttended{n, on, f.number_or("hours", 2.0, 0, 24)});
+       }},
+      {"supervision-completed",
+       [](Fields& f, date::sys_days t) {
+         auto on = f.day_or("on", t);
+         return DomainEvent(SupervisionCompleted{on, f.str_or("certificate", "")});
+       }},
+      {"hours",
+       [](Fields& f, date::sys_days t) {
+         const double hours = f.number_or("hours", -1, 0, 168);
+         if (hours < 0) throw FieldError{f.ptr("hours"), "is required"};
+         const date::sys_days d = f.day_or("week", t);
+         return DomainEvent(IntroducerHoursLogged{d - (date::weekday(d) - date::Monday), hours});
+       }},
+      {"leave-start",
+       [](Fields& f, date::sys_days t) {
+         auto kind = f.str_or("kind", "other");
+         if (kind != "parental" && kind != "sick" && kind != "other")
+           throw FieldError{f.ptr("kind"), "must be parental, sick or other"};
+         return DomainEvent(LeaveStarted{kind, f.day_or("from", t)});
+       }},
+      {"leave-end",
+       [](Fields& f, date::sys_days t) { return DomainEvent(LeaveEnded{f.day_or("back", t)}); }},
+      {"left",
+       [](Fields& f, date::sys_days t) {
+         auto on = f.day_or("on", t);
+         return DomainEvent(HireLeft{on, f.str_or("reason", "")});
+       }},
+      {"completed",
+       [](Fields& f, date::sys_days t) {
+         return DomainEvent(JourneyCompleted{f.day_or("on", t)});
+       }},
+  };
+  return m;
+}
+
+std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
+const std::vector<std::string>& command_kinds() {
+  static const std::vector<std::string> kinds = [] {
+    std::vector<std::string> k;
+    for (const auto& [name, d] : decoders()) k.push_back(name);
+    return k;
+  }();
+  return kinds;
+}
+
+std::variant<DomainEvent, FieldError> decode_command(const json& body, date::sys_days today) {
+  try {
+    Fields f(body, "");
+    const std::string kind = f.str("kind", 40);
+    auto it = decoders().find(kind);
+    if (it == decoders().end()) {
+      std::string known;
+      for (const auto& k : command_kinds()) known += (known.empty() ? "" : ", ") + k;
+      return FieldError{"/kind", "'" + kind + "' is not one of " + known};
+    }
+    DomainEvent e = it->second(f, today);
+    f.done();
+    return e;
+  } catch (const FieldError& e) {
+    return e;
+  }
+}
+
+std::variant<engine::RegisterHire, FieldError> decode_register(const json& body) {
+  try {
+    Fields f(body, "");
+    engine::RegisterHire r;
+    r.name = f.str("name");
+    r.email = f.str("email");
+    r.unit = f.str("unit");
+    auto start = f.day("start");
+    r.start = format_date(start);
+    r.experienced = f.boolean_or("experienced", false);
+    r.programme_id = f.str_or("programme", r.programme_id);
+    if (const json* v = f.get("programme_version")) {
+      if (!v->is_number_integer() || v->get<std::int64_t>() < 1 || v->get<std::int64_t>() > 100000)
+        throw FieldError{"/programme_version", "must be a positive integer"};
+      r.programme_version = v->get<int>();
+    }
+    r.introducer = f.person("introducer", false);
+    f.done();
+    return r;
+  } catch (const FieldError& e) {
+    return e;
+  }
+}
+
+std::variant<engine::UnitContacts, FieldError> decode_unit(const json& body,
+                                                           const std::string& unit) {
+  try {
+    Fields f(body, "");
+    engine::UnitContacts u;
+    u.unit = unit;
+    u.municipality = f.str_or("municipality", engine::kDefaultMunicipality);
+    auto contact = [&](const std::string& name, bool required) -> std::optional<engine::Contact> {
+      const json* v = f.get(name);
+      if (!v) {
+        if (required) throw FieldError{"/" + name, "is required"};
+        return std::nullopt;
+      }
+      Fields c(*v, "/" + name);
+      engine::Contact out;
+      out.name = c.str("name");
+      out.email = c.str("email");
+      auto lang = c.str_or("language", "sv");
+      if (lang != "sv" && lang != "en") throw FieldError{c.ptr("language"), "must be sv or en"};
+      out.language = lang == "en" ? Language::en : Language::sv;
+      out.digest = c.boolean_or("digest", false);
+      c.done();
+      return out;
+    };
+    u.unit_head = *contact("unit_head", true);
+    u.administrator = *contact("administrator", true);
+    u.escalation = contact("escalation", false);
+    f.done();
+    return u;
+  } catch (const FieldError& e) {
+    return e;
+  }
+}
+
+json unit_json(const engine::UnitContacts& u) {
+  auto c = [](const engine::Contact& c) {
+    return json{{"name", c.name},
+                {"email", c.email},
+                {"language", c.language == Language::en ? "en" : "sv"},
+                {"digest", c.digest}};
+  };
+  json j{{"unit", u.unit},
+         {"municipality", u.municipality},
+         {"unit_head", c(u.unit_head)},
+         {"administrator", c(u.administrator)}};
+  if (u.escalation) j["escalation"] = c(*u.escalation);
+  return j;
+}
+
+std::string iso_day(date::sys_days d) { return format_date(d); }
+
+std::string iso_time(TimePoint t) {
+  return date::format("%FT%TZ", std::chrono::time_point_cast<std::chrono::microseconds>(t));
+}
+
+json status_json(const engine::HireStatus& s) {
+  auto day = iso_day;
+  json j{{"hire", s.hire_id},
+         {"name", s.hire.name},
+         {"email", s.hire.email},
+         {"unit", s.hire.unit},
+         {"start", day(s.hire.start)},
+         {"experienced", s.hire.experienced},
+         {"programme", {{"id", s.hire.programme_id}, {"version", s.hire.programme_version}}},
+         {"as_of", day(s.as_of)},
+         {"lifecycle", s.lifecycle},
+         {"hours",
+          {{"owed", s.hours_owed},
+           {"logged", s.hours_logged},
+           {"balance", s.hours_logged - s.hours_owed}}},
+         {"leave_days", s.leave_days}};
+  for (const auto& r : s.regions) j["regions"][r.region] = r.state;
+  for (const auto& p : s.parts) {
+    j["parts"].push_back({{"part", part_id(p.part)},
+                          {"state", p.state},
+                          {"done", p.done},
+                          {"total", p.total},
+                          {"finished", p.finished}});
+  }
+  for (const auto& r : s.roles) {
+    j["roles"].push_back(
+        {{"role", role_code(r.role)}, {"done", r.done}, {"waived", r.waived}, {"total", r.total}});
+  }
+  for (const auto& d : s.deadlines) {
+    j["deadlines"].push_back({{"id", d.id},
+                              {"title", d.title},
+                              {"nominal", day(d.nominal)},
+                              {"due", day(d.due)},
+                              {"met", d.met},
+                              {"overdue", d.overdue}});
+  }
+  if (s.next_deadline) {
+    j["next_deadline"] = {{"id", s.next_deadline->id},
+                          {"title", s.next_deadline->title},
+                          {"due", day(s.next_deadline->due)}};
+  }
+  j["overdue"] = json::array();
+  for (const auto& i : s.overdue_items) {
+    j["overdue"].push_back(
+        {{"id", i.id}, {"text", i.text}, {"role", role_code(i.role)}, {"due", day(i.due)}});
+  }
+  for (const auto& d : s.deadlines) {
+    if (d.overdue) j["overdue"].push_back({{"id", d.id}, {"text", d.title}, {"due", day(d.due)}});
+  }
+  for (const auto& w : s.weeks) {
+    j["weeks"].push_back(
+        {{"week", date::format("%G-W%V", w.monday)}, {"owed", w.owed}, {"logged", w.logged}});
+  }
+  if (s.introducer)
+    j["introducer"] = {{"name", s.introducer->introducer.name},
+                       {"email", s.introducer->introducer.email}};
+  if (s.mentor) j["mentor"] = {{"name", s.mentor->name}, {"email", s.mentor->email}};
+  if (s.mentor_replacement) j["mentor_replacement"] = {{"name", s.mentor_replacement->name}};
+  return j;
+}
+
+namespace {
+struct HistoryRow {
+  const storage::RecordedEvent* r;
+  std::string details;
+};
+std::vector<HistoryRow> history_rows(const engine::LoadedHire& h) {
+  std::vector<HistoryRow> rows;
+  for (std::size_t i = 0; i < h.records.size(); ++i)
+    rows.push_back({&h.records[i], describe(h.events[i])});
+  for (const auto& r : h.notifications) {
+    std::string details;
+    if (r.type == engine::kNotificationDecided) {
+      auto n = engine::decode_notification(r.payload);
+      details = n.message_id + " till " + n.to_email + ": " + n.subject;
+    } else {
+      auto d = engine::decode_delivery(r.payload);
+      details = d.message_id + " försök " + std::to_string(d.attempt) + ": " + d.outcome +
+                (d.code ? " (" + std::to_string(d.code) + ")" : "") +
+                (d.detail.empty() ? "" : " " + d.detail);
+    }
+    rows.push_back({&r, details});
+  }
+  std::sort(rows.begin(), rows.end(), [](const HistoryRow& a, const HistoryRow& b) {
+    return a.r->position.value < b.r->position.value;
+  });
+  return rows;
+}
+}  // namespace
+
+json history_json(const engine::LoadedHire& h) {
+  json j = json::array();
+  for (const auto& row : history_rows(h)) {
+    const auto& r = *row.r;
+    j.push_back({{"position", r.position.value},
+                 {"version", r.version.value},
+                 {"recorded_at", iso_time(r.recorded_at)},
+                 {"effective_at", iso_day(date::floor<date::days>(r.effective_at))},
+                 {"actor", r.actor},
+                 {"type", r.type},
+                 {"schema_version", r.schema_version},
+                 {"details", row.details},
+                 {"idempotency_key", r.idempotency_key},
+                 {"hash", storage::to_hex(r.hash)},
+                 {"prev_hash", storage::to_hex(r.prev_hash)}});
+  }
+  return j;
+}
+
+std::string history_csv(const engine::LoadedHire& h) {
+  std::ostringstream os;
+  os << "position,version,recorded_at,effective_at,actor,type,details,hash,prev_hash\r\n";
+  for (const auto& row : history_rows(h)) {
+    const auto& r = *row.r;
+    os << r.position.value << ',' << r.version.value << ',' << iso_time(r.recorded_at) << ','
+       << iso_day(date::floor<date::days>(r.effective_at)) << ',' << csv_field(r.actor) << ','
+       << csv_field(r.type) << ',' << csv_field(row.details) << ',' << storage::to_hex(r.hash)
+       << ',' << storage::to_hex(r.prev_hash) << "\r\n";
+  }
+  return os.str();
+}
+
+}  // namespace journey::http

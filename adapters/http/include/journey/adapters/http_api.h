@@ -1,0 +1,121 @@
+// The /v1 HTTP API as a plain function: Request in, Response out. No sockets
+// and no Beast here (server.h carries the bytes), so the whole API — routing,
+// authentication, authorisation, validation, problem details — can be tested
+// and fuzzed in-process, and only one translation unit pays for Beast.
+//
+// Conventions:
+//   - JSON bodies (application/json); POST /v1/programmes takes TOML
+//     (application/toml), POST /v1/imports takes CSV (text/csv).
+//   - Errors are RFC 9457 application/problem+json:
+//       {"type": "https://journey.example/problems/<code>", "title", "status",
+//        "detail", "instance", "code", and "field" (a JSON pointer into the
+//        body), "parameter" (query) or "header" when one was wrong}
+//     title/detail are Swedish unless Accept-Language prefers English.
+//   - Commands take Idempotency-Key (scoped to the token: a repeat returns the
+//     first response, with Idempotent-Replayed: true) and If-Match with the
+//     hire's stream version as the ETag ("7"); a stale one gets 412 with the
+//     current version in the ETag header and the body.
+//   - Every command records the token's principal as the event's actor.
+//
+// Thread safety: handle() may be called from many threads at once.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "journey/engine/access.h"
+#include "journey/engine/journey_engine.h"
+
+namespace journey::http {
+
+struct CaseLess {
+  bool operator()(const std::string& a, const std::string& b) const;
+};
+
+struct Request {
+  std::string method;  // "GET"
+  std::string target;  // "/v1/hires?unit=x"
+  std::map<std::string, std::string, CaseLess> headers;
+  std::string body;
+};
+
+struct Response {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+// What the API needs from the process around it.
+struct ApiHooks {
+  // Queues a dead-lettered message again (the scheduler owns the outbox).
+  std::function<engine::CommandOutcome(const std::string& message_id, const std::string& actor)>
+      redeliver;
+  // Webhook secrets live outside the log (files beside it).
+  std::function<std::vector<std::string>(const std::string& id)> read_secrets;
+  std::function<void(const std::string& id, const std::vector<std::string>&)> write_secrets;
+  // Extra Prometheus text appended to /metrics (scheduler gauges).
+  std::function<std::string()> extra_metrics;
+};
+
+struct ApiLimits {
+  double requests_per_second = 200;  // per token; 0 = unlimited
+  double burst = 400;
+};
+
+// Prometheus counters and a latency histogram per route.
+class Metrics {
+ public:
+  void observe(const std::string& route, const std::string& method, int status, double seconds);
+  std::string text() const;
+
+ private:
+  static constexpr double kBuckets[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                        0.05,   0.1,   0.25,   0.5,   1,    2.5};
+  struct Histogram {
+    std::uint64_t counts[std::size(kBuckets) + 1] = {};
+    double sum = 0;
+    std::uint64_t n = 0;
+  };
+  mutable std::mutex mu_;
+  std::map<std::tuple<std::string, std::string, int>, std::uint64_t> requests_;
+  std::map<std::string, Histogram> latency_;
+};
+
+class Api {
+ public:
+  // REQUIRES: engine and tokens outlive the Api.
+  Api(engine::JourneyEngine& engine, engine::TokenRegistry& tokens, ApiHooks hooks,
+      ApiLimits limits = {});
+  ~Api();
+
+  Response handle(const Request& req);
+
+  // Every route as (method, OpenAPI path template), for the OpenAPI check.
+  static std::vector<std::pair<std::string, std::string>> routes();
+  static const std::string& openapi_document();
+
+  // Not ready: /readyz says 503 and every /v1 request gets 503 (draining).
+  void set_ready(bool ready) { ready_ = ready; }
+  bool ready() const { return ready_; }
+  Metrics& metrics() { return metrics_; }
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  std::atomic<bool> ready_{true};
+  Metrics metrics_;
+};
+
+// A problem+json response (RFC 9457). `where` is "field", "parameter" or
+// "header" (or empty) and `name` what was wrong.
+Response problem(int status, const std::string& code, const std::string& detail,
+                 const std::string& where = "", const std::string& name = "");
+
+}  // namespace journey::http

@@ -1,0 +1,54 @@
+// JSON in and out of the HTTP API, without any HTTP: decoding a command body
+// into a domain event (naming the field that is wrong), and the JSON views of
+// a hire's status and history that journeyd and `journeyctl --json` share.
+//
+// Thread safety: pure functions over values.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "journey/engine/journey_engine.h"
+#include "journey/engine/status.h"
+
+namespace journey::http {
+
+using nlohmann::json;
+
+// A field of a request that is missing, has the wrong type, an unknown name or
+// a bad value. `field` is a JSON pointer into the body ("/on", "/mentor/email").
+struct FieldError {
+  std::string field;
+  std::string problem;  // English, for developers: "must be a date YYYY-MM-DD"
+};
+
+// The command kinds, as in `journeyctl record <kind>`.
+const std::vector<std::string>& command_kinds();
+
+// Decodes {"kind": "...", ...fields} into a domain event. Missing optional
+// dates default to `today`. Unknown fields are errors (a typo must not be
+// silently ignored in an audit trail).
+std::variant<engine::DomainEvent, FieldError> decode_command(const json& body,
+                                                             date::sys_days today);
+
+// Body of POST /v1/hires.
+std::variant<engine::RegisterHire, FieldError> decode_register(const json& body);
+
+// Body of PUT /v1/units/{unit}.
+std::variant<engine::UnitContacts, FieldError> decode_unit(const json& body,
+                                                           const std::string& unit);
+json unit_json(const engine::UnitContacts& u);
+
+json status_json(const engine::HireStatus& s);
+// One entry per record, journey events and notification records in log order.
+json history_json(const engine::LoadedHire& h);
+// The same as CSV (RFC 4180, header line first).
+std::string history_csv(const engine::LoadedHire& h);
+
+std::string iso_day(date::sys_days d);
+std::string iso_time(TimePoint t);
+
+}  // namespace journey::http

@@ -1,0 +1,66 @@
+// The HTTP/1.1 server that carries bytes to and from Api::handle(): Boost.Beast
+// on Asio, asynchronous, optionally HTTPS (OpenSSL) when a certificate and key
+// are configured. Beast is included only by server.cc.
+//
+// Per connection: one strand (all its handlers run in order), keep-alive, an
+// idle timeout while waiting for the next request, a read timeout for a whole
+// request once its first byte arrived (a client trickling headers a byte a
+// second is cut off when it runs out), and a body limit (413 beyond it).
+//
+// The handler runs on a separate worker pool, not on the network threads: a
+// command waits for its fsync'ed append, and many of them waiting together is
+// what lets the log commit them as one group.
+//
+// Shutdown: stop_accepting() closes the listening socket; drain() waits until
+// every request already read has been answered (those answers say
+// "Connection: close"), closes idle connections, and returns false if the
+// timeout passed first.
+//
+// Thread safety: start/stop_accepting/drain from one controlling thread.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "journey/adapters/http_api.h"
+
+namespace journey::http {
+
+struct ServerConfig {
+  std::string address = "127.0.0.1";
+  unsigned short port = 8080;  // 0: any free port (see HttpServer::port())
+  int io_threads = 2;
+  int worker_threads = 32;
+  std::size_t body_limit = 1 << 20;
+  std::chrono::milliseconds read_timeout{10000};
+  std::chrono::milliseconds idle_timeout{60000};
+  std::string tls_certificate;  // PEM chain; with tls_private_key: HTTPS
+  std::string tls_private_key;
+};
+
+class HttpServer {
+ public:
+  using Handler = std::function<Response(const Request&)>;
+  // Called once per answered request (for access logs).
+  using AccessLog = std::function<void(const Request&, const Response&, double seconds)>;
+
+  HttpServer(ServerConfig config, Handler handler, AccessLog log = {});
+  ~HttpServer();
+
+  // Binds and starts serving. Throws std::runtime_error naming the address
+  // (or the certificate file) when it cannot.
+  void start();
+  unsigned short port() const;
+  void stop_accepting();
+  bool drain(std::chrono::milliseconds timeout);
+  std::size_t in_flight() const;
+
+  struct Impl;  // defined in server.cc (public so its sessions can name it)
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace journey::http

@@ -1,0 +1,351 @@
+#include <atomic>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "journey/adapters/http_server.h"
+
+namespace journey::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+class SessionBase {
+ public:
+  virtual ~SessionBase() = default;
+  // Closes the connection if it is waiting for a next request.
+  virtual void close_if_idle() = 0;
+};
+
+}  // namespace
+
+// Declaration order is destruction order in reverse: the io_context (whose
+// pending handlers own the sessions) goes before the session registry and the
+// TLS context the sessions still use while they are destroyed.
+struct HttpServer::Impl {
+  ServerConfig config;
+  Handler handler;
+  AccessLog access_log;
+  std::atomic<bool> stopping{false};
+  std::atomic<std::size_t> in_flight{0};
+  std::mutex sessions_mu;
+  std::condition_variable sessions_cv;
+  std::map<SessionBase*, std::weak_ptr<SessionBase>> sessions;
+  std::optional<asio::ssl::context> tls;
+  asio::io_context ioc;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
+  std::optional<tcp::acceptor> acceptor;
+  std::unique_ptr<asio::thread_pool> workers;
+  std::vector<std::thread> threads;
+
+  void add_session(const std::shared_ptr<SessionBase>& s) {
+    std::lock_guard<std::mutex> lock(sessions_mu);
+    sessions[s.get()] = s;
+  }
+  void remove_session(SessionBase* s) {
+    std::lock_guard<std::mutex> lock(sessions_mu);
+    sessions.erase(s);
+    sessions_cv.notify_all();
+  }
+  void request_done() {
+    --in_flight;
+    std::lock_guard<std::mutex> lock(sessions_mu);
+    sessions_cv.notify_all();
+  }
+
+  void accept();
+};
+
+namespace {
+
+template <class Stream>
+class Session : public SessionBase, public std::enable_shared_from_this<Session<Stream>> {
+ public:
+  Session(HttpServer::Impl* server, Stream stream)
+      : server_(server), stream_(std::move(stream)), idle_timer_(stream_.get_executor()) {}
+
+  ~Session() override { server_->remove_session(this); }
+
+  void run() {
+    if constexpr (std::is_same_v<Stream, beast::ssl_stream<beast::tcp_stream>>) {
+      beast::get_lowest_layer(stream_).expires_after(server_->config.read_timeout);
+      stream_.async_handshake(asio::ssl::stream_base::server,
+                              [self = this->shared_from_this()](beast::error_code ec) {
+                                if (ec) return;
+                                self->wait_for_request();
+                              });
+    } else {
+      asio::dispatch(stream_.get_executor(),
+                     [self = this->shared_from_this()] { self->wait_for_request(); });
+    }
+  }
+
+  void close_if_idle() override {
+    asio::post(stream_.get_executor(), [self = this->shared_from_this()] {
+      if (self->idle_) self->close();
+    });
+  }
+
+ private:
+  // Waits up to the idle timeout for the first byte of the next request.
+  void wait_for_request() {
+    if (server_->stopping) return close();
+    idle_ = true;
+    if (buffer_.size() > 0 || std::is_same_v<Stream, beast::ssl_stream<beast::tcp_stream>>) {
+      // Pipelined bytes are already here (or TLS may hold decrypted ones):
+      // read at once, under the idle timeout for the first request bytes.
+      return read_request(server_->config.idle_timeout);
+    }
+    idle_timer_.expires_after(server_->config.idle_timeout);
+    idle_timer_.async_wait([self = this->shared_from_this()](beast::error_code ec) {
+      if (!ec && self->idle_) self->close();
+    });
+    beast::get_lowest_layer(stream_).socket().async_wait(
+        tcp::socket::wait_read, [self = this->shared_from_this()](beast::error_code ec) {
+          self->idle_timer_.cancel();
+          if (ec || !self->idle_) return self->close();
+          self->read_request(self->server_->config.read_timeout);
+        });
+  }
+
+  void read_request(std::chrono::milliseconds timeout) {
+    idle_ = false;
+    parser_.emplace();
+    parser_->body_limit(server_->config.body_limit);
+    parser_->header_limit(16 * 1024);
+    beast::get_lowest_layer(stream_).expires_after(timeout);
+    bhttp::async_read(stream_, buffer_, *parser_,
+                      [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                        self->on_read(ec);
+                      });
+  }
+
+  void on_read(beast::error_code ec) {
+    if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout ||
+        ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
+        ec == asio::error::eof) {
+      return close();
+    }
+    if (ec) {
+      // The request could not be parsed: answer once, then close.
+      Response r = ec == bhttp::error::body_limit
+                       ? problem(413, "body_too_large",
+                                 "Begäran är större än " +
+                                     std::to_string(server_->config.body_limit) + " byte")
+                       : problem(400, "bad_http", "Felaktig HTTP-begäran: " + ec.message());
+      if (ec == bhttp::error::header_limit)
+        r = problem(431, "headers_too_large", "Huvudena är för stora");
+      keep_alive_ = false;
+      return write(std::move(r), Request{});
+    }
+    auto msg = parser_->release();
+    keep_alive_ = msg.keep_alive() && !server_->stopping;
+    auto req = std::make_shared<Request>();
+    req->method = std::string(msg.method_string());
+    req->target = std::string(msg.target());
+    for (const auto& f : msg) req->headers[std::string(f.name_string())] = std::string(f.value());
+    req->body = std::move(msg.body());
+    ++server_->in_flight;
+    beast::get_lowest_layer(stream_).expires_never();
+    asio::post(*server_->workers, [self = this->shared_from_this(), req] {
+      const auto t0 = std::chrono::steady_clock::now();
+      Response r;
+      try {
+        r = self->server_->handler(*req);
+      } catch (const std::exception& e) {
+        r = problem(500, "internal_error", e.what());
+      }
+      const double secs =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      if (self->server_->access_log) self->server_->access_log(*req, r, secs);
+      asio::post(self->stream_.get_executor(), [self, r = std::move(r), req]() mutable {
+        self->write(std::move(r), *req, true);
+      });
+    });
+  }
+
+  void write(Response r, const Request&, bool counted = false) {
+    auto res = std::make_shared<bhttp::response<bhttp::string_body>>();
+    res->version(11);
+    res->result(static_cast<unsigned>(r.status));
+    res->set(bhttp::field::server, "journeyd");
+    res->set(bhttp::field::content_type, r.content_type);
+    for (const auto& [k, v] : r.headers) res->set(k, v);
+    res->body() = std::move(r.body);
+    if (server_->stopping) keep_alive_ = false;
+    res->keep_alive(keep_alive_);
+    res->prepare_payload();
+    beast::get_lowest_layer(stream_).expires_after(server_->config.read_timeout);
+    bhttp::async_write(
+        stream_, *res,
+        [self = this->shared_from_this(), res, counted](beast::error_code ec, std::size_t) {
+          if (counted) self->server_->request_done();
+          if (ec || !self->keep_alive_) return self->close();
+          self->wait_for_request();
+        });
+  }
+
+  void close() {
+    idle_ = false;
+    idle_timer_.cancel();
+    beast::error_code ec;
+    if constexpr (std::is_same_v<Stream, beast::ssl_stream<beast::tcp_stream>>) {
+      beast::get_lowest_layer(stream_).socket().shutdown(tcp::socket::shutdown_both, ec);
+    } else {
+      stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    }
+    beast::get_lowest_layer(stream_).close();
+  }
+
+  HttpServer::Impl* server_;  // outlives every session (see Impl)
+  Stream stream_;
+  asio::steady_timer idle_timer_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  bool keep_alive_ = true;
+  bool idle_ = false;
+};
+
+}  // namespace
+
+void HttpServer::Impl::accept() {
+  acceptor->async_accept(asio::make_strand(ioc), [self = this](beast::error_code ec,
+                                                               tcp::socket s) {
+    if (ec) {
+      if (ec == asio::error::operation_aborted || !self->acceptor->is_open()) return;
+      // EMFILE and friends: keep accepting after a short pause.
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      return self->accept();
+    }
+    if (self->stopping) return;
+    s.set_option(tcp::no_delay(true), ec);
+    std::shared_ptr<SessionBase> session;
+    if (self->tls) {
+      auto ss = std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
+          self, beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(s)), *self->tls));
+      session = ss;
+      self->add_session(session);
+      ss->run();
+    } else {
+      auto ps = std::make_shared<Session<beast::tcp_stream>>(self, beast::tcp_stream(std::move(s)));
+      session = ps;
+      self->add_session(session);
+      ps->run();
+    }
+    self->accept();
+  });
+}
+
+HttpServer::HttpServer(ServerConfig config, Handler handler, AccessLog log)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->config = std::move(config);
+  impl_->handler = std::move(handler);
+  impl_->access_log = std::move(log);
+}
+
+HttpServer::~HttpServer() {
+  stop_accepting();
+  drain(std::chrono::milliseconds(0));
+}
+
+void HttpServer::start() {
+  auto& c = impl_->config;
+  if (!c.tls_certificate.empty() || !c.tls_private_key.empty()) {
+    if (c.tls_certificate.empty() || c.tls_private_key.empty())
+      throw std::runtime_error("server.tls_certificate and server.tls_private_key go together");
+    impl_->tls.emplace(asio::ssl::context::tls_server);
+    impl_->tls->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                            asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                            asio::ssl::context::no_tlsv1_1);
+    beast::error_code ec;
+    impl_->tls->use_certificate_chain_file(c.tls_certificate, ec);
+    if (ec)
+      throw std::runtime_error("server.tls_certificate: cannot use " + c.tls_certificate + ": " +
+                               ec.message());
+    impl_->tls->use_private_key_file(c.tls_private_key, asio::ssl::context::pem, ec);
+    if (ec)
+      throw std::runtime_error("server.tls_private_key: cannot use " + c.tls_private_key + ": " +
+                               ec.message());
+  }
+  beast::error_code ec;
+  auto addr = asio::ip::make_address(c.address, ec);
+  if (ec) throw std::runtime_error("server.listen: '" + c.address + "' is not an IP address");
+  tcp::endpoint ep{addr, c.port};
+  impl_->acceptor.emplace(impl_->ioc);
+  impl_->acceptor->open(ep.protocol(), ec);
+  if (!ec) impl_->acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) impl_->acceptor->bind(ep, ec);
+  if (!ec) impl_->acceptor->listen(asio::socket_base::max_listen_connections, ec);
+  if (ec)
+    throw std::runtime_error("server.listen: cannot listen on " + c.address + ":" +
+                             std::to_string(c.port) + ": " + ec.message());
+  impl_->workers = std::make_unique<asio::thread_pool>(std::max(1, c.worker_threads));
+  impl_->work.emplace(impl_->ioc.get_executor());
+  impl_->accept();
+  for (int i = 0; i < std::max(1, c.io_threads); ++i)
+    impl_->threads.emplace_back([impl = impl_.get()] { impl->ioc.run(); });
+}
+
+unsigned short HttpServer::port() const {
+  return impl_->acceptor ? impl_->acceptor->local_endpoint().port() : 0;
+}
+
+std::size_t HttpServer::in_flight() const { return impl_->in_flight; }
+
+void HttpServer::stop_accepting() {
+  impl_->stopping = true;
+  if (impl_->acceptor && impl_->acceptor->is_open()) {
+    asio::post(impl_->ioc, [impl = impl_.get()] {
+      beast::error_code ec;
+      impl->acceptor->close(ec);
+    });
+  }
+}
+
+bool HttpServer::drain(std::chrono::milliseconds timeout) {
+  if (impl_->threads.empty()) return true;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  bool clean = true;
+  std::vector<std::shared_ptr<SessionBase>> open;
+  {
+    std::unique_lock<std::mutex> lock(impl_->sessions_mu);
+    // Answer everything already read ...
+    clean = impl_->sessions_cv.wait_until(lock, deadline, [&] { return impl_->in_flight == 0; });
+    for (auto& [p, w] : impl_->sessions)
+      if (auto s = w.lock()) open.push_back(std::move(s));
+  }
+  // ... then close idle keep-alive connections. Outside the lock: dropping the
+  // last reference to a session runs its destructor, which takes the lock.
+  for (auto& s : open) s->close_if_idle();
+  open.clear();
+  {
+    std::unique_lock<std::mutex> lock(impl_->sessions_mu);
+    impl_->sessions_cv.wait_until(lock, deadline + std::chrono::milliseconds(500),
+                                  [&] { return impl_->sessions.empty(); });
+  }
+  impl_->work.reset();
+  impl_->ioc.stop();
+  for (auto& t : impl_->threads) t.join();
+  impl_->threads.clear();
+  if (impl_->workers) impl_->workers->join();
+  return clean;
+}
+
+}  // namespace journey::http

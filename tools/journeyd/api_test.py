@@ -1,0 +1,712 @@
+#!/usr/bin/python3
+"""The /v1 API over real sockets against a running journeyd.
+
+Usage: api_test.py JOURNEYD JOURNEYCTL
+
+Starts journeyd on 127.0.0.1 (a free port) with a fresh data folder, sets up
+two municipalities, three units, tokens of every role and three hires, then:
+  - every route's happy path and its failures, each answer's status checked
+    against the OpenAPI document the server itself serves;
+  - the authorisation matrix: roles x routes x units, every cell asserted,
+    forbidden ones included;
+  - malformed JSON, wrong types, unknown fields, oversized bodies, a client
+    that sends its headers one byte a second;
+  - two clients with the same If-Match (exactly one wins), Idempotency-Key;
+  - the per-token rate limit (429), SIGTERM (clean exit, data kept), and a
+    bad configuration (exit 2 naming the key).
+Standard library only (Debian's /usr/bin/python3).
+"""
+import http.client
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+import urllib.parse
+
+JOURNEYD = sys.argv[1] if len(sys.argv) > 1 else "build/tools/journeyd/journeyd"
+JOURNEYCTL = sys.argv[2] if len(sys.argv) > 2 else "build/tools/journeyctl/journeyctl"
+
+
+class Journeyd:
+    """A journeyd process on a free loopback port with its own data folder."""
+
+    def __init__(self, data=None, env=None, args=()):
+        self.data = data or tempfile.mkdtemp(prefix="journeyd-api-test-")
+        e = dict(os.environ)
+        e.update({"JOURNEY_SERVER_LISTEN": "127.0.0.1:0",
+                  "JOURNEY_STORAGE_DATA": self.data,
+                  "JOURNEY_SCHEDULER_ENABLED": "false",
+                  "JOURNEY_LIMITS_REQUESTS_PER_SECOND": "0"})
+        e.update(env or {})
+        self.proc = subprocess.Popen([JOURNEYD, *args], env=e, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT, text=True)
+        self.output = []
+        self.port = None
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            line = self.proc.stdout.readline()
+            if not line:
+                break
+            self.output.append(line)
+            m = re.search(r"lyssnar på https?://127\.0\.0\.1:(\d+)", line)
+            if m:
+                self.port = int(m.group(1))
+                break
+        if self.port is None:
+            self.proc.kill()
+            raise RuntimeError("journeyd did not start:\n" + "".join(self.output))
+        self.reader = threading.Thread(target=self._drain, daemon=True)
+        self.reader.start()
+        with open(os.path.join(self.data, "admin-token")) as f:
+            self.admin = f.read().strip()
+
+    def _drain(self):
+        for line in self.proc.stdout:
+            self.output.append(line)
+
+    def stop(self, sig=signal.SIGTERM, timeout=60):
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        rc = self.proc.wait(timeout=timeout)
+        self.reader.join(timeout=5)
+        return rc
+
+
+def load_openapi(server):
+    c = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    c.request("GET", "/v1/openapi.json")
+    return json.loads(c.getresponse().read())
+
+
+class Client:
+    """Keep-alive client; every answer is checked against the OpenAPI document."""
+
+    def __init__(self, server, token=None, doc=None):
+        self.server = server
+        self.token = token
+        self.doc = doc
+        self.conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+        self.undocumented = []
+
+    def template_of(self, method, path):
+        for tmpl, ops in self.doc["paths"].items():
+            if method.lower() not in ops:
+                continue
+            pattern = "^" + re.sub(r"\{[^}]+\}", "[^/]+", tmpl) + "$"
+            if re.match(pattern, path):
+                return tmpl
+        return None
+
+    def call(self, method, path, body=None, headers=None, token="default", raw=None,
+             ctype="application/json"):
+        h = {}
+        tok = self.token if token == "default" else token
+        if tok:
+            h["Authorization"] = "Bearer " + tok
+        data = None
+        if raw is not None:
+            data = raw if isinstance(raw, bytes) else raw.encode()
+            if ctype:
+                h["Content-Type"] = ctype
+        elif body is not None:
+            data = json.dumps(body).encode()
+            h["Content-Type"] = ctype
+        h.update(headers or {})
+        for attempt in range(2):
+            try:
+                self.conn.request(method, path, body=data, headers=h)
+                res = self.conn.getresponse()
+                payload = res.read()
+                break
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                self.conn.close()
+                self.conn = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=30)
+                if attempt:
+                    raise
+        ct = res.getheader("Content-Type", "")
+        parsed = payload.decode("utf-8", "replace")
+        if "json" in ct and payload:
+            parsed = json.loads(payload)
+        if self.doc is not None:
+            p = path.split("?")[0]
+            tmpl = self.template_of(method, p)
+            if tmpl is not None:
+                documented = self.doc["paths"][tmpl][method.lower()]["responses"]
+                if str(res.status) not in documented:
+                    self.undocumented.append(f"{method} {tmpl} -> {res.status}")
+        if res.status >= 400 and res.status != 405:
+            assert ct.startswith("application/problem+json"), (method, path, res.status, ct)
+            assert parsed["status"] == res.status and parsed["type"] and parsed["title"]
+        return res.status, {k.lower(): v for k, v in res.getheaders()}, parsed
+
+
+def q(s):
+    return urllib.parse.quote(s, safe="")
+
+
+VASTER, OSTER, FAMILJ = "Barn och unga Väster", "Barn och unga Öster", "Familjeenheten"
+
+
+def contacts(head, admin, municipality):
+    return {"municipality": municipality,
+            "unit_head": {"name": head.split("@")[0], "email": head},
+            "administrator": {"name": admin.split("@")[0], "email": admin}}
+
+
+class Api(unittest.TestCase):
+    server = None
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Journeyd(env={"JOURNEY_SERVER_READ_TIMEOUT_MS": "2000",
+                                   "JOURNEY_SERVER_BODY_LIMIT_BYTES": "65536"})
+        cls.doc = load_openapi(cls.server)
+        cls.clients = []
+        cls.by_token = {}
+        root = cls.client(cls.server.admin)
+        for mid, name in (("goteborg", "Göteborgs Stad"), ("boras", "Borås Stad")):
+            st, _, b = root.call("PUT", "/v1/municipalities/" + mid, {"name": name})
+            assert st == 200, b
+        for unit, muni, head, adm in ((VASTER, "goteborg", "anna@gbg.se", "adam@gbg.se"),
+                                      (OSTER, "goteborg", "olof@gbg.se", "ada@gbg.se"),
+                                      (FAMILJ, "boras", "bea@boras.se", "bo@boras.se")):
+            st, _, b = root.call("PUT", "/v1/units/" + q(unit), contacts(head, adm, muni))
+            assert st == 200, b
+        cls.tokens = {"A": cls.server.admin}
+
+        def token(key, spec):
+            st, _, b = root.call("POST", "/v1/tokens", spec)
+            assert st == 201, b
+            cls.tokens[key] = b["token"]
+
+        token("G", {"role": "admin", "municipality": "goteborg", "name": "Admin Göteborg"})
+        token("UV", {"role": "unit_head", "units": [VASTER], "municipality": "goteborg",
+                     "name": "Anna", "email": "anna@gbg.se"})
+        token("AV", {"role": "administrator", "units": [VASTER], "municipality": "goteborg",
+                     "name": "Adam", "email": "adam@gbg.se"})
+        token("I", {"role": "introducer", "municipality": "goteborg", "name": "Karin",
+                    "email": "karin@gbg.se"})
+        token("AU", {"role": "auditor", "municipality": "goteborg", "name": "Revisor"})
+        token("AB", {"role": "auditor", "municipality": "boras", "name": "Revisor Borås"})
+        token("UB", {"role": "unit_head", "units": [FAMILJ], "municipality": "boras",
+                     "name": "Bea", "email": "bea@boras.se"})
+        cls.hires = {}
+        for key, unit, intro in (("HV", VASTER, "karin@gbg.se"), ("HO", OSTER, "olle@gbg.se"),
+                                 ("HB", FAMILJ, "karin@gbg.se")):
+            st, _, b = root.call("POST", "/v1/hires", {
+                "name": "Ny " + key, "email": key.lower() + "@example.se", "unit": unit,
+                "start": "2026-09-01", "introducer": {"name": intro.split("@")[0],
+                                                      "email": intro}})
+            assert st == 201, b
+            cls.hires[key] = b["hire"]
+            st, _, b = root.call("POST", f"/v1/hires/{b['hire']}/events",
+                                 {"kind": "started", "on": "2026-09-01"})
+            assert st == 201, b
+        st, _, prog = root.call("GET", "/v1/programmes/gr-forsta-aren/versions/1")
+        assert st == 200, prog
+        cls.items = {
+            "ad": [i["id"] for i in prog["items"]
+                   if i["role"] == "AD" and i["part"] == "preparation"],
+            "fa": [i["id"] for i in prog["items"] if i["role"] == "FA"],
+            "ec": [i["id"] for i in prog["items"]
+                   if i["role"] == "EC" and not i["waived_if_experienced"]],
+        }
+        cls.used = {}
+
+    @classmethod
+    def client(cls, token=None):
+        c = Client(cls.server, token, cls.doc)
+        cls.clients.append(c)
+        return c
+
+    @classmethod
+    def tearDownClass(cls):
+        undocumented = sorted(set(u for c in cls.clients for u in c.undocumented))
+        for c in cls.clients:
+            c.conn.close()
+        rc = cls.server.stop()
+        if undocumented:
+            raise AssertionError("answers not in the OpenAPI document: " + ", ".join(undocumented))
+        assert rc == 0, "journeyd exited with %d:\n%s" % (rc, "".join(cls.server.output[-30:]))
+
+    # ---- helpers ----
+
+    def as_(self, who):
+        if who not in self.by_token:
+            self.by_token[who] = self.client(self.tokens[who])
+        return self.by_token[who]
+
+    def next_item(self, hire, kind):
+        used = self.used.setdefault((hire, kind), 0)
+        self.used[(hire, kind)] = used + 1
+        return self.items[kind][used]
+
+    def command(self, hire, kind):
+        if kind == "hours":
+            n = self.used.setdefault((hire, "hours"), 0)
+            self.used[(hire, "hours")] = n + 1
+            week = ["2026-09-07", "2026-09-14", "2026-09-21", "2026-09-28", "2026-10-05",
+                    "2026-10-12", "2026-10-19", "2026-10-26"][n]
+            return {"kind": "hours", "hours": 2, "week": week}
+        return {"kind": "item", "item": self.next_item(hire, kind), "on": "2026-09-02"}
+
+    # ---- the authorisation matrix ----
+
+    READS = {"A": {"HV", "HO", "HB"}, "G": {"HV", "HO"}, "UV": {"HV"}, "AV": {"HV"},
+             "I": {"HV"}, "AU": {"HV", "HO"}, "AB": {"HB"}, "UB": {"HB"}}
+    WRITES = {  # kind -> who may record it on a hire they can read
+        "ad": {"A", "G", "UV", "AV", "UB"},
+        "fa": {"A", "G", "UV", "UB", "I"},
+        "hours": {"A", "G", "UV", "UB", "I"},
+        "ec": {"A", "G", "UV", "UB"},
+    }
+    REGISTER = {"A": {VASTER, OSTER, FAMILJ}, "G": {VASTER, OSTER}, "UV": {VASTER},
+                "UB": {FAMILJ}}
+
+    def test_matrix_reading_hires(self):
+        cells = 0
+        for who, visible in self.READS.items():
+            c = self.as_(who)
+            for h, hid in self.hires.items():
+                for path in (f"/v1/hires/{hid}", f"/v1/hires/{hid}/history",
+                             f"/v1/hires/{hid}/export", f"/v1/hires/{hid}/export?format=csv"):
+                    st, _, b = c.call("GET", path)
+                    want = 200 if h in visible else 404
+                    self.assertEqual(st, want, f"{who} GET {path}: {b}")
+                    cells += 1
+            st, _, lst = c.call("GET", "/v1/hires")
+            self.assertEqual(st, 200)
+            fixture = set(self.hires.values())
+            self.assertEqual({r["hire"] for r in lst} & fixture,
+                             {self.hires[h] for h in visible}, who)
+            cells += 1
+        self.assertEqual(cells, 8 * 3 * 4 + 8)
+
+    def test_matrix_recording(self):
+        for who in self.READS:
+            for h, hid in self.hires.items():
+                for kind, writers in self.WRITES.items():
+                    readable = h in self.READS[who]
+                    body = self.command(h, kind) if readable and who in writers else (
+                        {"kind": "item", "item": self.items[kind][-1], "on": "2026-09-02"}
+                        if kind != "hours" else
+                        {"kind": "hours", "hours": 1, "week": "2026-11-02"})
+                    st, _, b = self.as_(who).call("POST", f"/v1/hires/{hid}/events", body)
+                    want = 404 if not readable else (201 if who in writers else 403)
+                    self.assertEqual(st, want, f"{who} records {kind} on {h}: {b}")
+
+    def test_matrix_registering(self):
+        n = 0
+        for who in self.READS:
+            for unit in (VASTER, OSTER, FAMILJ):
+                n += 1
+                st, _, b = self.as_(who).call("POST", "/v1/hires", {
+                    "name": f"Reg {who} {n}", "email": f"reg{n}@example.se", "unit": unit,
+                    "start": "2026-12-01"})
+                want = 201 if unit in self.REGISTER.get(who, set()) else 403
+                self.assertEqual(st, want, f"{who} registers in {unit}: {b}")
+
+    def test_matrix_administration(self):
+        everyone = set(self.READS)
+        rules = [  # (method, path, body, ctype-raw, who gets the success status, success, else)
+            ("GET", "/v1/tokens", None, None, {"A", "G"}, 200, 403),
+            ("GET", "/v1/webhooks", None, None, {"A"}, 200, 403),
+            ("PUT", "/v1/municipalities/goteborg", {"name": "Göteborgs Stad"}, None, {"A"}, 200,
+             403),
+            ("PUT", "/v1/units/" + q(VASTER), contacts("anna@gbg.se", "adam@gbg.se", "goteborg"),
+             None, {"A", "G"}, 200, 403),
+            ("PUT", "/v1/units/" + q(FAMILJ), contacts("bea@boras.se", "bo@boras.se", "boras"),
+             None, {"A"}, 200, 403),
+            ("GET", "/v1/audit/verify", None, None, {"A", "G", "AU", "AB"}, 200, 403),
+            ("POST", "/v1/notifications/n-000000000000000000000000/redeliver", None, None,
+             {"A", "G"}, 404, 403),
+            ("POST", "/v1/imports", None, "name,email,unit,start\n", {"A", "G"}, 200, 403),
+            ("GET", "/v1/programmes", None, None, everyone, 200, 403),
+            ("GET", "/v1/municipalities", None, None, everyone, 200, 403),
+            ("GET", "/v1/units", None, None, everyone, 200, 403),
+            ("GET", "/v1/tasks", None, None, everyone, 200, 403),
+            ("GET", "/v1/notifications", None, None, everyone, 200, 403),
+            ("GET", "/v1/me", None, None, everyone, 200, 403),
+        ]
+        for method, path, body, raw, allowed, ok, no in rules:
+            for who in self.READS:
+                c = self.as_(who)
+                if raw is not None:
+                    st, _, b = c.call(method, path, raw=raw, ctype="text/csv")
+                else:
+                    st, _, b = c.call(method, path, body)
+                self.assertEqual(st, ok if who in allowed else no, f"{who} {method} {path}: {b}")
+
+    def test_tenants_never_see_each_other(self):
+        st, _, units = self.as_("AB").call("GET", "/v1/units")
+        self.assertEqual({u["unit"] for u in units}, {FAMILJ})
+        st, _, munis = self.as_("G").call("GET", "/v1/municipalities")
+        self.assertEqual({m["id"] for m in munis}, {"goteborg"})
+        st, _, b = self.as_("G").call("GET", "/v1/units/" + q(FAMILJ))
+        self.assertEqual(st, 404)
+        st, _, b = self.as_("G").call("POST", "/v1/tokens", {"role": "auditor", "name": "X",
+                                                             "municipality": "boras"})
+        self.assertEqual(st, 403)
+        st, _, toks = self.as_("G").call("GET", "/v1/tokens")
+        self.assertTrue(all(t["municipality"] == "goteborg" for t in toks))
+        self.assertTrue(all("token" not in t for t in toks))
+
+    # ---- routes, happy paths and failures ----
+
+    def test_actor_is_the_tokens_principal(self):
+        hid = self.hires["HV"]
+        st, _, b = self.as_("I").call("POST", f"/v1/hires/{hid}/events",
+                                      {"kind": "hours", "hours": 3, "week": "2026-11-09"})
+        self.assertEqual(st, 201, b)
+        st, _, hist = self.as_("AU").call("GET", f"/v1/hires/{hid}/history")
+        last = [e for e in hist if e["type"] == "IntroducerHoursLogged"][-1]
+        self.assertIn("karin@gbg.se (introducer, tok-", last["actor"])
+        self.assertEqual(len(last["hash"]), 64)
+
+    def test_status_as_known_and_as_effective_on_a_date(self):
+        hid = self.hires["HO"]
+        admin = self.as_("A")
+        st, h, now = admin.call("GET", f"/v1/hires/{hid}")
+        self.assertEqual(st, 200)
+        self.assertRegex(h["etag"], r'^"\d+"$')
+        st, _, b = admin.call("GET", f"/v1/hires/{hid}?as_of=2020-01-01")
+        self.assertEqual(st, 404)
+        self.assertEqual(b["parameter"], "as_of")
+        st, _, eff = admin.call("GET", f"/v1/hires/{hid}?as_of=2026-09-01&basis=effective")
+        self.assertEqual(st, 200, eff)
+        self.assertEqual(eff["as_of"], "2026-09-01")
+        st, _, b = admin.call("GET", f"/v1/hires/{hid}?as_of=2026-13-01")
+        self.assertEqual((st, b["parameter"]), (400, "as_of"))
+        st, _, b = admin.call("GET", f"/v1/hires/{hid}?as_of=2026-09-01&basis=sometimes")
+        self.assertEqual((st, b["parameter"]), (400, "basis"))
+
+    def test_export_is_something_an_auditor_can_file(self):
+        hid = self.hires["HV"]
+        st, h, b = self.as_("AU").call("GET", f"/v1/hires/{hid}/export")
+        self.assertEqual(st, 200)
+        self.assertIn("attachment", h["content-disposition"])
+        self.assertEqual(b["hire"], hid)
+        self.assertEqual(b["head_hash"], b["events"][-1]["hash"])
+        st, h, csv = self.as_("AU").call("GET", f"/v1/hires/{hid}/export?format=csv")
+        self.assertEqual(st, 200)
+        self.assertTrue(h["content-type"].startswith("text/csv"))
+        self.assertTrue(csv.startswith("position,version,recorded_at"))
+        st, _, b = self.as_("AU").call("GET", f"/v1/hires/{hid}/export?format=pdf")
+        self.assertEqual((st, b["parameter"]), (400, "format"))
+
+    def test_verify_says_the_chain_holds(self):
+        st, _, b = self.as_("AU").call("GET", "/v1/audit/verify")
+        self.assertEqual(st, 200)
+        self.assertTrue(b["ok"])
+        self.assertGreater(b["events_checked"], 10)
+
+    def test_task_inboxes(self):
+        st, _, mine = self.as_("I").call("GET", "/v1/tasks?mine=1")
+        self.assertEqual(st, 200)
+        self.assertTrue(mine)
+        self.assertEqual({t["hire"] for t in mine}, {self.hires["HV"]})
+        self.assertEqual({t["role"] for t in mine}, {"FA"})
+        st, _, ad = self.as_("AV").call("GET", "/v1/tasks?mine=1")
+        self.assertTrue(ad)
+        self.assertEqual({t["role"] for t in ad}, {"AD"})
+        self.assertEqual({t["responsible"] for t in ad}, {"adam@gbg.se"})
+        st, _, by_unit = self.as_("G").call("GET", "/v1/tasks?role=EC&unit=" + q(OSTER))
+        self.assertEqual({t["unit"] for t in by_unit}, {OSTER})
+        st, _, b = self.as_("G").call("GET", "/v1/tasks?role=XX")
+        self.assertEqual((st, b["parameter"]), (400, "role"))
+
+    def test_list_filters(self):
+        admin = self.as_("A")
+        st, _, b = admin.call("GET", "/v1/hires?unit=" + q(OSTER))
+        self.assertTrue(b and all(r["unit"] == OSTER for r in b))
+        st, _, b = admin.call("GET", "/v1/hires?overdue=maybe")
+        self.assertEqual((st, b["parameter"]), (400, "overdue"))
+        st, _, b = admin.call("GET", "/v1/hires?overdue=true")
+        self.assertEqual(st, 200)
+        self.assertTrue(all(r["overdue"] > 0 for r in b))
+
+    def test_bad_bodies_name_what_was_wrong(self):
+        c = self.as_("A")
+        hid = self.hires["HO"]
+        st, _, b = c.call("POST", f"/v1/hires/{hid}/events", raw='{"kind": "started",')
+        self.assertEqual(st, 400)
+        st, _, b = c.call("POST", f"/v1/hires/{hid}/events", {"kind": "module", "number": "1"})
+        self.assertEqual((st, b["field"]), (422, "/number"))
+        st, _, b = c.call("POST", f"/v1/hires/{hid}/events", {"kind": "started", "onn": "x"})
+        self.assertEqual((st, b["field"]), (422, "/onn"))
+        st, _, b = c.call("POST", f"/v1/hires/{hid}/events", {"kind": "teleport"})
+        self.assertEqual((st, b["field"]), (422, "/kind"))
+        st, _, b = c.call("POST", f"/v1/hires/{hid}/events", [1, 2])
+        self.assertEqual(st, 422)
+        st, _, b = c.call("POST", "/v1/hires", {"name": "X", "email": "x@example.se",
+                                                "unit": VASTER, "start": "2026-02-30"})
+        self.assertEqual((st, b["field"]), (422, "/start"))
+        st, _, b = c.call("POST", "/v1/hires", {"name": "X", "email": "x@example.se",
+                                                "unit": VASTER, "start": "2026-12-01",
+                                                "experienced": "yes"})
+        self.assertEqual((st, b["field"]), (422, "/experienced"))
+        st, _, b = c.call("POST", f"/v1/hires/{hid}/events", raw='{"kind":"started"}',
+                          ctype="text/plain")
+        self.assertEqual((st, b["header"]), (415, "Content-Type"))
+        st, _, b = c.call("POST", f"/v1/hires/{hid}/events",
+                          raw='{"kind":"started","comment":"' + "x" * 70000 + '"}')
+        self.assertEqual(st, 413)
+        st, _, b = c.call("PUT", "/v1/units/" + q(VASTER), {"municipality": "goteborg",
+                                                            "unit_head": {"name": "A"},
+                                                            "administrator": {}})
+        self.assertEqual((st, b["field"]), (422, "/unit_head/email"))
+        st, _, b = c.call("POST", "/v1/tokens", {"role": "wizard"})
+        self.assertEqual((st, b["field"]), (422, "/role"))
+        st, _, b = c.call("POST", "/v1/tokens", {"role": "unit_head", "municipality": "goteborg",
+                                                 "name": "Utan enhet"})
+        self.assertEqual((st, b["field"]), (422, "/units"))
+        st, _, b = c.call("PUT", "/v1/municipalities/Bad_Id", {"name": "X"})
+        self.assertEqual((st, b["field"]), (422, "/id"))
+
+    def test_refusals_and_not_found(self):
+        c = self.as_("A")
+        st, _, b = c.call("POST", f"/v1/hires/{self.hires['HO']}/events",
+                          {"kind": "started", "on": "2026-09-01"})
+        self.assertEqual(st, 409, b)
+        st, _, b = c.call("GET", "/v1/hires/hire-00000000")
+        self.assertEqual(st, 404)
+        st, _, b = c.call("GET", "/v1/nothing")
+        self.assertEqual(st, 404)
+        st, h, b = c.call("DELETE", "/v1/hires")
+        self.assertEqual(st, 405)
+        self.assertIn("GET", h["allow"])
+        st, _, b = c.call("GET", "/v1/programmes/gr-forsta-aren/versions/99")
+        self.assertEqual(st, 404)
+        st, _, b = c.call("POST", "/v1/hires", {"name": "X", "email": "x@example.se",
+                                                "unit": "Ingen sådan", "start": "2026-12-01"})
+        self.assertIn(st, (201, 422))  # a unit without contacts belongs to "default"
+
+    def test_authentication(self):
+        c = self.client(None)
+        st, h, b = c.call("GET", "/v1/hires")
+        self.assertEqual((st, b["header"]), (401, "Authorization"))
+        self.assertIn("Bearer", h["www-authenticate"])
+        st, _, b = c.call("GET", "/v1/hires", token="jt_deadbeef_" + "0" * 64)
+        self.assertEqual(st, 401)
+        admin = self.as_("A")
+        st, _, tok = admin.call("POST", "/v1/tokens", {"role": "auditor", "name": "Tillfällig",
+                                                       "municipality": "goteborg"})
+        self.assertEqual(st, 201)
+        st, _, b = c.call("GET", "/v1/me", token=tok["token"])
+        self.assertEqual((st, b["role"]), (200, "auditor"))
+        st, _, b = admin.call("DELETE", "/v1/tokens/" + tok["token_id"])
+        self.assertEqual(st, 200)
+        st, _, b = c.call("GET", "/v1/me", token=tok["token"])
+        self.assertEqual(st, 401)
+        st, _, b = self.as_("G").call("DELETE", "/v1/tokens/" + tok["token_id"])
+        self.assertEqual(st, 200)  # already revoked; G administers goteborg
+
+    def test_idempotency_key_returns_the_first_response(self):
+        c = self.as_("A")
+        body = {"name": "Idem Potent", "email": "idem@example.se", "unit": VASTER,
+                "start": "2026-12-07"}
+        st1, h1, b1 = c.call("POST", "/v1/hires", body, headers={"Idempotency-Key": "k-1"})
+        st2, h2, b2 = c.call("POST", "/v1/hires", body, headers={"Idempotency-Key": "k-1"})
+        self.assertEqual((st1, st2), (201, 201))
+        self.assertEqual(b1, b2)
+        self.assertNotIn("idempotent-replayed", h1)
+        self.assertEqual(h2["idempotent-replayed"], "true")
+        st, _, lst = c.call("GET", "/v1/hires")
+        self.assertEqual(sum(1 for r in lst if r["name"] == "Idem Potent"), 1)
+        # The same key from another token is another request.
+        st3, _, b3 = self.as_("G").call("POST", "/v1/hires", body,
+                                        headers={"Idempotency-Key": "k-1"})
+        self.assertEqual(st3, 201)
+        self.assertNotEqual(b3["hire"], b1["hire"])
+        st, _, b = c.call("POST", "/v1/hires", body, headers={"Idempotency-Key": ""})
+        self.assertEqual((st, b["header"]), (400, "Idempotency-Key"))
+
+    def test_two_clients_with_the_same_if_match_exactly_one_wins(self):
+        admin = self.as_("A")
+        st, _, b = admin.call("POST", "/v1/hires", {"name": "Race", "email": "race@example.se",
+                                                    "unit": OSTER, "start": "2026-09-01"})
+        hid = b["hire"]
+        for round_ in range(5):
+            st, h, _ = admin.call("GET", f"/v1/hires/{hid}")
+            etag = h["etag"]
+            results = []
+            barrier = threading.Barrier(2)
+            items = [self.items["ad"][2 * round_], self.items["ad"][2 * round_ + 1]]
+
+            def go(item):
+                c = self.client(self.tokens["A"])
+                barrier.wait()
+                results.append(c.call("POST", f"/v1/hires/{hid}/events",
+                                      {"kind": "item", "item": item, "on": "2026-08-20"},
+                                      headers={"If-Match": etag}))
+
+            ts = [threading.Thread(target=go, args=(i,)) for i in items]
+            for t in ts:
+                t.start()
+            for t in ts:
+                t.join()
+            codes = sorted(r[0] for r in results)
+            self.assertEqual(codes, [201, 412], [r[2] for r in results])
+            loser = [r for r in results if r[0] == 412][0]
+            self.assertEqual(loser[1]["etag"], '"%d"' % loser[2]["current_version"])
+        st, _, b = admin.call("POST", f"/v1/hires/{hid}/events", {"kind": "started"},
+                              headers={"If-Match": "seven"})
+        self.assertEqual((st, b["header"]), (400, "If-Match"))
+
+    def test_a_client_sending_headers_a_byte_a_second_is_cut_off(self):
+        s = socket.create_connection(("127.0.0.1", self.server.port))
+        request = b"GET /v1/hires HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + \
+            self.tokens["A"].encode() + b"\r\n\r\n"
+        started = time.time()
+        closed_after = None
+        others_ok = True
+        for i, byte in enumerate(request):
+            try:
+                s.send(bytes([byte]))
+            except (BrokenPipeError, ConnectionResetError):
+                closed_after = time.time() - started
+                break
+            # Meanwhile, others are served.
+            if i == 1:
+                st, _, _ = self.as_("A").call("GET", "/healthz", token=None)
+                others_ok = st == 200
+            s.settimeout(1.0)
+            try:
+                if s.recv(1) == b"":
+                    closed_after = time.time() - started
+                    break
+            except socket.timeout:
+                pass
+            if time.time() - started > 15:
+                break
+        s.close()
+        self.assertTrue(others_ok)
+        self.assertIsNotNone(closed_after, "the slow client was never cut off")
+        self.assertLess(closed_after, 6.0)  # read timeout is 2 s in this test
+
+    def test_webhooks_routes(self):
+        root = self.as_("A")
+        receiver_port = 9  # discard: nothing is sent, the scheduler is off
+        st, _, w = root.call("POST", "/v1/webhooks", {"url": f"http://127.0.0.1:{receiver_port}/h"})
+        self.assertEqual(st, 201, w)
+        self.assertTrue(w["secret"].startswith("whsec_"))
+        st, _, r = root.call("POST", f"/v1/webhooks/{w['id']}/rotate")
+        self.assertEqual(st, 200, r)
+        self.assertEqual(len(r["fingerprints"]), 2)
+        st, _, r = root.call("POST", f"/v1/webhooks/{w['id']}/retire-old")
+        self.assertEqual(len(r["fingerprints"]), 1)
+        st, _, r = root.call("POST", f"/v1/webhooks/{w['id']}/disable")
+        self.assertFalse(r["enabled"])
+        st, _, r = root.call("POST", "/v1/webhooks/wh-00000000/rotate")
+        self.assertEqual(st, 404)
+        st, _, r = root.call("POST", "/v1/webhooks", {"url": "ftp://x"})
+        self.assertEqual((st, r["field"]), (422, "/url"))
+        path = os.path.join(self.server.data, "webhook-secrets", w["id"])
+        self.assertEqual(os.stat(path).st_mode & 0o777, 0o600)
+
+    def test_programmes_and_imports(self):
+        root = self.as_("A")
+        st, _, lst = root.call("GET", "/v1/programmes")
+        self.assertTrue(any(p["id"] == "gr-forsta-aren" for p in lst))
+        st, _, b = root.call("POST", "/v1/programmes", raw="not = [toml", ctype="application/toml")
+        self.assertEqual(st, 422, b)
+        st, _, b = root.call("POST", "/v1/programmes", {"x": 1})
+        self.assertEqual(st, 415)
+        csv = f"name,email,unit,start\nCsv Ett,csv1@example.se,{VASTER},2026-12-14\n" \
+              f"Csv Två,csv2@example.se,{FAMILJ},2026-12-14\n"
+        st, _, rep = self.as_("G").call("POST", "/v1/imports", raw=csv, ctype="text/csv")
+        self.assertEqual(st, 200)  # a report per row; Familjeenheten is Borås: not G's
+        self.assertEqual((rep["registered"], rep["rejected"]), (1, 1))
+        st, _, rep = root.call("POST", "/v1/imports", raw=csv, ctype="text/csv")
+        self.assertEqual((st, rep["duplicates"], rep["registered"]), (200, 1, 1))
+
+    def test_notifications_routes(self):
+        st, _, b = self.as_("A").call("GET", "/v1/notifications?outcome=dead_letter")
+        self.assertEqual(st, 200)
+        st, _, b = self.as_("A").call("GET", "/v1/notifications?outcome=lost")
+        self.assertEqual((st, b["parameter"]), (400, "outcome"))
+
+    def test_operations_endpoints(self):
+        c = self.client(None)
+        st, _, b = c.call("GET", "/healthz")
+        self.assertEqual(st, 200)
+        st, _, b = c.call("GET", "/readyz")
+        self.assertEqual(st, 200)
+        st, h, text = c.call("GET", "/metrics")
+        self.assertEqual(st, 200)
+        for name in ("journey_http_requests_total", "journey_http_request_duration_seconds_bucket",
+                     "journey_log_appends_total", "journey_timers_pending",
+                     "journey_deliveries_total", "journey_dead_letters"):
+            self.assertIn(name, text)
+        st, _, doc = c.call("GET", "/v1/openapi.json")
+        self.assertEqual(doc["openapi"], "3.1.0")
+
+    def test_problem_language_follows_accept_language(self):
+        c = self.client(None)
+        st, _, sv = c.call("GET", "/v1/hires")
+        st, _, en = c.call("GET", "/v1/hires", headers={"Accept-Language": "en-GB"})
+        self.assertEqual(sv["title"], "Inloggning krävs")
+        self.assertEqual(en["title"], "Authentication required")
+
+
+class Lifecycle(unittest.TestCase):
+    def test_rate_limit_sigterm_and_restart(self):
+        s = Journeyd(env={"JOURNEY_LIMITS_REQUESTS_PER_SECOND": "1", "JOURNEY_LIMITS_BURST": "3"})
+        try:
+            c = Client(s, s.admin, load_openapi(s))
+            codes = [c.call("GET", "/v1/me")[0] for _ in range(6)]
+            self.assertEqual(codes[:3], [200, 200, 200])
+            self.assertIn(429, codes[3:])
+            time.sleep(1.2)
+            st, _, b = c.call("POST", "/v1/hires", {"name": "Kvar", "email": "k@example.se",
+                                                    "unit": VASTER, "start": "2026-12-01"})
+            self.assertEqual(st, 201, b)
+            hid = b["hire"]
+            self.assertEqual(s.stop(signal.SIGTERM), 0, "".join(s.output))
+            self.assertTrue(any("stopped" in line for line in s.output))
+            s2 = Journeyd(data=s.data)
+            try:
+                c2 = Client(s2, s2.admin, None)
+                st, _, b = c2.call("GET", f"/v1/hires/{hid}")
+                self.assertEqual((st, b["name"]), (200, "Kvar"))
+            finally:
+                self.assertEqual(s2.stop(signal.SIGINT), 0)
+        finally:
+            if s.proc.poll() is None:
+                s.stop(signal.SIGKILL)
+            shutil.rmtree(s.data, ignore_errors=True)
+
+    def test_bad_configuration_names_the_key(self):
+        d = tempfile.mkdtemp(prefix="journeyd-config-")
+        try:
+            cfg = os.path.join(d, "journeyd.toml")
+            with open(cfg, "w") as f:
+                f.write('[server]\nlisten = "127.0.0.1:0"\nio_thread = 4\n')
+            p = subprocess.run([JOURNEYD, "--config", cfg], capture_output=True, text=True,
+                               timeout=30, env={**os.environ, "JOURNEY_STORAGE_DATA": d})
+            self.assertEqual(p.returncode, 2)
+            self.assertIn("server.io_thread: unknown key", p.stderr)
+            p = subprocess.run([JOURNEYD], capture_output=True, text=True, timeout=30,
+                               env={**os.environ, "JOURNEY_SERVER_IO_THREADS": "many",
+                                    "JOURNEY_STORAGE_DATA": d})
+            self.assertEqual(p.returncode, 2)
+            self.assertIn("server.io_threads", p.stderr)
+            p = subprocess.run([JOURNEYD, "--listen", "127.0.0.1:99999"], capture_output=True,
+                               text=True, timeout=30, env={**os.environ,
+                                                           "JOURNEY_STORAGE_DATA": d})
+            self.assertEqual(p.returncode, 2)
+            self.assertIn("server.listen", p.stderr)
+        finally:
+            shutil.rmtree(d, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    unittest.main(argv=[sys.argv[0], "-v"])
