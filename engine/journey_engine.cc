@@ -367,6 +367,18 @@ CommandOutcome JourneyEngine::register_hire(const RegisterHire& cmd, const Comma
 
 CommandOutcome JourneyEngine::execute(const std::string& hire_id, const DomainEvent& event,
                                       const CommandContext& ctx) {
+  // Without an expected version the caller did not ask for optimistic
+  // concurrency: a writer that got in between only means deciding again on
+  // the newer stream (the machine may now refuse). With one, the conflict is
+  // the answer.
+  for (int attempt = 1;; ++attempt) {
+    CommandOutcome o = execute_once(hire_id, event, ctx);
+    if (o.kind != CommandOutcome::Kind::conflict || ctx.expected_version || attempt == 8) return o;
+  }
+}
+
+CommandOutcome JourneyEngine::execute_once(const std::string& hire_id, const DomainEvent& event,
+                                           const CommandContext& ctx) {
   if (ctx.actor.empty())
     return failed("field_empty", {{"field", "actor"}}, CommandOutcome::Kind::refused);
   if (auto seen = earlier_outcome(ctx)) return *seen;

@@ -54,8 +54,9 @@ def call(method, path, body, ctype="application/json"):
     r = c.getresponse(); data = r.read()
     assert r.status < 300, (path, r.status, data)
     return json.loads(data)
-csv = "name,email,unit,start\n" + "".join(
-    f"Bench {i},bench{i}@example.se,Enhet {i % 10},2026-09-01\n" for i in range(1000))
+csv = "name,email,unit,start,introducer,introducer_email\n" + "".join(
+    f"Bench {i},bench{i}@example.se,Enhet {i % 10},2026-09-01,Intro {i % 50},intro{i % 50}@example.se\n"
+    for i in range(1000))
 rep = call("POST", "/v1/imports", csv, "text/csv")
 hires = [r["hire"] for r in rep["rows"]]
 assert len(hires) == 1000, rep["rejected"]
@@ -74,8 +75,10 @@ open(f"{work}/command.json", "w").write(json.dumps(body))
 EOF
 
 mkdir -p "$work/www" "$work/nginx"
+chmod 755 "$work" "$work/www"   # nginx's workers run as www-data
 cp "$work/status.json" "$work/www/status.json"
 cp "$work/command.json" "$work/www/command.json"
+chmod 644 "$work/www/"*.json
 cat >"$work/nginx/nginx.conf" <<EOF
 worker_processes 2;
 pid $work/nginx/nginx.pid;

@@ -818,9 +818,9 @@ void Api::Impl::install() {
                           "The hire was not registered as of that date"),
                       "parameter", "as_of");
     }
-    auto replayed = engine.replay(c.params["hire"]);
+    auto version = engine.log().stream_version(storage::StreamId(c.params["hire"]));
     Response r = json_response(200, status_json(*view));
-    if (replayed) r.headers.push_back({"ETag", "\"" + std::to_string(replayed->version) + "\""});
+    if (version) r.headers.push_back({"ETag", "\"" + std::to_string(version->value) + "\""});
     return r;
   });
   add("POST", "/v1/hires/{hire}/events", [this, forbidden](Ctx& c) {

@@ -144,6 +144,9 @@ class JourneyEngine {
   std::shared_ptr<const Programme> programme(const std::string& id, std::optional<int> version);
 
   CommandOutcome register_hire(const RegisterHire& cmd, const CommandContext& ctx);
+  // Decides `event` on the replayed journey and appends it. With
+  // ctx.expected_version a concurrent change is a conflict; without one the
+  // command is decided again on the newer stream (up to 8 times).
   CommandOutcome execute(const std::string& hire_id, const DomainEvent& event,
                          const CommandContext& ctx);
 
@@ -177,6 +180,8 @@ class JourneyEngine {
   const Clock& clock() const { return clock_; }
 
  private:
+  CommandOutcome execute_once(const std::string& hire_id, const DomainEvent& event,
+                              const CommandContext& ctx);
   CommandOutcome append(const std::string& hire_id, std::uint64_t expected,
                         std::vector<DomainEvent> events, const CommandContext& ctx);
   std::optional<CommandOutcome> earlier_outcome(const CommandContext& ctx);
