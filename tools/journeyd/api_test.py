@@ -23,6 +23,7 @@ import re
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -683,6 +684,43 @@ class Lifecycle(unittest.TestCase):
             if s.proc.poll() is None:
                 s.stop(signal.SIGKILL)
             shutil.rmtree(s.data, ignore_errors=True)
+
+    def test_https_and_json_log_lines(self):
+        d = tempfile.mkdtemp(prefix="journeyd-tls-")
+        try:
+            key, crt = os.path.join(d, "key.pem"), os.path.join(d, "cert.pem")
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                            "-keyout", key, "-out", crt, "-days", "1", "-subj", "/CN=127.0.0.1",
+                            "-addext", "subjectAltName=IP:127.0.0.1"],
+                           check=True, capture_output=True)
+            s = Journeyd(data=os.path.join(d, "data"),
+                         env={"JOURNEY_SERVER_TLS_CERTIFICATE": crt,
+                              "JOURNEY_SERVER_TLS_PRIVATE_KEY": key,
+                              "JOURNEY_LOG_FORMAT": "json"})
+            try:
+                ctx = ssl.create_default_context(cafile=crt)
+                c = http.client.HTTPSConnection("127.0.0.1", s.port, context=ctx, timeout=30)
+                for _ in range(3):  # keep-alive over TLS
+                    c.request("GET", "/v1/me", headers={"Authorization": "Bearer " + s.admin})
+                    res = c.getresponse()
+                    body = json.loads(res.read())
+                    self.assertEqual((res.status, body["role"]), (200, "admin"))
+                c.close()
+                plain = http.client.HTTPConnection("127.0.0.1", s.port, timeout=5)
+                with self.assertRaises(Exception):
+                    plain.request("GET", "/healthz")
+                    plain.getresponse().read()
+            finally:
+                self.assertEqual(s.stop(), 0)
+            logs = [line for line in s.output if line.startswith("{")]
+            self.assertTrue(logs)
+            for line in logs:
+                event = json.loads(line)
+                self.assertIn("level", event)
+                self.assertIn("msg", event["event"])
+            self.assertTrue(any(json.loads(l)["event"]["msg"] == "stopped" for l in logs))
+        finally:
+            shutil.rmtree(d, ignore_errors=True)
 
     def test_bad_configuration_names_the_key(self):
         d = tempfile.mkdtemp(prefix="journeyd-config-")
