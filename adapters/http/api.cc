@@ -490,6 +490,16 @@ std::vector<std::pair<std::string, std::string>> Api::routes() {
   return table;
 }
 
+bool Api::answers_quickly(const Request& req) {
+  if (req.method != "GET") return false;
+  const std::string path = req.target.substr(0, req.target.find('?'));
+  if (path == "/healthz" || path == "/readyz" || path == "/metrics" || path == "/v1/me" ||
+      path == "/v1/openapi.json")
+    return true;
+  const auto segs = split_path(path);
+  return segs.size() == 3 && segs[0] == "v1" && segs[1] == "hires";  // one hire's status
+}
+
 const std::string& Api::openapi_document() {
   static const std::string doc = [] {
     std::ifstream in(JOURNEY_OPENAPI_FILE);

@@ -164,7 +164,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     req->body = std::move(msg.body());
     ++server_->in_flight;
     beast::get_lowest_layer(stream_).expires_never();
-    asio::post(*server_->workers, [self = this->shared_from_this(), req] {
+    auto run = [self = this->shared_from_this(), req](bool inline_) {
       const auto t0 = std::chrono::steady_clock::now();
       Response r;
       try {
@@ -175,10 +175,17 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
       const double secs =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       if (self->server_->access_log) self->server_->access_log(*req, r, secs);
+      if (inline_) return self->write(std::move(r), *req, true);
       asio::post(self->stream_.get_executor(), [self, r = std::move(r), req]() mutable {
         self->write(std::move(r), *req, true);
       });
-    });
+    };
+    // Short reads are answered on this connection's strand. Everything else
+    // (commands wait for a synced append; lists and verification may take
+    // long) goes to the worker pool, where many commands together make one
+    // group commit and a long read does not hold up a network thread.
+    if (server_->config.answer_inline && server_->config.answer_inline(*req)) return run(true);
+    asio::post(*server_->workers, [run] { run(false); });
   }
 
   void write(Response r, const Request&, bool counted = false) {

@@ -204,4 +204,11 @@ DeliveryResult SmtpTransport::send(const MailMessage& message) {
   return result;
 }
 
+std::optional<SmtpConfig::StartTls> parse_starttls(const std::string& text) {
+  if (text == "required") return SmtpConfig::StartTls::required;
+  if (text == "opportunistic") return SmtpConfig::StartTls::opportunistic;
+  if (text == "none") return SmtpConfig::StartTls::none;
+  return std::nullopt;
+}
+
 }  // namespace journey::adapters

@@ -1129,9 +1129,7 @@ int main(int argc, char** argv) {
     if (const char* pw = std::getenv(so.smtp_password_env.c_str())) c.password = pw;
     c.ca_file = so.ca_file;
     c.envelope_from = so.from;
-    c.starttls = so.starttls == "none"            ? adapters::SmtpConfig::StartTls::none
-                 : so.starttls == "opportunistic" ? adapters::SmtpConfig::StartTls::opportunistic
-                                                  : adapters::SmtpConfig::StartTls::required;
+    c.starttls = *adapters::parse_starttls(so.starttls);  // CLI11 checked the value
     return std::make_unique<adapters::SmtpTransport>(c);
   };
   auto* sched = app.add_subcommand("scheduler", "Send reminders: run the durable scheduler");

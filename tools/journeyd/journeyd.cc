@@ -374,9 +374,7 @@ int main(int argc, char** argv) {
     if (const char* pw = std::getenv(cfg.smtp_password_env.c_str())) c.password = pw;
     c.ca_file = cfg.ca_file;
     c.envelope_from = cfg.from;
-    c.starttls = cfg.starttls == "none"            ? adapters::SmtpConfig::StartTls::none
-                 : cfg.starttls == "opportunistic" ? adapters::SmtpConfig::StartTls::opportunistic
-                                                   : adapters::SmtpConfig::StartTls::required;
+    c.starttls = *adapters::parse_starttls(cfg.starttls);  // checked with the configuration
     mail = std::make_unique<adapters::SmtpTransport>(c);
   }
   const fs::path secrets_dir = data / "webhook-secrets";
@@ -449,6 +447,7 @@ int main(int argc, char** argv) {
   sc.idle_timeout = std::chrono::milliseconds(cfg.idle_timeout_ms);
   sc.tls_certificate = cfg.tls_certificate;
   sc.tls_private_key = cfg.tls_private_key;
+  sc.answer_inline = &http::Api::answers_quickly;
   const bool debug_access = spdlog::should_log(spdlog::level::debug);
   http::HttpServer server(
       sc, [&api](const http::Request& r) { return api.handle(r); },

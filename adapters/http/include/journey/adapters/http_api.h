@@ -99,6 +99,9 @@ class Api {
 
   // Every route as (method, OpenAPI path template), for the OpenAPI check.
   static std::vector<std::pair<std::string, std::string>> routes();
+  // True for requests that read one small thing (a hire's status, /v1/me,
+  // health, metrics): cheap enough for a network thread.
+  static bool answers_quickly(const Request& req);
   static const std::string& openapi_document();
 
   // Not ready: /readyz says 503 and every /v1 request gets 503 (draining).

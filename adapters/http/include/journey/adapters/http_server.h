@@ -7,9 +7,11 @@
 // request once its first byte arrived (a client trickling headers a byte a
 // second is cut off when it runs out), and a body limit (413 beyond it).
 //
-// The handler runs on a separate worker pool, not on the network threads: a
-// command waits for its fsync'ed append, and many of them waiting together is
-// what lets the log commit them as one group.
+// Requests that config.answer_inline says are short (e.g. one hire's status)
+// are answered on the connection's strand; every other request runs on a
+// separate worker pool, not on the network threads: a command waits for its
+// fsync'ed append, and many of them waiting together is what lets the log
+// commit them as one group; a long read must not hold up a network thread.
 //
 // Shutdown: stop_accepting() closes the listening socket; drain() waits until
 // every request already read has been answered (those answers say
@@ -38,6 +40,8 @@ struct ServerConfig {
   std::chrono::milliseconds idle_timeout{60000};
   std::string tls_certificate;  // PEM chain; with tls_private_key: HTTPS
   std::string tls_private_key;
+  // True for requests cheap enough to answer on a network thread.
+  std::function<bool(const Request&)> answer_inline;
 };
 
 class HttpServer {

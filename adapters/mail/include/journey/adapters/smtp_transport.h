@@ -21,6 +21,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "journey/adapters/delivery.h"
@@ -54,6 +55,10 @@ struct SmtpConfig {
   // Envelope sender (MAIL FROM); empty uses the message's From address.
   std::string envelope_from;
 };
+
+// "required", "opportunistic" or "none" (as in configuration files and flags);
+// anything else is std::nullopt.
+std::optional<SmtpConfig::StartTls> parse_starttls(const std::string& text);
 
 class SmtpTransport final : public MailTransport {
  public:
