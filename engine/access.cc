@@ -4,11 +4,13 @@
 #include <openssl/rand.h>
 
 #include <algorithm>
-#include <cereal/archives/binary.hpp>
+#include <cereal/archives/portable_binary.hpp>
 #include <cereal/types/string.hpp>
 #include <cereal/types/vector.hpp>
 #include <sstream>
 #include <stdexcept>
+
+#include "journey/workflows/bounded_archive.h"
 
 namespace journey::engine {
 
@@ -38,7 +40,7 @@ template <class T>
 std::string to_cereal(const T& v) {
   std::ostringstream os;
   {
-    cereal::BinaryOutputArchive ar(os);
+    cereal::PortableBinaryOutputArchive ar(os);
     ar(v);
   }
   return os.str();
@@ -46,7 +48,7 @@ std::string to_cereal(const T& v) {
 template <class T>
 T from_cereal(const std::string& bytes) {
   std::istringstream is(bytes);
-  cereal::BinaryInputArchive ar(is);
+  BoundedInputArchive ar(is, bytes.size());
   T v;
   ar(v);
   return v;

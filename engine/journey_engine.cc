@@ -10,6 +10,8 @@
 #include <random>
 #include <sstream>
 
+#include "journey/workflows/bounded_archive.h"
+
 namespace journey::engine {
 
 using namespace workflows;
@@ -106,7 +108,7 @@ std::string to_cereal(const T& value) {
 template <class T>
 T from_cereal(const std::string& payload) {
   std::istringstream is(payload);
-  cereal::PortableBinaryInputArchive ar(is);
+  BoundedInputArchive ar(is, payload.size());
   T value;
   ar(value);
   return value;

@@ -9,6 +9,8 @@
 #include <set>
 #include <sstream>
 
+#include "journey/workflows/bounded_archive.h"
+
 namespace journey::engine {
 
 using namespace workflows;
@@ -41,7 +43,7 @@ std::string to_bytes(const T& v) {
 template <class T>
 T from_bytes(const std::string& s) {
   std::istringstream is(s);
-  cereal::PortableBinaryInputArchive ar(is);
+  BoundedInputArchive ar(is, s.size());
   T v;
   ar(v);
   return v;
