@@ -490,6 +490,48 @@ std::vector<std::pair<std::string, std::string>> Api::routes() {
   return table;
 }
 
+Response Api::static_file(const std::string& raw) const {
+  bool ok = true;
+  std::string path = percent_decode(raw, false, ok);
+  if (!ok || path.find('\0') != std::string::npos || path.find("..") != std::string::npos ||
+      path.find('\\') != std::string::npos)
+    return problem(400, "bad_target", "Ogiltig sökväg");
+  std::filesystem::path file = web_root_ / path.substr(1);
+  std::error_code ec;
+  const bool has_extension = std::filesystem::path(path).has_extension();
+  if (path == "/" || std::filesystem::is_directory(file, ec) ||
+      (!has_extension && !std::filesystem::exists(file, ec)))
+    file = web_root_ / "index.html";
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return problem(404, "no_route", "Ingen sådan sida: " + path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  Response r;
+  r.body = ss.str();
+  static const std::map<std::string, std::string> types = {
+      {".html", "text/html; charset=utf-8"},
+      {".js", "text/javascript; charset=utf-8"},
+      {".css", "text/css; charset=utf-8"},
+      {".svg", "image/svg+xml"},
+      {".png", "image/png"},
+      {".ico", "image/x-icon"},
+      {".json", "application/json"},
+      {".woff2", "font/woff2"},
+      {".map", "application/json"},
+      {".txt", "text/plain; charset=utf-8"}};
+  auto t = types.find(file.extension().string());
+  r.content_type = t == types.end() ? "application/octet-stream" : t->second;
+  const bool hashed = path.rfind("/assets/", 0) == 0;
+  r.headers = {{"Cache-Control", hashed ? "public, max-age=31536000, immutable" : "no-cache"},
+               {"X-Content-Type-Options", "nosniff"},
+               {"X-Frame-Options", "DENY"},
+               {"Referrer-Policy", "no-referrer"},
+               {"Content-Security-Policy",
+                "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+                "frame-ancestors 'none'"}};
+  return r;
+}
+
 bool Api::answers_quickly(const Request& req) {
   if (req.method != "GET") return false;
   const std::string path = req.target.substr(0, req.target.find('?'));
@@ -579,6 +621,11 @@ Response Api::handle(const Request& req) {
     match = &r;
     c.params = std::move(params);
     break;
+  }
+  if (!match && !web_root_.empty() && (req.method == "GET" || req.method == "HEAD") &&
+      raw_path.rfind("/v1/", 0) != 0 && allowed.empty()) {
+    route_name = "static";
+    return finish(static_file(raw_path));
   }
   if (!match) {
     if (!allowed.empty()) {

@@ -30,7 +30,8 @@ class DiskFullLog : public storage::EventLog {
   bool full = false;
   storage::Result<storage::AppendResult> append(storage::AppendRequest req) override {
     if (full)
-      return storage::Error{storage::ErrorCode::no_space, "IO error: No space left on device"};
+      return storage::Error{storage::ErrorCode::no_space, "IO error: No space left on device",
+                            std::nullopt};
     return real_.append(std::move(req));
   }
   storage::Result<std::vector<storage::RecordedEvent>> read_stream(const storage::StreamId& s,
@@ -216,6 +217,50 @@ BOOST_AUTO_TEST_CASE(UnknownTokenIs401AndNoTokenNamesTheHeader) {
   BOOST_TEST(json::parse(res.body)["header"].get<std::string>() == "Authorization");
   r.headers["Authorization"] = "Bearer jt_00000000_" + std::string(64, '0');
   BOOST_TEST(api->handle(r).status == 401);
+}
+
+BOOST_AUTO_TEST_CASE(WebFilesAreServedButNothingOutsideTheirFolder) {
+  const fs::path web = dir.string() + "-web";
+  fs::create_directories(web / "assets");
+  std::ofstream(web / "index.html") << "<!doctype html><title>Journey</title>";
+  std::ofstream(web / "assets" / "app-1a2b.js") << "console.log(1)";
+  std::ofstream(dir.string() + "-secret.txt") << "secret";
+  api->serve_files(web);
+  Request r;
+  r.method = "GET";
+  r.target = "/";
+  auto res = api->handle(r);
+  BOOST_TEST(res.status == 200);
+  BOOST_TEST(res.content_type == "text/html; charset=utf-8");
+  r.target = "/hires/hire-12345678";  // a browser route: the application
+  BOOST_TEST(api->handle(r).body == "<!doctype html><title>Journey</title>");
+  r.target = "/assets/app-1a2b.js";
+  res = api->handle(r);
+  BOOST_TEST(res.content_type == "text/javascript; charset=utf-8");
+  BOOST_TEST(res.body == "console.log(1)");
+  for (const char* evil : {"/../", "/assets/../../x", "/%2e%2e/secret.txt", "/a%00.js"}) {
+    r.target = evil;
+    BOOST_TEST(api->handle(r).status == 400, evil);
+  }
+  r.target = "/missing.js";
+  BOOST_TEST(api->handle(r).status == 404);
+  r.target = "/v1/nothing";  // the API's own 404, not the application
+  res = api->handle(r);
+  BOOST_TEST(res.status == 404);
+  BOOST_TEST(res.content_type == "application/problem+json");
+  fs::remove_all(web);
+  fs::remove(dir.string() + "-secret.txt");
+}
+
+BOOST_AUTO_TEST_CASE(DrainingAnswers503ButHealthStaysUp) {
+  api->set_ready(false);
+  auto r = call("GET", "/v1/me");
+  BOOST_TEST(r.status == 503);
+  BOOST_TEST(json::parse(r.body)["code"].get<std::string>() == "not_ready");
+  BOOST_TEST(call("GET", "/readyz").status == 503);
+  BOOST_TEST(call("GET", "/healthz").status == 200);
+  api->set_ready(true);
+  BOOST_TEST(call("GET", "/v1/me").status == 200);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

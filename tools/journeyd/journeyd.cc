@@ -76,6 +76,8 @@ struct Config {
   // [limits]
   double requests_per_second = 200;
   double burst = 400;
+  // [web]
+  std::string web_root = JOURNEY_WEB_ROOT;  // the built web application (adapters/web/dist)
   // [log]
   std::string log_format = "plain";
   std::string log_level = "info";
@@ -117,6 +119,7 @@ std::vector<Key> keys(Config& c) {
       {"mail", "from_name", &c.from_name},
       {"limits", "requests_per_second", &c.requests_per_second},
       {"limits", "burst", &c.burst},
+      {"web", "root", &c.web_root},
       {"log", "format", &c.log_format, 0, 0, {"plain", "json"}},
       {"log", "level", &c.log_level, 0, 0, {"trace", "debug", "info", "warn", "error"}},
   };
@@ -437,6 +440,13 @@ int main(int argc, char** argv) {
   };
   http::ApiLimits limits{cfg.requests_per_second, cfg.burst};
   http::Api api(eng, tokens, hooks, limits);
+  if (!cfg.web_root.empty()) {
+    if (fs::exists(fs::path(cfg.web_root) / "index.html"))
+      api.serve_files(cfg.web_root);
+    else
+      logger.log(spdlog::level::warn, "web application not built; serving the API only",
+                 {{"web.root", cfg.web_root}});
+  }
 
   http::ServerConfig sc;
   std::tie(sc.address, sc.port) = split_listen(cfg.listen);
@@ -519,9 +529,9 @@ int main(int argc, char** argv) {
   int sig = 0;
   sigwait(&signals, &sig);
   logger.log(spdlog::level::info, "stopping", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+  api.set_ready(false);  // /readyz and new requests on open connections: 503
   server.stop_accepting();
   const bool drained = server.drain(std::chrono::milliseconds(cfg.drain_timeout_ms));
-  api.set_ready(false);
   {
     std::lock_guard<std::mutex> lock(stop_mu);
     stopping = true;

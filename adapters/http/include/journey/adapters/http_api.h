@@ -22,6 +22,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
@@ -104,14 +105,22 @@ class Api {
   static bool answers_quickly(const Request& req);
   static const std::string& openapi_document();
 
+  // Serves the web application's built files from `root` for GET requests
+  // outside /v1 and the operations routes: "/" and unknown paths without a
+  // file extension get index.html (the application routes in the browser).
+  // Paths with ".." or a NUL are refused. Call before serving.
+  void serve_files(std::filesystem::path root) { web_root_ = std::move(root); }
+
   // Not ready: /readyz says 503 and every /v1 request gets 503 (draining).
   void set_ready(bool ready) { ready_ = ready; }
   bool ready() const { return ready_; }
   Metrics& metrics() { return metrics_; }
 
  private:
+  Response static_file(const std::string& path) const;
   struct Impl;
   std::unique_ptr<Impl> impl_;
+  std::filesystem::path web_root_;
   std::atomic<bool> ready_{true};
   Metrics metrics_;
 };
