@@ -32,6 +32,47 @@ bool CaseLess::operator()(const std::string& a, const std::string& b) const {
 
 namespace {
 
+// Text that reaches an answer may come from bytes we did not check (a path,
+// an old record): never let an invalid UTF-8 byte make dump() throw; it
+// becomes U+FFFD (fuzz_http_request found the throw, which escaped handle()).
+std::string dump(const json& j, int indent = -1) {
+  return j.dump(indent, ' ', false, json::error_handler_t::replace);
+}
+
+bool valid_utf8(const std::string& s) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const std::size_t n = s.size();
+  std::size_t i = 0;
+  while (i < n) {
+    const unsigned c = p[i];
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    std::size_t len = 0;
+    unsigned cp = 0;
+    if ((c & 0xe0) == 0xc0) {
+      len = 2, cp = c & 0x1f;
+    } else if ((c & 0xf0) == 0xe0) {
+      len = 3, cp = c & 0x0f;
+    } else if ((c & 0xf8) == 0xf0) {
+      len = 4, cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (i + len > n) return false;
+    for (std::size_t k = 1; k < len; ++k) {
+      if ((p[i + k] & 0xc0) != 0x80) return false;
+      cp = (cp << 6) | (p[i + k] & 0x3f);
+    }
+    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) ||
+        (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) || (cp >= 0xd800 && cp <= 0xdfff))
+      return false;
+    i += len;
+  }
+  return true;
+}
+
 const char* title_sv(int status) {
   switch (status) {
     case 400:
@@ -108,7 +149,7 @@ Response problem_in(Language lang, int status, const std::string& code, const st
   Response r;
   r.status = status;
   r.content_type = "application/problem+json";
-  r.body = j.dump();
+  r.body = dump(j);
   return r;
 }
 
@@ -201,7 +242,7 @@ struct Ctx {
 Response json_response(int status, const json& j) {
   Response r;
   r.status = status;
-  r.body = j.dump();
+  r.body = dump(j);
   return r;
 }
 
@@ -327,7 +368,7 @@ struct Api::Impl {
         Response r = c.fail(412, "version_conflict", msg, "header", "If-Match");
         auto j = json::parse(r.body);
         j["current_version"] = o.version;
-        r.body = j.dump();
+        r.body = dump(j);
         r.headers.push_back({"ETag", "\"" + std::to_string(o.version) + "\""});
         return r;
       }
@@ -585,11 +626,11 @@ Response Api::handle(const Request& req) {
         std::string k = percent_decode(pair.substr(0, eq), true, ok1);
         std::string v =
             eq == std::string::npos ? "" : percent_decode(pair.substr(eq + 1), true, ok2);
-        if (!ok1 || !ok2)
-          return finish(
-              c.fail(400, "bad_parameter",
-                     c.t("Felaktig procentkodning i frågan", "Bad percent-encoding in the query"),
-                     "parameter", k));
+        if (!ok1 || !ok2 || !valid_utf8(k) || !valid_utf8(v))
+          return finish(c.fail(400, "bad_parameter",
+                               c.t("Felaktig procentkodning eller inte UTF-8 i frågan",
+                                   "Bad percent-encoding or not UTF-8 in the query"),
+                               "parameter", k));
         c.query[k] = v;
       }
       i = j + 1;
@@ -607,7 +648,7 @@ Response Api::handle(const Request& req) {
       if (t.size() > 2 && t.front() == '{') {
         bool dec_ok = true;
         std::string v = percent_decode(segs[i], false, dec_ok);
-        if (!dec_ok || v.empty()) ok = false;
+        if (!dec_ok || v.empty() || !valid_utf8(v)) ok = false;
         params[t.substr(1, t.size() - 2)] = v;
       } else if (t != segs[i]) {
         ok = false;
@@ -952,7 +993,7 @@ void Api::Impl::install() {
              {"status", status ? status_json(*status) : json()},
              {"events", history_json(*h)}};
       if (!h->records.empty()) j["head_hash"] = storage::to_hex(h->records.back().hash);
-      r.body = j.dump(2);
+      r.body = dump(j, 2);
       r.headers.push_back({"Content-Disposition", "attachment; filename=\"" + name + ".json\""});
     }
     return r;
@@ -966,6 +1007,11 @@ void Api::Impl::install() {
                     std::string(c.t("Innehållet måste vara text/csv, inte ",
                                     "The body must be text/csv, not ")) +
                         *ct,
+                    "header", "Content-Type");
+    if (!valid_utf8(c.req.body))
+      return c.fail(415, "unsupported_media_type",
+                    c.t("CSV-filen måste vara UTF-8 (spara som \"CSV UTF-8\")",
+                        "The CSV file must be UTF-8 (save as \"CSV UTF-8\")"),
                     "header", "Content-Type");
     // Every row's unit must be the admin's municipality's.
     std::istringstream in(c.req.body);

@@ -252,6 +252,28 @@ BOOST_AUTO_TEST_CASE(WebFilesAreServedButNothingOutsideTheirFolder) {
   fs::remove(dir.string() + "-secret.txt");
 }
 
+BOOST_AUTO_TEST_CASE(InvalidUtf8IsRefusedNotAnInternalError) {
+  // Found by fuzz_http_request: nlohmann's dump() threw on the echoed bytes,
+  // inside the handler that turns exceptions into 500s, and terminated.
+  auto r = call("PUT", "/v1/units/Barn%FFunga",
+                {{"unit_head", {{"name", "A"}, {"email", "a@x.se"}}},
+                 {"administrator", {{"name", "B"}, {"email", "b@x.se"}}}});
+  BOOST_TEST(r.status == 404);
+  BOOST_TEST(json::accept(r.body));
+  r = call("GET", "/v1/hires?unit=%C3");
+  BOOST_TEST(r.status == 400);
+  BOOST_TEST(json::parse(r.body)["parameter"].get<std::string>() == "unit");
+  Request csv;
+  csv.method = "POST";
+  csv.target = "/v1/imports";
+  csv.headers["Authorization"] = "Bearer " + admin;
+  csv.headers["Content-Type"] = "text/csv";
+  csv.body = "name,email,unit,start\nA\xe5,a@x.se,E,2026-09-01\n";  // Latin-1 \xe5
+  r = api->handle(csv);
+  BOOST_TEST(r.status == 415);
+  BOOST_TEST(json::accept(r.body));
+}
+
 BOOST_AUTO_TEST_CASE(DrainingAnswers503ButHealthStaysUp) {
   api->set_ready(false);
   auto r = call("GET", "/v1/me");
