@@ -10,6 +10,7 @@
 #include "journey/adapters/webhook.h"
 #include "journey/engine/csv_import.h"
 #include "journey/engine/scheduler.h"
+#include "journey/engine/simulation.h"
 
 #ifndef JOURNEY_OPENAPI_FILE
 #error "JOURNEY_OPENAPI_FILE must name adapters/http/openapi.json"
@@ -520,6 +521,7 @@ std::vector<std::pair<std::string, std::string>> Api::routes() {
       {"POST", "/v1/webhooks/{webhook}/rotate"},
       {"POST", "/v1/webhooks/{webhook}/retire-old"},
       {"POST", "/v1/webhooks/{webhook}/disable"},
+      {"POST", "/v1/simulations"},
       {"GET", "/v1/programmes"},
       {"POST", "/v1/programmes"},
       {"GET", "/v1/programmes/{programme}/versions/{version}"},
@@ -1309,6 +1311,94 @@ void Api::Impl::install() {
       [webhook_change](Ctx& c) { return webhook_change(c, "retire-old"); });
   add("POST", "/v1/webhooks/{webhook}/disable",
       [webhook_change](Ctx& c) { return webhook_change(c, "disable"); });
+
+  // -- simulation: what the scheduler would send, in virtual time (no data touched) --
+  add("POST", "/v1/simulations", [this](Ctx& c) {
+    auto body = json_body(c);
+    if (auto* r = std::get_if<Response>(&body)) return *r;
+    const json& j = std::get<json>(body);
+    if (!j.is_object()) return field_error(c, {"/", "must be an object"});
+    engine::SimulationConfig cfg;
+    cfg.hires = 10;
+    cfg.days = 365;
+    cfg.first_day = engine.today() + (date::Monday - date::weekday(engine.today()));
+    int send_hour = 8;
+    bool summary_only = false;
+    for (auto it = j.begin(); it != j.end(); ++it) {
+      const std::string& k = it.key();
+      const std::string ptr = "/" + k;
+      auto integer = [&](int lo, int hi) -> std::optional<int> {
+        if (!it->is_number_integer() || it->get<std::int64_t>() < lo ||
+            it->get<std::int64_t>() > hi)
+          return std::nullopt;
+        return it->get<int>();
+      };
+      auto share = [&]() -> std::optional<double> {
+        if (!it->is_number() || it->get<double>() < 0 || it->get<double>() > 1) return std::nullopt;
+        return it->get<double>();
+      };
+      if (k == "hires") {
+        auto v = integer(1, 200);
+        if (!v) return field_error(c, {ptr, "must be an integer from 1 to 200"});
+        cfg.hires = *v;
+      } else if (k == "units") {
+        auto v = integer(1, 100);
+        if (!v) return field_error(c, {ptr, "must be an integer from 1 to 100"});
+        cfg.units = *v;
+      } else if (k == "days") {
+        auto v = integer(1, 1095);
+        if (!v) return field_error(c, {ptr, "must be an integer from 1 to 1095"});
+        cfg.days = *v;
+      } else if (k == "seed") {
+        auto v = integer(0, 1 << 30);
+        if (!v) return field_error(c, {ptr, "must be a non-negative integer"});
+        cfg.seed = static_cast<std::uint64_t>(*v);
+      } else if (k == "send_hour") {
+        auto v = integer(0, 16);
+        if (!v) return field_error(c, {ptr, "must be an hour from 0 to 16"});
+        send_hour = *v;
+      } else if (k == "late" || k == "never") {
+        auto v = share();
+        if (!v) return field_error(c, {ptr, "must be a number from 0 to 1"});
+        (k == "late" ? cfg.late_share : cfg.never_share) = *v;
+      } else if (k == "from") {
+        auto d = it->is_string() ? workflows::parse_date(it->get<std::string>()) : std::nullopt;
+        if (!d) return field_error(c, {ptr, "must be a date YYYY-MM-DD"});
+        cfg.first_day = *d;
+      } else if (k == "summary") {
+        if (!it->is_boolean()) return field_error(c, {ptr, "must be true or false"});
+        summary_only = it->get<bool>();
+      } else {
+        return field_error(c, {ptr, "is not a known field"});
+      }
+    }
+    auto programme = engine.programme("gr-forsta-aren", std::nullopt);
+    if (!programme) return c.fail(503, "no_programme", "gr-forsta-aren is not published");
+    static const engine::Templates templates = engine::Templates::load(JOURNEY_TEMPLATES_DIR);
+    const engine::MunicipalTime municipal{std::chrono::minutes(std::chrono::hours(send_hour))};
+    json messages = json::array();
+    auto summary = engine::simulate(
+        *programme, templates, municipal, cfg, [&](const engine::SimulatedNotification& n) {
+          if (summary_only || messages.size() >= 5000) return;
+          messages.push_back({{"date", iso_day(n.date)},
+                              {"send_at", iso_time(n.send_at)},
+                              {"to", n.to.email},
+                              {"audience", engine::audience_id(n.to.audience)},
+                              {"subject", n.subject},
+                              {"message_id", n.message_id},
+                              {"reminders", n.reminders.size()}});
+        });
+    json out{{"hires", summary.hires},
+             {"events", summary.events},
+             {"reminders", summary.reminders},
+             {"messages", summary.messages},
+             {"by_kind", summary.by_kind},
+             {"by_audience", summary.by_audience},
+             {"unresolved", summary.unresolved},
+             {"weekend_or_holiday_sends", summary.weekend_or_holiday_sends}};
+    if (!summary_only) out["sent"] = messages;
+    return json_response(200, out);
+  });
 
   // -- programmes --
   add("GET", "/v1/programmes", [this](Ctx&) {

@@ -629,6 +629,17 @@ class Api(unittest.TestCase):
         st, _, rep = root.call("POST", "/v1/imports", raw=csv, ctype="text/csv")
         self.assertEqual((st, rep["duplicates"], rep["registered"]), (200, 1, 1))
 
+    def test_simulation_says_what_would_be_sent(self):
+        st, _, b = self.as_("UV").call("POST", "/v1/simulations",
+                                       {"hires": 3, "days": 60, "from": "2027-01-04", "seed": 7})
+        self.assertEqual(st, 200, b)
+        self.assertEqual(b["hires"], 3)
+        self.assertEqual(b["weekend_or_holiday_sends"], 0)
+        self.assertEqual(len(b["sent"]), b["messages"])
+        self.assertTrue(all(m["send_at"].endswith("Z") for m in b["sent"]))
+        st, _, b = self.as_("UV").call("POST", "/v1/simulations", {"hires": 5000})
+        self.assertEqual((st, b["field"]), (422, "/hires"))
+
     def test_notifications_routes(self):
         st, _, b = self.as_("A").call("GET", "/v1/notifications?outcome=dead_letter")
         self.assertEqual(st, 200)
