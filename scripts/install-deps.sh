@@ -12,14 +12,16 @@ packages=(
   python3 python3-aiosmtpd openssl
 )
 # Extra groups: "bench" adds the peer PostgreSQL server; "http-bench" wrk and
-# the peer nginx (run by the script on loopback, never as a service); "fuzz" adds clang, its
+# the peer nginx (run by the script on loopback, never as a service); "web"
+# Debian's chromium for the web application's end-to-end tests; "fuzz" adds clang, its
 # libFuzzer/sanitizer runtimes (only a Recommends of clang-14) and llvm-symbolizer.
 for extra in "$@"; do
   case "$extra" in
     bench) packages+=(postgresql-15) ;;
     http-bench) packages+=(wrk nginx-light) ;;
+    web) packages+=(chromium) ;;
     fuzz) packages+=(clang libclang-rt-14-dev llvm-14) ;;
-    *) echo "install-deps: unknown group '$extra' (known: bench, http-bench, fuzz)" >&2; exit 2 ;;
+    *) echo "install-deps: unknown group '$extra' (known: bench, http-bench, fuzz, web)" >&2; exit 2 ;;
   esac
 done
 

@@ -727,6 +727,25 @@ Response Api::handle(const Request& req) {
 
 // ---- handlers ----------------------------------------------------------------
 
+namespace {
+std::string record_refusal(const Ctx& c, const std::string& why) {
+  if (why == "read_only_role")
+    return c.t("Din roll får bara läsa, inte registrera.", "Your role may read, not record.");
+  if (why == "not_your_unit")
+    return c.t("Den nyanställda hör inte till dina enheter.",
+               "The hire does not belong to your units.");
+  if (why == "not_your_hire")
+    return c.t("Du är inte introduktör för den nyanställda.", "You are not the hire's introducer.");
+  if (why == "not_your_task")
+    return c.t(
+        "Det här är inte din roll att registrera (administratören registrerar AD-moment i "
+        "förberedelsen, introduktören FA-moment och timmar).",
+        "This is not your role's to record (the administrator records AD preparation "
+        "items, the introducer FA items and hours).");
+  return c.t("Du får inte registrera detta.", "You may not record this.");
+}
+}  // namespace
+
 void Api::Impl::install() {
   auto forbidden = [](const Ctx& c, const std::string& why) {
     return c.fail(403, "forbidden", why);
@@ -879,7 +898,15 @@ void Api::Impl::install() {
                {"overdue", overdue}};
       if (s->next_deadline)
         row["next_deadline"] = {{"id", s->next_deadline->id},
+                                {"title", s->next_deadline->title},
                                 {"due", iso_day(s->next_deadline->due)}};
+      row["parts"] = json::array();
+      for (const auto& p : s->parts)
+        row["parts"].push_back({{"part", workflows::part_id(p.part)},
+                                {"state", p.state},
+                                {"done", p.done},
+                                {"total", p.total},
+                                {"finished", p.finished}});
       j.push_back(row);
     }
     return json_response(200, j);
@@ -935,9 +962,7 @@ void Api::Impl::install() {
     if (!programme) return c.fail(500, "internal_error", "programme missing");
     if (auto why = engine::may_record(*c.principal, scope_of(status),
                                       std::get<engine::DomainEvent>(ev), *programme))
-      return forbidden(
-          c,
-          std::string(c.t("Du får inte registrera detta: ", "You may not record this: ")) + *why);
+      return forbidden(c, record_refusal(c, *why));
     std::optional<Response> err;
     auto key = idempotency_key(c, err);
     if (err) return *err;
@@ -1051,6 +1076,7 @@ void Api::Impl::install() {
             "parameter", "role");
     }
     const std::string unit = c.query.count("unit") ? c.query["unit"] : "";
+    const std::string hire_filter = c.query.count("hire") ? c.query["hire"] : "";
     std::string person = c.query.count("person") ? c.query["person"] : "";
     if (c.query.count("mine")) person = c.principal->email;
     // "Mine": an introducer's FA tasks, an administrator's AD tasks, a unit
@@ -1076,7 +1102,8 @@ void Api::Impl::install() {
     for (const auto& id : engine.hires()) {
       auto s = engine.status(id, today);
       if (!s || !engine::may_read_hire(*c.principal, scope_of(*s))) continue;
-      if (s->lifecycle == "left" || s->lifecycle == "completed") continue;
+      if (s->lifecycle == "Left" || s->lifecycle == "Completed") continue;
+      if (!hire_filter.empty() && id != hire_filter) continue;
       if (!unit.empty() && s->hire.unit != unit) continue;
       if (!units.count(s->hire.unit)) units[s->hire.unit] = engine.unit(s->hire.unit);
       const auto& u = units[s->hire.unit];

@@ -202,9 +202,10 @@ const std::map<std::string, Decoder>& decoders() {
        }},
       {"leave-start",
        [](Fields& f, date::sys_days t) {
-         auto kind = f.str_or("kind", "other");
+         // "kind" names the command itself, so the leave's kind is "leave_kind".
+         auto kind = f.str_or("leave_kind", "other");
          if (kind != "parental" && kind != "sick" && kind != "other")
-           throw FieldError{f.ptr("kind"), "must be parental, sick or other"};
+           throw FieldError{f.ptr("leave_kind"), "must be parental, sick or other"};
          return DomainEvent(LeaveStarted{kind, f.day_or("from", t)});
        }},
       {"leave-end",
@@ -383,16 +384,48 @@ json status_json(const engine::HireStatus& s) {
   }
   j["overdue"] = json::array();
   for (const auto& i : s.overdue_items) {
-    j["overdue"].push_back(
-        {{"id", i.id}, {"text", i.text}, {"role", role_code(i.role)}, {"due", day(i.due)}});
+    j["overdue"].push_back({{"id", i.id},
+                            {"text", i.text},
+                            {"role", role_code(i.role)},
+                            {"due", day(i.due)},
+                            {"deadline", false}});
   }
   for (const auto& d : s.deadlines) {
-    if (d.overdue) j["overdue"].push_back({{"id", d.id}, {"text", d.title}, {"due", day(d.due)}});
+    if (d.overdue)
+      j["overdue"].push_back(
+          {{"id", d.id}, {"text", d.title}, {"due", day(d.due)}, {"deadline", true}});
   }
   for (const auto& w : s.weeks) {
-    j["weeks"].push_back(
-        {{"week", date::format("%G-W%V", w.monday)}, {"owed", w.owed}, {"logged", w.logged}});
+    j["weeks"].push_back({{"week", date::format("%G-W%V", w.monday)},
+                          {"monday", day(w.monday)},
+                          {"owed", w.owed},
+                          {"logged", w.logged}});
   }
+  j["items"] = json::array();
+  for (const auto& i : s.items) {
+    const char* state = i.state.status == ItemState::Status::done     ? "done"
+                        : i.state.status == ItemState::Status::waived ? "waived"
+                                                                      : "open";
+    json item{{"id", i.id},
+              {"text", i.text},
+              {"checklist", i.checklist},
+              {"role", role_code(i.role)},
+              {"due", day(i.due)},
+              {"state", state},
+              {"overdue", i.overdue}};
+    if (i.state.done_on) item["done_on"] = day(*i.state.done_on);
+    if (!i.state.note.empty()) item["note"] = i.state.note;
+    j["items"].push_back(item);
+  }
+  j["leaves"] = json::array();
+  for (const auto& l : s.leaves) {
+    json leave{{"kind", l.kind}, {"from", day(l.from)}};
+    if (l.back_on) leave["back_on"] = day(*l.back_on);
+    j["leaves"].push_back(leave);
+  }
+  if (s.started_on) j["started_on"] = day(*s.started_on);
+  if (s.left_on) j["left_on"] = day(*s.left_on);
+  if (s.completed_on) j["completed_on"] = day(*s.completed_on);
   if (s.introducer)
     j["introducer"] = {{"name", s.introducer->introducer.name},
                        {"email", s.introducer->introducer.email}};
@@ -405,23 +438,26 @@ namespace {
 struct HistoryRow {
   const storage::RecordedEvent* r;
   std::string details;
+  std::string message_id;  // notification records
+  std::string outcome;     // delivery attempts
 };
 std::vector<HistoryRow> history_rows(const engine::LoadedHire& h) {
   std::vector<HistoryRow> rows;
   for (std::size_t i = 0; i < h.records.size(); ++i)
-    rows.push_back({&h.records[i], describe(h.events[i])});
+    rows.push_back({&h.records[i], describe(h.events[i]), "", ""});
   for (const auto& r : h.notifications) {
-    std::string details;
     if (r.type == engine::kNotificationDecided) {
       auto n = engine::decode_notification(r.payload);
-      details = n.message_id + " till " + n.to_email + ": " + n.subject;
+      rows.push_back(
+          {&r, n.message_id + " till " + n.to_email + ": " + n.subject, n.message_id, ""});
     } else {
       auto d = engine::decode_delivery(r.payload);
-      details = d.message_id + " försök " + std::to_string(d.attempt) + ": " + d.outcome +
-                (d.code ? " (" + std::to_string(d.code) + ")" : "") +
-                (d.detail.empty() ? "" : " " + d.detail);
+      rows.push_back({&r,
+                      d.message_id + " försök " + std::to_string(d.attempt) + ": " + d.outcome +
+                          (d.code ? " (" + std::to_string(d.code) + ")" : "") +
+                          (d.detail.empty() ? "" : " " + d.detail),
+                      d.message_id, d.outcome});
     }
-    rows.push_back({&r, details});
   }
   std::sort(rows.begin(), rows.end(), [](const HistoryRow& a, const HistoryRow& b) {
     return a.r->position.value < b.r->position.value;
@@ -445,6 +481,8 @@ json history_json(const engine::LoadedHire& h) {
                  {"idempotency_key", r.idempotency_key},
                  {"hash", storage::to_hex(r.hash)},
                  {"prev_hash", storage::to_hex(r.prev_hash)}});
+    if (!row.message_id.empty()) j.back()["message_id"] = row.message_id;
+    if (!row.outcome.empty()) j.back()["outcome"] = row.outcome;
   }
   return j;
 }

@@ -389,6 +389,34 @@ class Api(unittest.TestCase):
         st, _, b = admin.call("GET", f"/v1/hires/{hid}?as_of=2026-09-01&basis=sometimes")
         self.assertEqual((st, b["parameter"]), (400, "basis"))
 
+    def test_status_lists_every_item_and_leave(self):
+        admin = self.as_("A")
+        st, _, b = admin.call("POST", "/v1/hires", {"name": "Ledig", "email": "l@example.se",
+                                                    "unit": OSTER, "start": "2026-09-01"})
+        hid = b["hire"]
+        item = self.items["ad"][0]
+        for body in ({"kind": "started", "on": "2026-09-01"},
+                     {"kind": "item", "item": item, "on": "2026-08-28"},
+                     {"kind": "leave-start", "leave_kind": "parental", "from": "2026-10-05"},
+                     {"kind": "leave-end", "back": "2026-10-19"}):
+            st, _, b = admin.call("POST", f"/v1/hires/{hid}/events", body)
+            self.assertEqual(st, 201, (body, b))
+        st, _, b = admin.call("POST", f"/v1/hires/{hid}/events",
+                              {"kind": "leave-start", "leave_kind": "holiday"})
+        self.assertEqual((st, b["field"]), (422, "/leave_kind"))
+        st, _, s = admin.call("GET", f"/v1/hires/{hid}")
+        done = [i for i in s["items"] if i["id"] == item][0]
+        self.assertEqual((done["state"], done["done_on"]), ("done", "2026-08-28"))
+        self.assertEqual(s["leaves"], [{"kind": "parental", "from": "2026-10-05",
+                                        "back_on": "2026-10-19"}])
+        self.assertEqual(s["started_on"], "2026-09-01")
+        st, _, lst = admin.call("GET", "/v1/hires?unit=" + q(OSTER))
+        row = [r for r in lst if r["hire"] == hid][0]
+        self.assertTrue(row["parts"] and row["next_deadline"]["title"])
+        st, _, tasks = admin.call("GET", f"/v1/tasks?hire={hid}")
+        self.assertTrue(tasks and all(t["hire"] == hid for t in tasks))
+        self.assertNotIn(item, [t["item"] for t in tasks])
+
     def test_export_is_something_an_auditor_can_file(self):
         hid = self.hires["HV"]
         st, h, b = self.as_("AU").call("GET", f"/v1/hires/{hid}/export")

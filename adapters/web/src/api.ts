@@ -1,0 +1,333 @@
+// The /v1 API as the browser uses it: bearer token, Accept-Language, ETag and
+// If-Match, Idempotency-Key, and RFC 9457 problems turned into ApiError.
+// Shapes follow adapters/http/openapi.json and what journeyd actually answers.
+import type { Lang } from './i18n';
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  code?: string;
+  field?: string; // JSON pointer of the wrong body field, e.g. "/email"
+  parameter?: string; // query parameter, e.g. "as_of"
+  header?: string; // request header, e.g. "If-Match"
+  current_version?: number;
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly problem: Problem,
+  ) {
+    super(problem.detail || problem.title);
+  }
+  // A resource one may not read answers 404 like one that does not exist; a
+  // 404 naming a parameter (as_of before registration) is an input error instead.
+  get forbidden(): boolean {
+    return this.status === 403 || (this.status === 404 && !this.problem.parameter);
+  }
+}
+
+export type Role = 'admin' | 'unit_head' | 'administrator' | 'introducer' | 'auditor';
+
+export interface Principal {
+  token_id: string;
+  role: Role;
+  name: string;
+  email: string;
+  municipality: string;
+  units: string[];
+  actor: string;
+}
+
+export interface Person {
+  name: string;
+  email?: string;
+}
+
+export interface HireSummary {
+  hire: string;
+  name: string;
+  unit: string;
+  start: string;
+  lifecycle: string;
+  overdue: number;
+  next_deadline?: { id: string; due: string };
+}
+
+export interface PartProgress {
+  part: string;
+  state: string;
+  done: number;
+  total: number;
+  finished: boolean;
+}
+
+export interface Deadline {
+  id: string;
+  title: string;
+  nominal: string;
+  due: string;
+  met: boolean;
+  overdue: boolean;
+}
+
+export interface OverdueEntry {
+  id: string;
+  text: string;
+  role?: string; // absent for a deadline
+  due: string;
+}
+
+export interface WeekHours {
+  week: string; // ISO week, "2026-W37"
+  owed: number;
+  logged: number;
+}
+
+export interface Status {
+  hire: string;
+  name: string;
+  email: string;
+  unit: string;
+  start: string;
+  experienced: boolean;
+  programme: { id: string; version: number };
+  as_of: string;
+  lifecycle: string;
+  hours: { owed: number; logged: number; balance: number };
+  leave_days: number;
+  regions?: Record<string, string>;
+  parts?: PartProgress[];
+  roles?: { role: string; done: number; waived: number; total: number }[];
+  deadlines?: Deadline[];
+  next_deadline?: { id: string; title: string; due: string };
+  overdue: OverdueEntry[];
+  weeks?: WeekHours[];
+  introducer?: Person;
+  mentor?: Person;
+  mentor_replacement?: Person;
+}
+
+export interface ProgrammeItem {
+  id: string;
+  text: string;
+  checklist: string;
+  part: string;
+  role: string;
+  due: string; // an offset from the first working day, "-14d", "2w", "4m"
+  waived_if_experienced: boolean;
+}
+
+export interface Programme {
+  id: string;
+  version: number;
+  name: string;
+  items: ProgrammeItem[];
+  deadlines: { id: string; title: string; part: string; due: string }[];
+}
+
+export interface Task {
+  hire: string;
+  hire_name: string;
+  unit: string;
+  item: string;
+  text: string;
+  checklist: string;
+  role: string;
+  responsible: string;
+  due: string;
+  overdue: boolean;
+}
+
+export interface HistoryEntry {
+  position: number;
+  version: number;
+  recorded_at: string;
+  effective_at: string;
+  actor: string;
+  type: string;
+  schema_version: number;
+  details: string;
+  idempotency_key: string;
+  hash: string;
+  prev_hash: string;
+}
+
+export interface Notification {
+  message_id: string;
+  channel: string;
+  hire: string;
+  decided_at: string;
+  audience: string;
+  to: string;
+  subject: string;
+  outcome: string;
+  attempts: number;
+  code: number;
+  detail: string;
+  catch_up: boolean;
+}
+
+export interface Verification {
+  ok: boolean;
+  events_checked: number;
+  head_hash?: string;
+}
+
+export interface Unit {
+  unit: string;
+  municipality: string;
+}
+
+export interface CommandResult {
+  id: string;
+  version: number;
+  position: number;
+  hire?: string;
+}
+
+export interface ImportRow {
+  line: number;
+  outcome: 'registered' | 'duplicate' | 'rejected';
+  hire: string;
+  name: string;
+  message: string;
+}
+
+export interface ImportReport {
+  registered: number;
+  duplicates: number;
+  rejected: number;
+  rows: ImportRow[];
+}
+
+export interface AsOf {
+  date: string;
+  basis: 'recorded' | 'effective';
+}
+
+export interface Answer<T> {
+  data: T;
+  etag?: string;
+}
+
+interface RequestOptions {
+  query?: Record<string, string | undefined>;
+  json?: unknown;
+  text?: string;
+  contentType?: string;
+  ifMatch?: string;
+  idempotencyKey?: string;
+}
+
+export class Api {
+  constructor(
+    private readonly token: string,
+    private readonly lang: Lang,
+  ) {}
+
+  private async send(method: string, path: string, o: RequestOptions = {}): Promise<Response> {
+    const url = new URL('/v1' + path, window.location.origin);
+    for (const [k, v] of Object.entries(o.query ?? {})) if (v !== undefined && v !== '') url.searchParams.set(k, v);
+    const headers: Record<string, string> = {
+      Authorization: `Bearer ${this.token}`,
+      'Accept-Language': this.lang,
+    };
+    let body: string | undefined;
+    if (o.json !== undefined) {
+      headers['Content-Type'] = 'application/json';
+      body = JSON.stringify(o.json);
+    } else if (o.text !== undefined) {
+      headers['Content-Type'] = o.contentType ?? 'text/plain';
+      body = o.text;
+    }
+    if (o.ifMatch) headers['If-Match'] = o.ifMatch;
+    if (o.idempotencyKey) headers['Idempotency-Key'] = o.idempotencyKey;
+    let res: Response;
+    try {
+      res = await fetch(url, { method, headers, body, cache: 'no-store' });
+    } catch {
+      throw new ApiError(0, { type: 'about:blank', title: 'network', status: 0 });
+    }
+    if (!res.ok) throw new ApiError(res.status, await problemOf(res));
+    return res;
+  }
+
+  private async json<T>(method: string, path: string, o?: RequestOptions): Promise<Answer<T>> {
+    const res = await this.send(method, path, o);
+    return { data: (await res.json()) as T, etag: res.headers.get('ETag') ?? undefined };
+  }
+
+  me() {
+    return this.json<Principal>('GET', '/me');
+  }
+  units() {
+    return this.json<Unit[]>('GET', '/units');
+  }
+  hires(filter: { unit?: string; overdue?: boolean } = {}) {
+    return this.json<HireSummary[]>('GET', '/hires', {
+      query: { unit: filter.unit, overdue: filter.overdue ? 'true' : undefined },
+    });
+  }
+  status(hire: string, asOf?: AsOf) {
+    return this.json<Status>('GET', `/hires/${encodeURIComponent(hire)}`, {
+      query: asOf ? { as_of: asOf.date, basis: asOf.basis } : undefined,
+    });
+  }
+  history(hire: string, asOf?: AsOf) {
+    return this.json<HistoryEntry[]>('GET', `/hires/${encodeURIComponent(hire)}/history`, {
+      query: asOf ? { as_of: asOf.date, basis: asOf.basis } : undefined,
+    });
+  }
+  register(body: Record<string, unknown>, idempotencyKey: string) {
+    return this.json<CommandResult>('POST', '/hires', { json: body, idempotencyKey });
+  }
+  record(hire: string, command: Record<string, unknown>, o: { ifMatch?: string; idempotencyKey?: string } = {}) {
+    return this.json<CommandResult>('POST', `/hires/${encodeURIComponent(hire)}/events`, { json: command, ...o });
+  }
+  programme(id: string, version: number) {
+    return this.json<Programme>('GET', `/programmes/${encodeURIComponent(id)}/versions/${version}`);
+  }
+  tasks(query: { mine?: boolean; unit?: string; role?: string } = {}) {
+    return this.json<Task[]>('GET', '/tasks', {
+      query: { mine: query.mine ? '1' : undefined, unit: query.unit, role: query.role },
+    });
+  }
+  notifications(hire: string) {
+    return this.json<Notification[]>('GET', '/notifications', { query: { hire } });
+  }
+  verify() {
+    return this.json<Verification>('GET', '/audit/verify');
+  }
+  importCsv(csv: string) {
+    return this.json<ImportReport>('POST', '/imports', { text: csv, contentType: 'text/csv; charset=utf-8' });
+  }
+  // The export needs the Authorization header, so it is fetched and handed to
+  // the browser as a Blob rather than linked.
+  async export(hire: string, format: 'csv' | 'json', asOf?: AsOf): Promise<{ blob: Blob; filename: string }> {
+    const res = await this.send('GET', `/hires/${encodeURIComponent(hire)}/export`, {
+      query: { format, ...(asOf ? { as_of: asOf.date, basis: asOf.basis } : {}) },
+    });
+    const cd = res.headers.get('Content-Disposition') ?? '';
+    const m = /filename="([^"]+)"/.exec(cd);
+    return { blob: await res.blob(), filename: m ? m[1] : `${hire}.${format}` };
+  }
+}
+
+async function problemOf(res: Response): Promise<Problem> {
+  const text = await res.text().catch(() => '');
+  try {
+    const p = JSON.parse(text) as Problem;
+    if (p && typeof p === 'object' && typeof p.status === 'number') return p;
+  } catch {
+    /* not a problem document: fall through */
+  }
+  return { type: 'about:blank', title: res.statusText || String(res.status), status: res.status };
+}
+
+export function newIdempotencyKey(): string {
+  if (typeof crypto !== 'undefined' && 'randomUUID' in crypto) return crypto.randomUUID();
+  return `web-${Date.now()}-${Math.random().toString(16).slice(2)}`;
+}

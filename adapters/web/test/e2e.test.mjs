@@ -1,0 +1,537 @@
+// End-to-end: the built web application in headless Chromium against a real
+// journeyd on loopback that this file starts. Set up through the API with the
+// admin token (a municipality, two units, a token per role), then each role
+// does its work in the browser. Screenshots of every main page, at desktop and
+// phone widths, go to ../screenshots/ (or $JOURNEY_WEB_SCREENSHOTS).
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { client, day, startJourneyd } from './journeyd.mjs';
+import { checkAccessibility, tabStops } from './a11y.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+// JOURNEY_WEB_SCREENSHOTS moves them elsewhere (a ctest run keeps the committed ones).
+const shots = process.env.JOURNEY_WEB_SCREENSHOTS || path.resolve(here, '..', 'screenshots');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+
+const HISINGEN = 'Barn och unga Hisingen';
+const CENTRUM = 'Barn och unga Centrum';
+const DESKTOP = { width: 1280, height: 800 };
+const PHONE = { width: 390, height: 844 };
+
+let server;
+let browser;
+const tokens = {};
+let centrumHire; // a hire in the other unit: Anna and Adam may not see it
+let saraHire; // registered by Anna in the browser
+const cspViolations = [];
+
+async function setUp() {
+  const admin = client(server.base, server.admin);
+  await admin('PUT', '/municipalities/goteborg', { name: 'Göteborgs Stad' });
+  await admin('PUT', `/units/${encodeURIComponent(HISINGEN)}`, {
+    municipality: 'goteborg',
+    unit_head: { name: 'Anna Berg', email: 'anna.berg@goteborg.se' },
+    administrator: { name: 'Adam Ek', email: 'adam.ek@goteborg.se' },
+  });
+  await admin('PUT', `/units/${encodeURIComponent(CENTRUM)}`, {
+    municipality: 'goteborg',
+    unit_head: { name: 'Cecilia Holm', email: 'cecilia.holm@goteborg.se' },
+    administrator: { name: 'Dina Ström', email: 'dina.strom@goteborg.se' },
+  });
+  const token = async (body) => (await admin('POST', '/tokens', { municipality: 'goteborg', ...body })).json.token;
+  tokens.anna = await token({ role: 'unit_head', units: [HISINGEN], name: 'Anna Berg', email: 'anna.berg@goteborg.se' });
+  tokens.adam = await token({ role: 'administrator', units: [HISINGEN], name: 'Adam Ek', email: 'adam.ek@goteborg.se' });
+  tokens.rut = await token({ role: 'auditor', name: 'Rut Granskare', email: 'rut.granskare@goteborg.se' });
+  tokens.cecilia = await token({ role: 'unit_head', units: [CENTRUM], name: 'Cecilia Holm', email: 'cecilia.holm@goteborg.se' });
+  tokens.admin = await token({ role: 'admin', name: 'Göran Admin', email: 'goran.admin@goteborg.se' });
+  const cecilia = client(server.base, tokens.cecilia);
+  const r = await cecilia('POST', '/hires', {
+    name: 'Hemlig Centrumsson',
+    email: 'hemlig@goteborg.se',
+    unit: CENTRUM,
+    start: day(-10),
+    introducer: { name: 'Ivar Lund', email: 'ivar.lund@goteborg.se' },
+  });
+  centrumHire = r.json.hire;
+}
+
+async function newPage(viewport = DESKTOP) {
+  const context = await browser.newContext({ viewport, acceptDownloads: true, locale: 'sv-SE', timezoneId: 'Europe/Stockholm' });
+  const page = await context.newPage();
+  page.on('console', (m) => {
+    if (/Content Security Policy|Refused to/i.test(m.text())) cspViolations.push(m.text());
+  });
+  page.on('pageerror', (e) => cspViolations.push('page error: ' + e.message));
+  return page;
+}
+
+async function signIn(page, token) {
+  await page.goto(server.base + '/');
+  await page.getByLabel('Token').fill(token);
+  await page.getByRole('button', { name: /Logga in|Sign in/ }).click();
+  await page.locator('.whoami').waitFor();
+  await page.waitForURL(/#\/(hires|tasks|audit)$/); // the role's start page
+}
+
+// A screenshot at desktop width, then the same page at phone width.
+async function shoot(page, name, { fullPage = true, scrollTo } = {}) {
+  mkdirSync(shots, { recursive: true });
+  const original = page.viewportSize();
+  for (const [suffix, size] of [
+    ['desktop', DESKTOP],
+    ['phone', PHONE],
+  ]) {
+    await page.setViewportSize(size);
+    if (scrollTo) await page.locator(scrollTo).first().evaluate((el) => el.scrollIntoView({ block: 'start' }));
+    else await page.evaluate(() => window.scrollTo(0, 0));
+    await page.waitForTimeout(150);
+    await page.screenshot({ path: path.join(shots, `${name}-${suffix}.png`), fullPage });
+  }
+  await page.setViewportSize(original);
+}
+
+async function progressOf(page, scope, label) {
+  const bar = page.locator(scope).getByRole('progressbar', { name: label, exact: true });
+  return Number(await bar.getAttribute('aria-valuenow'));
+}
+
+before(async () => {
+  server = await startJourneyd();
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  await setUp();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+describe('journeyd serves the application', () => {
+  test('index.html comes with the Content-Security-Policy and client routes fall back to it', async () => {
+    const res = await fetch(server.base + '/');
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-security-policy') ?? '', /default-src 'self'/);
+    const html = await res.text();
+    assert.doesNotMatch(html, /<script>(?!<\/script>)|<script(?![^>]*\bsrc=)[^>]*>/, 'no inline script');
+    const deep = await fetch(server.base + '/hires/anything');
+    assert.equal(deep.status, 200);
+  });
+});
+
+describe('signing in', () => {
+  test('a wrong token is refused next to the token field, in Swedish by default', async () => {
+    const page = await newPage();
+    await page.goto(server.base + '/');
+    assert.equal(await page.locator('html').getAttribute('lang'), 'sv');
+    await shoot(page, '01-signin');
+    await page.getByLabel('Token').fill('jt_00000000_wrong');
+    await page.getByRole('button', { name: 'Logga in' }).click();
+    const error = page.locator('[data-error-for="Authorization"]');
+    await error.waitFor();
+    assert.equal(await page.getByLabel('Token').getAttribute('aria-invalid'), 'true');
+    assert.ok((await error.textContent()).length > 5);
+    await page.context().close();
+  });
+});
+
+describe('signing out', () => {
+  test('the sign-out button forgets the token; a revoked token signs the user out with a notice', async () => {
+    const page = await newPage();
+    await signIn(page, tokens.adam);
+    assert.equal(await page.evaluate(() => sessionStorage.getItem('journey.token')), tokens.adam);
+    await page.getByRole('button', { name: 'Logga ut' }).click();
+    await page.getByText('Du är utloggad.').waitFor();
+    assert.equal(await page.evaluate(() => sessionStorage.getItem('journey.token')), null);
+    await page.goto(`${server.base}/#/tasks`);
+    await page.getByLabel('Token').waitFor();
+    assert.equal(await page.locator('.task-list').count(), 0);
+
+    const admin = client(server.base, tokens.admin);
+    const created = (await admin('POST', '/tokens', { role: 'administrator', units: [HISINGEN], municipality: 'goteborg', name: 'Tillfällig', email: 'tillfallig@goteborg.se' })).json;
+    await signIn(page, created.token);
+    await admin('DELETE', `/tokens/${created.token_id}`);
+    await page.reload();
+    await page.getByText('Din token gäller inte längre. Logga in igen.').waitFor();
+    assert.equal(await page.evaluate(() => sessionStorage.getItem('journey.token')), null);
+    await page.context().close();
+  });
+});
+
+describe('unit head', () => {
+  let page;
+  before(async () => {
+    page = await newPage();
+    await signIn(page, tokens.anna);
+  });
+  after(async () => page.context().close());
+
+  test('registers a hire; a wrong field is named beside it', async () => {
+    await page.waitForURL(/#\/hires$/);
+    await page.getByRole('link', { name: 'Registrera nyanställd' }).click();
+    await page.getByRole('heading', { name: 'Registrera nyanställd' }).waitFor();
+    await page.getByLabel('Namn', { exact: true }).fill('Sara Lind');
+    await page.getByLabel('E-post', { exact: true }).fill('inte-en-adress');
+    await page.getByLabel('Första arbetsdag').fill(day(-21));
+    await page.getByLabel('Introduktörens namn').fill('Karin Ek');
+    await page.getByLabel('Introduktörens e-post').fill('karin.ek@goteborg.se');
+    await page.getByRole('button', { name: 'Registrera', exact: true }).click();
+    // The server's 422 names "/email": the message sits under that field.
+    const emailError = page.locator('[data-error-for="/email"]');
+    await emailError.waitFor();
+    assert.match(await emailError.textContent(), /e-post/i);
+    await shoot(page, '03-register');
+    await page.getByLabel('E-post', { exact: true }).fill('sara.lind@goteborg.se');
+    await page.getByRole('button', { name: 'Registrera', exact: true }).click();
+    await page.waitForURL(/#\/hires\/hire-/);
+    saraHire = decodeURIComponent(page.url().split('#/hires/')[1]);
+    await page.getByRole('heading', { level: 1, name: 'Sara Lind' }).waitFor();
+  });
+
+  test('ticks checklist items with a done date and sees the progress change', async () => {
+    const prep = () => progressOf(page, '[data-progress]', 'Förberedelser');
+    assert.equal(await prep(), 0);
+    await page.getByLabel('Klart datum för det du bockar av').fill(day(-25));
+    await page.getByLabel('Informera enheten om den nya medarbetaren').check();
+    await page.locator('[data-item="ec.informera-enheten"][data-state="done"]').waitFor();
+    assert.equal(await prep(), 1);
+    assert.match(await page.locator('[data-item="ec.informera-enheten"] .item-meta').textContent(), new RegExp(day(-25)));
+    await page.getByLabel('Informera administratör om anställningen').check();
+    await page.locator('[data-item="ec.informera-administrator"][data-state="done"]').waitFor();
+    assert.equal(await prep(), 2);
+    await page.waitForFunction(() => /Registrerat: Informera administratör/.test(document.querySelector('[data-live]')?.textContent ?? ''));
+    // The EC group says how many of its items are done.
+    assert.match(await page.locator('details[data-role="EC"] .role-count').textContent(), /^2 av /);
+  });
+
+  test('records the first day, hours against what is owed, and sees refusals beside the form', async () => {
+    const started = page.locator('[data-form="record-started"]');
+    await started.getByLabel('Datum').fill(day(-21));
+    await started.getByRole('button', { name: 'Registrera' }).click();
+    await page.locator('dd[data-lifecycle="Active"]').waitFor();
+
+    const hours = page.locator('[data-form="record-hours"]');
+    await hours.getByLabel('Vecka (valfri dag i veckan)').fill(day(-14));
+    await hours.getByLabel('Timmar').fill('-1');
+    await hours.getByRole('button', { name: 'Logga timmar' }).click();
+    await hours.locator('[data-error-for="/hours"]').waitFor(); // 422 naming /hours
+    await hours.getByLabel('Timmar').fill('3');
+    await hours.getByRole('button', { name: 'Logga timmar' }).click();
+    await page.locator('[data-hours-balance]').filter({ hasText: 'loggat 3 h' }).waitFor();
+    assert.equal(await page.locator('.chart svg[role="img"]').count(), 1);
+    assert.ok((await page.locator('.hours-table tbody tr').count()) >= 3);
+
+    // A module before the course is booked: the engine refuses, the form says why.
+    const module = page.locator('[data-form="record-module"]');
+    await module.getByRole('button', { name: 'Registrera' }).click();
+    await module.getByRole('alert').waitFor();
+    assert.match(await module.getByRole('alert').textContent(), /inte tillåtet/);
+
+    const booked = page.locator('[data-form="record-course-booked"]');
+    await booked.getByLabel('Startar').fill(day(-7));
+    await booked.getByRole('button', { name: 'Registrera' }).click();
+    await page.locator('[data-form="record-module"]').getByText('Genomförda moduler: inga ännu').waitFor();
+    await module.getByLabel('Datum').fill(day(-6));
+    await module.getByRole('button', { name: 'Registrera' }).click();
+    await page.locator('[data-form="record-module"]').getByText('Genomförda moduler: 1').waitFor();
+    assert.equal(await progressOf(page, '[data-progress]', 'Introduktionsprogram'), 1);
+
+    // Leave: the programme clock stops; back again, the hire is active.
+    const leave = page.locator('[data-form="record-leave-start"]');
+    await leave.getByLabel('Från och med').fill(day(-3));
+    await leave.getByRole('button', { name: 'Registrera' }).click();
+    await page.locator('dd[data-lifecycle="OnLeave"]').waitFor();
+    const back = page.locator('[data-form="record-leave-end"]');
+    await back.getByLabel('Första dag tillbaka').fill(day(-1));
+    await back.getByRole('button', { name: 'Registrera' }).click();
+    await page.locator('dd[data-lifecycle="Active"]').waitFor();
+  });
+
+  test('someone else changes the journey meanwhile: 412, reloaded, said clearly', async () => {
+    const before = await page.locator('article.hire').getAttribute('data-version');
+    // Behind the page's back, through the API.
+    await client(server.base, tokens.anna)('POST', `/hires/${saraHire}/events`, { kind: 'item', item: 'ec.gava', on: day(-22) });
+    await page.getByLabel('Utse mentor/fadder').click(); // refused: the box stays open
+    const alert = page.locator('[data-conflict]');
+    await alert.waitFor();
+    assert.match(await alert.textContent(), /Någon annan har ändrat/);
+    // Reloaded: the other change shows, the version moved on, nothing else was recorded.
+    await page.locator('[data-item="ec.gava"][data-state="done"]').waitFor();
+    assert.notEqual(await page.locator('article.hire').getAttribute('data-version'), before);
+    assert.equal(await page.locator('[data-item="ec.utse-fadder"]').getAttribute('data-state'), 'open');
+    // Ticking again now succeeds.
+    await page.getByLabel('Utse mentor/fadder').check();
+    await page.locator('[data-item="ec.utse-fadder"][data-state="done"]').waitFor();
+    await shoot(page, '04-hire', { fullPage: false });
+    await shoot(page, '05-hire-checklist', { fullPage: false, scrollTo: '#checklist-title' });
+    await shoot(page, '06-hire-hours', { fullPage: false, scrollTo: '#hours-title' });
+    await shoot(page, '07-hire-record', { fullPage: false, scrollTo: '.record-grid' });
+  });
+
+  test('the overview shows each hire with a bar per part and the overdue in red', async () => {
+    await page.getByRole('link', { name: 'Nyanställda', exact: true }).click();
+    const card = page.locator(`li[data-hire="${saraHire}"]`);
+    await card.waitFor();
+    assert.equal(await card.getByRole('progressbar').count(), 4);
+    assert.equal(await progressOf(page, `li[data-hire="${saraHire}"]`, 'Förberedelser'), 4);
+    const overdue = card.locator('[data-overdue]');
+    assert.ok(Number(await overdue.getAttribute('data-overdue')) > 0);
+    assert.equal(await overdue.evaluate((el) => getComputedStyle(el).color), 'rgb(179, 38, 30)');
+    // Anna sees only her unit's hires.
+    assert.equal(await page.locator(`li[data-hire="${centrumHire}"]`).count(), 0);
+    await shoot(page, '02-hires');
+  });
+
+  test('switches to English: texts, lang attribute and Accept-Language follow, and the choice is kept', async () => {
+    const accept = [];
+    page.on('request', (r) => {
+      if (r.url().includes('/v1/')) accept.push(r.headers()['accept-language']);
+    });
+    await page.getByRole('button', { name: 'Byt språk till engelska' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Hires in my units' }).waitFor();
+    assert.equal(await page.locator('html').getAttribute('lang'), 'en');
+    await page.goto(`${server.base}/#/hires/${saraHire}`);
+    await page.getByRole('heading', { name: 'Checklist' }).waitFor();
+    assert.ok(accept.length > 0 && accept.every((a) => a === 'en'), `Accept-Language: ${accept}`);
+    // A refusal now comes back in English from the API.
+    const module = page.locator('[data-form="record-module"]');
+    await module.getByLabel('Module').selectOption('1');
+    await module.getByRole('button', { name: 'Record' }).click();
+    await module.getByRole('alert').waitFor();
+    assert.match(await module.getByRole('alert').textContent(), /already/i);
+    await shoot(page, '08-hire-english', { fullPage: false });
+    await page.getByRole('button', { name: 'Switch language to Swedish' }).click();
+    assert.equal(await page.locator('html').getAttribute('lang'), 'sv');
+  });
+});
+
+describe('administrator', () => {
+  test('sees their open preparation tasks, earliest first, and ticks one off in place', async () => {
+    const page = await newPage();
+    await signIn(page, tokens.adam);
+    await page.waitForURL(/#\/tasks$/);
+    await page.locator('[data-count]').waitFor();
+    const count = Number(await page.locator('[data-count]').getAttribute('data-count'));
+    assert.ok(count >= 20, `AD tasks: ${count}`);
+    const dues = await page.locator('.task-list time').allTextContents();
+    assert.deepEqual(dues, [...dues].sort(), 'ordered by due date');
+    // Only hires of Adam's unit.
+    assert.equal(await page.locator(`[data-hire="${centrumHire}"]`).count(), 0);
+    await shoot(page, '09-tasks', { fullPage: false });
+    const first = page.locator('.task-list li').first();
+    const item = await first.getAttribute('data-task');
+    const text = await first.locator('label').textContent();
+    await page.getByLabel('Klart datum för det du bockar av').fill(day(-1));
+    await page.locator(`.task-list li[data-task="${item}"] input[type="checkbox"]`).click();
+    await page.locator(`[data-count="${count - 1}"]`).waitFor();
+    assert.equal(await page.locator(`.task-list li[data-task="${item}"]`).count(), 0);
+    await page.waitForFunction((t) => document.querySelector('[data-live]')?.textContent.includes(t), `Klar: ${text}`);
+    // The log has it: the task is no longer open.
+    const open = (await client(server.base, tokens.adam)('GET', '/tasks?mine=1')).json;
+    assert.equal(open.length, count - 1);
+    assert.ok(!open.some((t) => t.item === item && t.hire === saraHire));
+    await page.context().close();
+  });
+});
+
+describe('auditor', () => {
+  test('moves the date back and sees the earlier state; the chain is verified; the export downloads', async () => {
+    const page = await newPage();
+    await signIn(page, tokens.rut);
+    await page.waitForURL(/#\/audit$/);
+    await page.locator('[data-chain="ok"]').waitFor();
+    assert.match(await page.locator('[data-chain="ok"]').textContent(), /Kedjan verifierad/);
+    await shoot(page, '10-audit');
+    await page.getByRole('link', { name: 'Historik för Sara Lind' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Historik: Sara Lind' }).waitFor();
+    await page.locator('[data-chain="ok"]').waitFor();
+    const eventsNow = await page.locator('.event-list > li').count();
+    assert.ok(eventsNow >= 8, `events: ${eventsNow}`);
+    assert.ok((await page.locator('.event-list .actor').first().textContent()).includes('anna.berg@goteborg.se'));
+    const prepNow = await progressOf(page, '[data-progress]', 'Förberedelser');
+    assert.ok(prepNow >= 5, `preparation now: ${prepNow}`);
+    assert.equal(await page.locator('[data-asof-state] dd[data-lifecycle]').getAttribute('data-lifecycle'), 'Active');
+    await shoot(page, '11-timeline', { fullPage: false });
+    await shoot(page, '11-timeline-events', { fullPage: false, scrollTo: '#events-title' });
+
+    // What had happened by 28 days ago (effective): before the first day and before any item.
+    await page.getByLabel('Visa resan per datum').fill(day(-28));
+    await page.getByLabel('Det som hade hänt då').check();
+    await page.getByRole('button', { name: 'Visa' }).click();
+    await page.locator(`[data-viewing="${day(-28)}"]`).waitFor();
+    await page.locator('[data-asof-state] dd[data-lifecycle="Preboarding"]').waitFor();
+    assert.equal(await progressOf(page, '[data-progress]', 'Förberedelser'), 0);
+    // By 24 days ago the items ticked with 25 days ago as their date had happened:
+    // the page shows what the API says for that date, and less than today.
+    const then = (await client(server.base, tokens.rut)('GET', `/hires/${saraHire}?as_of=${day(-24)}&basis=effective`)).json;
+    const prepThen = then.parts.find((p) => p.part === 'preparation').done;
+    assert.ok(prepThen >= 2 && prepThen < prepNow, `preparation then: ${prepThen}, now: ${prepNow}`);
+    await page.getByLabel('Visa resan per datum').fill(day(-24));
+    await page.getByRole('button', { name: 'Visa' }).click();
+    await page.locator(`[data-viewing="${day(-24)}"]`).waitFor();
+    await page.waitForFunction(
+      (n) => document.querySelector('[data-progress] [role="progressbar"][aria-label="Förberedelser"]')?.getAttribute('aria-valuenow') === String(n),
+      prepThen,
+    );
+    await page.locator('[data-chain="ok"]').waitFor();
+    await shoot(page, '12-timeline-as-of', { fullPage: false });
+
+    // What was known on that day (recorded): nothing, the hire was registered today.
+    // A 404 that names the parameter is an input error beside the date, not "forbidden".
+    await page.getByLabel('Det som var känt då').check();
+    await page.getByRole('button', { name: 'Visa' }).click();
+    await page.locator('[data-error-for="as_of"]').waitFor();
+    assert.match(await page.locator('[data-error-for="as_of"]').textContent(), /inte registrerad/);
+    assert.equal(await page.locator('[data-state="forbidden"]').count(), 0);
+    await page.getByRole('button', { name: 'I dag' }).click();
+    await page.locator('[data-viewing="today"]').waitFor();
+
+    // The export needs the Authorization header: fetched, then offered as a download.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Exportera CSV' }).click()]);
+    assert.match(download.suggestedFilename(), new RegExp(`^${saraHire}-.*\\.csv$`));
+    const csv = readFileSync(await download.path(), 'utf8');
+    assert.match(csv, /^position,version,recorded_at,effective_at,actor,type,details,hash,prev_hash/);
+    assert.ok(csv.includes('ChecklistItemCompleted'));
+    await page.locator('[data-download]').waitFor();
+    await page.context().close();
+  });
+});
+
+describe('forbidden pages stay forbidden', () => {
+  test('an administrator opening the audit timeline of a hire outside their units sees "Åtkomst nekad", and no data', async () => {
+    const page = await newPage();
+    await signIn(page, tokens.adam);
+    await page.goto(`${server.base}/#/audit/${centrumHire}`);
+    await page.locator('[data-state="forbidden"]').waitFor();
+    assert.match(await page.locator('h1').textContent(), /Åtkomst nekad/);
+    await page.waitForTimeout(1000); // nothing arrives later
+    assert.equal(await page.locator('[data-state="forbidden"]').count(), 1);
+    assert.equal(await page.getByText('Hemlig Centrumsson').count(), 0);
+    await shoot(page, '13-forbidden');
+    // Even a timeline in their own unit is not an administrator's page.
+    await page.goto(`${server.base}/#/audit/${saraHire}`);
+    await page.locator('[data-state="forbidden"]').waitFor();
+    assert.equal(await page.locator('.event-list').count(), 0);
+    await page.context().close();
+  });
+
+  test('a unit head opening a hire of another unit gets the API\'s 404 as "Åtkomst nekad", and no data', async () => {
+    const page = await newPage();
+    await signIn(page, tokens.anna);
+    const requests = [];
+    page.on('response', (r) => {
+      if (r.url().includes(`/v1/hires/${centrumHire}`)) requests.push(r.status());
+    });
+    await page.goto(`${server.base}/#/hires/${centrumHire}`);
+    await page.locator('[data-state="forbidden"]').waitFor();
+    assert.deepEqual([...new Set(requests)], [404]);
+    await page.waitForTimeout(1000);
+    assert.equal(await page.locator('[data-state="forbidden"]').count(), 1);
+    assert.equal(await page.getByText('Hemlig Centrumsson').count(), 0);
+    assert.equal(await page.locator('.checklist').count(), 0);
+    await page.context().close();
+  });
+
+  test('an auditor may not open the unit head\'s hire page, nor an unknown route', async () => {
+    const page = await newPage();
+    await signIn(page, tokens.rut);
+    await page.goto(`${server.base}/#/hires/${saraHire}`);
+    await page.locator('[data-state="forbidden"]').waitFor();
+    assert.equal(await page.locator('.checklist').count(), 0);
+    await page.goto(`${server.base}/#/import`);
+    await page.locator('[data-state="forbidden"]').waitFor();
+    await page.context().close();
+  });
+});
+
+describe('admin', () => {
+  test('imports a CSV from the HR system and sees the per-row report', async () => {
+    const page = await newPage();
+    await signIn(page, tokens.admin);
+    await page.goto(`${server.base}/#/import`);
+    await page.getByRole('heading', { name: 'Importera från HR-systemet' }).waitFor();
+    const csv = [
+      'name,email,unit,start,experienced,introducer,introducer_email',
+      `Omar Ali,omar.ali@goteborg.se,${HISINGEN},${day(10)},nej,Karin Ek,karin.ek@goteborg.se`,
+      `Lisa Berg,lisa.berg@goteborg.se,${CENTRUM},${day(20)},ja,,`,
+      `Fel Rad,inte-en-adress,${HISINGEN},${day(30)},nej,,`,
+    ].join('\n');
+    await page.getByLabel('CSV-fil').setInputFiles({ name: 'hr.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await page.waitForFunction(() => document.querySelector('textarea')?.value.includes('Omar Ali'));
+    await page.getByRole('button', { name: 'Importera' }).click();
+    await page.locator('[data-report]').waitFor();
+    const outcomes = await page.locator('[data-report] tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-outcome')));
+    assert.deepEqual(outcomes, ['registered', 'registered', 'rejected']);
+    assert.match(await page.locator('[data-report] .count').textContent(), /2 registrerade, 0 fanns redan, 1 avvisade/);
+    await shoot(page, '14-import');
+    // The same file again adds no one twice.
+    await page.getByRole('button', { name: 'Importera' }).click();
+    await page.locator('[data-report] .count').filter({ hasText: '0 registrerade, 2 fanns redan' }).waitFor();
+    await page.context().close();
+  });
+});
+
+describe('accessibility', () => {
+  const pages = [
+    ['sign-in', null, '/'],
+    ['hires', 'anna', '/#/hires'],
+    ['register', 'anna', '/#/hires/new'],
+    ['hire', 'anna', () => `/#/hires/${saraHire}`],
+    ['tasks', 'adam', '/#/tasks'],
+    ['audit', 'rut', '/#/audit'],
+    ['timeline', 'rut', () => `/#/audit/${saraHire}`],
+    ['import', 'admin', '/#/import'],
+    ['forbidden', 'adam', () => `/#/audit/${centrumHire}`],
+  ];
+  for (const [name, who, route] of pages) {
+    test(`${name}: every control has a label, every button a name, progress bars carry their values`, async () => {
+      const page = await newPage();
+      if (who) await signIn(page, tokens[who]);
+      await page.goto(server.base + (typeof route === 'function' ? route() : route));
+      await page.locator('h1').first().waitFor();
+      await page.waitForLoadState('networkidle');
+      const problems = await checkAccessibility(page);
+      assert.deepEqual(problems, []);
+      await page.context().close();
+    });
+  }
+
+  test('keyboard: Tab reaches the main controls of the hire page in order, with a visible focus', async () => {
+    const page = await newPage();
+    await signIn(page, tokens.anna);
+    await page.goto(`${server.base}/#/hires/${saraHire}`);
+    await page.reload(); // a fresh load: focus starts at the top of the page
+    await page.locator('#checklist-date').waitFor();
+    const stops = await tabStops(page, 60);
+    const at = (pred) => stops.findIndex(pred);
+    const skip = at((s) => s.text === 'Hoppa till innehållet');
+    const lang = at((s) => s.text === 'English');
+    const signout = at((s) => s.text === 'Logga ut');
+    const date = at((s) => s.id === 'checklist-date');
+    const firstItem = at((s) => s.tag === 'INPUT' && s.type === 'checkbox' && s.id.startsWith('item-'));
+    assert.ok(skip >= 0 && lang > skip && signout > lang && date > signout && firstItem > date, JSON.stringify(stops.slice(0, 20)));
+    assert.deepEqual(stops.filter((s) => !s.outline), [], 'every focused element shows a focus outline');
+    await page.context().close();
+  });
+
+  test('the skip link moves the keyboard to the content', async () => {
+    const page = await newPage();
+    await signIn(page, tokens.adam);
+    await page.reload(); // a fresh load: focus starts at the top of the page
+    await page.locator('[data-count]').waitFor();
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Hoppa till innehållet');
+    await page.keyboard.press('Enter');
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'main');
+    await page.context().close();
+  });
+});
+
+describe('the Content-Security-Policy', () => {
+  test('was never violated, and no page threw', () => {
+    assert.deepEqual(cspViolations, []);
+  });
+});
