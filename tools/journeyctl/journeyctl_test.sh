@@ -134,5 +134,28 @@ check "scheduler rebuild" 0 "$J" scheduler rebuild
 check "scheduler after rebuild" 0 "$J" scheduler run --once
 check "chain still verifies" 0 "$J" verify
 
+# Municipalities, units in them, and tokens for journeyd (only hashes stored)
+check "municipality set" 0 "$J" municipality set goteborg --name "Göteborgs Stad"
+check "municipality bad id" 1 "$J" municipality set "Göteborg" --name X
+contains "bad id named" "id"
+check "unit in a municipality" 0 "$J" unit set --unit "Barn och unga Väster" --municipality goteborg \
+  --head-name "Anna Berg" --head-email anna@gbg.se --admin-name "Adam Ek" --admin-email adam@gbg.se
+check "unit in an unknown municipality" 1 "$J" unit set --unit X --municipality nowhere \
+  --head-name A --head-email a@x.se --admin-name B --admin-email b@x.se
+contains "unknown municipality named" "nowhere"
+check "token create" 0 "$J" --json token create --role unit_head --unit "Barn och unga Väster" --name Anna --email anna@gbg.se
+token=$(printf '%s' "$out" | json "d['token']")
+token_id=$(printf '%s' "$out" | json "d['token_id']")
+check "token for a unit role needs units" 1 "$J" token create --role administrator --name X
+contains "units named" "units"
+check "token list" 0 "$J" --json token list
+contains "token listed with its municipality" "goteborg"
+if printf '%s' "$out" | grep -qF -- "${token#jt_}"; then failed=$((failed + 1)); echo "FAIL token list shows the secret"; else passed=$((passed + 1)); fi
+if grep -rqaF -- "$token" "$JOURNEY_DATA/log"; then failed=$((failed + 1)); echo "FAIL the token is in the log"; else passed=$((passed + 1)); fi
+check "token revoke" 0 "$J" token revoke "$token_id"
+check "token list after revoke" 0 "$J" --json token list
+[ "$(printf '%s' "$out" | json "[t['revoked'] for t in d if t['token_id']=='$token_id'][0]")" = "True" ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL revoked flag: $out"; }
+check "chain verifies at the end" 0 "$J" verify
+
 echo "journeyctl end to end: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
