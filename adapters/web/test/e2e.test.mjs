@@ -232,7 +232,14 @@ describe('unit head', () => {
 
     const booked = page.locator('[data-form="record-course-booked"]');
     await booked.getByLabel('Startar').fill(day(-7));
+    const beforeBooking = await page.locator('article.hire').getAttribute('data-version');
     await booked.getByRole('button', { name: 'Registrera' }).click();
+    // The page has reloaded the journey (a new version) before the next command:
+    // otherwise that command carries the old version and rightly gets a 412.
+    await page.waitForFunction(
+      (v) => document.querySelector('article.hire')?.getAttribute('data-version') !== v,
+      beforeBooking,
+    );
     await page.locator('[data-form="record-module"]').getByText('Genomförda moduler: inga ännu').waitFor();
     await module.getByLabel('Datum').fill(day(-6));
     await module.getByRole('button', { name: 'Registrera' }).click();
