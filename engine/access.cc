@@ -230,7 +230,15 @@ IssuedToken TokenRegistry::issue(const Principal& spec, const CommandContext& ct
   if (spec.role == AccessRole::introducer && spec.email.empty())
     return fail("field_empty", {{"field", "email"}});
 
-  const std::string id_hex = random_hex(4);
+  // 32-bit ids: draw again on the (rare) collision, so revoking one id never
+  // revokes two tokens.
+  std::string id_hex;
+  for (bool taken = true; taken;) {
+    id_hex = random_hex(4);
+    taken = false;
+    for (const auto& p : list())
+      if (p.token_id == "tok-" + id_hex) taken = true;
+  }
   out.principal.token_id = "tok-" + id_hex;
   out.principal.revoked = false;
   out.token = "jt_" + id_hex + "_" + random_hex(32);
@@ -318,12 +326,10 @@ std::optional<Principal> TokenRegistry::authenticate(const std::string& token) {
   if (token.rfind("jt_", 0) != 0 || token.size() > 200) return std::nullopt;
   const std::string hash = sha256_hex(token);
   std::lock_guard<std::mutex> lock(mu_);
+  // No re-read on a miss: only one process can open the log (RocksDB's lock),
+  // so every token this registry has not seen was issued by nobody; an
+  // unknown token costs a hash and a lookup, not a read.
   auto it = by_hash_.find(hash);
-  if (it == by_hash_.end()) {
-    // Issued by another process (journeyctl) since we last looked?
-    refresh_locked();
-    it = by_hash_.find(hash);
-  }
   if (it == by_hash_.end() || it->second.revoked) return std::nullopt;
   return it->second;
 }

@@ -285,6 +285,10 @@ struct Api::Impl {
   };
   std::mutex buckets_mu;
   std::map<std::string, Bucket> buckets;
+  // Webhook secrets are files beside the log: one change at a time, so two
+  // rotations cannot lose a secret.
+  std::mutex webhooks_mu;
+  std::atomic<int> simulations_running{0};
 
   Impl(engine::JourneyEngine& e, engine::TokenRegistry& t, ApiHooks h, ApiLimits l)
       : engine(e), tokens(t), hooks(std::move(h)), limits(l) {
@@ -665,8 +669,8 @@ Response Api::handle(const Request& req) {
     c.params = std::move(params);
     break;
   }
-  if (!match && !web_root_.empty() && (req.method == "GET" || req.method == "HEAD") &&
-      raw_path.rfind("/v1/", 0) != 0 && allowed.empty()) {
+  if (!match && !web_root_.empty() && req.method == "GET" && raw_path.rfind("/v1/", 0) != 0 &&
+      allowed.empty()) {
     route_name = "static";
     return finish(static_file(raw_path));
   }
@@ -860,6 +864,20 @@ void Api::Impl::install() {
         existing && !engine::is_admin_of(*c.principal, existing->municipality))
       return forbidden(
           c, c.t("Enheten tillhör en annan kommun", "The unit belongs to another municipality"));
+    if (!engine.unit(unit.unit) && !c.principal->all_municipalities()) {
+      // Hires registered in a unit nobody has described yet belong to
+      // "default"; a municipality's admin must not claim them by creating the
+      // unit under their own municipality.
+      for (const auto& id : engine.hires()) {
+        auto s = engine.status(id, engine.today());
+        if (s && s->hire.unit == unit.unit)
+          return c.fail(409, "unit_has_hires",
+                        c.t("Det finns redan nyanställda i en enhet med det namnet; bara "
+                            "administratören för alla kommuner kan ge den en kommun",
+                            "Hires are already registered in a unit of that name; only the "
+                            "all-municipality admin can give it a municipality"));
+      }
+    }
     std::optional<Response> err;
     auto key = idempotency_key(c, err);
     if (err) return *err;
@@ -1285,6 +1303,20 @@ void Api::Impl::install() {
     if (url.rfind("https://", 0) != 0 && url.rfind("http://", 0) != 0)
       return field_error(c, {"/url", "must be an http:// or https:// URL"});
     if (!hooks.write_secrets) return c.fail(503, "no_secret_store", "no secret store");
+    std::optional<Response> err;
+    auto key = idempotency_key(c, err);
+    if (err) return *err;
+    if (!key->empty()) {
+      auto seen = engine.log().find_idempotency_key(*key);
+      if (seen && *seen)
+        return c.fail(409, "webhook_already_created",
+                      c.t("En webhook skapades redan med den nyckeln; hemligheten visas bara en "
+                          "gång (rotera för en ny)",
+                          "A webhook was already created with that key; its secret is shown only "
+                          "once (rotate for a new one)"),
+                      "header", "Idempotency-Key");
+    }
+    std::lock_guard<std::mutex> lock(webhooks_mu);
     engine::WebhookSubscription w;
     char id[16];
     std::snprintf(id, sizeof id, "wh-%08x", static_cast<unsigned>(std::random_device{}()));
@@ -1292,11 +1324,10 @@ void Api::Impl::install() {
     w.url = url;
     const std::string secret = adapters::generate_secret();
     w.secret_fingerprints = {adapters::secret_fingerprint(secret)};
+    // The secret file first: a subscription in the log always has its secret.
     hooks.write_secrets(w.id, {secret});
-    std::optional<Response> err;
-    auto key = idempotency_key(c, err);
-    if (err) return *err;
     auto o = engine.set_webhook(w, {c.principal->actor(), *key, std::nullopt});
+    if (!o.ok()) hooks.write_secrets(w.id, {});
     auto extra = webhook_json(w);
     extra["secret"] = secret;
     return command_response(c, 201, o, extra);
@@ -1304,6 +1335,7 @@ void Api::Impl::install() {
   auto webhook_change = [this, webhook_admin, webhook_json, find_webhook](Ctx& c,
                                                                           const std::string& op) {
     if (auto r = webhook_admin(c)) return *r;
+    std::lock_guard<std::mutex> lock(webhooks_mu);
     auto w = find_webhook(c.params["webhook"]);
     if (!w)
       return c.fail(
@@ -1341,6 +1373,24 @@ void Api::Impl::install() {
 
   // -- simulation: what the scheduler would send, in virtual time (no data touched) --
   add("POST", "/v1/simulations", [this](Ctx& c) {
+    // CPU for seconds: for those who plan (admins, unit heads), two at a time.
+    if (c.principal->role != AccessRole::admin && c.principal->role != AccessRole::unit_head)
+      return c.fail(403, "forbidden",
+                    c.t("Simuleringen är till för administratörer och enhetschefer",
+                        "Simulations are for admins and unit heads"));
+    struct Slot {
+      std::atomic<int>& n;
+      bool ok;
+      explicit Slot(std::atomic<int>& c) : n(c), ok(++c <= 2) {}
+      ~Slot() { --n; }
+    } slot(simulations_running);
+    if (!slot.ok) {
+      Response r = c.fail(429, "rate_limited",
+                          c.t("Två simuleringar körs redan; försök igen strax",
+                              "Two simulations are already running; try again shortly"));
+      r.headers.push_back({"Retry-After", "5"});
+      return r;
+    }
     auto body = json_body(c);
     if (auto* r = std::get_if<Response>(&body)) return *r;
     const json& j = std::get<json>(body);

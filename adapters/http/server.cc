@@ -99,7 +99,10 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
 
   void close_if_idle() override {
     asio::post(stream_.get_executor(), [self = this->shared_from_this()] {
-      if (self->idle_) self->close();
+      // Idle: waiting for a first byte, or (TLS, pipelined) reading a request
+      // of which nothing has arrived yet. Never while a request is handled.
+      if (!self->busy_ && (self->idle_ || (self->parser_ && !self->parser_->got_some())))
+        self->close();
     });
   }
 
@@ -155,6 +158,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
       keep_alive_ = false;
       return write(std::move(r), Request{});
     }
+    busy_ = true;
     auto msg = parser_->release();
     keep_alive_ = msg.keep_alive() && !server_->stopping;
     auto req = std::make_shared<Request>();
@@ -171,10 +175,16 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
         r = self->server_->handler(*req);
       } catch (const std::exception& e) {
         r = problem(500, "internal_error", e.what());
+      } catch (...) {
+        r = problem(500, "internal_error", "unknown exception");
       }
       const double secs =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      if (self->server_->access_log) self->server_->access_log(*req, r, secs);
+      try {
+        if (self->server_->access_log) self->server_->access_log(*req, r, secs);
+      } catch (...) {
+        // A log line must never take the connection (or the process) down.
+      }
       if (inline_) return self->write(std::move(r), *req, true);
       asio::post(self->stream_.get_executor(), [self, r = std::move(r), req]() mutable {
         self->write(std::move(r), *req, true);
@@ -203,6 +213,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     bhttp::async_write(
         stream_, *res,
         [self = this->shared_from_this(), res, counted](beast::error_code ec, std::size_t) {
+          self->busy_ = false;
           if (counted) self->server_->request_done();
           if (ec || !self->keep_alive_) return self->close();
           self->wait_for_request();
@@ -228,6 +239,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   bool keep_alive_ = true;
   bool idle_ = false;
+  bool busy_ = false;  // from a complete request until its answer is written
 };
 
 }  // namespace
@@ -295,7 +307,9 @@ void HttpServer::start() {
   auto addr = asio::ip::make_address(c.address, ec);
   if (ec) throw std::runtime_error("server.listen: '" + c.address + "' is not an IP address");
   tcp::endpoint ep{addr, c.port};
-  impl_->acceptor.emplace(impl_->ioc);
+  // The acceptor lives on its own strand: accept handlers and close() never
+  // run at the same time on two network threads.
+  impl_->acceptor.emplace(asio::make_strand(impl_->ioc));
   impl_->acceptor->open(ep.protocol(), ec);
   if (!ec) impl_->acceptor->set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec) impl_->acceptor->bind(ep, ec);
@@ -319,7 +333,7 @@ std::size_t HttpServer::in_flight() const { return impl_->in_flight; }
 void HttpServer::stop_accepting() {
   impl_->stopping = true;
   if (impl_->acceptor && impl_->acceptor->is_open()) {
-    asio::post(impl_->ioc, [impl = impl_.get()] {
+    asio::post(impl_->acceptor->get_executor(), [impl = impl_.get()] {
       beast::error_code ec;
       impl->acceptor->close(ec);
     });

@@ -667,6 +667,31 @@ class Api(unittest.TestCase):
         self.assertTrue(all(m["send_at"].endswith("Z") for m in b["sent"]))
         st, _, b = self.as_("UV").call("POST", "/v1/simulations", {"hires": 5000})
         self.assertEqual((st, b["field"]), (422, "/hires"))
+        st, _, b = self.as_("AU").call("POST", "/v1/simulations", {"hires": 1})
+        self.assertEqual(st, 403)
+
+    def test_unit_with_default_hires_is_not_claimed_by_a_municipality(self):
+        st, _, b = self.as_("A").call("POST", "/v1/hires", {
+            "name": "Utan enhet", "email": "ue@example.se", "unit": "Obeskriven enhet",
+            "start": "2026-12-01"})
+        self.assertEqual(st, 201, b)
+        st, _, b = self.as_("G").call("PUT", "/v1/units/" + q("Obeskriven enhet"),
+                                      contacts("x@gbg.se", "y@gbg.se", "goteborg"))
+        self.assertEqual((st, b["code"]), (409, "unit_has_hires"))
+        st, _, b = self.as_("A").call("PUT", "/v1/units/" + q("Obeskriven enhet"),
+                                      contacts("x@gbg.se", "y@gbg.se", "goteborg"))
+        self.assertEqual(st, 200, b)
+
+    def test_webhook_key_repeated_is_refused_not_a_second_secret(self):
+        root = self.as_("A")
+        st, _, w = root.call("POST", "/v1/webhooks", {"url": "http://127.0.0.1:9/k"},
+                             headers={"Idempotency-Key": "wh-key-1"})
+        self.assertEqual(st, 201, w)
+        st, _, b = root.call("POST", "/v1/webhooks", {"url": "http://127.0.0.1:9/k"},
+                             headers={"Idempotency-Key": "wh-key-1"})
+        self.assertEqual((st, b["header"]), (409, "Idempotency-Key"))
+        st, _, lst = root.call("GET", "/v1/webhooks")
+        self.assertEqual(sum(1 for x in lst if x["url"] == "http://127.0.0.1:9/k"), 1)
 
     def test_notifications_routes(self):
         st, _, b = self.as_("A").call("GET", "/v1/notifications?outcome=dead_letter")
@@ -760,6 +785,23 @@ class Lifecycle(unittest.TestCase):
             self.assertTrue(any(json.loads(l)["event"]["msg"] == "stopped" for l in logs))
         finally:
             shutil.rmtree(d, ignore_errors=True)
+
+    def test_a_target_with_invalid_utf8_is_logged_not_fatal(self):
+        # JSON access log at debug level: every request is logged, its target
+        # included; a byte that is not UTF-8 must not stop the process.
+        s = Journeyd(env={"JOURNEY_LOG_FORMAT": "json", "JOURNEY_LOG_LEVEL": "debug"})
+        try:
+            raw = socket.create_connection(("127.0.0.1", s.port))
+            raw.sendall(b"GET /v1/units/Barn\xffunga HTTP/1.1\r\nHost: x\r\n"
+                        b"Authorization: Bearer " + s.admin.encode() + b"\r\n\r\n")
+            self.assertIn(b"HTTP/1.1 4", raw.recv(65536))
+            raw.close()
+            c = Client(s, None, None)
+            self.assertEqual(c.call("GET", "/healthz")[0], 200)
+            c.conn.close()
+        finally:
+            self.assertEqual(s.stop(), 0, "".join(s.output[-20:]))
+        self.assertTrue(any("Barn" in line for line in s.output))
 
     def test_bad_configuration_names_the_key(self):
         d = tempfile.mkdtemp(prefix="journeyd-config-")

@@ -18,11 +18,13 @@
 //
 // Exit codes: 0 stopped cleanly, 1 drain timed out, 2 bad configuration,
 // 4 storage or start-up error.
+#include <fcntl.h>
 #include <signal.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <toml++/toml.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <atomic>
@@ -243,7 +245,8 @@ struct Logger {
   void log(spdlog::level::level_enum level, const std::string& msg, json fields = json::object()) {
     if (json_lines) {
       fields["msg"] = msg;
-      spdlog::log(level, "{}", fields.dump());
+      // Replace invalid UTF-8 (a request target may carry any byte) instead of throwing.
+      spdlog::log(level, "{}", fields.dump(-1, ' ', false, json::error_handler_t::replace));
     } else {
       std::string extra;
       for (auto it = fields.begin(); it != fields.end(); ++it)
@@ -329,6 +332,7 @@ int main(int argc, char** argv) {
   }
   engine::JourneyEngine eng(*log, clock);
   engine::TokenRegistry tokens(eng);
+  std::string issued_admin_token;  // printed once, on the start that issued it
   try {
     if (eng.programmes().empty()) {
       for (const auto& entry : fs::directory_iterator(JOURNEY_PROGRAMMES_DIR)) {
@@ -351,12 +355,14 @@ int main(int argc, char** argv) {
       if (!issued.outcome.ok())
         throw std::runtime_error("bootstrap admin token: " +
                                  issued.outcome.message(workflows::Language::en));
+      // Created 0600 from the start (not chmod'ed after being written).
       const fs::path f = data / "admin-token";
-      {
-        std::ofstream out(f, std::ios::trunc);
-        out << issued.token << '\n';
-      }
-      ::chmod(f.c_str(), 0600);
+      const int fd = ::open(f.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+      const std::string line = issued.token + "\n";
+      if (fd < 0 || ::write(fd, line.data(), line.size()) != static_cast<ssize_t>(line.size()) ||
+          ::close(fd) != 0)
+        throw std::runtime_error("cannot write " + f.string());
+      issued_admin_token = issued.token;
       logger.log(spdlog::level::info, "bootstrap admin token issued",
                  {{"token_id", issued.principal.token_id}, {"file", f.string()}});
     }
@@ -478,11 +484,7 @@ int main(int argc, char** argv) {
 
   const std::string scheme = sc.tls_certificate.empty() ? "http" : "https";
   const std::string url = scheme + "://" + sc.address + ":" + std::to_string(server.port());
-  std::string admin_token;
-  {
-    std::ifstream in(data / "admin-token");
-    std::getline(in, admin_token);
-  }
+  const std::string admin_token = issued_admin_token;
   logger.log(spdlog::level::info, "journeyd listening",
              {{"url", url},
               {"data", fs::absolute(data).string()},
@@ -493,6 +495,9 @@ int main(int argc, char** argv) {
     std::cout << "Administratörstoken (admin token, " << (data / "admin-token").string() << "):\n  "
               << admin_token << "\nPröva (try):\n  curl -H 'Authorization: Bearer " << admin_token
               << "' " << url << "/v1/hires\n\n";
+  else
+    std::cout << "Administratörstoken finns i (admin token in) " << (data / "admin-token").string()
+              << "\n\n";
   std::cout.flush();
 
   std::atomic<bool> stopping{false};

@@ -80,7 +80,11 @@ struct IssuedToken {
 
 class TokenRegistry {
  public:
-  explicit TokenRegistry(JourneyEngine& engine) : engine_(engine) {}
+  // Reads the log's "tokens" stream once; issue() and revoke() keep it current.
+  explicit TokenRegistry(JourneyEngine& engine) : engine_(engine) {
+    std::lock_guard<std::mutex> lock(mu_);
+    refresh_locked();
+  }
 
   // Refused (outcome.kind == refused, with the field named) when the spec is
   // inconsistent: unit roles without units, an introducer without e-mail,

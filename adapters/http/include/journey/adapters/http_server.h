@@ -16,7 +16,8 @@
 // Shutdown: stop_accepting() closes the listening socket; drain() waits until
 // every request already read has been answered (those answers say
 // "Connection: close"), closes idle connections, and returns false if the
-// timeout passed first.
+// timeout passed first. The timeout bounds the network side: a handler still
+// running on the worker pool is waited for when the pool is joined.
 //
 // Thread safety: start/stop_accepting/drain from one controlling thread.
 #pragma once
