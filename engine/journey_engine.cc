@@ -364,7 +364,15 @@ CommandOutcome JourneyEngine::register_hire(const RegisterHire& cmd, const Comma
   for (const auto& e : events) {
     if (auto r = machine.apply(e)) return refused(r->code, r->args);
   }
-  return append(new_hire_id(), 0, std::move(events), ctx);
+  // Ids are 32 random bits: at tens of thousands of hires two draws can meet
+  // (the journeyd crash test hit it). The append expects an empty stream, so a
+  // collision is a conflict that wrote nothing: draw again.
+  CommandOutcome o;
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    o = append(new_hire_id(), 0, events, ctx);
+    if (o.kind != CommandOutcome::Kind::conflict) return o;
+  }
+  return o;
 }
 
 CommandOutcome JourneyEngine::execute(const std::string& hire_id, const DomainEvent& event,
