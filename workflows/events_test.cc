@@ -3,10 +3,10 @@
 // at once, without allocating what the bytes claim (inputs found by
 // tools/fuzz/fuzz_event_decode). And every event still round-trips.
 #define BOOST_TEST_MODULE events
+#include "journey/workflows/events.h"
+
 #include <boost/test/unit_test.hpp>
 #include <string>
-
-#include "journey/workflows/events.h"
 
 using namespace journey::workflows;
 
@@ -33,8 +33,8 @@ BOOST_AUTO_TEST_CASE(ABoolThatIsNeitherZeroNorOneIsRefused) {
   EncodedEvent e = encode(DomainEvent(m));
   BOOST_REQUIRE_NO_THROW(decode(e.type, e.schema_version, e.payload));
   // The optional's flag follows the mentor: 1 + (8 + 7) + (8 + 14) bytes in.
-  const std::size_t flag = 1 + 8 + std::string("Per Ås").size() + 8 +
-                           std::string("per@example.se").size();
+  const std::size_t flag =
+      1 + 8 + std::string("Per Ås").size() + 8 + std::string("per@example.se").size();
   BOOST_REQUIRE(e.payload[flag] == 1 || e.payload[flag] == 0);
   e.payload[flag] = 7;
   BOOST_CHECK_THROW(decode(e.type, e.schema_version, e.payload), DecodeError);
