@@ -5,6 +5,7 @@ import { createContext } from 'preact';
 import { useContext, useEffect, useRef } from 'preact/hooks';
 import { ApiError, type Api, type Principal } from '../api';
 import { useI18n, type Translate } from '../i18n';
+import { today } from '../dates';
 import { hasNavigated } from '../router';
 
 export interface Session {
@@ -188,6 +189,32 @@ export function LoadError({ error, retry }: { error: unknown; retry: () => void 
       <button type="button" onClick={retry}>
         {t('app.retry')}
       </button>
+    </div>
+  );
+}
+
+// The "done on" date that ticking a checklist item records, with its error
+// beside it (the API names it "/on"). Shared by the hire page and the task inbox.
+export function DoneDateField({ id, on, setOn, error }: { id: string; on: string; setOn: (v: string) => void; error?: string }) {
+  const { t } = useI18n();
+  return (
+    <div class={`field${error ? ' field--error' : ''}`}>
+      <label for={id}>{t('checklist.date')}</label>
+      <input
+        id={id}
+        type="date"
+        value={on}
+        max={today()}
+        data-api-name="/on"
+        aria-invalid={error ? 'true' : undefined}
+        aria-describedby={error ? `${id}-error` : undefined}
+        onInput={(e) => setOn((e.target as HTMLInputElement).value)}
+      />
+      {error && (
+        <p class="field-error" id={`${id}-error`}>
+          {error}
+        </p>
+      )}
     </div>
   );
 }

@@ -7,7 +7,7 @@ import { ApiError, newIdempotencyKey, type Api, type HistoryEntry, type Programm
 import { HoursChart, HoursTable } from '../components/hours';
 import { handleUnauthorized, Loaded, useLoad } from '../components/load';
 import { RecordForm, type FieldDef } from '../components/record-form';
-import { formErrors, PageTitle, ProgressBar, useSession, type FormErrors } from '../components/ui';
+import { DoneDateField, formErrors, PageTitle, ProgressBar, useSession, type FormErrors } from '../components/ui';
 import { noteServerToday, today } from '../dates';
 import { known, useI18n, type Translate } from '../i18n';
 import { checklist, factsFromHistory, ROLE_ORDER, type ChecklistLine, type JourneyFacts } from '../journey-facts';
@@ -229,24 +229,7 @@ function Checklist({ lines, record }: { lines: ChecklistLine[]; record: Recorder
         {t('checklist.title')}
       </h2>
       <div class="checklist-tools card">
-        <div class={`field${dateError ? ' field--error' : ''}`}>
-          <label for="checklist-date">{t('checklist.date')}</label>
-          <input
-            id="checklist-date"
-            type="date"
-            value={on}
-            max={today()}
-            data-api-name="/on"
-            aria-invalid={dateError ? 'true' : undefined}
-            aria-describedby={dateError ? 'checklist-date-error' : undefined}
-            onInput={(e) => setOn((e.target as HTMLInputElement).value)}
-          />
-          {dateError && (
-            <p class="field-error" id="checklist-date-error">
-              {dateError}
-            </p>
-          )}
-        </div>
+        <DoneDateField id="checklist-date" on={on} setOn={setOn} error={dateError} />
         <div class="field field--check">
           <input type="checkbox" id="checklist-open-only" checked={openOnly} onChange={(e) => setOpenOnly((e.target as HTMLInputElement).checked)} />
           <label for="checklist-open-only">{t('checklist.openOnly')}</label>

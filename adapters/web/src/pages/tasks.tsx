@@ -3,7 +3,7 @@
 import { useState } from 'preact/hooks';
 import { newIdempotencyKey, type Task } from '../api';
 import { handleUnauthorized, Loaded, useLoad } from '../components/load';
-import { formErrors, PageTitle, useSession } from '../components/ui';
+import { DoneDateField, formErrors, PageTitle, useSession } from '../components/ui';
 import { today } from '../dates';
 import { useI18n } from '../i18n';
 
@@ -49,24 +49,7 @@ export function TasksPage() {
       <PageTitle>{t('tasks.title')}</PageTitle>
       <p class="lead">{t('tasks.intro')}</p>
       <div class="checklist-tools card">
-        <div class={`field${dateError ? ' field--error' : ''}`}>
-          <label for="tasks-date">{t('checklist.date')}</label>
-          <input
-            id="tasks-date"
-            type="date"
-            value={on}
-            max={today()}
-            data-api-name="/on"
-            aria-invalid={dateError ? 'true' : undefined}
-            aria-describedby={dateError ? 'tasks-date-error' : undefined}
-            onInput={(e) => setOn((e.target as HTMLInputElement).value)}
-          />
-          {dateError && (
-            <p class="field-error" id="tasks-date-error">
-              {dateError}
-            </p>
-          )}
-        </div>
+        <DoneDateField id="tasks-date" on={on} setOn={setOn} error={dateError} />
       </div>
       <Loaded load={tasks} retry={reload}>
         {(list) =>
