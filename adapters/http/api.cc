@@ -325,10 +325,20 @@ struct Api::Impl {
     return u ? u->municipality : engine::kDefaultMunicipality;
   }
 
-  engine::HireScope scope_of(const engine::HireStatus& s) {
+  // `seen`, if given, remembers each unit's municipality across the hires of
+  // one list request (otherwise every hire re-reads its unit's stream).
+  engine::HireScope scope_of(const engine::HireStatus& s,
+                             std::map<std::string, std::string>* seen = nullptr) {
     engine::HireScope h;
     h.unit = s.hire.unit;
-    h.municipality = municipality_of_unit(s.hire.unit);
+    if (!seen) {
+      h.municipality = municipality_of_unit(s.hire.unit);
+    } else {
+      auto it = seen->find(s.hire.unit);
+      if (it == seen->end())
+        it = seen->emplace(s.hire.unit, municipality_of_unit(s.hire.unit)).first;
+      h.municipality = it->second;
+    }
     if (s.introducer) h.introducer_email = s.introducer->introducer.email;
     return h;
   }
@@ -899,10 +909,11 @@ void Api::Impl::install() {
     }
     json j = json::array();
     const auto today = engine.today();
+    std::map<std::string, std::string> munis;  // unit -> municipality
     for (const auto& id : engine.hires()) {
       auto s = engine.status(id, today);
       if (!s) continue;
-      if (!engine::may_read_hire(*c.principal, scope_of(*s))) continue;
+      if (!engine::may_read_hire(*c.principal, scope_of(*s, &munis))) continue;
       if (!unit.empty() && s->hire.unit != unit) continue;
       if (!state.empty() && s->lifecycle != state) continue;
       int overdue = static_cast<int>(s->overdue_items.size());
@@ -1117,9 +1128,10 @@ void Api::Impl::install() {
     json j = json::array();
     const auto today = engine.today();
     std::map<std::string, std::optional<engine::UnitContacts>> units;
+    std::map<std::string, std::string> munis;  // unit -> municipality
     for (const auto& id : engine.hires()) {
       auto s = engine.status(id, today);
-      if (!s || !engine::may_read_hire(*c.principal, scope_of(*s))) continue;
+      if (!s || !engine::may_read_hire(*c.principal, scope_of(*s, &munis))) continue;
       if (s->lifecycle == "Left" || s->lifecycle == "Completed") continue;
       if (!hire_filter.empty() && id != hire_filter) continue;
       if (!unit.empty() && s->hire.unit != unit) continue;
@@ -1189,9 +1201,10 @@ void Api::Impl::install() {
       hires = engine.hires();
     const auto today = engine.today();
     json j = json::array();
+    std::map<std::string, std::string> munis;  // unit -> municipality
     for (const auto& h : hires) {
       auto s = engine.status(h, today);
-      if (!s || !engine::may_read_hire(*c.principal, scope_of(*s))) continue;
+      if (!s || !engine::may_read_hire(*c.principal, scope_of(*s, &munis))) continue;
       auto loaded = engine.load(h);
       if (!loaded) continue;
       std::map<std::string, engine::DeliveryRecord> last;
