@@ -3,14 +3,18 @@
 // tamper tests that edit the stored bytes behind the log's back.
 #define BOOST_TEST_MODULE event_log
 #include <rocksdb/db.h>
+#include <rocksdb/env.h>
+#include <rocksdb/file_system.h>
 
 #include <atomic>
 #include <boost/mpl/list.hpp>
 #include <boost/test/data/test_case.hpp>
 #include <boost/test/unit_test.hpp>
+#include <condition_variable>
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <set>
 #include <thread>
@@ -413,4 +417,201 @@ BOOST_AUTO_TEST_CASE(TruncatedEnvelopeIsCorruptionNotACrash) {
     BOOST_TEST(!r.ok());
   }
   BOOST_TEST(envelope::decode(bytes).ok());
+}
+
+// ---------------------------------------------------------------------------
+// The append pipeline (write, then sync, then answer), observed through a
+// fault-injecting wrapper around the real file system: it can hold a WAL sync
+// until released, or fail it.
+
+namespace {
+
+struct SyncGate {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool hold = false;
+  bool fail = false;
+  int held = 0;  // syncs waiting at the gate now
+  int failed = 0;
+
+  rocksdb::IOStatus pass() {
+    std::unique_lock<std::mutex> lock(mu);
+    if (fail) {
+      ++failed;
+      return rocksdb::IOStatus::IOError("injected: the disk refused the sync");
+    }
+    ++held;
+    cv.notify_all();
+    cv.wait(lock, [&] { return !hold; });
+    --held;
+    return rocksdb::IOStatus::OK();
+  }
+  void wait_until_held() {
+    std::unique_lock<std::mutex> lock(mu);
+    BOOST_REQUIRE(cv.wait_for(lock, std::chrono::seconds(10), [&] { return held > 0; }));
+  }
+  void set_hold(bool h) {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      hold = h;
+    }
+    cv.notify_all();
+  }
+};
+
+class GatedWal final : public rocksdb::FSWritableFileOwnerWrapper {
+ public:
+  GatedWal(std::unique_ptr<rocksdb::FSWritableFile> f, SyncGate& gate)
+      : FSWritableFileOwnerWrapper(std::move(f)), gate_(gate) {}
+  rocksdb::IOStatus Sync(const rocksdb::IOOptions& o, rocksdb::IODebugContext* d) override {
+    auto s = gate_.pass();
+    return s.ok() ? target()->Sync(o, d) : s;
+  }
+  rocksdb::IOStatus Fsync(const rocksdb::IOOptions& o, rocksdb::IODebugContext* d) override {
+    auto s = gate_.pass();
+    return s.ok() ? target()->Fsync(o, d) : s;
+  }
+
+ private:
+  SyncGate& gate_;
+};
+
+class GatedFs final : public rocksdb::FileSystemWrapper {
+ public:
+  explicit GatedFs(SyncGate& gate)
+      : FileSystemWrapper(rocksdb::FileSystem::Default()), gate_(gate) {}
+  const char* Name() const override { return "GatedFs"; }
+  rocksdb::IOStatus NewWritableFile(const std::string& f, const rocksdb::FileOptions& o,
+                                    std::unique_ptr<rocksdb::FSWritableFile>* r,
+                                    rocksdb::IODebugContext* d) override {
+    auto s = target()->NewWritableFile(f, o, r, d);
+    if (s.ok() && f.size() > 4 && f.compare(f.size() - 4, 4, ".log") == 0) {
+      *r = std::make_unique<GatedWal>(std::move(*r), gate_);
+    }
+    return s;
+  }
+
+ private:
+  SyncGate& gate_;
+};
+
+struct GatedLog {
+  TempDir dir;
+  VirtualClock clock{TimePoint(std::chrono::seconds(1'767'225'600))};
+  SyncGate gate;
+  std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(std::make_shared<GatedFs>(gate));
+  std::unique_ptr<EventLog> log;
+  GatedLog() { reopen(); }
+  void reopen() {
+    log.reset();
+    RocksDbOptions o{dir.path / "log"};
+    o.env = env.get();
+    auto opened = open_rocksdb_event_log(o, clock);
+    BOOST_REQUIRE_MESSAGE(opened.ok(), (opened.ok() ? std::string() : opened.error().message));
+    log = std::move(opened.value());
+  }
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(ReadersDoNotSeeAnAppendUntilItsWalSyncReturns) {
+  GatedLog g;
+  BOOST_REQUIRE(g.log->append(req("a", ExpectedVersion::no_stream(), {ev("A1")})).ok());
+  g.gate.set_hold(true);
+  std::optional<Result<AppendResult>> second;
+  std::thread appender([&] {
+    second = g.log->append(req("b", ExpectedVersion::no_stream(), {ev("B1"), ev("B2")}, "key-b"));
+  });
+  g.gate.wait_until_held();  // B1 and B2 are in the WAL and the memtable, not synced
+
+  BOOST_TEST(!second.has_value());
+  BOOST_TEST(g.log->head().value == 1u);
+  BOOST_TEST(g.log->read_stream(StreamId("b"))->empty());
+  BOOST_TEST(g.log->stream_version(StreamId("b"))->value == 0u);
+  BOOST_TEST(g.log->read_all(GlobalPosition{1}, 100)->size() == 1u);
+  auto streams = g.log->list_streams();
+  BOOST_REQUIRE(streams.ok());
+  BOOST_TEST(streams->size() == 1u);
+  BOOST_TEST(!g.log->find_idempotency_key("key-b")->has_value());
+  int visited = 0;
+  BOOST_REQUIRE(
+      g.log->visit_stream(StreamId("b"), StreamVersion{1}, [&](const RecordedEvent&) { ++visited; })
+          .ok());
+  BOOST_TEST(visited == 0);
+  auto during = g.log->verify();
+  BOOST_REQUIRE(during.ok());
+  BOOST_TEST(during->ok(), during->problem);
+  BOOST_TEST(during->events_checked == 1u);
+
+  g.gate.set_hold(false);
+  appender.join();
+  BOOST_REQUIRE(second.has_value());
+  BOOST_REQUIRE(second->ok());
+  BOOST_TEST(second->value().last_position.value == 3u);
+  BOOST_TEST(g.log->head().value == 3u);
+  BOOST_TEST(g.log->read_stream(StreamId("b"))->size() == 2u);
+  BOOST_TEST(g.log->stream_version(StreamId("b"))->value == 2u);
+  BOOST_TEST(g.log->list_streams()->size() == 2u);
+  BOOST_TEST(g.log->find_idempotency_key("key-b")->has_value());
+  BOOST_TEST(g.log->verify()->events_checked == 3u);
+}
+
+// A conflicting append that arrives while the winner's sync is under way is
+// refused only once the winner is durable, so the caller can read what beat it.
+BOOST_AUTO_TEST_CASE(ARefusalWaitsForTheSyncOfTheEventThatCausedIt) {
+  GatedLog g;
+  g.gate.set_hold(true);
+  std::optional<Result<AppendResult>> winner, loser;
+  std::thread first(
+      [&] { winner = g.log->append(req("s", ExpectedVersion::no_stream(), {ev("W")})); });
+  g.gate.wait_until_held();
+  std::thread second(
+      [&] { loser = g.log->append(req("s", ExpectedVersion::no_stream(), {ev("L")})); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  BOOST_TEST(!loser.has_value());  // decided, but not answered before the winner is durable
+  g.gate.set_hold(false);
+  first.join();
+  second.join();
+  BOOST_REQUIRE(winner->ok());
+  BOOST_REQUIRE(!loser->ok());
+  BOOST_TEST(to_string(loser->error().code) == std::string("wrong_expected_version"));
+  BOOST_TEST(*loser->error().actual_version == 1u);
+  BOOST_TEST(g.log->stream_version(StreamId("s"))->value == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(AFailedWalSyncFailsTheAppendAndRefusesAppendsUntilReopened) {
+  GatedLog g;
+  BOOST_REQUIRE(g.log->append(req("s", ExpectedVersion::no_stream(), {ev("A")})).ok());
+  {
+    std::lock_guard<std::mutex> lock(g.gate.mu);
+    g.gate.fail = true;
+  }
+  auto failed = g.log->append(req("s", ExpectedVersion::exactly(StreamVersion{1}), {ev("B")}, "k"));
+  BOOST_REQUIRE(!failed.ok());
+  BOOST_TEST(to_string(failed.error().code) == std::string("io_error"));
+  BOOST_TEST(failed.error().message.find("sync") != std::string::npos, failed.error().message);
+  BOOST_TEST(g.gate.failed > 0);
+  BOOST_TEST(g.log->head().value == 1u);
+  BOOST_TEST(g.log->read_stream(StreamId("s"))->size() == 1u);
+  {
+    std::lock_guard<std::mutex> lock(g.gate.mu);
+    g.gate.fail = false;
+  }
+  // The disk answers again, but the chain's tail is unknown: no more appends.
+  auto after = g.log->append(req("t", ExpectedVersion::no_stream(), {ev("C")}));
+  BOOST_REQUIRE(!after.ok());
+  BOOST_TEST(after.error().message.find("restart") != std::string::npos, after.error().message);
+
+  // After a reopen the outcome of the failed append is settled one way or the
+  // other (here its bytes reached the page cache, so it is there), the chain
+  // verifies, and a retry with its key gets exactly one copy.
+  g.reopen();
+  auto retry = g.log->append(req("s", ExpectedVersion::exactly(StreamVersion{1}), {ev("B")}, "k"));
+  BOOST_REQUIRE(retry.ok());
+  BOOST_TEST(g.log->read_stream(StreamId("s"))->size() == 2u);
+  BOOST_REQUIRE(g.log->append(req("t", ExpectedVersion::no_stream(), {ev("C")})).ok());
+  auto report = g.log->verify();
+  BOOST_REQUIRE(report.ok());
+  BOOST_TEST(report->ok(), report->problem);
+  BOOST_TEST(report->events_checked == 3u);
 }

@@ -6,14 +6,15 @@
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
+#include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
+#include <semaphore.h>
 
 #include <atomic>
 #include <condition_variable>
 #include <cstring>
 #include <deque>
-#include <future>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
@@ -90,6 +91,28 @@ std::uint64_t get_u64(const char* p) {
   std::uint64_t v = 0;
   for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<std::uint8_t>(p[i]);
   return v;
+}
+
+// The stream part of an `events` key ("stream 0x00"): the memtable keeps one
+// insert hint per stream, so appending a stream's next version starts its
+// skip-list search where the previous version went instead of at the top.
+class StreamPrefix final : public rocksdb::SliceTransform {
+ public:
+  const char* Name() const override { return "journey.StreamPrefix"; }
+  rocksdb::Slice Transform(const rocksdb::Slice& key) const override {
+    const void* nul = std::memchr(key.data(), 0, key.size());
+    return rocksdb::Slice(key.data(), static_cast<const char*>(nul) - key.data() + 1);
+  }
+  bool InDomain(const rocksdb::Slice& key) const override {
+    return std::memchr(key.data(), 0, key.size()) != nullptr;
+  }
+};
+
+// The position an encoded envelope claims (bytes 1..8), or 0 if it is too short
+// to say: readers use it to hide events whose WAL sync is still under way.
+std::uint64_t stored_position(const rocksdb::Slice& envelope_bytes) {
+  if (envelope_bytes.size() < 9) return 0;
+  return get_u64(envelope_bytes.data() + 1);
 }
 
 std::string be64(std::uint64_t v) {
@@ -231,9 +254,53 @@ Result<RecordedEvent> decode(std::string_view bytes) {
 
 namespace {
 
+// One append() call waiting for its answer; it lives on the caller's stack.
+// A POSIX semaphore, not a std::promise: sem_post needs no allocation or
+// call_once, and POSIX allows destroying the semaphore as soon as sem_wait
+// returns, which is exactly what the caller does.
 struct Pending {
+  explicit Pending(AppendRequest r) : req(std::move(r)) { sem_init(&answered, 0, 0); }
+  ~Pending() { sem_destroy(&answered); }
+  Pending(const Pending&) = delete;
+  Pending& operator=(const Pending&) = delete;
+
+  void wait() {
+    while (sem_wait(&answered) != 0) {
+      // EINTR: a signal arrived; keep waiting.
+    }
+  }
+  void answer() { sem_post(&answered); }
+
+  // Waking a thread costs the waker several microseconds here (an IPI in a
+  // VM), so the syncer wakes only the first caller of a wave and every woken
+  // caller wakes two more (a binary tree over `wave`) before returning. The
+  // syncer is back at the next sync after one wakeup, and the wakeups of a
+  // wave run on every core at once.
+  void wake_children() {
+    if (!wave) return;
+    const auto& w = *wave;
+    for (std::size_t child = 2 * index + 1; child <= 2 * index + 2 && child < w.size(); ++child) {
+      w[child]->answer();  // the child cannot return before this: it is alive
+    }
+  }
+
   AppendRequest req;
-  std::promise<Result<AppendResult>> done;
+  std::optional<Result<AppendResult>> outcome;  // decided by the writer
+  sem_t answered;
+  std::shared_ptr<const std::vector<Pending*>> wave;  // set by the syncer
+  std::size_t index = 0;                              // in *wave
+};
+
+// A group the writer has written to the WAL (not yet synced), on its way to
+// the syncer. `through` is the last position written by it or any group
+// before it: once the WAL is synced up to there, every answer in the group
+// rests on durable state.
+struct WrittenGroup {
+  std::vector<Pending*> requests;
+  std::vector<std::pair<std::string, std::uint64_t>> heads;  // stream -> version after it
+  std::uint64_t through = 0;
+  std::uint64_t appends = 0;
+  std::uint64_t events = 0;
 };
 
 class RocksDbSubscription;
@@ -249,7 +316,9 @@ class RocksDbEventLog final : public EventLog {
       stopping_ = true;
     }
     queue_cv_.notify_all();
+    // The writer drains its queue, then tells the syncer to drain and stop.
     if (writer_.joinable()) writer_.join();
+    if (syncer_.joinable()) syncer_.join();
     {
       std::lock_guard<std::mutex> lock(commit_mu_);
       closed_ = true;
@@ -268,6 +337,7 @@ class RocksDbEventLog final : public EventLog {
     options.create_if_missing = o.create_if_missing;
     options.create_missing_column_families = true;
     options.paranoid_checks = true;
+    if (o.env != nullptr) options.env = o.env;
     rocksdb::BlockBasedTableOptions table;
     table.block_cache = rocksdb::NewLRUCache(o.block_cache_bytes);
     // Streams are read whole and in order: bigger blocks, fewer block fetches.
@@ -275,11 +345,18 @@ class RocksDbEventLog final : public EventLog {
     table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
     rocksdb::ColumnFamilyOptions cf_opts(options);
     cf_opts.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+    // Memtable insert hints (the single writer makes them usable): per stream
+    // in `events`; one for the whole of `positions`, whose keys only grow.
+    rocksdb::ColumnFamilyOptions events_opts = cf_opts;
+    events_opts.memtable_insert_with_hint_prefix_extractor = std::make_shared<StreamPrefix>();
+    rocksdb::ColumnFamilyOptions positions_opts = cf_opts;
+    positions_opts.memtable_insert_with_hint_prefix_extractor.reset(
+        rocksdb::NewFixedPrefixTransform(0));
 
     std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
         {rocksdb::kDefaultColumnFamilyName, cf_opts},
-        {"events", cf_opts},
-        {"positions", cf_opts},
+        {"events", events_opts},
+        {"positions", positions_opts},
         {"idempotency", cf_opts},
     };
     std::error_code ec;
@@ -331,6 +408,9 @@ class RocksDbEventLog final : public EventLog {
       return from_rocksdb(it->status(), "seeking the last event");
     }
     committed_.store(last_position_);
+    written_.store(last_position_);
+    synced_ = last_position_;
+    syncer_ = std::thread([this] { sync_loop(); });
     writer_ = std::thread([this] { write_loop(); });
     return Unit{};
   }
@@ -342,16 +422,17 @@ class RocksDbEventLog final : public EventLog {
                    "the event log is damaged, appends are refused: " + damaged_ + " (run verify)",
                    std::nullopt};
     }
-    auto pending = std::make_unique<Pending>();
-    pending->req = std::move(req);
-    auto future = pending->done.get_future();
+    if (failed_.load(std::memory_order_acquire)) return failure();
+    Pending pending(std::move(req));
     {
       std::lock_guard<std::mutex> lock(queue_mu_);
       if (stopping_) return Error{ErrorCode::closed, "the event log is closing", std::nullopt};
-      queue_.push_back(std::move(pending));
+      queue_.push_back(&pending);
     }
     queue_cv_.notify_one();
-    return future.get();
+    pending.wait();
+    pending.wake_children();
+    return std::move(*pending.outcome);
   }
 
   Result<std::vector<RecordedEvent>> read_stream(const StreamId& stream, StreamVersion from,
@@ -362,11 +443,13 @@ class RocksDbEventLog final : public EventLog {
     rocksdb::Slice upper_slice(upper);
     rocksdb::ReadOptions ro;
     ro.iterate_upper_bound = &upper_slice;
+    const std::uint64_t durable = committed_.load(std::memory_order_acquire);
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, events_));
     for (it->Seek(event_key(stream.str(), from.value)); it->Valid() && out.size() < max_count;
          it->Next()) {
       auto e = envelope::decode(std::string_view(it->value().data(), it->value().size()));
       if (!e) return e.error();
+      if (e->position.value > durable) break;  // written, not yet synced: not visible
       out.push_back(std::move(e.value()));
     }
     if (!it->status().ok()) return from_rocksdb(it->status(), "reading stream " + stream.str());
@@ -380,6 +463,7 @@ class RocksDbEventLog final : public EventLog {
     rocksdb::Slice upper_slice(upper);
     rocksdb::ReadOptions ro;
     ro.iterate_upper_bound = &upper_slice;
+    const std::uint64_t durable = committed_.load(std::memory_order_acquire);
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, events_));
     RecordedEvent e;
     std::string error;
@@ -388,6 +472,7 @@ class RocksDbEventLog final : public EventLog {
                                  &error)) {
         return Error{ErrorCode::corruption, stream.str() + ": " + error, std::nullopt};
       }
+      if (e.position.value > durable) break;  // written, not yet synced: not visible
       f(e);
     }
     if (!it->status().ok()) return from_rocksdb(it->status(), "reading stream " + stream.str());
@@ -396,9 +481,11 @@ class RocksDbEventLog final : public EventLog {
 
   Result<std::vector<RecordedEvent>> read_all(GlobalPosition from, std::size_t max_count) override {
     std::vector<std::string> keys;
+    const std::uint64_t durable = committed_.load(std::memory_order_acquire);
     {
       std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), positions_));
       for (it->Seek(be64(from.value)); it->Valid() && keys.size() < max_count; it->Next()) {
+        if (it->key().size() == 8 && get_u64(it->key().data()) > durable) break;
         keys.push_back(it->value().ToString());
       }
       if (!it->status().ok()) return from_rocksdb(it->status(), "reading the log");
@@ -419,18 +506,23 @@ class RocksDbEventLog final : public EventLog {
   }
 
   Result<StreamVersion> stream_version(const StreamId& stream) override {
-    return read_head(stream.str());
+    return durable_head(stream.str());
   }
 
   Result<std::optional<AppendResult>> find_idempotency_key(const std::string& key) override {
+    const std::uint64_t durable = committed_.load(std::memory_order_acquire);
     Error err{ErrorCode::io_error, "", std::nullopt};
     auto found = find_idempotent(key, &err);
     if (!err.message.empty()) return err;
+    // An append still waiting for its sync is not known yet; a retry with the
+    // key reaches the writer, which answers it once that sync is done.
+    if (found && found->last_position.value > durable) return std::optional<AppendResult>();
     return found;
   }
 
   Result<std::vector<StreamId>> list_streams(const std::string& prefix) override {
     std::vector<StreamId> out;
+    const std::uint64_t durable = committed_.load(std::memory_order_acquire);
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), events_));
     it->Seek(prefix);
     while (it->Valid()) {
@@ -438,7 +530,8 @@ class RocksDbEventLog final : public EventLog {
       if (key.substr(0, prefix.size()) != prefix) break;
       auto nul = key.find('\0');
       std::string name(key.substr(0, nul));
-      out.emplace_back(name);
+      // A stream whose first event is not synced yet does not exist for readers.
+      if (stored_position(it->value()) <= durable) out.emplace_back(name);
       // Skip the rest of this stream: seek past name 0x00 0xff...
       std::string next = name;
       next.push_back('\1');
@@ -456,7 +549,19 @@ class RocksDbEventLog final : public EventLog {
     VerifyReport report;
     Sha256 prev{};
     std::uint64_t expected = 1;
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), positions_));
+    // One consistent view of the store while appends go on. Events written but
+    // not yet synced, (durable, written], are not part of the log yet; every
+    // other stored event must be reachable from the position index.
+    const std::uint64_t durable = committed_.load(std::memory_order_acquire);
+    struct Snapshot {
+      rocksdb::DB* db;
+      const rocksdb::Snapshot* s;
+      ~Snapshot() { db->ReleaseSnapshot(s); }
+    } snapshot{db_, db_->GetSnapshot()};
+    const std::uint64_t written = written_.load(std::memory_order_acquire);
+    rocksdb::ReadOptions ro;
+    ro.snapshot = snapshot.s;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, positions_));
     auto bad = [&](std::uint64_t pos, std::string why) {
       report.first_bad = GlobalPosition{pos};
       report.problem = std::move(why);
@@ -465,12 +570,13 @@ class RocksDbEventLog final : public EventLog {
     for (it->SeekToFirst(); it->Valid(); it->Next(), ++expected) {
       if (it->key().size() != 8) return bad(expected, "position index key is malformed");
       std::uint64_t pos = get_u64(it->key().data());
+      if (pos > durable) break;
       if (pos != expected) {
         return bad(expected, "event " + std::to_string(expected) + " is missing (next is " +
                                  std::to_string(pos) + ")");
       }
       std::string value;
-      auto s = db_->Get(rocksdb::ReadOptions(), events_, it->value(), &value);
+      auto s = db_->Get(ro, events_, it->value(), &value);
       if (s.IsNotFound()) return bad(pos, "the event the position index names is missing");
       if (!s.ok()) return from_rocksdb(s, "reading event " + std::to_string(pos));
       auto e = envelope::decode(value);
@@ -491,8 +597,11 @@ class RocksDbEventLog final : public EventLog {
     if (!it->status().ok()) return from_rocksdb(it->status(), "walking the log");
     // Every stored event must be reachable from the position index.
     std::uint64_t stored = 0;
-    std::unique_ptr<rocksdb::Iterator> all(db_->NewIterator(rocksdb::ReadOptions(), events_));
-    for (all->SeekToFirst(); all->Valid(); all->Next()) ++stored;
+    std::unique_ptr<rocksdb::Iterator> all(db_->NewIterator(ro, events_));
+    for (all->SeekToFirst(); all->Valid(); all->Next()) {
+      const std::uint64_t pos = stored_position(all->value());
+      if (pos <= durable || pos > written) ++stored;
+    }
     if (stored != report.events_checked) {
       report.problem = std::to_string(stored) + " events are stored but " +
                        std::to_string(report.events_checked) + " are indexed";
@@ -534,29 +643,44 @@ class RocksDbEventLog final : public EventLog {
     return std::nullopt;
   }
 
-  // Reads the stream's head from the cache or the store. Writer thread or readers.
-  Result<StreamVersion> read_head(const std::string& stream) {
+  // The stream's version as readers may see it: only synced events count.
+  Result<StreamVersion> durable_head(const std::string& stream) {
+    const std::uint64_t durable = committed_.load(std::memory_order_acquire);
     {
       std::lock_guard<std::mutex> lock(heads_mu_);
       auto it = heads_.find(stream);
       if (it != heads_.end()) return StreamVersion{it->second};
     }
+    return head_in_store(stream, durable);
+  }
+
+  // The stream's version as the writer sees it: every event it has written,
+  // synced or not. Writer thread only. A stream absent from writer_heads_ has
+  // nothing in flight, so the store's answer is the whole truth for it.
+  Result<StreamVersion> writer_head(const std::string& stream) {
+    auto it = writer_heads_.find(stream);
+    if (it != writer_heads_.end()) return StreamVersion{it->second};
+    return head_in_store(stream, UINT64_MAX);
+  }
+
+  // The highest version of `stream` whose event has a position <= max_position.
+  Result<StreamVersion> head_in_store(const std::string& stream, std::uint64_t max_position) {
     std::string upper = stream;
     upper.push_back('\1');
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), events_));
-    it->SeekForPrev(upper);
-    std::uint64_t v = 0;
-    if (it->Valid()) {
+    for (it->SeekForPrev(upper); it->Valid(); it->Prev()) {
       auto key = it->key();
-      if (key.size() == stream.size() + 9 &&
-          std::memcmp(key.data(), stream.data(), stream.size()) == 0 &&
-          key[stream.size()] == '\0') {
-        v = get_u64(key.data() + stream.size() + 1);
+      if (key.size() != stream.size() + 9 ||
+          std::memcmp(key.data(), stream.data(), stream.size()) != 0 ||
+          key[stream.size()] != '\0') {
+        break;  // another stream: this one is empty
       }
-    } else if (!it->status().ok()) {
-      return from_rocksdb(it->status(), "reading the head of " + stream);
+      if (stored_position(it->value()) <= max_position) {
+        return StreamVersion{get_u64(key.data() + stream.size() + 1)};
+      }
     }
-    return StreamVersion{v};
+    if (!it->status().ok()) return from_rocksdb(it->status(), "reading the head of " + stream);
+    return StreamVersion{0};
   }
 
   std::optional<AppendResult> find_idempotent(const std::string& key, Error* err) {
@@ -581,51 +705,77 @@ class RocksDbEventLog final : public EventLog {
     return r;
   }
 
+  // The error every append gets once a WAL sync has failed.
+  Error failure() const {
+    return Error{ErrorCode::io_error,
+                 "the event log refuses appends since a sync of its write-ahead log failed (" +
+                     failure_message_ + "); restart to recover",
+                 std::nullopt};
+  }
+
+  // Writer thread: take every queued request (up to max_group), decide and
+  // write them as one batch, hand the group to the syncer, repeat. It never
+  // waits for a sync, so the next group is built while the last one syncs.
   void write_loop() {
+    std::vector<Pending*> group;
     for (;;) {
-      std::vector<std::unique_ptr<Pending>> group;
+      group.clear();
       {
         std::unique_lock<std::mutex> lock(queue_mu_);
         queue_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-        if (queue_.empty()) return;  // stopping and drained
+        if (queue_.empty()) break;  // stopping and drained
         while (!queue_.empty() && group.size() < max_group_) {
-          group.push_back(std::move(queue_.front()));
+          group.push_back(queue_.front());
           queue_.pop_front();
         }
       }
-      commit_group(group);
+      write_group(group);
     }
+    {
+      std::lock_guard<std::mutex> lock(sync_mu_);
+      sync_stopping_ = true;
+    }
+    sync_cv_.notify_one();
   }
 
-  void commit_group(std::vector<std::unique_ptr<Pending>>& group) {
+  void write_group(const std::vector<Pending*>& group) {
+    auto written = std::make_unique<WrittenGroup>();
+    written->requests = group;
+    if (failed_.load(std::memory_order_acquire)) {
+      for (Pending* p : group) p->outcome = failure();
+      written->through = last_position_;
+      hand_to_syncer(std::move(written));
+      return;
+    }
     rocksdb::WriteBatch batch;
     std::uint64_t pos = last_position_;
     Sha256 prev = last_hash_;
     std::unordered_map<std::string, std::uint64_t> group_heads;
     std::unordered_map<std::string, AppendResult> group_keys;
-    std::vector<std::optional<Result<AppendResult>>> outcome(group.size());
     std::vector<bool> writes(group.size(), false);
     const TimePoint now = clock_.now();
     std::uint64_t events_in_batch = 0, appends_in_batch = 0;
 
     for (std::size_t i = 0; i < group.size(); ++i) {
       AppendRequest& req = group[i]->req;
+      auto& outcome = group[i]->outcome;
       const std::string& stream = req.stream.str();
       if (!req.idempotency_key.empty()) {
         auto k = group_keys.find(req.idempotency_key);
         if (k != group_keys.end()) {
           AppendResult dup = k->second;
           dup.duplicate = true;
-          outcome[i] = dup;
+          outcome = dup;
           continue;
         }
+        // Sees groups still waiting for their sync too: the answer waits for it.
         Error err{ErrorCode::io_error, "", std::nullopt};
         if (auto first = find_idempotent(req.idempotency_key, &err)) {
-          outcome[i] = *first;
+          outcome = *first;
           continue;
         }
         if (!err.message.empty()) {
-          outcome[i] = err;
+          outcome = err;
           continue;
         }
       }
@@ -633,18 +783,18 @@ class RocksDbEventLog final : public EventLog {
       if (auto g = group_heads.find(stream); g != group_heads.end()) {
         current = g->second;
       } else {
-        auto h = read_head(stream);
+        auto h = writer_head(stream);
         if (!h) {
-          outcome[i] = h.error();
+          outcome = h.error();
           continue;
         }
         current = h->value;
       }
       if (!req.expected.is_any() && req.expected.value().value != current) {
-        outcome[i] = Error{ErrorCode::wrong_expected_version,
-                           "stream " + stream + " is at version " + std::to_string(current) +
-                               ", expected " + std::to_string(req.expected.value().value),
-                           current};
+        outcome = Error{ErrorCode::wrong_expected_version,
+                        "stream " + stream + " is at version " + std::to_string(current) +
+                            ", expected " + std::to_string(req.expected.value().value),
+                        current};
         continue;
       }
       AppendResult r;
@@ -682,42 +832,135 @@ class RocksDbEventLog final : public EventLog {
         group_keys[req.idempotency_key] = r;
       }
       group_heads[stream] = current;
-      outcome[i] = r;
+      outcome = r;
       writes[i] = true;
       ++appends_in_batch;
     }
 
     if (batch.Count() > 0) {
+      // Into the WAL (a write(2), no fsync) and the memtables. Readers do not
+      // see these events until the syncer has synced the WAL past them.
       rocksdb::WriteOptions w;
-      w.sync = true;
+      w.sync = false;
       rocksdb::Status s = db_->Write(w, &batch);
       if (!s.ok()) {
         Error err = from_rocksdb(s, "appending to the event log");
         for (std::size_t i = 0; i < group.size(); ++i) {
           // Duplicates found in this same group pointed at work that is now lost too.
+          auto& outcome = group[i]->outcome;
           if (writes[i] ||
-              (outcome[i] && outcome[i]->ok() && group_keys.count(group[i]->req.idempotency_key))) {
-            outcome[i] = err;
+              (outcome && outcome->ok() && group_keys.count(group[i]->req.idempotency_key))) {
+            outcome = err;
           }
         }
       } else {
         last_position_ = pos;
         last_hash_ = prev;
-        {
-          std::lock_guard<std::mutex> lock(heads_mu_);
-          for (auto& [stream, v] : group_heads) heads_[stream] = v;
+        written_.store(pos, std::memory_order_release);
+        written->heads.reserve(group_heads.size());
+        for (auto& [stream, v] : group_heads) {
+          writer_heads_[stream] = v;
+          written->heads.emplace_back(stream, v);
         }
-        syncs_.fetch_add(1);
-        appends_.fetch_add(appends_in_batch);
-        events_written_.fetch_add(events_in_batch);
-        {
-          std::lock_guard<std::mutex> lock(commit_mu_);
-          committed_.store(pos);
-        }
-        commit_cv_.notify_all();
+        written->appends = appends_in_batch;
+        written->events = events_in_batch;
       }
     }
-    for (std::size_t i = 0; i < group.size(); ++i) group[i]->done.set_value(std::move(*outcome[i]));
+    written->through = last_position_;
+    hand_to_syncer(std::move(written));
+  }
+
+  void hand_to_syncer(std::unique_ptr<WrittenGroup> written) {
+    // Alone in the pipeline (nothing in flight, nobody queued behind it): a
+    // hop to the syncer would only add a thread wakeup to this caller's
+    // latency, so the writer syncs and answers itself. The syncer is idle and
+    // stays idle until the next hand-off, so finish() never runs twice at once.
+    if (in_flight_.load(std::memory_order_acquire) == 0 && written->requests.size() == 1) {
+      bool alone = false;
+      {
+        std::lock_guard<std::mutex> lock(queue_mu_);
+        alone = queue_.empty();
+      }
+      if (alone) {
+        std::vector<std::unique_ptr<WrittenGroup>> groups;
+        groups.push_back(std::move(written));
+        finish(groups);
+        return;
+      }
+    }
+    in_flight_.fetch_add(1, std::memory_order_acq_rel);
+    {
+      std::lock_guard<std::mutex> lock(sync_mu_);
+      sync_queue_.push_back(std::move(written));
+    }
+    sync_cv_.notify_one();
+  }
+
+  // Syncer thread: take every written group, sync and answer them at once.
+  void sync_loop() {
+    std::vector<std::unique_ptr<WrittenGroup>> groups;
+    for (;;) {
+      groups.clear();
+      {
+        std::unique_lock<std::mutex> lock(sync_mu_);
+        sync_cv_.wait(lock, [&] { return sync_stopping_ || !sync_queue_.empty(); });
+        if (sync_queue_.empty()) return;  // the writer has stopped and all is answered
+        groups.swap(sync_queue_);
+      }
+      const auto n = static_cast<int>(groups.size());
+      finish(groups);
+      in_flight_.fetch_sub(n, std::memory_order_acq_rel);
+    }
+  }
+
+  // Sync the WAL once for all of `groups` (in write order), publish the new
+  // durable head, then answer their callers. A failed sync fails every group
+  // not yet durable and every append after it: their events are in the
+  // memtables, so the chain cannot safely go on from there.
+  void finish(std::vector<std::unique_ptr<WrittenGroup>>& groups) {
+    const std::uint64_t target = groups.back()->through;
+    if (target > synced_ && !failed_.load(std::memory_order_acquire)) {
+      rocksdb::Status s = db_->SyncWAL();
+      if (s.ok()) {
+        synced_ = target;
+        syncs_.fetch_add(1);
+      } else {
+        failure_message_ = from_rocksdb(s, "syncing the write-ahead log").message;
+        failed_.store(true, std::memory_order_release);
+      }
+    }
+    std::uint64_t appends = 0, events = 0;
+    {
+      std::lock_guard<std::mutex> lock(heads_mu_);
+      for (auto& g : groups) {
+        if (g->through > synced_) break;
+        for (auto& [stream, v] : g->heads) heads_[stream] = v;
+        appends += g->appends;
+        events += g->events;
+      }
+    }
+    appends_.fetch_add(appends);
+    events_written_.fetch_add(events);
+    if (synced_ > committed_.load(std::memory_order_relaxed)) {
+      {
+        std::lock_guard<std::mutex> lock(commit_mu_);
+        committed_.store(synced_, std::memory_order_release);
+      }
+      commit_cv_.notify_all();
+    }
+    auto wave = std::make_shared<std::vector<Pending*>>();
+    for (auto& g : groups) {
+      const bool durable = g->through <= synced_;
+      for (Pending* p : g->requests) {
+        if (!durable) p->outcome = failure();
+        p->index = wave->size();
+        p->wave = wave;
+        wave->push_back(p);
+      }
+    }
+    // The first caller wakes the rest (Pending::wake_children). A caller may
+    // return as soon as it is woken: touch no Pending after this.
+    if (!wave->empty()) (*wave)[0]->answer();
   }
 
   const Clock& clock_;
@@ -730,16 +973,35 @@ class RocksDbEventLog final : public EventLog {
 
   std::mutex queue_mu_;
   std::condition_variable queue_cv_;
-  std::deque<std::unique_ptr<Pending>> queue_;
+  std::deque<Pending*> queue_;
   bool stopping_ = false;
   std::thread writer_;
 
   std::string damaged_;  // set at open when the head cannot be read
 
-  // Owned by the writer thread.
+  // Owned by the writer thread: the log as written, synced or not.
   std::uint64_t last_position_ = 0;
   Sha256 last_hash_{};
+  std::unordered_map<std::string, std::uint64_t> writer_heads_;
 
+  // Writer -> syncer.
+  std::mutex sync_mu_;
+  std::condition_variable sync_cv_;
+  std::vector<std::unique_ptr<WrittenGroup>> sync_queue_;
+  bool sync_stopping_ = false;
+  std::thread syncer_;
+  // The last position written to the WAL (synced or not), for verify().
+  std::atomic<std::uint64_t> written_{0};
+  // Groups handed to the syncer and not yet answered.
+  std::atomic<int> in_flight_{0};
+  // Owned by whichever thread runs finish(): the syncer, or the writer while
+  // nothing is in flight (see hand_to_syncer).
+  std::uint64_t synced_ = 0;
+  // Set once by the syncer, then read by everyone (failure_message_ first).
+  std::string failure_message_;
+  std::atomic<bool> failed_{false};
+
+  // Durable stream heads, for readers.
   std::mutex heads_mu_;
   std::unordered_map<std::string, std::uint64_t> heads_;
 

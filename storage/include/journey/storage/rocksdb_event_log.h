@@ -32,16 +32,44 @@
 // All u32 lengths are big-endian. The chain of hashes makes any edit to a stored
 // event, or a removed/reordered one, visible to verify() at that event.
 //
-// ## Durability and concurrency
+// ## Durability and concurrency: a two-stage pipeline
 //
-// append() hands its request to one writer thread and waits. The writer takes
-// every request queued at that moment (a group), checks each one's expected
-// version and idempotency key in order, assigns gapless positions, builds ONE
-// WriteBatch for the whole group and writes it with WriteOptions::sync = true.
-// Only after that write returns are the callers released: acknowledged means
-// fsynced. A group shares one fsync (group commit). A request refused by its
-// check does not affect the others in its group. If the batch write fails,
-// every request in the group gets the error and nothing of it is visible.
+// append() hands its request to the writer thread and sleeps until answered.
+//
+//   callers ──queue──▶ writer ──written groups──▶ syncer ──▶ callers answered
+//                      decide, hash,              SyncWAL() once for every
+//                      WriteBatch, Write          group written so far, publish
+//                      (sync = false)             the durable head, answer
+//
+// The writer takes every request queued at that moment (a group), checks each
+// one's expected version and idempotency key in order against everything it
+// has written (synced or not), assigns gapless positions, builds ONE
+// WriteBatch for the group and writes it to the WAL and memtables without a
+// sync. It hands the group to the syncer and goes straight on with the next
+// group, so the next batch is built while the last one is being synced.
+//
+// The syncer takes every group written so far, syncs the WAL once for all of
+// them (group commit over groups), moves the durable head (head()) past them,
+// and only then answers their callers: acknowledged means fsynced. Refusals
+// (a wrong expected version, a known idempotency key) are answered at the same
+// moment, so a refusal never rests on an event that is not yet durable.
+//
+// Readers see only durable events. The memtables hold written-but-unsynced
+// events, so every read stops at the durable head: read_stream/visit_stream
+// end before the first event past it, read_all and verify stop there,
+// stream_version and find_idempotency_key ignore appends past it, and
+// list_streams hides a stream whose first event is past it.
+//
+// When the pipeline is empty and only one request is waiting, the writer
+// syncs and answers it itself, saving one thread hand-off of latency.
+//
+// Failures. A request refused by its check does not affect the others in its
+// group. If the batch write fails, every request of the group that wrote gets
+// the error and nothing of it is visible. If a WAL sync fails, every append
+// not yet durable gets an io_error and the log refuses all appends from then
+// on (restart to recover). As with a crash, such an append's events may or
+// may not be found after the restart, since their bytes may have reached the
+// disk; a caller that retries with its idempotency key gets exactly one copy.
 //
 // Only one process may open a folder at a time (RocksDB's LOCK file).
 #pragma once
@@ -50,6 +78,10 @@
 #include <memory>
 
 #include "journey/storage/event_log.h"
+
+namespace rocksdb {
+class Env;
+}
 
 namespace journey::storage {
 
@@ -61,6 +93,9 @@ struct RocksDbOptions {
   // Block cache shared by the column families. Replay reads whole streams, so
   // a cache that holds the working set matters more than anything else here.
   std::size_t block_cache_bytes = 256u << 20;
+  // The RocksDB environment (files, clock). Null: the default. Tests pass a
+  // fault-injecting wrapper around the real file system.
+  rocksdb::Env* env = nullptr;
 };
 
 // Opens (or creates) the log at options.path. The clock stamps recorded_at and
