@@ -251,6 +251,14 @@ std::vector<ProgrammeInfo> JourneyEngine::programmes() {
 
 std::shared_ptr<const Programme> JourneyEngine::programme(const std::string& id,
                                                           std::optional<int> version) {
+  // A published (id, version) never changes, so a cached one is the answer
+  // without reading the stream: every replay of a hire asks for its programme,
+  // and the stream's events carry the whole TOML text.
+  if (version) {
+    std::lock_guard<std::mutex> lock(programmes_mu_);
+    if (auto it = programme_cache_.find({id, *version}); it != programme_cache_.end())
+      return it->second;
+  }
   auto events = log_.read_stream(StreamId(kProgrammePrefix + id));
   if (!events) throw std::runtime_error(events.error().message);
   // The stream is tiny (one event per version); parsing the TOML is not, so the

@@ -8,6 +8,8 @@
 #include <cereal/types/vector.hpp>
 #include <cstdio>
 #include <sstream>
+#include <string_view>
+#include <unordered_map>
 
 #include "journey/workflows/bounded_archive.h"
 
@@ -190,28 +192,41 @@ EncodedEvent encode(const DomainEvent& e) {
 // istringstream would copy each payload and build a locale.
 class PayloadBuf : public std::streambuf {
  public:
-  explicit PayloadBuf(const std::string& s) {
+  void point_at(const std::string& s) {
     char* b = const_cast<char*>(s.data());
     setg(b, b, b + s.size());
   }
 };
 
+// The index of a type name in kNames, or size(kNames).
+std::size_t type_index(const std::string& type) {
+  static const std::unordered_map<std::string_view, std::size_t> index = [] {
+    std::unordered_map<std::string_view, std::size_t> m;
+    for (std::size_t i = 0; i < std::size(kNames); ++i) m.emplace(kNames[i], i);
+    return m;
+  }();
+  auto it = index.find(type);
+  return it == index.end() ? std::size(kNames) : it->second;
+}
+
 DomainEvent decode(const std::string& type, std::uint16_t schema_version,
                    const std::string& payload) {
-  std::size_t index = std::size(kNames);
-  for (std::size_t i = 0; i < std::size(kNames); ++i) {
-    if (type == kNames[i]) {
-      index = i;
-      break;
-    }
-  }
+  const std::size_t index = type_index(type);
   if (index == std::size(kNames)) throw DecodeError("unknown event type '" + type + "'");
   if (schema_version != 1) {
     throw DecodeError("event type '" + type + "' has unknown schema version " +
                       std::to_string(schema_version));
   }
-  PayloadBuf buf(payload);
-  std::istream is(&buf);
+  // One stream per thread, pointed at each payload in turn: constructing an
+  // std::istream initialises a locale, which cost more than decoding the event.
+  struct Reader {
+    PayloadBuf buf;
+    std::istream is{&buf};
+  };
+  thread_local Reader reader;
+  reader.buf.point_at(payload);
+  reader.is.clear();
+  std::istream& is = reader.is;
   try {
     BoundedInputArchive ar(is, payload.size());
     DomainEvent e = decode_index(index, ar);

@@ -116,13 +116,13 @@ template <Part P>
 struct ItemOpenIn {
   template <class E, class FSM, class S, class T>
   bool operator()(const E& e, FSM& fsm, S&, T&) const {
-    const Checklist* cl = fsm.programme->checklist_of(e.item_id);
-    if (!cl) {
+    const auto loc = fsm.programme->locate(e.item_id);
+    if (!loc) {
       fsm.refusal = refuse("unknown_item", {{"item", e.item_id}});
       return false;
     }
-    if (cl->part != P) return false;  // the other checklist region's business
-    const ItemState& s = fsm.facts.items.at(e.item_id);
+    if (loc->checklist->part != P) return false;  // the other checklist region's business
+    const ItemState& s = fsm.facts.items.at_ordinal(loc->ordinal);
     if (s.status == ItemState::Status::done) {
       fsm.refusal =
           refuse("item_already_done", {{"item", e.item_id}, {"date", format_date(*s.done_on)}});
@@ -381,15 +381,15 @@ struct HasNoReplacement {
 JOURNEY_ACTION(Register, HireRegistered, {
   f.registered = true;
   f.hire = e;
+  f.items.reset(*fsm.programme);
   for (const auto& cl : fsm.programme->checklists) {
-    for (const auto& item : cl.items) {
-      f.items[item.id] = ItemState{};
-      ++f.open_items[cl.part];
-    }
+    f.open_items[cl.part] += static_cast<int>(cl.items.size());
   }
   for (const auto& id : e.waived_items) {
-    auto& s = f.items[id];
-    if (s.status == ItemState::Status::open) --f.open_items[fsm.programme->checklist_of(id)->part];
+    const auto loc = fsm.programme->locate(id);
+    if (!loc) continue;  // registration refuses unknown items before this
+    auto& s = f.items.at_ordinal(loc->ordinal);
+    if (s.status == ItemState::Status::open) --f.open_items[loc->checklist->part];
     s.status = ItemState::Status::waived;
     s.note = "EJ vid registrering";
   }
@@ -406,15 +406,17 @@ JOURNEY_ACTION(BeginLeave, LeaveStarted, {
 JOURNEY_ACTION(EndLeave, LeaveEnded, { f.leaves.back().back_on = e.back_on; });
 JOURNEY_ACTION(CompleteJourney, JourneyCompleted, { f.completed_on = e.on; });
 JOURNEY_ACTION(CompleteItem, ChecklistItemCompleted, {
-  auto& s = f.items[e.item_id];
-  --f.open_items[fsm.programme->checklist_of(e.item_id)->part];  // the guard saw it open
+  const auto loc = fsm.programme->locate(e.item_id);  // the guard found it, open
+  auto& s = f.items.at_ordinal(loc->ordinal);
+  --f.open_items[loc->checklist->part];
   s.status = ItemState::Status::done;
   s.done_on = e.done_on;
   s.note = e.comment;
 });
 JOURNEY_ACTION(WaiveItem, ChecklistItemWaived, {
-  auto& s = f.items[e.item_id];
-  --f.open_items[fsm.programme->checklist_of(e.item_id)->part];  // the guard saw it open
+  const auto loc = fsm.programme->locate(e.item_id);  // the guard found it, open
+  auto& s = f.items.at_ordinal(loc->ordinal);
+  --f.open_items[loc->checklist->part];
   s.status = ItemState::Status::waived;
   s.note = e.reason;
 });
@@ -599,6 +601,32 @@ int region_of(const DomainEvent& e) {
 }
 
 }  // namespace
+
+void ItemStates::reset(const Programme& programme) {
+  programme_ = &programme;
+  std::size_t n = programme.item_count;
+  if (programme.item_index.empty()) {
+    n = 0;
+    for (const auto& cl : programme.checklists) n += cl.items.size();
+  }
+  states_.assign(n, ItemState{});
+}
+
+std::size_t ItemStates::ordinal_of(const std::string& item_id) const {
+  const auto loc = programme_ ? programme_->locate(item_id) : std::nullopt;
+  if (!loc || loc->ordinal >= states_.size()) {
+    throw std::out_of_range("no checklist item '" + item_id + "' in the journey");
+  }
+  return loc->ordinal;
+}
+const ItemState& ItemStates::at(const std::string& item_id) const {
+  return states_[ordinal_of(item_id)];
+}
+ItemState& ItemStates::at(const std::string& item_id) { return states_[ordinal_of(item_id)]; }
+std::size_t ItemStates::count(const std::string& item_id) const {
+  const auto loc = programme_ ? programme_->locate(item_id) : std::nullopt;
+  return loc && loc->ordinal < states_.size() ? 1 : 0;
+}
 
 struct JourneyMachine::Impl {
   std::shared_ptr<const Programme> programme;

@@ -289,6 +289,9 @@ BOOST_AUTO_TEST_CASE(ExperiencedHireGetsProfessionItemsMarkedEj) {
   const auto& items = m.facts().items;
   BOOST_TEST((items.at("intro.socialtjanstlagen").status == ItemState::Status::waived));
   BOOST_TEST((items.at("intro.nycklar").status == ItemState::Status::open));
+  BOOST_TEST(items.count("intro.nycklar") == 1u);
+  BOOST_TEST(items.count("intro.finns-inte") == 0u);
+  BOOST_CHECK_THROW(items.at("intro.finns-inte"), std::out_of_range);
   auto r = m.apply(ChecklistItemCompleted{"intro.socialtjanstlagen", kStart, ""});
   BOOST_REQUIRE(r);
   BOOST_TEST(r->code == "item_waived");

@@ -176,37 +176,39 @@ Offset parse_offset(const std::string& text) {
 
 void Programme::index_items() {
   item_index.clear();
+  item_count = 0;
   for (std::size_t c = 0; c < checklists.size(); ++c) {
     for (std::size_t i = 0; i < checklists[c].items.size(); ++i)
-      item_index.emplace(checklists[c].items[i].id, std::make_pair(c, i));
+      item_index.emplace(checklists[c].items[i].id, ItemSlot{c, i, item_count++});
   }
+}
+
+std::optional<Programme::ItemLocation> Programme::locate(const std::string& item_id) const {
+  if (!item_index.empty()) {
+    auto it = item_index.find(item_id);
+    if (it == item_index.end()) return std::nullopt;
+    const ItemSlot& s = it->second;
+    return ItemLocation{&checklists[s.checklist], &checklists[s.checklist].items[s.item],
+                        s.ordinal};
+  }
+  std::size_t ordinal = 0;
+  for (const Checklist& c : checklists) {
+    for (const ChecklistItem& i : c.items) {
+      if (i.id == item_id) return ItemLocation{&c, &i, ordinal};
+      ++ordinal;
+    }
+  }
+  return std::nullopt;
 }
 
 const ChecklistItem* Programme::find_item(const std::string& item_id) const {
-  if (!item_index.empty()) {
-    auto it = item_index.find(item_id);
-    return it == item_index.end() ? nullptr
-                                  : &checklists[it->second.first].items[it->second.second];
-  }
-  for (const Checklist& c : checklists) {
-    for (const ChecklistItem& i : c.items) {
-      if (i.id == item_id) return &i;
-    }
-  }
-  return nullptr;
+  auto l = locate(item_id);
+  return l ? l->item : nullptr;
 }
 
 const Checklist* Programme::checklist_of(const std::string& item_id) const {
-  if (!item_index.empty()) {
-    auto it = item_index.find(item_id);
-    return it == item_index.end() ? nullptr : &checklists[it->second.first];
-  }
-  for (const Checklist& c : checklists) {
-    for (const ChecklistItem& i : c.items) {
-      if (i.id == item_id) return &c;
-    }
-  }
-  return nullptr;
+  auto l = locate(item_id);
+  return l ? l->checklist : nullptr;
 }
 
 const Deadline* Programme::find_deadline(const std::string& deadline_id) const {

@@ -1,6 +1,7 @@
 // clang-format off: Boost.Test wants its module name defined before the first include.
 #define BOOST_TEST_MODULE programme
 #include <boost/test/unit_test.hpp>
+#include <memory>
 // clang-format on
 
 #include <unistd.h>
@@ -314,6 +315,32 @@ BOOST_AUTO_TEST_CASE(LookupsFindItemsChecklistsAndDeadlines) {
   BOOST_TEST(p.find_item("intro.finns-inte") == nullptr);
   BOOST_TEST(p.checklist_of("intro.finns-inte") == nullptr);
   BOOST_TEST(p.find_deadline("finns.inte") == nullptr);
+}
+
+// The index holds positions, not pointers: a copy of a programme must find its
+// own items, and ordinals number every item once, in the programme's order.
+BOOST_AUTO_TEST_CASE(LocateNumbersEveryItemOnceAndACopyFindsItsOwnItems) {
+  auto original = std::make_unique<Programme>(load_programme_file(kShipped));
+  const Programme copy = *original;
+  original.reset();
+  std::size_t ordinal = 0;
+  for (const auto& cl : copy.checklists) {
+    for (const auto& item : cl.items) {
+      const auto loc = copy.locate(item.id);
+      BOOST_REQUIRE_MESSAGE(loc.has_value(), item.id);
+      BOOST_TEST(loc->item == &item, item.id);
+      BOOST_TEST(loc->checklist == &cl, item.id);
+      BOOST_TEST(loc->ordinal == ordinal++, item.id);
+    }
+  }
+  BOOST_TEST(copy.item_count == ordinal);
+  BOOST_TEST(!copy.locate("intro.finns-inte").has_value());
+  // A programme built by hand and never indexed is scanned, with the same answers.
+  Programme unindexed = copy;
+  unindexed.item_index.clear();
+  BOOST_TEST(unindexed.locate("intro.nycklar")->ordinal == copy.locate("intro.nycklar")->ordinal);
+  BOOST_TEST(unindexed.checklist_of("intro.nycklar") ==
+             checklist(unindexed, "introduktion-nyanstallda"));
 }
 
 // ---------------------------------------------------------------------------------------------

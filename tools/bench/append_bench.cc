@@ -8,7 +8,7 @@
 // payload of --payload-bytes (default 200) to a random stream of the thread's set,
 // with ExpectedVersion::exactly(the version the thread last saw for that stream).
 // An append counts when it returned successfully, i.e. when it is durable:
-//   RocksDB    - append() returned: the group's WriteBatch was written with sync=true.
+//   RocksDB    - append() returned: the WAL was synced past the group's WriteBatch (SyncWAL).
 //   PostgreSQL - one INSERT in its own (autocommit) transaction, synchronous_commit
 //                as configured by the server (the script leaves the default, on),
 //                the expected-version check being the UNIQUE (stream, version) index.
@@ -522,8 +522,10 @@ int main(int argc, char** argv) {
       "          ExpectedVersion::exactly(current), %.1f s warmup + %.1f s measured per run, fresh "
       "store per run\n",
       cfg.payload_bytes, cfg.streams, cfg.warmup, cfg.seconds);
-  std::printf("rocksdb : %s (filesystem: %s), WriteOptions::sync = true (group commit)\n",
-              fs::absolute(cfg.data_dir).c_str(), fs_type(cfg.data_dir).c_str());
+  std::printf(
+      "rocksdb : %s (filesystem: %s), writer + syncer pipeline, one SyncWAL per group (group "
+      "commit)\n",
+      fs::absolute(cfg.data_dir).c_str(), fs_type(cfg.data_dir).c_str());
 #ifdef JOURNEY_BENCH_HAVE_PG
   if (with_pg) {
     PgConn pc;

@@ -131,11 +131,27 @@ struct Programme {
   std::vector<Deadline> deadlines;
   std::vector<ReminderRule> reminders;  // optional section; none means no reminders
 
-  // Item id -> (checklist index, item index); filled by the loader (index_items),
-  // because replay looks items up for every checklist event.
-  std::unordered_map<std::string, std::pair<std::size_t, std::size_t>> item_index;
+  // Where an item is: its checklist, itself, and its ordinal among all items
+  // of the programme (checklists in order, items in order).
+  struct ItemLocation {
+    const Checklist* checklist = nullptr;
+    const ChecklistItem* item = nullptr;
+    std::size_t ordinal = 0;
+  };
+  // Item id -> (checklist index, item index, ordinal); filled by the loader
+  // (index_items), because replay looks an item up for every checklist event.
+  // Indices, not pointers, so that a copied programme stays right. Call
+  // index_items() again after changing `checklists` by hand.
+  struct ItemSlot {
+    std::size_t checklist = 0, item = 0, ordinal = 0;
+  };
+  std::unordered_map<std::string, ItemSlot> item_index;
+  std::size_t item_count = 0;
   void index_items();
 
+  // nullopt if the programme has no such item. Without an index (a programme
+  // built by hand and never indexed) this scans the checklists.
+  std::optional<ItemLocation> locate(const std::string& item_id) const;
   const ChecklistItem* find_item(const std::string& item_id) const;
   const Checklist* checklist_of(const std::string& item_id) const;
   const Deadline* find_deadline(const std::string& id) const;
