@@ -91,7 +91,10 @@ struct Config {
   bool replay_only = false;
   bool shuffle = false;
   std::vector<std::string> figures{"read", "replay", "load", "status", "split"};
+  int block_cache_mib = 0;  // 0: RocksDbOptions' default
 };
+
+int g_block_cache_mib = 0;
 
 // ---------------------------------------------------------------------------
 // Measurement helpers
@@ -286,6 +289,8 @@ std::unique_ptr<st::EventLog> open_log(const fs::path& dir, const journey::Clock
   st::RocksDbOptions o;
   o.path = dir;
   o.create_if_missing = create;
+  if (g_block_cache_mib > 0)
+    o.block_cache_bytes = static_cast<std::size_t>(g_block_cache_mib) << 20;
   auto opened = st::open_rocksdb_event_log(o, clock);
   if (!opened.ok())
     throw std::runtime_error("opening " + dir.string() + ": " + opened.error().message);
@@ -569,6 +574,10 @@ int main(int argc, char** argv) {
   app.add_option("--repeat", cfg.repeat, "timed replay passes")->check(CLI::PositiveNumber);
   app.add_option("--data", cfg.data_dir, "log folder (default: a new temporary folder)");
   app.add_flag("--keep", cfg.keep, "keep the log folder at the end");
+  app.add_option("--block-cache-mib", cfg.block_cache_mib,
+                 "RocksDB block cache capacity (default: the log's default, "
+                 "RocksDbOptions::block_cache_bytes)")
+      ->check(CLI::PositiveNumber);
   app.add_flag("--replay-only", cfg.replay_only, "skip setup: replay the log already in --data");
   app.add_flag("--shuffle", cfg.shuffle,
                "replay hires in a random order instead of stream-name order");
@@ -576,6 +585,7 @@ int main(int argc, char** argv) {
       ->delimiter(',')
       ->check(CLI::IsMember({"read", "replay", "load", "status", "split"}));
   CLI11_PARSE(app, argc, argv);
+  g_block_cache_mib = cfg.block_cache_mib;
 
   if (cfg.replay_only && cfg.data_dir.empty()) {
     std::fprintf(stderr, "--replay-only needs --data\n");
