@@ -431,7 +431,8 @@ struct SyncGate {
   std::condition_variable cv;
   bool hold = false;
   bool fail = false;
-  int held = 0;  // syncs waiting at the gate now
+  bool fail_writes = false;  // WAL appends (the write(2) of a batch) fail
+  int held = 0;              // syncs waiting at the gate now
   int failed = 0;
 
   rocksdb::IOStatus pass() {
@@ -445,6 +446,12 @@ struct SyncGate {
     cv.wait(lock, [&] { return !hold; });
     --held;
     return rocksdb::IOStatus::OK();
+  }
+  rocksdb::IOStatus write() {
+    std::lock_guard<std::mutex> lock(mu);
+    if (!fail_writes) return rocksdb::IOStatus::OK();
+    ++failed;
+    return rocksdb::IOStatus::IOError("injected: the disk refused the write");
   }
   void wait_until_held() {
     std::unique_lock<std::mutex> lock(mu);
@@ -470,6 +477,17 @@ class GatedWal final : public rocksdb::FSWritableFileOwnerWrapper {
   rocksdb::IOStatus Fsync(const rocksdb::IOOptions& o, rocksdb::IODebugContext* d) override {
     auto s = gate_.pass();
     return s.ok() ? target()->Fsync(o, d) : s;
+  }
+  rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& o,
+                           rocksdb::IODebugContext* d) override {
+    auto s = gate_.write();
+    return s.ok() ? target()->Append(data, o, d) : s;
+  }
+  rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& o,
+                           const rocksdb::DataVerificationInfo& v,
+                           rocksdb::IODebugContext* d) override {
+    auto s = gate_.write();
+    return s.ok() ? target()->Append(data, o, v, d) : s;
   }
 
  private:
@@ -501,11 +519,15 @@ struct GatedLog {
   SyncGate gate;
   std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(std::make_shared<GatedFs>(gate));
   std::unique_ptr<EventLog> log;
-  GatedLog() { reopen(); }
+  bool writer_syncs_alone;
+  explicit GatedLog(bool writer_syncs_alone = true) : writer_syncs_alone(writer_syncs_alone) {
+    reopen();
+  }
   void reopen() {
     log.reset();
     RocksDbOptions o{dir.path / "log"};
     o.env = env.get();
+    o.writer_syncs_alone = writer_syncs_alone;
     auto opened = open_rocksdb_event_log(o, clock);
     BOOST_REQUIRE_MESSAGE(opened.ok(), (opened.ok() ? std::string() : opened.error().message));
     log = std::move(opened.value());
@@ -514,17 +536,21 @@ struct GatedLog {
 
 }  // namespace
 
-BOOST_AUTO_TEST_CASE(ReadersDoNotSeeAnAppendUntilItsWalSyncReturns) {
-  GatedLog g;
+// Both paths: the writer syncing a lone request itself, and the syncer thread.
+BOOST_DATA_TEST_CASE(ReadersDoNotSeeAnAppendUntilItsWalSyncReturns,
+                     boost::unit_test::data::make({true, false}), writer_syncs_alone) {
+  GatedLog g(writer_syncs_alone);
   BOOST_REQUIRE(g.log->append(req("a", ExpectedVersion::no_stream(), {ev("A1")})).ok());
   g.gate.set_hold(true);
-  std::optional<Result<AppendResult>> second;
+  std::optional<Result<AppendResult>> second;  // read only after join()
+  std::atomic<bool> answered{false};
   std::thread appender([&] {
     second = g.log->append(req("b", ExpectedVersion::no_stream(), {ev("B1"), ev("B2")}, "key-b"));
+    answered = true;
   });
   g.gate.wait_until_held();  // B1 and B2 are in the WAL and the memtable, not synced
 
-  BOOST_TEST(!second.has_value());
+  BOOST_TEST(!answered.load());
   BOOST_TEST(g.log->head().value == 1u);
   BOOST_TEST(g.log->read_stream(StreamId("b"))->empty());
   BOOST_TEST(g.log->stream_version(StreamId("b"))->value == 0u);
@@ -557,18 +583,24 @@ BOOST_AUTO_TEST_CASE(ReadersDoNotSeeAnAppendUntilItsWalSyncReturns) {
 }
 
 // A conflicting append that arrives while the winner's sync is under way is
-// refused only once the winner is durable, so the caller can read what beat it.
+// decided at once by the writer (against the winner's unsynced write) but
+// answered only once the winner is durable, so the caller can read what beat
+// it. The syncer path: the writer hands every group to the syncer.
 BOOST_AUTO_TEST_CASE(ARefusalWaitsForTheSyncOfTheEventThatCausedIt) {
-  GatedLog g;
+  GatedLog g(/*writer_syncs_alone=*/false);
   g.gate.set_hold(true);
-  std::optional<Result<AppendResult>> winner, loser;
+  std::optional<Result<AppendResult>> winner, loser;  // read only after join()
+  std::atomic<bool> loser_answered{false};
   std::thread first(
       [&] { winner = g.log->append(req("s", ExpectedVersion::no_stream(), {ev("W")})); });
-  g.gate.wait_until_held();
-  std::thread second(
-      [&] { loser = g.log->append(req("s", ExpectedVersion::no_stream(), {ev("L")})); });
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  BOOST_TEST(!loser.has_value());  // decided, but not answered before the winner is durable
+  g.gate.wait_until_held();  // the syncer holds the winner's sync; the writer is free
+  std::thread second([&] {
+    loser = g.log->append(req("s", ExpectedVersion::no_stream(), {ev("L")}));
+    loser_answered = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  BOOST_TEST(!loser_answered.load());
+  BOOST_TEST(g.log->stream_version(StreamId("s"))->value == 0u);
   g.gate.set_hold(false);
   first.join();
   second.join();
@@ -577,6 +609,33 @@ BOOST_AUTO_TEST_CASE(ARefusalWaitsForTheSyncOfTheEventThatCausedIt) {
   BOOST_TEST(to_string(loser->error().code) == std::string("wrong_expected_version"));
   BOOST_TEST(*loser->error().actual_version == 1u);
   BOOST_TEST(g.log->stream_version(StreamId("s"))->value == 1u);
+}
+
+// Many appenders through the syncer path only: every acknowledged append is
+// there, positions are gapless and the chain verifies.
+BOOST_AUTO_TEST_CASE(ConcurrentAppendersThroughTheSyncerLoseNothing) {
+  GatedLog g(/*writer_syncs_alone=*/false);
+  constexpr int kThreads = 16, kEach = 50;
+  std::atomic<int> acknowledged{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        auto r = g.log->append(req("t" + std::to_string(t),
+                                   ExpectedVersion::exactly(StreamVersion{std::uint64_t(i)}),
+                                   {ev("E")}));
+        if (r.ok()) ++acknowledged;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  BOOST_TEST(acknowledged.load() == kThreads * kEach);
+  BOOST_TEST(g.log->head().value == std::uint64_t(kThreads * kEach));
+  BOOST_TEST(g.log->stats().wal_syncs < std::uint64_t(kThreads * kEach));  // groups shared syncs
+  auto report = g.log->verify();
+  BOOST_REQUIRE(report.ok());
+  BOOST_TEST(report->ok(), report->problem);
+  BOOST_TEST(report->events_checked == std::uint64_t(kThreads * kEach));
 }
 
 BOOST_AUTO_TEST_CASE(AFailedWalSyncFailsTheAppendAndRefusesAppendsUntilReopened) {
@@ -609,6 +668,39 @@ BOOST_AUTO_TEST_CASE(AFailedWalSyncFailsTheAppendAndRefusesAppendsUntilReopened)
   auto retry = g.log->append(req("s", ExpectedVersion::exactly(StreamVersion{1}), {ev("B")}, "k"));
   BOOST_REQUIRE(retry.ok());
   BOOST_TEST(g.log->read_stream(StreamId("s"))->size() == 2u);
+  BOOST_REQUIRE(g.log->append(req("t", ExpectedVersion::no_stream(), {ev("C")})).ok());
+  auto report = g.log->verify();
+  BOOST_REQUIRE(report.ok());
+  BOOST_TEST(report->ok(), report->problem);
+  BOOST_TEST(report->events_checked == 3u);
+}
+
+// A failed write of a group's batch fails every request of the group (a
+// refusal in it may rest on the failed write) and stops appends until reopen.
+BOOST_AUTO_TEST_CASE(AFailedWalWriteFailsItsGroupAndRefusesAppendsUntilReopened) {
+  GatedLog g;
+  BOOST_REQUIRE(g.log->append(req("s", ExpectedVersion::no_stream(), {ev("A")})).ok());
+  {
+    std::lock_guard<std::mutex> lock(g.gate.mu);
+    g.gate.fail_writes = true;
+  }
+  auto failed = g.log->append(req("s", ExpectedVersion::exactly(StreamVersion{1}), {ev("B")}, "k"));
+  BOOST_REQUIRE(!failed.ok());
+  BOOST_TEST(g.gate.failed > 0);
+  BOOST_TEST(failed.error().message.find("refused the write") != std::string::npos,
+             failed.error().message);
+  {
+    std::lock_guard<std::mutex> lock(g.gate.mu);
+    g.gate.fail_writes = false;
+  }
+  auto after = g.log->append(req("t", ExpectedVersion::no_stream(), {ev("C")}));
+  BOOST_REQUIRE(!after.ok());
+  BOOST_TEST(after.error().message.find("restart") != std::string::npos, after.error().message);
+  BOOST_TEST(g.log->head().value == 1u);
+
+  g.reopen();
+  BOOST_REQUIRE(
+      g.log->append(req("s", ExpectedVersion::exactly(StreamVersion{1}), {ev("B")}, "k")).ok());
   BOOST_REQUIRE(g.log->append(req("t", ExpectedVersion::no_stream(), {ev("C")})).ok());
   auto report = g.log->verify();
   BOOST_REQUIRE(report.ok());

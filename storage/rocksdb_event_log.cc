@@ -8,6 +8,7 @@
 #include <rocksdb/options.h>
 #include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
+#include <rocksdb/version.h>
 #include <rocksdb/write_batch.h>
 #include <semaphore.h>
 
@@ -18,6 +19,14 @@
 #include <mutex>
 #include <thread>
 #include <unordered_map>
+
+// The pipeline syncs the WAL with SyncWAL() while the writer goes on writing.
+// RocksDB 7.7.0 fixed a WAL sync that could leave parallel writes at the tail
+// of the WAL never synced (its changelog names FlushWAL(true)); older versions
+// are refused rather than trusted. This file also relies on manual_wal_flush
+// staying false (its default), so that every Write reaches the file at once.
+static_assert(ROCKSDB_MAJOR > 7 || (ROCKSDB_MAJOR == 7 && ROCKSDB_MINOR >= 7),
+              "the append pipeline needs RocksDB 7.7 or newer");
 
 namespace journey::storage {
 
@@ -318,6 +327,11 @@ class RocksDbEventLog final : public EventLog {
     queue_cv_.notify_all();
     // The writer drains its queue, then tells the syncer to drain and stop.
     if (writer_.joinable()) writer_.join();
+    {
+      std::lock_guard<std::mutex> lock(sync_mu_);
+      sync_stopping_ = true;  // the writer did this, unless it never started
+    }
+    sync_cv_.notify_one();
     if (syncer_.joinable()) syncer_.join();
     {
       std::lock_guard<std::mutex> lock(commit_mu_);
@@ -326,7 +340,10 @@ class RocksDbEventLog final : public EventLog {
     commit_cv_.notify_all();
     for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
     if (db_) {
-      db_->FlushWAL(true);
+      // Every group was synced (or failed) before the syncer stopped. After a
+      // failed write or sync RocksDB allows no further operation on the WAL
+      // file but closing it (its debug build asserts), so no final sync then.
+      if (!failed_.load(std::memory_order_acquire)) db_->FlushWAL(true);
       db_->Close();
       delete db_;
     }
@@ -338,6 +355,7 @@ class RocksDbEventLog final : public EventLog {
     options.create_missing_column_families = true;
     options.paranoid_checks = true;
     if (o.env != nullptr) options.env = o.env;
+    writer_syncs_alone_ = o.writer_syncs_alone;
     rocksdb::BlockBasedTableOptions table;
     table.block_cache = rocksdb::NewLRUCache(o.block_cache_bytes);
     // Streams are read whole and in order: bigger blocks, fewer block fetches.
@@ -705,12 +723,21 @@ class RocksDbEventLog final : public EventLog {
     return r;
   }
 
-  // The error every append gets once a WAL sync has failed.
+  // The error every append gets once a write or sync of the WAL has failed.
   Error failure() const {
+    std::lock_guard<std::mutex> lock(failure_mu_);
     return Error{ErrorCode::io_error,
-                 "the event log refuses appends since a sync of its write-ahead log failed (" +
+                 "the event log refuses appends since a write or sync of its write-ahead log "
+                 "failed (" +
                      failure_message_ + "); restart to recover",
                  std::nullopt};
+  }
+  // Stops all appends; the first reason is kept. Writer or whoever runs finish().
+  void poison(const std::string& why) {
+    std::lock_guard<std::mutex> lock(failure_mu_);
+    if (failed_.load(std::memory_order_relaxed)) return;
+    failure_message_ = why;
+    failed_.store(true, std::memory_order_release);
   }
 
   // Writer thread: take every queued request (up to max_group), decide and
@@ -752,7 +779,6 @@ class RocksDbEventLog final : public EventLog {
     Sha256 prev = last_hash_;
     std::unordered_map<std::string, std::uint64_t> group_heads;
     std::unordered_map<std::string, AppendResult> group_keys;
-    std::vector<bool> writes(group.size(), false);
     const TimePoint now = clock_.now();
     std::uint64_t events_in_batch = 0, appends_in_batch = 0;
 
@@ -833,7 +859,6 @@ class RocksDbEventLog final : public EventLog {
       }
       group_heads[stream] = current;
       outcome = r;
-      writes[i] = true;
       ++appends_in_batch;
     }
 
@@ -842,21 +867,23 @@ class RocksDbEventLog final : public EventLog {
       // see these events until the syncer has synced the WAL past them.
       rocksdb::WriteOptions w;
       w.sync = false;
+      // Before the write, as an upper bound: verify() takes a snapshot and then
+      // reads written_, and must not count this batch as orphans if the
+      // snapshot has it.
+      written_.store(pos, std::memory_order_release);
       rocksdb::Status s = db_->Write(w, &batch);
       if (!s.ok()) {
+        // Every answer of the group was decided on the group's own writes too
+        // (a refusal may rest on an earlier request of it), and a failed write
+        // may have left part of a WAL record behind that a later sync would make
+        // durable under positions handed out again. So the whole group fails and
+        // the log stops taking appends, as after a failed sync.
         Error err = from_rocksdb(s, "appending to the event log");
-        for (std::size_t i = 0; i < group.size(); ++i) {
-          // Duplicates found in this same group pointed at work that is now lost too.
-          auto& outcome = group[i]->outcome;
-          if (writes[i] ||
-              (outcome && outcome->ok() && group_keys.count(group[i]->req.idempotency_key))) {
-            outcome = err;
-          }
-        }
+        poison(err.message);
+        for (Pending* p : group) p->outcome = err;
       } else {
         last_position_ = pos;
         last_hash_ = prev;
-        written_.store(pos, std::memory_order_release);
         written->heads.reserve(group_heads.size());
         for (auto& [stream, v] : group_heads) {
           writer_heads_[stream] = v;
@@ -875,7 +902,8 @@ class RocksDbEventLog final : public EventLog {
     // hop to the syncer would only add a thread wakeup to this caller's
     // latency, so the writer syncs and answers itself. The syncer is idle and
     // stays idle until the next hand-off, so finish() never runs twice at once.
-    if (in_flight_.load(std::memory_order_acquire) == 0 && written->requests.size() == 1) {
+    if (writer_syncs_alone_ && in_flight_.load(std::memory_order_acquire) == 0 &&
+        written->requests.size() == 1) {
       bool alone = false;
       {
         std::lock_guard<std::mutex> lock(queue_mu_);
@@ -925,9 +953,16 @@ class RocksDbEventLog final : public EventLog {
         synced_ = target;
         syncs_.fetch_add(1);
       } else {
-        failure_message_ = from_rocksdb(s, "syncing the write-ahead log").message;
-        failed_.store(true, std::memory_order_release);
+        poison(from_rocksdb(s, "syncing the write-ahead log").message);
       }
+    }
+    // The durable head moves before the stream heads: a reader may then see an
+    // event whose version stream_version() does not report yet (an ETag too old:
+    // a harmless 412), never a version whose event it cannot read.
+    const bool advanced = synced_ > committed_.load(std::memory_order_relaxed);
+    if (advanced) {
+      std::lock_guard<std::mutex> lock(commit_mu_);
+      committed_.store(synced_, std::memory_order_release);
     }
     std::uint64_t appends = 0, events = 0;
     {
@@ -941,13 +976,7 @@ class RocksDbEventLog final : public EventLog {
     }
     appends_.fetch_add(appends);
     events_written_.fetch_add(events);
-    if (synced_ > committed_.load(std::memory_order_relaxed)) {
-      {
-        std::lock_guard<std::mutex> lock(commit_mu_);
-        committed_.store(synced_, std::memory_order_release);
-      }
-      commit_cv_.notify_all();
-    }
+    if (advanced) commit_cv_.notify_all();
     auto wave = std::make_shared<std::vector<Pending*>>();
     for (auto& g : groups) {
       const bool durable = g->through <= synced_;
@@ -992,12 +1021,14 @@ class RocksDbEventLog final : public EventLog {
   std::thread syncer_;
   // The last position written to the WAL (synced or not), for verify().
   std::atomic<std::uint64_t> written_{0};
+  bool writer_syncs_alone_ = true;  // RocksDbOptions::writer_syncs_alone
   // Groups handed to the syncer and not yet answered.
   std::atomic<int> in_flight_{0};
   // Owned by whichever thread runs finish(): the syncer, or the writer while
   // nothing is in flight (see hand_to_syncer).
   std::uint64_t synced_ = 0;
-  // Set once by the syncer, then read by everyone (failure_message_ first).
+  // Set once (poison()), by the writer or whoever runs finish(); read by all.
+  mutable std::mutex failure_mu_;
   std::string failure_message_;
   std::atomic<bool> failed_{false};
 

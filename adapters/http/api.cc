@@ -960,6 +960,10 @@ void Api::Impl::install() {
     return r;
   });
   add("GET", "/v1/hires/{hire}", [this](Ctx& c) {
+    // The ETag is read before the view is built. If a command lands in between,
+    // the view is newer than its ETag and an If-Match with it gets 412; the
+    // other order could hand out an ETag for an event the view does not show.
+    auto version = engine.log().stream_version(storage::StreamId(c.params["hire"]));
     auto s = readable_hire(c);
     if (auto* r = std::get_if<Response>(&s)) return *r;
     std::optional<Response> err;
@@ -974,7 +978,6 @@ void Api::Impl::install() {
                           "The hire was not registered as of that date"),
                       "parameter", "as_of");
     }
-    auto version = engine.log().stream_version(storage::StreamId(c.params["hire"]));
     Response r = json_response(200, status_json(*view));
     if (version) r.headers.push_back({"ETag", "\"" + std::to_string(version->value) + "\""});
     return r;

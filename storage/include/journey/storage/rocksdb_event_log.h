@@ -97,6 +97,10 @@ struct RocksDbOptions {
   // misses on every pass (replay 1.2 M events/s) and 512 MiB holds (1.45 M/s,
   // 44 MiB more RSS); see BENCHMARKS.md.
   std::size_t block_cache_bytes = 512u << 20;
+  // When the pipeline is empty and one request waits, the writer syncs and
+  // answers it itself instead of handing it to the syncer (saves a thread
+  // hand-off of latency). Tests turn it off to drive the syncer path.
+  bool writer_syncs_alone = true;
   // The RocksDB environment (files, clock). Null: the default. Tests pass a
   // fault-injecting wrapper around the real file system.
   rocksdb::Env* env = nullptr;
