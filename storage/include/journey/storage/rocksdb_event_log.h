@@ -94,8 +94,8 @@ struct RocksDbOptions {
   // blocks actually read. Replay reads whole streams, so a cache that holds the
   // working set matters more than anything else here: 10,000 hires of 150
   // events are about 300 MiB of uncompressed blocks, which a 256 MiB LRU cache
-  // misses on every pass (replay 1.2 M events/s) and 512 MiB holds (1.45 M/s,
-  // 44 MiB more RSS); see BENCHMARKS.md.
+  // cannot hold (warm replay 1.2 M events/s) and 512 MiB does (1.45 M/s, 44 MiB
+  // more RSS); see BENCHMARKS.md.
   std::size_t block_cache_bytes = 512u << 20;
   // When the pipeline is empty and one request waits, the writer syncs and
   // answers it itself instead of handing it to the syncer (saves a thread
