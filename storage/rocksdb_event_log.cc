@@ -7,6 +7,7 @@
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
 #include <rocksdb/slice_transform.h>
+#include <rocksdb/snapshot.h>
 #include <rocksdb/table.h>
 #include <rocksdb/version.h>
 #include <rocksdb/write_batch.h>
@@ -571,14 +572,10 @@ class RocksDbEventLog final : public EventLog {
     // not yet synced, (durable, written], are not part of the log yet; every
     // other stored event must be reachable from the position index.
     const std::uint64_t durable = committed_.load(std::memory_order_acquire);
-    struct Snapshot {
-      rocksdb::DB* db;
-      const rocksdb::Snapshot* s;
-      ~Snapshot() { db->ReleaseSnapshot(s); }
-    } snapshot{db_, db_->GetSnapshot()};
+    rocksdb::ManagedSnapshot snapshot(db_);
     const std::uint64_t written = written_.load(std::memory_order_acquire);
     rocksdb::ReadOptions ro;
-    ro.snapshot = snapshot.s;
+    ro.snapshot = snapshot.snapshot();
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, positions_));
     auto bad = [&](std::uint64_t pos, std::string why) {
       report.first_bad = GlobalPosition{pos};
