@@ -83,12 +83,13 @@ HireStatus project_status(const std::string& hire_id, const JourneyMachine& mach
     auto& part = parts[cl.part];
     part.part = cl.part;
     for (const auto& item : cl.items) {
+      const ItemState* state = f.items.find(item.id);
       ItemLine line{item.id,
                     item.text,
                     cl.id,
                     item.role,
                     shift_for_leave(item.due.from(start), f.leaves, as_of),
-                    f.items.count(item.id) ? f.items.at(item.id) : ItemState{},
+                    state ? *state : ItemState{},
                     false};
       auto& role = roles[item.role];
       role.role = item.role;

@@ -32,6 +32,7 @@
 #include <boost/msm/front/functor_row.hpp>
 #include <boost/msm/front/state_machine_def.hpp>
 #include <sstream>
+#include <utility>
 
 namespace journey::workflows {
 namespace {
@@ -612,20 +613,22 @@ void ItemStates::reset(const Programme& programme) {
   states_.assign(n, ItemState{});
 }
 
-std::size_t ItemStates::ordinal_of(const std::string& item_id) const {
+std::optional<std::size_t> ItemStates::ordinal_of(const std::string& item_id) const {
   const auto loc = programme_ ? programme_->locate(item_id) : std::nullopt;
-  if (!loc || loc->ordinal >= states_.size()) {
-    throw std::out_of_range("no checklist item '" + item_id + "' in the journey");
-  }
+  if (!loc || loc->ordinal >= states_.size()) return std::nullopt;
   return loc->ordinal;
 }
-const ItemState& ItemStates::at(const std::string& item_id) const {
-  return states_[ordinal_of(item_id)];
+const ItemState* ItemStates::find(const std::string& item_id) const {
+  const auto o = ordinal_of(item_id);
+  return o ? &states_[*o] : nullptr;
 }
-ItemState& ItemStates::at(const std::string& item_id) { return states_[ordinal_of(item_id)]; }
-std::size_t ItemStates::count(const std::string& item_id) const {
-  const auto loc = programme_ ? programme_->locate(item_id) : std::nullopt;
-  return loc && loc->ordinal < states_.size() ? 1 : 0;
+const ItemState& ItemStates::at(const std::string& item_id) const {
+  const auto o = ordinal_of(item_id);
+  if (!o) throw std::out_of_range("no checklist item '" + item_id + "' in the journey");
+  return states_[*o];
+}
+ItemState& ItemStates::at(const std::string& item_id) {
+  return const_cast<ItemState&>(std::as_const(*this).at(item_id));
 }
 
 struct JourneyMachine::Impl {

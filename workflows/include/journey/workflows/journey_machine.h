@@ -44,16 +44,18 @@ struct ItemState {
 class ItemStates {
  public:
   void reset(const Programme& programme);  // one open slot per item
+  // The item's state, or nullptr if the programme has no such item.
+  const ItemState* find(const std::string& item_id) const;
   // The item's state; std::out_of_range if the programme has no such item.
   const ItemState& at(const std::string& item_id) const;
   ItemState& at(const std::string& item_id);
-  std::size_t count(const std::string& item_id) const;  // 1 if the programme has it
+  std::size_t count(const std::string& item_id) const { return find(item_id) ? 1 : 0; }
   std::size_t size() const { return states_.size(); }
   ItemState& at_ordinal(std::size_t ordinal) { return states_.at(ordinal); }
   const ItemState& at_ordinal(std::size_t ordinal) const { return states_.at(ordinal); }
 
  private:
-  std::size_t ordinal_of(const std::string& item_id) const;
+  std::optional<std::size_t> ordinal_of(const std::string& item_id) const;
   const Programme* programme_ = nullptr;  // shared with the machine that owns these
   std::vector<ItemState> states_;
 };
