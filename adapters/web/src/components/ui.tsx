@@ -143,6 +143,19 @@ export function ProgressBar({ label, done, total, late }: { label: string; done:
   );
 }
 
+// One <option> per unit name, after whatever first option the select has.
+export function UnitOptions({ units }: { units: string[] }) {
+  return (
+    <>
+      {units.map((u) => (
+        <option key={u} value={u}>
+          {u}
+        </option>
+      ))}
+    </>
+  );
+}
+
 // Moves focus to the page's heading when a page opens, so keyboard and screen
 // reader users start at the top of the new content.
 export function PageTitle({ children }: { children: ComponentChildren }) {

@@ -3,7 +3,7 @@
 import { useState } from 'preact/hooks';
 import type { HireSummary, Status } from '../api';
 import { Loaded, useLoad } from '../components/load';
-import { Field, noErrors, PageTitle, ProgressBar, useSession } from '../components/ui';
+import { Field, noErrors, PageTitle, ProgressBar, UnitOptions, useSession } from '../components/ui';
 import { noteServerToday } from '../dates';
 import { known, useI18n } from '../i18n';
 import { href } from '../router';
@@ -67,11 +67,7 @@ export function HiresPage() {
           {(p) => (
             <select {...p} value={unit} onChange={(e) => setUnit((e.target as HTMLSelectElement).value)}>
               <option value="">{t('hires.unit.all')}</option>
-              {unitList.map((u) => (
-                <option key={u} value={u}>
-                  {u}
-                </option>
-              ))}
+              <UnitOptions units={unitList} />
             </select>
           )}
         </Field>

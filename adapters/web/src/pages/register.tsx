@@ -3,7 +3,7 @@
 import { useRef, useState } from 'preact/hooks';
 import { newIdempotencyKey } from '../api';
 import { handleUnauthorized, useLoad } from '../components/load';
-import { Field, formErrors, GeneralError, noErrors, PageTitle, useSession, type FormErrors } from '../components/ui';
+import { Field, formErrors, GeneralError, noErrors, PageTitle, UnitOptions, useSession, type FormErrors } from '../components/ui';
 import { useI18n } from '../i18n';
 import { navigate } from '../router';
 
@@ -92,11 +92,7 @@ export function RegisterPage() {
               <option value="" disabled>
                 –
               </option>
-              {unitList.map((u) => (
-                <option key={u} value={u}>
-                  {u}
-                </option>
-              ))}
+              <UnitOptions units={unitList} />
             </select>
           )}
         </Field>
