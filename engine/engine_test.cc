@@ -203,6 +203,33 @@ BOOST_AUTO_TEST_CASE(LeaveMovesDeadlinesAndFreezesIntroducerHours) {
   BOOST_TEST(s->hours_owed == 4.0 * 7);  // 4 weeks before the leave + 3 after, up to 20 May
 }
 
+BOOST_AUTO_TEST_CASE(ACompletedJourneyOwesNoIntroducerHoursAfterItsCompletion) {
+  const std::string id = register_sara();
+  clock.set(at(ymd(2026, 3, 2)));
+  BOOST_REQUIRE(engine->execute(id, HireStarted{ymd(2026, 3, 2)}, as("ec")).ok());
+  clock.set(at(ymd(2026, 6, 3)));
+  for (const auto& cl : engine->load(id)->programme->checklists) {
+    for (const auto& item : cl.items) {
+      auto o = engine->execute(id, ChecklistItemCompleted{item.id, ymd(2026, 5, 29), ""}, as("ec"));
+      BOOST_REQUIRE_MESSAGE(o.ok(), item.id << ": " << o.message(Language::en));
+    }
+  }
+  BOOST_REQUIRE(engine->execute(id, PartWaived{"course", "har gått kursen"}, as("ec")).ok());
+  BOOST_REQUIRE(engine->execute(id, PartWaived{"supervision", "annan handledning"}, as("ec")).ok());
+  auto done = engine->execute(id, JourneyCompleted{ymd(2026, 6, 3)}, as("ec"));  // a Wednesday
+  BOOST_REQUIRE_MESSAGE(done.ok(), done.message(Language::en));
+
+  // Three months later: the weeks up to the completion, nothing after it.
+  auto s = engine->status(id, ymd(2026, 9, 1));
+  BOOST_REQUIRE(s.has_value());
+  BOOST_REQUIRE(!s->weeks.empty());
+  BOOST_TEST(date::format("%F", s->weeks.back().monday) == "2026-06-01");
+  BOOST_TEST(s->weeks.back().owed == 4.0 * 2 / 5);      // Monday and Tuesday before completion
+  BOOST_TEST(s->hours_owed == 4.0 * 13 + 4.0 * 2 / 5);  // 13 whole weeks from 2 March
+  auto hire = engine->load(id);
+  BOOST_TEST(plan_reminders(*s, *hire->programme, hire->registered_on).empty());
+}
+
 BOOST_AUTO_TEST_CASE(ExperiencedHireIsRegisteredWithEjItems) {
   const std::string id = register_sara(true);
   auto s = engine->status(id, ymd(2026, 2, 1));

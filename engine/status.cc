@@ -155,17 +155,20 @@ HireStatus project_status(const std::string& hire_id, const JourneyMachine& mach
   }
 
   // Introducer hours: complete ISO weeks from the first day, pro rata for
-  // working days present (not before the start, not on leave, not after leaving).
+  // working days present (not before the start, not on leave, not from the day
+  // the hire left or the journey was completed: reminders stop then too).
   if (f.started_on) {
     const date::sys_days first_day = *f.started_on;
+    std::optional<date::sys_days> ended = f.left_on;
+    if (f.completed_on && (!ended || *f.completed_on < *ended)) ended = f.completed_on;
     date::sys_days monday = first_day - (date::weekday(first_day) - date::Monday);
     for (; monday + days(7) <= as_of + days(1); monday += days(7)) {
-      if (f.left_on && monday >= *f.left_on) break;
+      if (ended && monday >= *ended) break;
       int present = 0;
       date::sys_days rate_day = monday;
       for (int i = 0; i < 5; ++i) {
         const date::sys_days d = monday + days(i);
-        if (d < first_day || on_leave(d, f.leaves) || (f.left_on && d >= *f.left_on)) continue;
+        if (d < first_day || on_leave(d, f.leaves) || (ended && d >= *ended)) continue;
         if (present == 0) rate_day = d;
         ++present;
       }
