@@ -48,21 +48,36 @@ struct HttpServer::Impl {
   std::mutex sessions_mu;
   std::condition_variable sessions_cv;
   std::map<SessionBase*, std::weak_ptr<SessionBase>> sessions;
+  bool accept_paused = false;  // at max_connections; under sessions_mu
   std::optional<asio::ssl::context> tls;
   asio::io_context ioc;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
   std::optional<tcp::acceptor> acceptor;
+  std::optional<asio::steady_timer> accept_retry;  // on the acceptor's strand
   std::unique_ptr<asio::thread_pool> workers;
   std::vector<std::thread> threads;
 
-  void add_session(const std::shared_ptr<SessionBase>& s) {
+  // Acceptor strand. True when there is room for another connection; else
+  // accepting pauses until remove_session() makes room.
+  bool add_session(const std::shared_ptr<SessionBase>& s) {
     std::lock_guard<std::mutex> lock(sessions_mu);
     sessions[s.get()] = s;
+    if (sessions.size() < config.max_connections) return true;
+    accept_paused = true;
+    return false;
   }
   void remove_session(SessionBase* s) {
-    std::lock_guard<std::mutex> lock(sessions_mu);
-    sessions.erase(s);
-    sessions_cv.notify_all();
+    bool resume = false;
+    {
+      std::lock_guard<std::mutex> lock(sessions_mu);
+      sessions.erase(s);
+      if (accept_paused && !stopping && sessions.size() < config.max_connections) {
+        accept_paused = false;
+        resume = true;
+      }
+      sessions_cv.notify_all();
+    }
+    if (resume) asio::post(acceptor->get_executor(), [this] { accept(); });
   }
   void request_done() {
     --in_flight;
@@ -244,31 +259,38 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
 
 }  // namespace
 
+// Runs on the acceptor's strand.
 void HttpServer::Impl::accept() {
+  if (stopping || !acceptor->is_open()) return;
   acceptor->async_accept(asio::make_strand(ioc), [self = this](beast::error_code ec,
                                                                tcp::socket s) {
     if (ec) {
       if (ec == asio::error::operation_aborted || !self->acceptor->is_open()) return;
-      // EMFILE and friends: keep accepting after a short pause.
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-      return self->accept();
+      // Out of file descriptors (EMFILE, ENFILE) or memory, or the client gave
+      // up before we took it: try again a little later. A timer, not a sleep:
+      // this strand runs on a network thread that other connections need.
+      self->accept_retry->expires_after(std::chrono::milliseconds(50));
+      self->accept_retry->async_wait([self](beast::error_code wec) {
+        if (!wec) self->accept();
+      });
+      return;
     }
     if (self->stopping) return;
     s.set_option(tcp::no_delay(true), ec);
-    std::shared_ptr<SessionBase> session;
+    bool room = false;
     if (self->tls) {
       auto ss = std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
           self, beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(s)), *self->tls));
-      session = ss;
-      self->add_session(session);
+      room = self->add_session(ss);
       ss->run();
     } else {
       auto ps = std::make_shared<Session<beast::tcp_stream>>(self, beast::tcp_stream(std::move(s)));
-      session = ps;
-      self->add_session(session);
+      room = self->add_session(ps);
       ps->run();
     }
-    self->accept();
+    // At the cap, new clients wait in the listen backlog (their connect has
+    // succeeded; their request is read once a connection closes).
+    if (room) self->accept();
   });
 }
 
@@ -310,6 +332,7 @@ void HttpServer::start() {
   // The acceptor lives on its own strand: accept handlers and close() never
   // run at the same time on two network threads.
   impl_->acceptor.emplace(asio::make_strand(impl_->ioc));
+  impl_->accept_retry.emplace(impl_->acceptor->get_executor());
   impl_->acceptor->open(ep.protocol(), ec);
   if (!ec) impl_->acceptor->set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec) impl_->acceptor->bind(ep, ec);
@@ -319,7 +342,7 @@ void HttpServer::start() {
                              std::to_string(c.port) + ": " + ec.message());
   impl_->workers = std::make_unique<asio::thread_pool>(std::max(1, c.worker_threads));
   impl_->work.emplace(impl_->ioc.get_executor());
-  impl_->accept();
+  asio::post(impl_->acceptor->get_executor(), [impl = impl_.get()] { impl->accept(); });
   for (int i = 0; i < std::max(1, c.io_threads); ++i)
     impl_->threads.emplace_back([impl = impl_.get()] { impl->ioc.run(); });
 }
@@ -336,6 +359,7 @@ void HttpServer::stop_accepting() {
     asio::post(impl_->acceptor->get_executor(), [impl = impl_.get()] {
       beast::error_code ec;
       impl->acceptor->close(ec);
+      impl->accept_retry->cancel();
     });
   }
 }
@@ -365,7 +389,15 @@ bool HttpServer::drain(std::chrono::milliseconds timeout) {
   impl_->ioc.stop();
   for (auto& t : impl_->threads) t.join();
   impl_->threads.clear();
-  if (impl_->workers) impl_->workers->join();
+  if (impl_->workers) {
+    // Past the timeout, requests still queued for a worker are dropped: their
+    // clients see the connection close unanswered, as after a crash, and may
+    // retry with their Idempotency-Key. A handler already running is waited
+    // for: it cannot be interrupted, and a command in it returns once its
+    // append is synced or refused.
+    if (!clean) impl_->workers->stop();
+    impl_->workers->join();
+  }
   return clean;
 }
 

@@ -22,6 +22,7 @@
 #include <signal.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <toml++/toml.h>
 #include <unistd.h>
@@ -60,6 +61,7 @@ struct Config {
   std::string listen = "127.0.0.1:8080";
   std::int64_t io_threads = 2;
   std::int64_t worker_threads = 32;
+  std::int64_t max_connections = 1024;
   std::int64_t body_limit_bytes = 1 << 20;
   std::int64_t read_timeout_ms = 10000;
   std::int64_t idle_timeout_ms = 60000;
@@ -102,6 +104,7 @@ std::vector<Key> keys(Config& c) {
       {"server", "listen", &c.listen},
       {"server", "io_threads", &c.io_threads, 1, 64},
       {"server", "worker_threads", &c.worker_threads, 1, 1024},
+      {"server", "max_connections", &c.max_connections, 1, 1000000},
       {"server", "body_limit_bytes", &c.body_limit_bytes, 1024, 1 << 30},
       {"server", "read_timeout_ms", &c.read_timeout_ms, 100, 3600000},
       {"server", "idle_timeout_ms", &c.idle_timeout_ms, 100, 3600000},
@@ -458,6 +461,7 @@ int main(int argc, char** argv) {
   std::tie(sc.address, sc.port) = split_listen(cfg.listen);
   sc.io_threads = static_cast<int>(cfg.io_threads);
   sc.worker_threads = static_cast<int>(cfg.worker_threads);
+  sc.max_connections = static_cast<std::size_t>(cfg.max_connections);
   sc.body_limit = static_cast<std::size_t>(cfg.body_limit_bytes);
   sc.read_timeout = std::chrono::milliseconds(cfg.read_timeout_ms);
   sc.idle_timeout = std::chrono::milliseconds(cfg.idle_timeout_ms);
@@ -475,6 +479,26 @@ int main(int argc, char** argv) {
                       {"status", res.status},
                       {"ms", secs * 1000}});
       });
+  // Every connection is a file descriptor, and RocksDB, the outbox and the
+  // logs need some too: raise the soft limit towards the hard one if the
+  // configured connections would not fit (Debian's default soft limit is 1024).
+  {
+    const rlim_t need = static_cast<rlim_t>(cfg.max_connections) + 256;
+    struct rlimit rl {};
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < need) {
+      rl.rlim_cur = std::min(need, rl.rlim_max);
+      setrlimit(RLIMIT_NOFILE, &rl);
+      getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    if (rl.rlim_cur < need)
+      logger.log(spdlog::level::warn,
+                 "server.max_connections does not fit the open-file limit: when descriptors "
+                 "run out, new clients wait until connections close (lower max_connections "
+                 "or raise LimitNOFILE / ulimit -n)",
+                 {{"server.max_connections", cfg.max_connections},
+                  {"file_descriptors_needed", static_cast<std::uint64_t>(need)},
+                  {"open_file_limit", static_cast<std::uint64_t>(rl.rlim_cur)}});
+  }
   try {
     server.start();
   } catch (const std::exception& e) {

@@ -16,8 +16,14 @@
 // Shutdown: stop_accepting() closes the listening socket; drain() waits until
 // every request already read has been answered (those answers say
 // "Connection: close"), closes idle connections, and returns false if the
-// timeout passed first. The timeout bounds the network side: a handler still
-// running on the worker pool is waited for when the pool is joined.
+// timeout passed first. Past the timeout, requests still queued for a worker
+// are dropped unanswered (their connections close, as after a crash; a client
+// retries with its Idempotency-Key); a handler already running is waited for.
+//
+// Connections: at most config.max_connections at once. At the cap the server
+// stops accepting; new clients wait in the kernel's listen backlog until a
+// connection closes (an idle keep-alive one closes after idle_timeout). When
+// accept fails (out of file descriptors) it is retried after 50 ms.
 //
 // Thread safety: start/stop_accepting/drain from one controlling thread.
 #pragma once
@@ -36,6 +42,7 @@ struct ServerConfig {
   unsigned short port = 8080;  // 0: any free port (see HttpServer::port())
   int io_threads = 2;
   int worker_threads = 32;
+  std::size_t max_connections = 1024;  // open connections, idle keep-alive ones included
   std::size_t body_limit = 1 << 20;
   std::chrono::milliseconds read_timeout{10000};
   std::chrono::milliseconds idle_timeout{60000};

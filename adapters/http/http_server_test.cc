@@ -1,0 +1,223 @@
+// The Beast server over real sockets on 127.0.0.1, with a handler of its own
+// (the API is tested by http_api_test and journeyd_api): the connection cap,
+// accepting again after running out of file descriptors, and a drain that
+// outlives its timeout.
+#define BOOST_TEST_MODULE http_server
+#include "journey/adapters/http_server.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <boost/test/unit_test.hpp>
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+using namespace journey::http;
+using namespace std::chrono_literals;
+
+namespace {
+
+// A blocking client socket connected to 127.0.0.1:port (-1 if connect failed).
+int connect_to(unsigned short port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return -1;
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+void send_get(int fd, const std::string& path) {
+  const std::string req = "GET " + path + " HTTP/1.1\r\nHost: test\r\n\r\n";
+  BOOST_REQUIRE(::send(fd, req.data(), req.size(), MSG_NOSIGNAL) ==
+                static_cast<ssize_t>(req.size()));
+}
+
+// What arrived within `timeout`: an answer's head and body ("HTTP/1.1 200 OK
+// ..."), "" when the server closed the connection without one, nullopt when
+// nothing came at all.
+std::optional<std::string> read_answer(int fd, std::chrono::milliseconds timeout) {
+  std::string got;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    const auto head_end = got.find("\r\n\r\n");
+    if (head_end != std::string::npos) {
+      const auto cl = got.find("Content-Length: ");
+      const std::size_t body = cl == std::string::npos ? 0 : std::stoul(got.substr(cl + 16));
+      if (got.size() >= head_end + 4 + body) return got;
+    }
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return got.empty() ? std::nullopt : std::optional<std::string>(got);
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
+    char buf[4096];
+    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) return got;  // closed (or reset) by the server
+    got.append(buf, static_cast<std::size_t>(n));
+  }
+}
+
+bool answered_ok(const std::optional<std::string>& a) {
+  return a && a->rfind("HTTP/1.1 200", 0) == 0;
+}
+
+Response ok(const std::string& body) {
+  Response r;
+  r.content_type = "text/plain";
+  r.body = body;
+  return r;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(AClientOverTheConnectionCapWaitsUntilAnotherConnectionCloses) {
+  ServerConfig c;
+  c.port = 0;
+  c.max_connections = 2;
+  c.worker_threads = 2;
+  HttpServer server(c, [](const Request& r) { return ok(r.target); });
+  server.start();
+
+  // Two keep-alive connections, both answered and left open.
+  int first = connect_to(server.port()), second = connect_to(server.port());
+  BOOST_REQUIRE(first >= 0 && second >= 0);
+  send_get(first, "/one");
+  BOOST_TEST(answered_ok(read_answer(first, 5s)));
+  send_get(second, "/two");
+  BOOST_TEST(answered_ok(read_answer(second, 5s)));
+
+  // A third client connects (the kernel's backlog takes it) but is not served ...
+  int third = connect_to(server.port());
+  BOOST_REQUIRE(third >= 0);
+  send_get(third, "/three");
+  BOOST_TEST(!read_answer(third, 500ms).has_value());
+  // ... until one of the two closes.
+  ::close(first);
+  auto a = read_answer(third, 5s);
+  BOOST_TEST(answered_ok(a));
+  BOOST_TEST(a.value_or("").find("/three") != std::string::npos);
+
+  ::close(second);
+  ::close(third);
+  server.stop_accepting();
+  BOOST_TEST(server.drain(2s));
+}
+
+BOOST_AUTO_TEST_CASE(AcceptingGoesOnAfterTheProcessRanOutOfFileDescriptors) {
+  ServerConfig c;
+  c.port = 0;
+  c.worker_threads = 1;
+  HttpServer server(c, [](const Request& r) { return ok(r.target); });
+  server.start();
+  int open_before = connect_to(server.port());  // served all along
+  BOOST_REQUIRE(open_before >= 0);
+  send_get(open_before, "/before");
+  BOOST_REQUIRE(answered_ok(read_answer(open_before, 5s)));
+
+  // The clients' sockets exist before the limit drops: connecting needs no
+  // new descriptor here, but the server's accept does, and there is none.
+  std::vector<int> clients;
+  for (int i = 0; i < 4; ++i) clients.push_back(::socket(AF_INET, SOCK_STREAM, 0));
+  for (int fd : clients) BOOST_REQUIRE(fd >= 0);
+  rlimit saved{};
+  BOOST_REQUIRE(::getrlimit(RLIMIT_NOFILE, &saved) == 0);
+  int first_free = 0;
+  while (::fcntl(first_free, F_GETFD) != -1) ++first_free;
+  rlimit none = saved;
+  none.rlim_cur = static_cast<rlim_t>(first_free);  // every lower number is taken
+  BOOST_REQUIRE(::setrlimit(RLIMIT_NOFILE, &none) == 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(server.port());
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  for (std::size_t i = 0; i < clients.size(); ++i) {
+    BOOST_REQUIRE(::connect(clients[i], reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+    send_get(clients[i], "/c" + std::to_string(i));
+  }
+  // While accept fails, the new clients wait and the open connection is served.
+  send_get(open_before, "/during");
+  auto during = read_answer(open_before, 2s);
+  const bool waited = !read_answer(clients[0], 300ms).has_value();
+  BOOST_REQUIRE(::setrlimit(RLIMIT_NOFILE, &saved) == 0);
+  BOOST_TEST(answered_ok(during));
+  BOOST_TEST(waited);
+
+  // With descriptors to spare again, every waiting client is served.
+  for (std::size_t i = 0; i < clients.size(); ++i) {
+    auto got = read_answer(clients[i], 5s);
+    BOOST_TEST(answered_ok(got), "client " << i);
+    BOOST_TEST(got.value_or("").find("/c" + std::to_string(i)) != std::string::npos);
+    ::close(clients[i]);
+  }
+  ::close(open_before);
+  server.stop_accepting();
+  BOOST_TEST(server.drain(2s));
+}
+
+BOOST_AUTO_TEST_CASE(ADrainPastItsTimeoutDropsRequestsNoWorkerHasStarted) {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool release = false;
+  std::atomic<int> started{0};
+  ServerConfig c;
+  c.port = 0;
+  c.worker_threads = 1;  // one handler at a time: the others queue
+  auto server = std::make_unique<HttpServer>(c, [&](const Request& r) {
+    ++started;
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return release; });
+    return ok(r.target);
+  });
+  server->start();
+
+  std::vector<int> clients;
+  for (int i = 0; i < 3; ++i) {
+    clients.push_back(connect_to(server->port()));
+    BOOST_REQUIRE(clients.back() >= 0);
+    send_get(clients.back(), "/slow" + std::to_string(i));
+  }
+  for (int i = 0; i < 500 && started < 1; ++i) std::this_thread::sleep_for(10ms);
+  BOOST_REQUIRE(started == 1);
+  std::this_thread::sleep_for(200ms);  // the other two reach the worker pool's queue
+
+  server->stop_accepting();
+  // The running handler is let go only after drain() has given up on it (its
+  // 100 ms and the 500 ms it gives idle connections to close).
+  std::thread releaser([&] {
+    std::this_thread::sleep_for(1500ms);
+    std::lock_guard<std::mutex> lock(mu);
+    release = true;
+    cv.notify_all();
+  });
+  BOOST_TEST(!server->drain(100ms));  // the timeout passed with requests in flight
+  releaser.join();
+  // The running handler finished; the two that never started were dropped,
+  // not run after the drain gave up.
+  BOOST_TEST(started == 1);
+  server.reset();
+  // Nobody was answered (the network side stopped first); every client sees
+  // its connection closed, none is left hanging.
+  for (int fd : clients) {
+    auto a = read_answer(fd, 2s);
+    BOOST_TEST((a && a->empty()), "answer: " << a.value_or("<nothing within 2 s>"));
+    ::close(fd);
+  }
+}
