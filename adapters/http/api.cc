@@ -371,7 +371,8 @@ struct Api::Impl {
   }
 
   Response field_error(const Ctx& c, const FieldError& e) {
-    return c.fail(422, "invalid_field", e.field + " " + e.problem, "field", e.field);
+    return c.fail(422, "invalid_field", e.field + " " + e.text(c.lang == Language::sv), "field",
+                  e.field);
   }
 
   // Maps a refused/failed command outcome to a problem.
@@ -835,11 +836,13 @@ void Api::Impl::install() {
     auto body = json_body(c);
     if (auto* r = std::get_if<Response>(&body)) return *r;
     const json& j = std::get<json>(body);
-    if (!j.is_object()) return field_error(c, {"/", "must be an object"});
+    if (!j.is_object()) return field_error(c, {"/", "must be an object", "ska vara ett objekt"});
     for (auto it = j.begin(); it != j.end(); ++it)
-      if (it.key() != "name") return field_error(c, {"/" + it.key(), "is not a known field"});
+      if (it.key() != "name")
+        return field_error(c, {"/" + it.key(), "is not a known field", "är inget känt fält"});
     if (!j.contains("name") || !j["name"].is_string() || j["name"].get<std::string>().empty())
-      return field_error(c, {"/name", "must be a non-empty string"});
+      return field_error(
+          c, {"/name", "must be a non-empty string", "ska vara en text som inte är tom"});
     std::optional<Response> err;
     auto key = idempotency_key(c, err);
     if (err) return *err;
@@ -1310,14 +1313,16 @@ void Api::Impl::install() {
     auto body = json_body(c);
     if (auto* r = std::get_if<Response>(&body)) return *r;
     const json& j = std::get<json>(body);
-    if (!j.is_object()) return field_error(c, {"/", "must be an object"});
+    if (!j.is_object()) return field_error(c, {"/", "must be an object", "ska vara ett objekt"});
     for (auto it = j.begin(); it != j.end(); ++it)
-      if (it.key() != "url") return field_error(c, {"/" + it.key(), "is not a known field"});
+      if (it.key() != "url")
+        return field_error(c, {"/" + it.key(), "is not a known field", "är inget känt fält"});
     if (!j.contains("url") || !j["url"].is_string())
-      return field_error(c, {"/url", "is required (a string)"});
+      return field_error(c, {"/url", "is required (a string)", "måste anges (som text)"});
     const std::string url = j["url"];
     if (url.rfind("https://", 0) != 0 && url.rfind("http://", 0) != 0)
-      return field_error(c, {"/url", "must be an http:// or https:// URL"});
+      return field_error(c, {"/url", "must be an http:// or https:// URL",
+                             "ska vara en http://- eller https://-adress"});
     if (!hooks.write_secrets) return c.fail(503, "no_secret_store", "no secret store");
     std::optional<Response> err;
     auto key = idempotency_key(c, err);
@@ -1410,7 +1415,7 @@ void Api::Impl::install() {
     auto body = json_body(c);
     if (auto* r = std::get_if<Response>(&body)) return *r;
     const json& j = std::get<json>(body);
-    if (!j.is_object()) return field_error(c, {"/", "must be an object"});
+    if (!j.is_object()) return field_error(c, {"/", "must be an object", "ska vara ett objekt"});
     engine::SimulationConfig cfg;
     cfg.hires = 10;
     cfg.days = 365;
@@ -1432,37 +1437,52 @@ void Api::Impl::install() {
       };
       if (k == "hires") {
         auto v = integer(1, 200);
-        if (!v) return field_error(c, {ptr, "must be an integer from 1 to 200"});
+        if (!v)
+          return field_error(
+              c, {ptr, "must be an integer from 1 to 200", "ska vara ett heltal från 1 till 200"});
         cfg.hires = *v;
       } else if (k == "units") {
         auto v = integer(1, 100);
-        if (!v) return field_error(c, {ptr, "must be an integer from 1 to 100"});
+        if (!v)
+          return field_error(
+              c, {ptr, "must be an integer from 1 to 100", "ska vara ett heltal från 1 till 100"});
         cfg.units = *v;
       } else if (k == "days") {
         auto v = integer(1, 1095);
-        if (!v) return field_error(c, {ptr, "must be an integer from 1 to 1095"});
+        if (!v)
+          return field_error(c, {ptr, "must be an integer from 1 to 1095",
+                                 "ska vara ett heltal från 1 till 1095"});
         cfg.days = *v;
       } else if (k == "seed") {
         auto v = integer(0, 1 << 30);
-        if (!v) return field_error(c, {ptr, "must be a non-negative integer"});
+        if (!v)
+          return field_error(c, {ptr, "must be a non-negative integer",
+                                 "ska vara ett heltal som inte är negativt"});
         cfg.seed = static_cast<std::uint64_t>(*v);
       } else if (k == "send_hour") {
         auto v = integer(0, 16);
-        if (!v) return field_error(c, {ptr, "must be an hour from 0 to 16"});
+        if (!v)
+          return field_error(
+              c, {ptr, "must be an hour from 0 to 16", "ska vara en timme från 0 till 16"});
         send_hour = *v;
       } else if (k == "late" || k == "never") {
         auto v = share();
-        if (!v) return field_error(c, {ptr, "must be a number from 0 to 1"});
+        if (!v)
+          return field_error(
+              c, {ptr, "must be a number from 0 to 1", "ska vara ett tal från 0 till 1"});
         (k == "late" ? cfg.late_share : cfg.never_share) = *v;
       } else if (k == "from") {
         auto d = it->is_string() ? workflows::parse_date(it->get<std::string>()) : std::nullopt;
-        if (!d) return field_error(c, {ptr, "must be a date YYYY-MM-DD"});
+        if (!d)
+          return field_error(c,
+                             {ptr, "must be a date YYYY-MM-DD", "ska vara ett datum ÅÅÅÅ-MM-DD"});
         cfg.first_day = *d;
       } else if (k == "summary") {
-        if (!it->is_boolean()) return field_error(c, {ptr, "must be true or false"});
+        if (!it->is_boolean())
+          return field_error(c, {ptr, "must be true or false", "ska vara true eller false"});
         summary_only = it->get<bool>();
       } else {
-        return field_error(c, {ptr, "is not a known field"});
+        return field_error(c, {ptr, "is not a known field", "är inget känt fält"});
       }
     }
     auto programme = engine.programme("gr-forsta-aren", std::nullopt);
@@ -1575,24 +1595,30 @@ void Api::Impl::install() {
     auto body = json_body(c);
     if (auto* r = std::get_if<Response>(&body)) return *r;
     const json& j = std::get<json>(body);
-    if (!j.is_object()) return field_error(c, {"/", "must be an object"});
+    if (!j.is_object()) return field_error(c, {"/", "must be an object", "ska vara ett objekt"});
     Principal spec;
     for (auto it = j.begin(); it != j.end(); ++it) {
       const std::string& k = it.key();
       if (k == "units") {
-        if (!it->is_array()) return field_error(c, {"/units", "must be an array of strings"});
+        if (!it->is_array())
+          return field_error(
+              c, {"/units", "must be an array of strings", "ska vara en lista med textsträngar"});
         for (const auto& u : *it) {
-          if (!u.is_string()) return field_error(c, {"/units", "must be an array of strings"});
+          if (!u.is_string())
+            return field_error(
+                c, {"/units", "must be an array of strings", "ska vara en lista med textsträngar"});
           spec.units.push_back(u.get<std::string>());
         }
       } else if (k == "role" || k == "name" || k == "email" || k == "municipality") {
-        if (!it->is_string()) return field_error(c, {"/" + k, "must be a string"});
+        if (!it->is_string())
+          return field_error(c, {"/" + k, "must be a string", "ska vara en textsträng"});
         const std::string v = *it;
         if (k == "role") {
           auto r = engine::parse_access_role(v);
           if (!r)
             return field_error(
-                c, {"/role", "must be admin, unit_head, administrator, introducer or auditor"});
+                c, {"/role", "must be admin, unit_head, administrator, introducer or auditor",
+                    "ska vara admin, unit_head, administrator, introducer eller auditor"});
           spec.role = *r;
         } else if (k == "name") {
           spec.name = v;
@@ -1602,10 +1628,10 @@ void Api::Impl::install() {
           spec.municipality = v;
         }
       } else {
-        return field_error(c, {"/" + k, "is not a known field"});
+        return field_error(c, {"/" + k, "is not a known field", "är inget känt fält"});
       }
     }
-    if (!j.contains("role")) return field_error(c, {"/role", "is required"});
+    if (!j.contains("role")) return field_error(c, {"/role", "is required", "måste anges"});
     if (spec.municipality.empty()) spec.municipality = c.principal->municipality;
     if (!engine::is_admin_of(*c.principal, spec.municipality) ||
         (spec.municipality == "*" && !c.principal->all_municipalities()))

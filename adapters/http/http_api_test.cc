@@ -208,6 +208,26 @@ BOOST_AUTO_TEST_CASE(CommandDecoderNamesTheWrongField) {
   for (const auto& kind : command_kinds()) BOOST_TEST(!kind.empty());
 }
 
+BOOST_AUTO_TEST_CASE(AFieldErrorIsInSwedishUnlessTheClientAsksForEnglish) {
+  const json bad = {{"name", "Sara Lind"},
+                    {"email", "sara@example.se"},
+                    {"unit", "Barn och unga Väster"},
+                    {"start", "2026-02-30"}};
+  auto sv = call("POST", "/v1/hires", bad);
+  BOOST_TEST(sv.status == 422);
+  BOOST_TEST(json::parse(sv.body)["field"].get<std::string>() == "/start");
+  BOOST_TEST(json::parse(sv.body)["detail"].get<std::string>() ==
+             "/start ska vara ett datum ÅÅÅÅ-MM-DD");
+  auto en = call("POST", "/v1/hires", bad, {{"Accept-Language", "en"}});
+  BOOST_TEST(en.status == 422);
+  BOOST_TEST(json::parse(en.body)["detail"].get<std::string>() ==
+             "/start must be a date YYYY-MM-DD");
+  // The errors decided in the API itself, not in the decoder, too.
+  auto unknown = call("POST", "/v1/webhooks", {{"url", "https://example.se/hook"}, {"urll", 1}});
+  BOOST_TEST(unknown.status == 422);
+  BOOST_TEST(json::parse(unknown.body)["detail"].get<std::string>() == "/urll är inget känt fält");
+}
+
 BOOST_AUTO_TEST_CASE(UnknownTokenIs401AndNoTokenNamesTheHeader) {
   Request r;
   r.method = "GET";

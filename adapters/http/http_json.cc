@@ -19,7 +19,8 @@ namespace {
 class Fields {
  public:
   Fields(const json& j, std::string prefix) : j_(j), prefix_(std::move(prefix)) {
-    if (!j_.is_object()) throw FieldError{prefix_.empty() ? "/" : prefix_, "must be an object"};
+    if (!j_.is_object())
+      throw FieldError{prefix_.empty() ? "/" : prefix_, "must be an object", "ska vara ett objekt"};
   }
   std::string ptr(const std::string& name) const { return prefix_ + "/" + name; }
   const json* get(const std::string& name) {
@@ -31,16 +32,17 @@ class Fields {
   std::optional<std::string> opt_str(const std::string& name, std::size_t max = 500) {
     const json* v = get(name);
     if (!v) return std::nullopt;
-    if (!v->is_string()) throw FieldError{ptr(name), "must be a string"};
+    if (!v->is_string()) throw FieldError{ptr(name), "must be a string", "ska vara en textsträng"};
     auto s = v->get<std::string>();
     if (s.size() > max)
-      throw FieldError{ptr(name), "is longer than " + std::to_string(max) + " characters"};
+      throw FieldError{ptr(name), "is longer than " + std::to_string(max) + " characters",
+                       "är längre än " + std::to_string(max) + " tecken"};
     return s;
   }
   std::string str(const std::string& name, std::size_t max = 500) {
     auto s = opt_str(name, max);
-    if (!s) throw FieldError{ptr(name), "is required"};
-    if (s->empty()) throw FieldError{ptr(name), "must not be empty"};
+    if (!s) throw FieldError{ptr(name), "is required", "måste anges"};
+    if (s->empty()) throw FieldError{ptr(name), "must not be empty", "får inte vara tomt"};
     return *s;
   }
   std::string str_or(const std::string& name, std::string fallback) {
@@ -51,12 +53,13 @@ class Fields {
     auto s = opt_str(name, 20);
     if (!s) return std::nullopt;
     auto d = parse_date(*s);
-    if (!d) throw FieldError{ptr(name), "must be a date YYYY-MM-DD"};
+    if (!d)
+      throw FieldError{ptr(name), "must be a date YYYY-MM-DD", "ska vara ett datum ÅÅÅÅ-MM-DD"};
     return d;
   }
   date::sys_days day(const std::string& name) {
     auto d = opt_day(name);
-    if (!d) throw FieldError{ptr(name), "is required"};
+    if (!d) throw FieldError{ptr(name), "is required", "måste anges"};
     return *d;
   }
   date::sys_days day_or(const std::string& name, date::sys_days fallback) {
@@ -65,34 +68,40 @@ class Fields {
   }
   int integer(const std::string& name, int lo, int hi) {
     const json* v = get(name);
-    if (!v) throw FieldError{ptr(name), "is required"};
-    if (!v->is_number_integer()) throw FieldError{ptr(name), "must be an integer"};
+    if (!v) throw FieldError{ptr(name), "is required", "måste anges"};
+    if (!v->is_number_integer())
+      throw FieldError{ptr(name), "must be an integer", "ska vara ett heltal"};
     auto n = v->get<std::int64_t>();
     if (n < lo || n > hi)
       throw FieldError{ptr(name),
-                       "must be between " + std::to_string(lo) + " and " + std::to_string(hi)};
+                       "must be between " + std::to_string(lo) + " and " + std::to_string(hi),
+                       "ska vara mellan " + std::to_string(lo) + " och " + std::to_string(hi)};
     return static_cast<int>(n);
   }
   double number_or(const std::string& name, double fallback, double lo, double hi) {
     const json* v = get(name);
     if (!v) return fallback;
-    if (!v->is_number()) throw FieldError{ptr(name), "must be a number"};
+    if (!v->is_number()) throw FieldError{ptr(name), "must be a number", "ska vara ett tal"};
     double d = v->get<double>();
     if (!(d >= lo && d <= hi))
-      throw FieldError{ptr(name), "must be between " + std::to_string(static_cast<int>(lo)) +
-                                      " and " + std::to_string(static_cast<int>(hi))};
+      throw FieldError{ptr(name),
+                       "must be between " + std::to_string(static_cast<int>(lo)) + " and " +
+                           std::to_string(static_cast<int>(hi)),
+                       "ska vara mellan " + std::to_string(static_cast<int>(lo)) + " och " +
+                           std::to_string(static_cast<int>(hi))};
     return d;
   }
   bool boolean_or(const std::string& name, bool fallback) {
     const json* v = get(name);
     if (!v) return fallback;
-    if (!v->is_boolean()) throw FieldError{ptr(name), "must be true or false"};
+    if (!v->is_boolean())
+      throw FieldError{ptr(name), "must be true or false", "ska vara true eller false"};
     return v->get<bool>();
   }
   std::optional<Person> person(const std::string& name, bool required) {
     const json* v = get(name);
     if (!v) {
-      if (required) throw FieldError{ptr(name), "is required"};
+      if (required) throw FieldError{ptr(name), "is required", "måste anges"};
       return std::nullopt;
     }
     Fields f(*v, ptr(name));
@@ -103,7 +112,8 @@ class Fields {
   // Every field of the object must have been read.
   void done() const {
     for (auto it = j_.begin(); it != j_.end(); ++it)
-      if (!used_.count(it.key())) throw FieldError{ptr(it.key()), "is not a known field"};
+      if (!used_.count(it.key()))
+        throw FieldError{ptr(it.key()), "is not a known field", "är inget känt fält"};
   }
 
  private:
@@ -196,7 +206,7 @@ const std::map<std::string, Decoder>& decoders() {
       {"hours",
        [](Fields& f, date::sys_days t) {
          const double hours = f.number_or("hours", -1, 0, 168);
-         if (hours < 0) throw FieldError{f.ptr("hours"), "is required"};
+         if (hours < 0) throw FieldError{f.ptr("hours"), "is required", "måste anges"};
          const date::sys_days d = f.day_or("week", t);
          return DomainEvent(IntroducerHoursLogged{d - (date::weekday(d) - date::Monday), hours});
        }},
@@ -205,7 +215,8 @@ const std::map<std::string, Decoder>& decoders() {
          // "kind" names the command itself, so the leave's kind is "leave_kind".
          auto kind = f.str_or("leave_kind", "other");
          if (kind != "parental" && kind != "sick" && kind != "other")
-           throw FieldError{f.ptr("leave_kind"), "must be parental, sick or other"};
+           throw FieldError{f.ptr("leave_kind"), "must be parental, sick or other",
+                            "ska vara parental, sick eller other"};
          return DomainEvent(LeaveStarted{kind, f.day_or("from", t)});
        }},
       {"leave-end",
@@ -252,7 +263,8 @@ std::variant<DomainEvent, FieldError> decode_command(const json& body, date::sys
     if (it == decoders().end()) {
       std::string known;
       for (const auto& k : command_kinds()) known += (known.empty() ? "" : ", ") + k;
-      return FieldError{"/kind", "'" + kind + "' is not one of " + known};
+      return FieldError{"/kind", "'" + kind + "' is not one of " + known,
+                        "'" + kind + "' är inte någon av " + known};
     }
     DomainEvent e = it->second(f, today);
     f.done();
@@ -275,7 +287,8 @@ std::variant<engine::RegisterHire, FieldError> decode_register(const json& body)
     r.programme_id = f.str_or("programme", r.programme_id);
     if (const json* v = f.get("programme_version")) {
       if (!v->is_number_integer() || v->get<std::int64_t>() < 1 || v->get<std::int64_t>() > 100000)
-        throw FieldError{"/programme_version", "must be a positive integer"};
+        throw FieldError{"/programme_version", "must be a positive integer",
+                         "ska vara ett positivt heltal"};
       r.programme_version = v->get<int>();
     }
     r.introducer = f.person("introducer", false);
@@ -296,7 +309,7 @@ std::variant<engine::UnitContacts, FieldError> decode_unit(const json& body,
     auto contact = [&](const std::string& name, bool required) -> std::optional<engine::Contact> {
       const json* v = f.get(name);
       if (!v) {
-        if (required) throw FieldError{"/" + name, "is required"};
+        if (required) throw FieldError{"/" + name, "is required", "måste anges"};
         return std::nullopt;
       }
       Fields c(*v, "/" + name);
@@ -304,7 +317,8 @@ std::variant<engine::UnitContacts, FieldError> decode_unit(const json& body,
       out.name = c.str("name");
       out.email = c.str("email");
       auto lang = c.str_or("language", "sv");
-      if (lang != "sv" && lang != "en") throw FieldError{c.ptr("language"), "must be sv or en"};
+      if (lang != "sv" && lang != "en")
+        throw FieldError{c.ptr("language"), "must be sv or en", "ska vara sv eller en"};
       out.language = lang == "en" ? Language::en : Language::sv;
       out.digest = c.boolean_or("digest", false);
       c.done();

@@ -20,9 +20,16 @@ using nlohmann::json;
 
 // A field of a request that is missing, has the wrong type, an unknown name or
 // a bad value. `field` is a JSON pointer into the body ("/on", "/mentor/email").
+// A field that cannot be decoded, and what is wrong with it. The API answers
+// in the request's language (Swedish unless Accept-Language asks for English):
+// the web pages show this text to the unit head who typed the value.
 struct FieldError {
-  std::string field;
-  std::string problem;  // English, for developers: "must be a date YYYY-MM-DD"
+  FieldError(std::string f, std::string en, std::string sv)
+      : field(std::move(f)), problem(std::move(en)), problem_sv(std::move(sv)) {}
+  std::string field;       // JSON pointer: "/start", "/introducer/name"
+  std::string problem;     // English: "must be a date YYYY-MM-DD"
+  std::string problem_sv;  // Swedish: "ska vara ett datum ÅÅÅÅ-MM-DD"
+  const std::string& text(bool swedish) const { return swedish ? problem_sv : problem; }
 };
 
 // The command kinds, as in `journeyctl record <kind>`.
