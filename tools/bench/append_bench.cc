@@ -16,7 +16,11 @@
 // Each run starts from an empty store (a new RocksDB folder; DROP + CREATE TABLE),
 // runs --warmup seconds unmeasured, then --seconds measured. Throughput is the
 // number of appends completed in the measured window divided by its length;
-// latency percentiles are over those same appends (nearest rank).
+// latency percentiles are over those same appends (nearest rank). For RocksDB
+// the table also gives the process's CPU time per append in the window (user +
+// kernel, every thread: appenders, writer, syncer, RocksDB's own): with N cores
+// the throughput can never pass N / that.
+#include <sys/resource.h>
 #include <sys/vfs.h>
 
 #include <CLI/CLI.hpp>
@@ -130,6 +134,9 @@ struct RunResult {
   double per_sec = 0;
   double p50_ms = 0, p99_ms = 0, max_ms = 0;
   std::optional<double> group;  // RocksDB only: appends per WAL sync in the window
+  // RocksDB only (the whole cost is in this process): CPU microseconds per
+  // append in the window, user and kernel, over all threads.
+  std::optional<double> cpu_user_us, cpu_sys_us;
   std::uint64_t conflicts = 0, errors = 0;
   std::string first_error;
   std::string check;  // post-run consistency check, "ok" or a problem
@@ -236,6 +243,7 @@ RunResult run_rocksdb(const Config& cfg, int concurrency) {
   }
   std::unique_ptr<st::EventLog> log = std::move(opened.value());
   st::LogStats edge[2];
+  rusage cpu[2]{};
 
   auto append_once = [&](int, Appender& a, ThreadOutcome& o) -> int {
     std::size_t i = a.pick();
@@ -262,12 +270,23 @@ RunResult run_rocksdb(const Config& cfg, int concurrency) {
       o.first_error = std::string(st::to_string(res.error().code)) + ": " + res.error().message;
     return 2;
   };
-  auto on_edge = [&](int k) { edge[k] = log->stats(); };
+  auto on_edge = [&](int k) {
+    edge[k] = log->stats();
+    getrusage(RUSAGE_SELF, &cpu[k]);
+  };
   auto outs = drive(cfg, concurrency, append_once, on_edge, &r.window_s);
   summarize(outs, r);
+  const std::uint64_t appended = edge[1].appends - edge[0].appends;
   std::uint64_t syncs = edge[1].wal_syncs - edge[0].wal_syncs;
-  if (syncs > 0)
-    r.group = static_cast<double>(edge[1].appends - edge[0].appends) / static_cast<double>(syncs);
+  if (syncs > 0) r.group = static_cast<double>(appended) / static_cast<double>(syncs);
+  if (appended > 0) {
+    auto us = [](const timeval& a, const timeval& b) {
+      return static_cast<double>(b.tv_sec - a.tv_sec) * 1e6 +
+             static_cast<double>(b.tv_usec - a.tv_usec);
+    };
+    r.cpu_user_us = us(cpu[0].ru_utime, cpu[1].ru_utime) / static_cast<double>(appended);
+    r.cpu_sys_us = us(cpu[0].ru_stime, cpu[1].ru_stime) / static_cast<double>(appended);
+  }
 
   // Consistency: every acknowledged append is in the log, and the chain holds.
   std::uint64_t ok_total = 0;
@@ -450,17 +469,22 @@ std::string fs_type(const std::string& path) {
 }
 
 void print_header() {
-  std::printf("%-9s %5s %10s %11s %8s %8s %8s %7s %9s %7s  %s\n", "backend", "conc", "appends",
-              "appends/s", "p50 ms", "p99 ms", "max ms", "group", "conflicts", "errors", "check");
+  std::printf("%-9s %5s %10s %11s %8s %8s %8s %7s %13s %9s %7s  %s\n", "backend", "conc", "appends",
+              "appends/s", "p50 ms", "p99 ms", "max ms", "group", "cpu us/app u+s", "conflicts",
+              "errors", "check");
   std::fflush(stdout);
 }
 
 void print_row(const RunResult& r) {
   char group[16] = "-";
   if (r.group) std::snprintf(group, sizeof group, "%.1f", *r.group);
-  std::printf("%-9s %5d %10" PRIu64 " %11.0f %8.3f %8.3f %8.3f %7s %9" PRIu64 " %7" PRIu64 "  %s\n",
+  char cpu[32] = "-";
+  if (r.cpu_user_us && r.cpu_sys_us)
+    std::snprintf(cpu, sizeof cpu, "%.1f+%.1f", *r.cpu_user_us, *r.cpu_sys_us);
+  std::printf("%-9s %5d %10" PRIu64 " %11.0f %8.3f %8.3f %8.3f %7s %13s %9" PRIu64 " %7" PRIu64
+              "  %s\n",
               r.backend.c_str(), r.concurrency, r.appends, r.per_sec, r.p50_ms, r.p99_ms, r.max_ms,
-              group, r.conflicts, r.errors, r.check.c_str());
+              group, cpu, r.conflicts, r.errors, r.check.c_str());
   if (!r.first_error.empty()) std::printf("          first error: %s\n", r.first_error.c_str());
   std::fflush(stdout);
 }
