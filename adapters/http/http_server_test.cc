@@ -17,6 +17,7 @@
 #include <boost/test/unit_test.hpp>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -74,6 +75,14 @@ std::optional<std::string> read_answer(int fd, std::chrono::milliseconds timeout
     got.append(buf, static_cast<std::size_t>(n));
   }
 }
+
+// Puts RLIMIT_NOFILE back however the test leaves (a failed REQUIRE included).
+struct RestoreFileLimit {
+  rlimit saved{};
+  RestoreFileLimit() { BOOST_REQUIRE(::getrlimit(RLIMIT_NOFILE, &saved) == 0); }
+  ~RestoreFileLimit() { restore(); }
+  bool restore() const { return ::setrlimit(RLIMIT_NOFILE, &saved) == 0; }
+};
 
 bool answered_ok(const std::optional<std::string>& a) {
   return a && a->rfind("HTTP/1.1 200", 0) == 0;
@@ -137,11 +146,10 @@ BOOST_AUTO_TEST_CASE(AcceptingGoesOnAfterTheProcessRanOutOfFileDescriptors) {
   std::vector<int> clients;
   for (int i = 0; i < 4; ++i) clients.push_back(::socket(AF_INET, SOCK_STREAM, 0));
   for (int fd : clients) BOOST_REQUIRE(fd >= 0);
-  rlimit saved{};
-  BOOST_REQUIRE(::getrlimit(RLIMIT_NOFILE, &saved) == 0);
+  RestoreFileLimit limit;
   int first_free = 0;
   while (::fcntl(first_free, F_GETFD) != -1) ++first_free;
-  rlimit none = saved;
+  rlimit none = limit.saved;
   none.rlim_cur = static_cast<rlim_t>(first_free);  // every lower number is taken
   BOOST_REQUIRE(::setrlimit(RLIMIT_NOFILE, &none) == 0);
   sockaddr_in a{};
@@ -156,7 +164,7 @@ BOOST_AUTO_TEST_CASE(AcceptingGoesOnAfterTheProcessRanOutOfFileDescriptors) {
   send_get(open_before, "/during");
   auto during = read_answer(open_before, 2s);
   const bool waited = !read_answer(clients[0], 300ms).has_value();
-  BOOST_REQUIRE(::setrlimit(RLIMIT_NOFILE, &saved) == 0);
+  BOOST_REQUIRE(limit.restore());
   BOOST_TEST(answered_ok(during));
   BOOST_TEST(waited);
 
@@ -177,6 +185,17 @@ BOOST_AUTO_TEST_CASE(ADrainPastItsTimeoutDropsRequestsNoWorkerHasStarted) {
   std::condition_variable cv;
   bool release = false;
   std::atomic<int> started{0};
+  auto let_go = [&] {
+    std::lock_guard<std::mutex> lock(mu);
+    release = true;
+    cv.notify_all();
+  };
+  // A failed REQUIRE must not leave the handler blocked: ~HttpServer would
+  // wait for it for ever.
+  struct LetGo {
+    std::function<void()> f;
+    ~LetGo() { f(); }
+  } let_go_at_exit{let_go};
   ServerConfig c;
   c.port = 0;
   c.worker_threads = 1;  // one handler at a time: the others queue
@@ -194,30 +213,30 @@ BOOST_AUTO_TEST_CASE(ADrainPastItsTimeoutDropsRequestsNoWorkerHasStarted) {
     BOOST_REQUIRE(clients.back() >= 0);
     send_get(clients.back(), "/slow" + std::to_string(i));
   }
-  for (int i = 0; i < 500 && started < 1; ++i) std::this_thread::sleep_for(10ms);
+  // All three read: one running, two queued for the worker.
+  for (int i = 0; i < 1000 && (started < 1 || server->in_flight() < 3); ++i)
+    std::this_thread::sleep_for(10ms);
   BOOST_REQUIRE(started == 1);
-  std::this_thread::sleep_for(200ms);  // the other two reach the worker pool's queue
+  BOOST_REQUIRE(server->in_flight() == 3u);
 
   server->stop_accepting();
-  // The running handler is let go only after drain() has given up on it (its
+  // The running handler is let go well after drain() has given up on it (its
   // 100 ms and the 500 ms it gives idle connections to close).
   std::thread releaser([&] {
-    std::this_thread::sleep_for(1500ms);
-    std::lock_guard<std::mutex> lock(mu);
-    release = true;
-    cv.notify_all();
+    std::this_thread::sleep_for(5s);
+    let_go();
   });
   BOOST_TEST(!server->drain(100ms));  // the timeout passed with requests in flight
   releaser.join();
   // The running handler finished; the two that never started were dropped,
   // not run after the drain gave up.
   BOOST_TEST(started == 1);
-  server.reset();
   // Nobody was answered (the network side stopped first); every client sees
-  // its connection closed, none is left hanging.
+  // its connection closed once drain() returns, none is left hanging.
   for (int fd : clients) {
     auto a = read_answer(fd, 2s);
     BOOST_TEST((a && a->empty()), "answer: " << a.value_or("<nothing within 2 s>"));
     ::close(fd);
   }
+  server.reset();
 }

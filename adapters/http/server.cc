@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <atomic>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -32,6 +33,9 @@ class SessionBase {
   virtual ~SessionBase() = default;
   // Closes the connection if it is waiting for a next request.
   virtual void close_if_idle() = 0;
+  // Closes the connection from the calling thread. Only once no thread runs
+  // the io_context or the worker pool (nothing else can touch the session).
+  virtual void close_now() = 0;
 };
 
 }  // namespace
@@ -57,12 +61,14 @@ struct HttpServer::Impl {
   std::unique_ptr<asio::thread_pool> workers;
   std::vector<std::thread> threads;
 
+  std::size_t cap() const { return std::max<std::size_t>(1, config.max_connections); }
+
   // Acceptor strand. True when there is room for another connection; else
   // accepting pauses until remove_session() makes room.
   bool add_session(const std::shared_ptr<SessionBase>& s) {
     std::lock_guard<std::mutex> lock(sessions_mu);
     sessions[s.get()] = s;
-    if (sessions.size() < config.max_connections) return true;
+    if (sessions.size() < cap()) return true;
     accept_paused = true;
     return false;
   }
@@ -71,7 +77,9 @@ struct HttpServer::Impl {
     {
       std::lock_guard<std::mutex> lock(sessions_mu);
       sessions.erase(s);
-      if (accept_paused && !stopping && sessions.size() < config.max_connections) {
+      // Not while stopping: in ~Impl the acceptor may already be gone
+      // (~HttpServer calls stop_accepting() first, which sets stopping).
+      if (accept_paused && !stopping && sessions.size() < cap()) {
         accept_paused = false;
         resume = true;
       }
@@ -111,6 +119,8 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
                      [self = this->shared_from_this()] { self->wait_for_request(); });
     }
   }
+
+  void close_now() override { close(); }
 
   void close_if_idle() override {
     asio::post(stream_.get_executor(), [self = this->shared_from_this()] {
@@ -266,9 +276,9 @@ void HttpServer::Impl::accept() {
                                                                tcp::socket s) {
     if (ec) {
       if (ec == asio::error::operation_aborted || !self->acceptor->is_open()) return;
-      // Out of file descriptors (EMFILE, ENFILE) or memory, or the client gave
-      // up before we took it: try again a little later. A timer, not a sleep:
-      // this strand runs on a network thread that other connections need.
+      // Out of file descriptors (EMFILE, ENFILE) or memory: try again a little
+      // later. A timer, not a sleep: this strand runs on a network thread
+      // that other connections need.
       self->accept_retry->expires_after(std::chrono::milliseconds(50));
       self->accept_retry->async_wait([self](beast::error_code wec) {
         if (!wec) self->accept();
@@ -385,6 +395,11 @@ bool HttpServer::drain(std::chrono::milliseconds timeout) {
     impl_->sessions_cv.wait_until(lock, deadline + std::chrono::milliseconds(500),
                                   [&] { return impl_->sessions.empty(); });
   }
+  {
+    // Everything read was answered within the grace period after all.
+    std::lock_guard<std::mutex> lock(impl_->sessions_mu);
+    clean = clean || impl_->in_flight == 0;
+  }
   impl_->work.reset();
   impl_->ioc.stop();
   for (auto& t : impl_->threads) t.join();
@@ -398,6 +413,15 @@ bool HttpServer::drain(std::chrono::milliseconds timeout) {
     if (!clean) impl_->workers->stop();
     impl_->workers->join();
   }
+  // Connections still open (their requests dropped, or their answers never
+  // written) close now, not when the server is destroyed.
+  {
+    std::lock_guard<std::mutex> lock(impl_->sessions_mu);
+    for (auto& [p, w] : impl_->sessions)
+      if (auto s = w.lock()) open.push_back(std::move(s));
+  }
+  for (auto& s : open) s->close_now();
+  open.clear();
   return clean;
 }
 

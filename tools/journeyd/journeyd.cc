@@ -468,6 +468,29 @@ int main(int argc, char** argv) {
   sc.tls_certificate = cfg.tls_certificate;
   sc.tls_private_key = cfg.tls_private_key;
   sc.answer_inline = &http::Api::answers_quickly;
+  // Every connection is a file descriptor, and RocksDB (which keeps its table
+  // files open), the outbox and the logs need some too: raise the soft limit
+  // towards the hard one if the configured connections would not fit (Debian's
+  // default soft limit is 1024); if it cannot be raised, take fewer connections.
+  {
+    constexpr rlim_t kReserve = 256;
+    const rlim_t need = static_cast<rlim_t>(cfg.max_connections) + kReserve;
+    struct rlimit rl {};
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < need) {
+      rl.rlim_cur = std::min(need, rl.rlim_max);
+      setrlimit(RLIMIT_NOFILE, &rl);
+      if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < need) {
+        sc.max_connections =
+            static_cast<std::size_t>(rl.rlim_cur > kReserve + 16 ? rl.rlim_cur - kReserve : 16);
+        logger.log(spdlog::level::warn,
+                   "the open-file limit is too low for server.max_connections; taking fewer "
+                   "connections (raise LimitNOFILE / ulimit -n to get them all)",
+                   {{"server.max_connections", cfg.max_connections},
+                    {"connections_taken", sc.max_connections},
+                    {"open_file_limit", static_cast<std::uint64_t>(rl.rlim_cur)}});
+      }
+    }
+  }
   const bool debug_access = spdlog::should_log(spdlog::level::debug);
   http::HttpServer server(
       sc, [&api](const http::Request& r) { return api.handle(r); },
@@ -479,26 +502,6 @@ int main(int argc, char** argv) {
                       {"status", res.status},
                       {"ms", secs * 1000}});
       });
-  // Every connection is a file descriptor, and RocksDB, the outbox and the
-  // logs need some too: raise the soft limit towards the hard one if the
-  // configured connections would not fit (Debian's default soft limit is 1024).
-  {
-    const rlim_t need = static_cast<rlim_t>(cfg.max_connections) + 256;
-    struct rlimit rl {};
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < need) {
-      rl.rlim_cur = std::min(need, rl.rlim_max);
-      setrlimit(RLIMIT_NOFILE, &rl);
-      getrlimit(RLIMIT_NOFILE, &rl);
-    }
-    if (rl.rlim_cur < need)
-      logger.log(spdlog::level::warn,
-                 "server.max_connections does not fit the open-file limit: when descriptors "
-                 "run out, new clients wait until connections close (lower max_connections "
-                 "or raise LimitNOFILE / ulimit -n)",
-                 {{"server.max_connections", cfg.max_connections},
-                  {"file_descriptors_needed", static_cast<std::uint64_t>(need)},
-                  {"open_file_limit", static_cast<std::uint64_t>(rl.rlim_cur)}});
-  }
   try {
     server.start();
   } catch (const std::exception& e) {
