@@ -216,13 +216,24 @@ BOOST_AUTO_TEST_CASE(ACompletedJourneyOwesNoIntroducerHoursAfterItsCompletion) {
   }
   BOOST_REQUIRE(engine->execute(id, PartWaived{"course", "har gått kursen"}, as("ec")).ok());
   BOOST_REQUIRE(engine->execute(id, PartWaived{"supervision", "annan handledning"}, as("ec")).ok());
-  auto done = engine->execute(id, JourneyCompleted{ymd(2026, 6, 3)}, as("ec"));  // a Wednesday
+  // Recorded on 15 June: two hours in the week of 8 June, then the completion
+  // backdated to Wednesday 3 June.
+  clock.set(at(ymd(2026, 6, 15)));
+  BOOST_REQUIRE(engine->execute(id, IntroducerHoursLogged{ymd(2026, 6, 8), 2}, as("fa")).ok());
+  auto done = engine->execute(id, JourneyCompleted{ymd(2026, 6, 3)}, as("ec"));
   BOOST_REQUIRE_MESSAGE(done.ok(), done.message(Language::en));
 
-  // Three months later: the weeks up to the completion, nothing after it.
+  // Three months later: hours owed up to the completion, nothing after it;
+  // the hours logged after it still count as logged.
   auto s = engine->status(id, ymd(2026, 9, 1));
   BOOST_REQUIRE(s.has_value());
-  BOOST_REQUIRE(!s->weeks.empty());
+  BOOST_REQUIRE(s->weeks.size() >= 2u);
+  const auto& after = s->weeks.back();
+  BOOST_TEST(date::format("%F", after.monday) == "2026-06-08");
+  BOOST_TEST(after.owed == 0.0);
+  BOOST_TEST(after.logged == 2.0);
+  BOOST_TEST(s->hours_logged == 2.0);
+  s->weeks.pop_back();
   BOOST_TEST(date::format("%F", s->weeks.back().monday) == "2026-06-01");
   BOOST_TEST(s->weeks.back().owed == 4.0 * 2 / 5);      // Monday and Tuesday before completion
   BOOST_TEST(s->hours_owed == 4.0 * 13 + 4.0 * 2 / 5);  // 13 whole weeks from 2 March

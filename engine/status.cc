@@ -163,7 +163,15 @@ HireStatus project_status(const std::string& hire_id, const JourneyMachine& mach
     if (f.completed_on && (!ended || *f.completed_on < *ended)) ended = f.completed_on;
     date::sys_days monday = first_day - (date::weekday(first_day) - date::Monday);
     for (; monday + days(7) <= as_of + days(1); monday += days(7)) {
-      if (ended && monday >= *ended) break;
+      if (ended && monday >= *ended) {
+        // Nothing is owed any more, but hours logged for a week after a
+        // backdated completion still count as logged.
+        if (auto it = f.introducer_hours.find(monday); it != f.introducer_hours.end()) {
+          s.hours_logged += it->second;
+          s.weeks.push_back(WeekHours{monday, 0.0, it->second});
+        }
+        continue;
+      }
       int present = 0;
       date::sys_days rate_day = monday;
       for (int i = 0; i < 5; ++i) {

@@ -264,7 +264,7 @@ std::variant<DomainEvent, FieldError> decode_command(const json& body, date::sys
       std::string known;
       for (const auto& k : command_kinds()) known += (known.empty() ? "" : ", ") + k;
       return FieldError{"/kind", "'" + kind + "' is not one of " + known,
-                        "'" + kind + "' är inte någon av " + known};
+                        "'" + kind + "' är inte ett av: " + known};
     }
     DomainEvent e = it->second(f, today);
     f.done();

@@ -470,7 +470,7 @@ std::string fs_type(const std::string& path) {
 
 void print_header() {
   std::printf("%-9s %5s %10s %11s %8s %8s %8s %7s %13s %9s %7s  %s\n", "backend", "conc", "appends",
-              "appends/s", "p50 ms", "p99 ms", "max ms", "group", "cpu us/app u+s", "conflicts",
+              "appends/s", "p50 ms", "p99 ms", "max ms", "group", "cpu us u+s", "conflicts",
               "errors", "check");
   std::fflush(stdout);
 }

@@ -19,10 +19,9 @@ namespace journey::http {
 using nlohmann::json;
 
 // A field of a request that is missing, has the wrong type, an unknown name or
-// a bad value. `field` is a JSON pointer into the body ("/on", "/mentor/email").
-// A field that cannot be decoded, and what is wrong with it. The API answers
-// in the request's language (Swedish unless Accept-Language asks for English):
-// the web pages show this text to the unit head who typed the value.
+// a bad value, and what is wrong with it. The API answers in the request's
+// language (Swedish unless Accept-Language asks for English): the web pages
+// show this text to the unit head who typed the value.
 struct FieldError {
   FieldError(std::string f, std::string en, std::string sv)
       : field(std::move(f)), problem(std::move(en)), problem_sv(std::move(sv)) {}
