@@ -775,7 +775,7 @@ void Api::Impl::install() {
   add(
       "GET", "/readyz",
       [this](Ctx& c) {
-        if (!api->ready()) return c.fail(503, "not_ready", "draining");
+        if (!api->ready()) return c.fail(503, "not_ready", c.t("stänger ner", "draining"));
         return json_response(200, json{{"status", "ready"}});
       },
       false);
@@ -994,7 +994,8 @@ void Api::Impl::install() {
     if (auto* e = std::get_if<FieldError>(&ev)) return field_error(c, *e);
     auto& status = std::get<engine::HireStatus>(s);
     auto programme = engine.programme(status.hire.programme_id, status.hire.programme_version);
-    if (!programme) return c.fail(500, "internal_error", "programme missing");
+    if (!programme)
+      return c.fail(500, "internal_error", c.t("programmet saknas", "programme missing"));
     if (auto why = engine::may_record(*c.principal, scope_of(status),
                                       std::get<engine::DomainEvent>(ev), *programme))
       return forbidden(c, record_refusal(c, *why));
@@ -1273,7 +1274,9 @@ void Api::Impl::install() {
       return c.fail(404, "unknown_message",
                     std::string(c.t("Inget meddelande med id ", "No message with id ")) +
                         c.params["message"]);
-    if (!hooks.redeliver) return c.fail(503, "no_scheduler", "the scheduler is not running");
+    if (!hooks.redeliver)
+      return c.fail(503, "no_scheduler",
+                    c.t("schemaläggaren körs inte", "the scheduler is not running"));
     auto o = hooks.redeliver(c.params["message"], c.principal->actor());
     if (!o.ok())
       return c.fail(409, "not_dead_letter",
@@ -1323,7 +1326,8 @@ void Api::Impl::install() {
     if (url.rfind("https://", 0) != 0 && url.rfind("http://", 0) != 0)
       return field_error(c, {"/url", "must be an http:// or https:// URL",
                              "ska vara en http://- eller https://-adress"});
-    if (!hooks.write_secrets) return c.fail(503, "no_secret_store", "no secret store");
+    if (!hooks.write_secrets)
+      return c.fail(503, "no_secret_store", c.t("inget hemlighetslager", "no secret store"));
     std::optional<Response> err;
     auto key = idempotency_key(c, err);
     if (err) return *err;
@@ -1486,7 +1490,9 @@ void Api::Impl::install() {
       }
     }
     auto programme = engine.programme("gr-forsta-aren", std::nullopt);
-    if (!programme) return c.fail(503, "no_programme", "gr-forsta-aren is not published");
+    if (!programme)
+      return c.fail(503, "no_programme",
+                    c.t("gr-forsta-aren är inte publicerat", "gr-forsta-aren is not published"));
     static const engine::Templates templates = engine::Templates::load(JOURNEY_TEMPLATES_DIR);
     const engine::MunicipalTime municipal{std::chrono::minutes(std::chrono::hours(send_hour))};
     json messages = json::array();
