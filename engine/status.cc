@@ -163,15 +163,7 @@ HireStatus project_status(const std::string& hire_id, const JourneyMachine& mach
     if (f.completed_on && (!ended || *f.completed_on < *ended)) ended = f.completed_on;
     date::sys_days monday = first_day - (date::weekday(first_day) - date::Monday);
     for (; monday + days(7) <= as_of + days(1); monday += days(7)) {
-      if (ended && monday >= *ended) {
-        // Nothing is owed any more, but hours logged for a week after a
-        // backdated completion still count as logged.
-        if (auto it = f.introducer_hours.find(monday); it != f.introducer_hours.end()) {
-          s.hours_logged += it->second;
-          s.weeks.push_back(WeekHours{monday, 0.0, it->second});
-        }
-        continue;
-      }
+      if (ended && monday >= *ended) break;
       int present = 0;
       date::sys_days rate_day = monday;
       for (int i = 0; i < 5; ++i) {
@@ -192,6 +184,13 @@ HireStatus project_status(const std::string& hire_id, const JourneyMachine& mach
       s.hours_owed += w.owed;
       s.hours_logged += w.logged;
       s.weeks.push_back(w);
+    }
+    // After the end nothing is owed, but hours logged for a later week (the
+    // completion may be backdated) still count as logged.
+    for (auto it = f.introducer_hours.lower_bound(monday);
+         it != f.introducer_hours.end() && it->first + days(7) <= as_of + days(1); ++it) {
+      s.hours_logged += it->second;
+      s.weeks.push_back(WeekHours{it->first, 0.0, it->second});
     }
   }
   return s;
