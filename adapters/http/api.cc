@@ -836,10 +836,9 @@ void Api::Impl::install() {
     auto body = json_body(c);
     if (auto* r = std::get_if<Response>(&body)) return *r;
     const json& j = std::get<json>(body);
-    if (!j.is_object()) return field_error(c, {"/", "must be an object", "ska vara ett objekt"});
+    if (!j.is_object()) return field_error(c, FieldError::not_object("/"));
     for (auto it = j.begin(); it != j.end(); ++it)
-      if (it.key() != "name")
-        return field_error(c, {"/" + it.key(), "is not a known field", "är inget känt fält"});
+      if (it.key() != "name") return field_error(c, FieldError::unknown("/" + it.key()));
     if (!j.contains("name") || !j["name"].is_string() || j["name"].get<std::string>().empty())
       return field_error(
           c, {"/name", "must be a non-empty string", "ska vara en text som inte är tom"});
@@ -1316,10 +1315,9 @@ void Api::Impl::install() {
     auto body = json_body(c);
     if (auto* r = std::get_if<Response>(&body)) return *r;
     const json& j = std::get<json>(body);
-    if (!j.is_object()) return field_error(c, {"/", "must be an object", "ska vara ett objekt"});
+    if (!j.is_object()) return field_error(c, FieldError::not_object("/"));
     for (auto it = j.begin(); it != j.end(); ++it)
-      if (it.key() != "url")
-        return field_error(c, {"/" + it.key(), "is not a known field", "är inget känt fält"});
+      if (it.key() != "url") return field_error(c, FieldError::unknown("/" + it.key()));
     if (!j.contains("url") || !j["url"].is_string())
       return field_error(c, {"/url", "is required (a string)", "måste anges (som text)"});
     const std::string url = j["url"];
@@ -1419,7 +1417,7 @@ void Api::Impl::install() {
     auto body = json_body(c);
     if (auto* r = std::get_if<Response>(&body)) return *r;
     const json& j = std::get<json>(body);
-    if (!j.is_object()) return field_error(c, {"/", "must be an object", "ska vara ett objekt"});
+    if (!j.is_object()) return field_error(c, FieldError::not_object("/"));
     engine::SimulationConfig cfg;
     cfg.hires = 10;
     cfg.days = 365;
@@ -1477,16 +1475,13 @@ void Api::Impl::install() {
         (k == "late" ? cfg.late_share : cfg.never_share) = *v;
       } else if (k == "from") {
         auto d = it->is_string() ? workflows::parse_date(it->get<std::string>()) : std::nullopt;
-        if (!d)
-          return field_error(c,
-                             {ptr, "must be a date YYYY-MM-DD", "ska vara ett datum ÅÅÅÅ-MM-DD"});
+        if (!d) return field_error(c, FieldError::not_date(ptr));
         cfg.first_day = *d;
       } else if (k == "summary") {
-        if (!it->is_boolean())
-          return field_error(c, {ptr, "must be true or false", "ska vara true eller false"});
+        if (!it->is_boolean()) return field_error(c, FieldError::not_boolean(ptr));
         summary_only = it->get<bool>();
       } else {
-        return field_error(c, {ptr, "is not a known field", "är inget känt fält"});
+        return field_error(c, FieldError::unknown(ptr));
       }
     }
     auto programme = engine.programme("gr-forsta-aren", std::nullopt);
@@ -1601,7 +1596,7 @@ void Api::Impl::install() {
     auto body = json_body(c);
     if (auto* r = std::get_if<Response>(&body)) return *r;
     const json& j = std::get<json>(body);
-    if (!j.is_object()) return field_error(c, {"/", "must be an object", "ska vara ett objekt"});
+    if (!j.is_object()) return field_error(c, FieldError::not_object("/"));
     Principal spec;
     for (auto it = j.begin(); it != j.end(); ++it) {
       const std::string& k = it.key();
@@ -1616,8 +1611,7 @@ void Api::Impl::install() {
           spec.units.push_back(u.get<std::string>());
         }
       } else if (k == "role" || k == "name" || k == "email" || k == "municipality") {
-        if (!it->is_string())
-          return field_error(c, {"/" + k, "must be a string", "ska vara en textsträng"});
+        if (!it->is_string()) return field_error(c, FieldError::not_string("/" + k));
         const std::string v = *it;
         if (k == "role") {
           auto r = engine::parse_access_role(v);
@@ -1634,10 +1628,10 @@ void Api::Impl::install() {
           spec.municipality = v;
         }
       } else {
-        return field_error(c, {"/" + k, "is not a known field", "är inget känt fält"});
+        return field_error(c, FieldError::unknown("/" + k));
       }
     }
-    if (!j.contains("role")) return field_error(c, {"/role", "is required", "måste anges"});
+    if (!j.contains("role")) return field_error(c, FieldError::required("/role"));
     if (spec.municipality.empty()) spec.municipality = c.principal->municipality;
     if (!engine::is_admin_of(*c.principal, spec.municipality) ||
         (spec.municipality == "*" && !c.principal->all_municipalities()))

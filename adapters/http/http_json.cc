@@ -19,8 +19,7 @@ namespace {
 class Fields {
  public:
   Fields(const json& j, std::string prefix) : j_(j), prefix_(std::move(prefix)) {
-    if (!j_.is_object())
-      throw FieldError{prefix_.empty() ? "/" : prefix_, "must be an object", "ska vara ett objekt"};
+    if (!j_.is_object()) throw FieldError::not_object(prefix_.empty() ? "/" : prefix_);
   }
   std::string ptr(const std::string& name) const { return prefix_ + "/" + name; }
   const json* get(const std::string& name) {
@@ -32,7 +31,7 @@ class Fields {
   std::optional<std::string> opt_str(const std::string& name, std::size_t max = 500) {
     const json* v = get(name);
     if (!v) return std::nullopt;
-    if (!v->is_string()) throw FieldError{ptr(name), "must be a string", "ska vara en textsträng"};
+    if (!v->is_string()) throw FieldError::not_string(ptr(name));
     auto s = v->get<std::string>();
     if (s.size() > max)
       throw FieldError{ptr(name), "is longer than " + std::to_string(max) + " characters",
@@ -41,7 +40,7 @@ class Fields {
   }
   std::string str(const std::string& name, std::size_t max = 500) {
     auto s = opt_str(name, max);
-    if (!s) throw FieldError{ptr(name), "is required", "måste anges"};
+    if (!s) throw FieldError::required(ptr(name));
     if (s->empty()) throw FieldError{ptr(name), "must not be empty", "får inte vara tomt"};
     return *s;
   }
@@ -53,13 +52,12 @@ class Fields {
     auto s = opt_str(name, 20);
     if (!s) return std::nullopt;
     auto d = parse_date(*s);
-    if (!d)
-      throw FieldError{ptr(name), "must be a date YYYY-MM-DD", "ska vara ett datum ÅÅÅÅ-MM-DD"};
+    if (!d) throw FieldError::not_date(ptr(name));
     return d;
   }
   date::sys_days day(const std::string& name) {
     auto d = opt_day(name);
-    if (!d) throw FieldError{ptr(name), "is required", "måste anges"};
+    if (!d) throw FieldError::required(ptr(name));
     return *d;
   }
   date::sys_days day_or(const std::string& name, date::sys_days fallback) {
@@ -68,7 +66,7 @@ class Fields {
   }
   int integer(const std::string& name, int lo, int hi) {
     const json* v = get(name);
-    if (!v) throw FieldError{ptr(name), "is required", "måste anges"};
+    if (!v) throw FieldError::required(ptr(name));
     if (!v->is_number_integer())
       throw FieldError{ptr(name), "must be an integer", "ska vara ett heltal"};
     auto n = v->get<std::int64_t>();
@@ -94,14 +92,13 @@ class Fields {
   bool boolean_or(const std::string& name, bool fallback) {
     const json* v = get(name);
     if (!v) return fallback;
-    if (!v->is_boolean())
-      throw FieldError{ptr(name), "must be true or false", "ska vara true eller false"};
+    if (!v->is_boolean()) throw FieldError::not_boolean(ptr(name));
     return v->get<bool>();
   }
   std::optional<Person> person(const std::string& name, bool required) {
     const json* v = get(name);
     if (!v) {
-      if (required) throw FieldError{ptr(name), "is required", "måste anges"};
+      if (required) throw FieldError::required(ptr(name));
       return std::nullopt;
     }
     Fields f(*v, ptr(name));
@@ -112,8 +109,7 @@ class Fields {
   // Every field of the object must have been read.
   void done() const {
     for (auto it = j_.begin(); it != j_.end(); ++it)
-      if (!used_.count(it.key()))
-        throw FieldError{ptr(it.key()), "is not a known field", "är inget känt fält"};
+      if (!used_.count(it.key())) throw FieldError::unknown(ptr(it.key()));
   }
 
  private:
@@ -206,7 +202,7 @@ const std::map<std::string, Decoder>& decoders() {
       {"hours",
        [](Fields& f, date::sys_days t) {
          const double hours = f.number_or("hours", -1, 0, 168);
-         if (hours < 0) throw FieldError{f.ptr("hours"), "is required", "måste anges"};
+         if (hours < 0) throw FieldError::required(f.ptr("hours"));
          const date::sys_days d = f.day_or("week", t);
          return DomainEvent(IntroducerHoursLogged{d - (date::weekday(d) - date::Monday), hours});
        }},
@@ -309,7 +305,7 @@ std::variant<engine::UnitContacts, FieldError> decode_unit(const json& body,
     auto contact = [&](const std::string& name, bool required) -> std::optional<engine::Contact> {
       const json* v = f.get(name);
       if (!v) {
-        if (required) throw FieldError{"/" + name, "is required", "måste anges"};
+        if (required) throw FieldError::required("/" + name);
         return std::nullopt;
       }
       Fields c(*v, "/" + name);

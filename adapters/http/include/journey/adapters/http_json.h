@@ -29,6 +29,24 @@ struct FieldError {
   std::string problem;     // English: "must be a date YYYY-MM-DD"
   std::string problem_sv;  // Swedish: "ska vara ett datum ÅÅÅÅ-MM-DD"
   const std::string& text(bool swedish) const { return swedish ? problem_sv : problem; }
+
+  // The problems many fields share, with their texts in one place.
+  static FieldError required(std::string f) { return {std::move(f), "is required", "måste anges"}; }
+  static FieldError unknown(std::string f) {
+    return {std::move(f), "is not a known field", "är inget känt fält"};
+  }
+  static FieldError not_object(std::string f) {
+    return {std::move(f), "must be an object", "ska vara ett objekt"};
+  }
+  static FieldError not_string(std::string f) {
+    return {std::move(f), "must be a string", "ska vara en textsträng"};
+  }
+  static FieldError not_date(std::string f) {
+    return {std::move(f), "must be a date YYYY-MM-DD", "ska vara ett datum ÅÅÅÅ-MM-DD"};
+  }
+  static FieldError not_boolean(std::string f) {
+    return {std::move(f), "must be true or false", "ska vara true eller false"};
+  }
 };
 
 // The command kinds, as in `journeyctl record <kind>`.
