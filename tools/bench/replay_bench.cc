@@ -94,8 +94,6 @@ struct Config {
   int block_cache_mib = 0;  // 0: RocksDbOptions' default
 };
 
-int g_block_cache_mib = 0;
-
 // ---------------------------------------------------------------------------
 // Measurement helpers
 
@@ -284,13 +282,13 @@ std::string read_text(const std::string& path) {
   return s.str();
 }
 
-std::unique_ptr<st::EventLog> open_log(const fs::path& dir, const journey::Clock& clock,
-                                       bool create) {
+std::unique_ptr<st::EventLog> open_log(const Config& cfg, const fs::path& dir,
+                                       const journey::Clock& clock, bool create) {
   st::RocksDbOptions o;
   o.path = dir;
   o.create_if_missing = create;
-  if (g_block_cache_mib > 0)
-    o.block_cache_bytes = static_cast<std::size_t>(g_block_cache_mib) << 20;
+  if (cfg.block_cache_mib > 0)
+    o.block_cache_bytes = static_cast<std::size_t>(cfg.block_cache_mib) << 20;
   auto opened = st::open_rocksdb_event_log(o, clock);
   if (!opened.ok())
     throw std::runtime_error("opening " + dir.string() + ": " + opened.error().message);
@@ -307,7 +305,7 @@ struct SetupResult {
 };
 
 SetupResult setup(const Config& cfg, const fs::path& dir, VirtualClock& clock) {
-  auto log = open_log(dir, clock, true);
+  auto log = open_log(cfg, dir, clock, true);
   en::JourneyEngine engine(*log, clock);
   const std::string toml = read_text(std::string(JOURNEY_PROGRAMMES_DIR) + "/gr-forsta-aren.toml");
   auto published = engine.publish_programme(toml, "gr-forsta-aren.toml", "bench.setup");
@@ -472,7 +470,7 @@ void split(en::JourneyEngine& engine, const std::vector<std::string>& ids) {
 int replay(const Config& cfg, const fs::path& dir, VirtualClock& clock) {
   const bool hwm_reset = reset_peak_rss();
   const auto t_open = SteadyClock::now();
-  auto log = open_log(dir, clock, false);
+  auto log = open_log(cfg, dir, clock, false);
   en::JourneyEngine engine(*log, clock);
   const double open_s = seconds_since(t_open);
   const auto t_list = SteadyClock::now();
@@ -585,7 +583,6 @@ int main(int argc, char** argv) {
       ->delimiter(',')
       ->check(CLI::IsMember({"read", "replay", "load", "status", "split"}));
   CLI11_PARSE(app, argc, argv);
-  g_block_cache_mib = cfg.block_cache_mib;
 
   if (cfg.replay_only && cfg.data_dir.empty()) {
     std::fprintf(stderr, "--replay-only needs --data\n");
