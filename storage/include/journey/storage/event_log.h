@@ -10,11 +10,11 @@
 // SIGKILL or a power cut after that point cannot lose them. An append that
 // returns an error wrote nothing: every event, index entry and idempotency record
 // of one append goes into the store in a single atomic batch. The one exception
-// is an io_error from a failed sync, which leaves the outcome unknown exactly as
-// a crash does (the bytes may have reached the disk): the backend then refuses
-// appends until reopened, and a retry with the same idempotency key after that
-// finds the first append or makes it. Readers never see an event before it is
-// durable.
+// is an io_error from a failed write or sync of the write-ahead log, which
+// leaves the outcome unknown exactly as a crash does (the bytes may have
+// reached the disk): the backend then refuses appends until reopened, and a
+// retry with the same idempotency key after that finds the first append or
+// makes it. Readers never see an event before it is durable.
 #pragma once
 
 #include <array>

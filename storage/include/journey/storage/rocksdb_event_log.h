@@ -64,12 +64,13 @@
 // syncs and answers it itself, saving one thread hand-off of latency.
 //
 // Failures. A request refused by its check does not affect the others in its
-// group. If the batch write fails, every request of the group that wrote gets
-// the error and nothing of it is visible. If a WAL sync fails, every append
-// not yet durable gets an io_error and the log refuses all appends from then
-// on (restart to recover). As with a crash, such an append's events may or
-// may not be found after the restart, since their bytes may have reached the
-// disk; a caller that retries with its idempotency key gets exactly one copy.
+// group. If the batch write fails, every request of the group gets the error
+// (a refusal in it may rest on the failed write) and nothing of it is visible.
+// If a WAL sync fails, every append not yet durable gets an io_error. Either
+// way the log refuses all appends from then on (restart to recover): part of
+// a WAL record may be on disk, so the chain's tail is unknown. As with a
+// crash, such an append's events may or may not be found after the restart;
+// a caller that retries with its idempotency key gets exactly one copy.
 //
 // Only one process may open a folder at a time (RocksDB's LOCK file).
 #pragma once
