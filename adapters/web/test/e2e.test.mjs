@@ -151,12 +151,35 @@ describe('signing out', () => {
     assert.equal(await page.locator('.task-list').count(), 0);
 
     const admin = client(server.base, tokens.admin);
-    const created = (await admin('POST', '/tokens', { role: 'administrator', units: [HISINGEN], municipality: 'goteborg', name: 'Tillfällig', email: 'tillfallig@goteborg.se' })).json;
+    const temporary = async () =>
+      (await admin('POST', '/tokens', { role: 'administrator', units: [HISINGEN], municipality: 'goteborg', name: 'Tillfällig', email: 'tillfallig@goteborg.se' })).json;
+    const expired = 'Din token gäller inte längre. Logga in igen.';
+
+    // Revoked while the page shows its data: the next load (here a reload) signs out.
+    // The task list must have loaded first, or its request could be the one that
+    // meets the revoked token and the reload would wipe that notice (a CI flake).
+    let created = await temporary();
     await signIn(page, created.token);
+    await page.locator('.task-list, [data-empty]').first().waitFor();
     await admin('DELETE', `/tokens/${created.token_id}`);
     await page.reload();
-    await page.getByText('Din token gäller inte längre. Logga in igen.').waitFor();
+    await page.getByText(expired).waitFor();
     assert.equal(await page.evaluate(() => sessionStorage.getItem('journey.token')), null);
+
+    // Revoked while a page's request is under way: its 401 signs out, no reload needed.
+    created = await temporary();
+    let release;
+    const held = new Promise((r) => (release = r));
+    await page.route('**/v1/tasks*', async (route) => {
+      await held;
+      await route.continue();
+    });
+    await signIn(page, created.token);
+    await admin('DELETE', `/tokens/${created.token_id}`);
+    release();
+    await page.getByText(expired).waitFor();
+    assert.equal(await page.evaluate(() => sessionStorage.getItem('journey.token')), null);
+    assert.equal(await page.locator('.task-list').count(), 0);
     await page.context().close();
   });
 });
