@@ -81,6 +81,47 @@ AppendRequest req(const std::string& stream, ExpectedVersion expected, std::vect
   return r;
 }
 
+// Collects append_async() answers: which request (by index), in the order the
+// callbacks ran, and whether the events were readable (durable) at that moment.
+struct Answers {
+  struct Answer {
+    int index;
+    Result<AppendResult> result;
+    std::uint64_t head_at_callback;
+  };
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<Answer> got;
+
+  AppendCallback for_request(int index, EventLog& log) {
+    return [this, index, &log](Result<AppendResult> r) {
+      const std::uint64_t head = log.head().value;
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        got.push_back({index, std::move(r), head});
+      }
+      cv.notify_all();
+    };
+  }
+  bool wait_for(std::size_t n) {
+    std::unique_lock<std::mutex> lock(mu);
+    return cv.wait_for(lock, std::chrono::seconds(20), [&] { return got.size() >= n; });
+  }
+  std::size_t size() {
+    std::lock_guard<std::mutex> lock(mu);
+    return got.size();
+  }
+  const Answer* of(int index) const {
+    const Answer* found = nullptr;
+    for (const auto& a : got)
+      if (a.index == index) {
+        BOOST_TEST(found == nullptr, "request " << index << " was answered twice");
+        found = &a;
+      }
+    return found;
+  }
+};
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(conformance)
@@ -293,6 +334,131 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(ReopenKeepsEventsAndTheChainContinues, B, Backends
   BOOST_REQUIRE(report.ok());
   BOOST_TEST(report->ok());
   BOOST_TEST(report->events_checked == 3u);
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(AsyncAppendAnswersOnceAsAppendWouldInSubmissionOrder, B, Backends) {
+  B b;
+  Answers answers;
+  auto submit = [&](int index, AppendRequest r) {
+    b.log->append_async(std::move(r), answers.for_request(index, *b.log));
+  };
+  submit(1, req("s", ExpectedVersion::no_stream(), {ev("A")}));
+  submit(2, req("s", ExpectedVersion::exactly(StreamVersion{1}), {ev("B"), ev("C")}, "k1"));
+  submit(3, req("s", ExpectedVersion::no_stream(), {ev("X")}));  // s is at 3 by then
+  submit(4, req("t", ExpectedVersion::any(), {ev("D")}, "k1"));  // the key of request 2
+  bool answered = false;  // an invalid request is refused before append_async returns
+  b.log->append_async(req("", ExpectedVersion::any(), {ev("E")}),
+                      [&, record = answers.for_request(5, *b.log)](Result<AppendResult> r) {
+                        answered = true;
+                        record(std::move(r));
+                      });
+  BOOST_TEST(answered);
+  submit(6, req("t", ExpectedVersion::any(), {ev("F")}));
+  BOOST_REQUIRE(answers.wait_for(6));
+  b.log.reset();  // no callback can run after this: each count below is final
+  BOOST_REQUIRE(answers.got.size() == 6u);
+
+  const auto* a1 = answers.of(1);
+  const auto* a2 = answers.of(2);
+  const auto* a3 = answers.of(3);
+  const auto* a4 = answers.of(4);
+  const auto* a5 = answers.of(5);
+  const auto* a6 = answers.of(6);
+  BOOST_REQUIRE((a1 && a2 && a3 && a4 && a5 && a6));
+  BOOST_REQUIRE(a1->result.ok());
+  BOOST_TEST(a1->result->first_position.value == 1u);
+  BOOST_REQUIRE(a2->result.ok());
+  BOOST_TEST(a2->result->first_version.value == 2u);
+  BOOST_TEST(a2->result->last_position.value == 3u);
+  BOOST_REQUIRE(!a3->result.ok());
+  BOOST_TEST(to_string(a3->result.error().code) == std::string("wrong_expected_version"));
+  BOOST_TEST(*a3->result.error().actual_version == 3u);
+  BOOST_REQUIRE(a4->result.ok());
+  BOOST_TEST(a4->result->duplicate);
+  BOOST_TEST(a4->result->stream.str() == "s");
+  BOOST_TEST(a4->result->last_position.value == 3u);
+  BOOST_REQUIRE(!a5->result.ok());
+  BOOST_TEST(to_string(a5->result.error().code) == std::string("invalid_argument"));
+  BOOST_REQUIRE(a6->result.ok());
+  BOOST_TEST(a6->result->first_position.value == 4u);
+  // Durable when answered: the log's readers already saw the events.
+  for (const auto* a : {a1, a2, a6})
+    BOOST_TEST(a->head_at_callback >= a->result->last_position.value);
+  // Callbacks of queued requests ran in submission order.
+  std::vector<int> order;
+  for (const auto& a : answers.got)
+    if (a.index != 5) order.push_back(a.index);
+  BOOST_TEST(order == (std::vector<int>{1, 2, 3, 4, 6}), boost::test_tools::per_element());
+
+  b.reopen();
+  BOOST_TEST(b.log->head().value == 4u);
+  BOOST_TEST(b.log->read_stream(StreamId("s"))->size() == 3u);
+  BOOST_TEST(b.log->verify()->ok());
+}
+
+// Closing the log answers every append still in the pipeline before the
+// destructor returns, and keeps every one it acknowledged.
+BOOST_AUTO_TEST_CASE_TEMPLATE(AsyncAppendsInFlightWhenTheLogClosesAreAnsweredAndKept, B, Backends) {
+  B b;
+  constexpr int kAppends = 2000;
+  Answers answers;
+  for (int i = 0; i < kAppends; ++i) {
+    b.log->append_async(
+        req("s-" + std::to_string(i % 7), ExpectedVersion::any(), {ev("E", std::to_string(i))}),
+        answers.for_request(i, *b.log));
+  }
+  b.log.reset();
+  BOOST_REQUIRE(answers.got.size() == static_cast<std::size_t>(kAppends));
+  std::uint64_t acknowledged = 0;
+  for (const auto& a : answers.got) {
+    if (a.result.ok()) {
+      ++acknowledged;
+      BOOST_TEST(a.head_at_callback >= a.result->last_position.value);
+    } else {
+      BOOST_TEST(to_string(a.result.error().code) == std::string("closed"));
+    }
+  }
+  // Queued before the close began: the writer drains its queue, so all of them.
+  BOOST_TEST(acknowledged == static_cast<std::uint64_t>(kAppends));
+  b.reopen();
+  BOOST_TEST(b.log->head().value == acknowledged);
+  auto report = b.log->verify();
+  BOOST_REQUIRE(report.ok());
+  BOOST_TEST(report->ok(), report->problem);
+}
+
+// A callback may submit the next append (an asynchronous client's loop); a
+// loop that never stops on its own ends with `closed` when the log closes.
+BOOST_AUTO_TEST_CASE_TEMPLATE(ACallbackMayAppendAgainAndLearnsWhenTheLogCloses, B, Backends) {
+  B b;
+  struct Chain {
+    EventLog* log;
+    std::atomic<std::uint64_t> acknowledged{0};
+    std::atomic<bool> closed{false};
+    std::atomic<int> other_errors{0};
+    void next(std::uint64_t version) {
+      log->append_async(req("chain", ExpectedVersion::exactly(StreamVersion{version}), {ev("L")}),
+                        [this, version](Result<AppendResult> r) {
+                          if (r.ok()) {
+                            ++acknowledged;
+                            next(version + 1);
+                          } else if (r.error().code == ErrorCode::closed) {
+                            closed = true;
+                          } else {
+                            ++other_errors;
+                          }
+                        });
+    }
+  } chain{b.log.get()};
+  chain.next(0);
+  for (int spin = 0; spin < 2000 && chain.acknowledged.load() < 300; ++spin)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  BOOST_REQUIRE(chain.acknowledged.load() >= 300u);
+  b.log.reset();  // must not hang on the loop
+  BOOST_TEST(chain.closed.load());
+  BOOST_TEST(chain.other_errors.load() == 0);
+  b.reopen();
+  BOOST_TEST(b.log->stream_version(StreamId("chain"))->value == chain.acknowledged.load());
 }
 
 BOOST_AUTO_TEST_SUITE_END()
@@ -672,4 +838,38 @@ BOOST_DATA_TEST_CASE(AFailedWalSyncOrWriteFailsTheAppendAndRefusesAppendsUntilRe
   BOOST_REQUIRE(report.ok());
   BOOST_TEST(report->ok(), report->problem);
   BOOST_TEST(report->events_checked == 3u);
+}
+
+// append_async() keeps append()'s promise: the callback runs only after the WAL
+// sync that makes its events durable, on both paths; a failed sync reaches it
+// as an io_error, and later requests are refused at once.
+BOOST_DATA_TEST_CASE(AnAsyncAppendIsAnsweredOnlyAfterItsWalSync,
+                     boost::unit_test::data::make({true, false}), writer_syncs_alone) {
+  GatedLog g(writer_syncs_alone);
+  g.gate.set_hold(true);
+  Answers answers;
+  g.log->append_async(req("a", ExpectedVersion::no_stream(), {ev("A1")}),
+                      answers.for_request(1, *g.log));
+  g.gate.wait_until_held();
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  BOOST_TEST(answers.size() == 0u);
+  BOOST_TEST(g.log->head().value == 0u);
+  g.gate.set_hold(false);
+  BOOST_REQUIRE(answers.wait_for(1));
+  BOOST_REQUIRE(answers.got[0].result.ok());
+  BOOST_TEST(answers.got[0].head_at_callback == 1u);
+
+  set_failing(g.gate, WalFault::sync, true);
+  g.log->append_async(req("a", ExpectedVersion::exactly(StreamVersion{1}), {ev("A2")}),
+                      answers.for_request(2, *g.log));
+  BOOST_REQUIRE(answers.wait_for(2));
+  BOOST_REQUIRE(!answers.got[1].result.ok());
+  BOOST_TEST(to_string(answers.got[1].result.error().code) == std::string("io_error"));
+  set_failing(g.gate, WalFault::sync, false);
+  g.log->append_async(req("b", ExpectedVersion::no_stream(), {ev("B1")}),
+                      answers.for_request(3, *g.log));
+  BOOST_REQUIRE(answers.size() == 3u);  // refused before append_async returned
+  BOOST_REQUIRE(!answers.got[2].result.ok());
+  BOOST_TEST(answers.got[2].result.error().message.find("restart") != std::string::npos);
+  BOOST_TEST(g.log->head().value == 1u);
 }

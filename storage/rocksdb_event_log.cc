@@ -265,12 +265,17 @@ Result<RecordedEvent> decode(std::string_view bytes) {
 
 namespace {
 
-// One append() call waiting for its answer; it lives on the caller's stack.
-// A POSIX semaphore, not a std::promise: sem_post needs no allocation or
-// call_once, and POSIX allows destroying the semaphore as soon as sem_wait
-// returns, which is exactly what the caller does.
+// One append waiting for its answer. For append() it lives on the caller's
+// stack and the caller sleeps on `answered`: a POSIX semaphore, not a
+// std::promise, since sem_post needs no allocation or call_once, and POSIX
+// allows destroying the semaphore as soon as sem_wait returns, which is exactly
+// what the caller does. For append_async() it is on the heap, `done` is set,
+// and finish() calls it and deletes the Pending.
 struct Pending {
   explicit Pending(AppendRequest r) : req(std::move(r)) { sem_init(&answered, 0, 0); }
+  Pending(AppendRequest r, AppendCallback d) : req(std::move(r)), done(std::move(d)) {
+    sem_init(&answered, 0, 0);
+  }
   ~Pending() { sem_destroy(&answered); }
   Pending(const Pending&) = delete;
   Pending& operator=(const Pending&) = delete;
@@ -296,6 +301,7 @@ struct Pending {
   }
 
   AppendRequest req;
+  AppendCallback done;                          // append_async() only
   std::optional<Result<AppendResult>> outcome;  // decided by the writer
   sem_t answered;
   std::shared_ptr<const std::vector<Pending*>> wave;  // set by the syncer
@@ -443,23 +449,19 @@ class RocksDbEventLog final : public EventLog {
   }
 
   Result<AppendResult> append(AppendRequest req) override {
-    if (auto bad = check_request(req)) return *bad;
-    if (!damaged_.empty()) {
-      return Error{ErrorCode::corruption,
-                   "the event log is damaged, appends are refused: " + damaged_ + " (run verify)",
-                   std::nullopt};
-    }
-    if (failed_.load(std::memory_order_acquire)) return failure();
+    if (auto bad = refuse_at_once(req)) return *bad;
     Pending pending(std::move(req));
-    {
-      std::lock_guard<std::mutex> lock(queue_mu_);
-      if (stopping_) return Error{ErrorCode::closed, "the event log is closing", std::nullopt};
-      queue_.push_back(&pending);
-    }
-    queue_cv_.notify_one();
+    if (auto closed = enqueue(&pending)) return *closed;
     pending.wait();
     pending.wake_children();
     return std::move(*pending.outcome);
+  }
+
+  void append_async(AppendRequest req, AppendCallback done) override {
+    if (auto bad = refuse_at_once(req)) return done(std::move(*bad));
+    auto pending = std::make_unique<Pending>(std::move(req), std::move(done));
+    if (auto closed = enqueue(pending.get())) return pending->done(std::move(*closed));
+    pending.release();  // owned by the pipeline until finish() answers it
   }
 
   Result<std::vector<RecordedEvent>> read_stream(const StreamId& stream, StreamVersion from,
@@ -737,6 +739,29 @@ class RocksDbEventLog final : public EventLog {
                      failure_message_ + "); restart to recover",
                  std::nullopt};
   }
+  // The refusals that need no trip to the writer.
+  std::optional<Error> refuse_at_once(const AppendRequest& req) {
+    if (auto bad = check_request(req)) return bad;
+    if (!damaged_.empty()) {
+      return Error{ErrorCode::corruption,
+                   "the event log is damaged, appends are refused: " + damaged_ + " (run verify)",
+                   std::nullopt};
+    }
+    if (failed_.load(std::memory_order_acquire)) return failure();
+    return std::nullopt;
+  }
+
+  // Queues a request for the writer, unless the log is closing.
+  std::optional<Error> enqueue(Pending* p) {
+    {
+      std::lock_guard<std::mutex> lock(queue_mu_);
+      if (stopping_) return Error{ErrorCode::closed, "the event log is closing", std::nullopt};
+      queue_.push_back(p);
+    }
+    queue_cv_.notify_one();
+    return std::nullopt;
+  }
+
   // Stops all appends; the first reason is kept. Writer or whoever runs finish().
   void poison(const std::string& why) {
     std::lock_guard<std::mutex> lock(failure_mu_);
@@ -983,18 +1008,29 @@ class RocksDbEventLog final : public EventLog {
     events_written_.fetch_add(events);
     if (advanced) commit_cv_.notify_all();
     auto wave = std::make_shared<std::vector<Pending*>>();
+    std::vector<Pending*> callbacks;  // append_async(), in write order
     for (auto& g : groups) {
       const bool durable = g->through <= synced_;
       for (Pending* p : g->requests) {
         if (!durable) p->outcome = failure();
+        if (p->done) {
+          callbacks.push_back(p);
+          continue;
+        }
         p->index = wave->size();
         p->wave = wave;
         wave->push_back(p);
       }
     }
     // The first caller wakes the rest (Pending::wake_children). A caller may
-    // return as soon as it is woken: touch no Pending after this.
+    // return as soon as it is woken: touch no Pending of the wave after this.
     if (!wave->empty()) (*wave)[0]->answer();
+    // Sleeping callers first: a callback may take a while, they need not wait.
+    for (Pending* p : callbacks) {
+      std::unique_ptr<Pending> owned(p);
+      // A throwing callback breaks its contract: terminate here, not later.
+      [&]() noexcept { owned->done(std::move(*owned->outcome)); }();
+    }
   }
 
   const Clock& clock_;

@@ -19,6 +19,10 @@
 // append wrote, not someone else's. A duplicate line repeats the tag of the
 // append that first used the key.
 //
+// Beside the threads, AsyncChains keeps 4 appends in flight through
+// append_async() (ExpectedVersion::any(), some with keys) and acknowledges each
+// from its callback in the same way: the promise is the same.
+//
 // Before the first append, once the log is open (and so RocksDB's recovery is
 // done), it writes the line "R": the parent times most kills from there, so that
 // they land among appends rather than all in process start-up and recovery.
@@ -218,6 +222,56 @@ class Appender {
   std::vector<KeyedAppend> mine_;
 };
 
+// Appends through append_async(): kChains appends in flight at once and no
+// thread of their own. Each chain's callback (run on the log's threads after
+// the sync) acknowledges its append and submits the chain's next one.
+class AsyncChains {
+ public:
+  static constexpr int kChains = 4;
+  AsyncChains(EventLog& log, std::uint64_t run, std::uint64_t seed)
+      : log_(log), run_(run), rng_(seed * 1'000'003 + 999) {}
+
+  void start() {
+    for (int c = 0; c < kChains; ++c) next(c, 0);
+  }
+
+ private:
+  int pick(int lo, int hi) {
+    std::lock_guard<std::mutex> lock(rng_mu_);  // start() races the first callbacks
+    return std::uniform_int_distribution<int>(lo, hi)(rng_);
+  }
+
+  void next(int chain, std::uint64_t seq) {
+    const std::string tag =
+        std::to_string(run_) + ".async" + std::to_string(chain) + "." + std::to_string(seq);
+    AppendRequest req;
+    req.stream = StreamId("async-" + std::to_string(pick(0, 2)));
+    req.expected = ExpectedVersion::any();
+    const int n = pick(1, 3);
+    for (int i = 0; i < n; ++i) {
+      NewEvent e;
+      e.type = "CrashProbe";
+      e.actor = "crash-child-async";
+      e.effective_at = TimePoint(std::chrono::seconds(1'767'225'600));
+      e.payload = tag + "#" + std::to_string(i) + "|" + std::string(pick(0, 600), 'x');
+      req.events.push_back(std::move(e));
+    }
+    if (pick(0, 99) < 35) req.idempotency_key = "k" + tag;
+    std::string key = req.idempotency_key;
+    log_.append_async(std::move(req), [this, chain, seq, key, tag](Result<AppendResult> r) {
+      if (!r.ok()) die("async append of " + tag + " failed: " + r.error().message);
+      if (r->duplicate) die("fresh key of " + tag + " came back as a duplicate");
+      acknowledge(*r, key, tag);
+      next(chain, seq + 1);
+    });
+  }
+
+  EventLog& log_;
+  const std::uint64_t run_;
+  std::mutex rng_mu_;
+  std::mt19937_64 rng_;
+};
+
 std::uint64_t parse(const char* s, const char* what) {
   char* end = nullptr;
   errno = 0;
@@ -250,6 +304,8 @@ int main(int argc, char** argv) {
     appenders.push_back(std::make_unique<Appender>(*log, static_cast<int>(t), run, seed));
   }
   for (auto& a : appenders) workers.emplace_back([&a] { a->run(); });
+  AsyncChains chains(*log, run, seed);
+  chains.start();
   // The workers never return: the only way out is SIGKILL (or die() on a bug).
   for (auto& w : workers) w.join();
   return 0;

@@ -150,6 +150,9 @@ struct LogStats {
   std::uint64_t wal_syncs = 0;  // synced batch writes (appends / wal_syncs = group size)
 };
 
+// Receives the outcome of EventLog::append_async().
+using AppendCallback = std::function<void(Result<AppendResult>)>;
+
 class EventLog {
  public:
   virtual ~EventLog() = default;
@@ -159,6 +162,21 @@ class EventLog {
   // stream's real version), invalid_argument, io_error, closed.
   // A key seen before returns the first append's result with duplicate = true.
   virtual Result<AppendResult> append(AppendRequest req) = 0;
+
+  // append() without waiting, for callers that keep many appends in flight
+  // from few threads (an importer, an asynchronous front end): no thread
+  // sleeps per append. `done` is called exactly once with what append() would
+  // have returned, and a success only once the events are durable (the same
+  // promise as append()). It runs on one of the log's own threads, or on the
+  // caller's before append_async returns when the request is refused at once
+  // (invalid, log closed or failed). It must be short (the log's next sync
+  // waits for it), must not throw, and must not call append(), which would wait
+  // for the very thread it runs on; it may call append_async(). Appends
+  // submitted from one thread are written, and their callbacks run, in
+  // submission order. This default runs append() on the caller's thread.
+  virtual void append_async(AppendRequest req, AppendCallback done) {
+    done(append(std::move(req)));
+  }
 
   // Events of one stream with version >= from, at most max_count of them.
   virtual Result<std::vector<RecordedEvent>> read_stream(const StreamId& stream,

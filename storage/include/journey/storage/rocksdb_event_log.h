@@ -34,7 +34,10 @@
 //
 // ## Durability and concurrency: a two-stage pipeline
 //
-// append() hands its request to the writer thread and sleeps until answered.
+// append() hands its request to the writer thread and sleeps until answered;
+// append_async() hands it over with a callback and returns at once, and the
+// callback runs where a sleeping caller would have been woken (on the syncer,
+// or on the writer when it syncs alone), after the sync, in write order.
 //
 //   callers ──queue──▶ writer ──written groups──▶ syncer ──▶ callers answered
 //                      decide, hash,              SyncWAL() once for every
