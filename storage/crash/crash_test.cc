@@ -11,6 +11,8 @@
 //   - positions previous head+1..head are gapless (read_all) and chain on;
 //   - per-stream versions are gapless and the stream index (read_stream,
 //     stream_version) names the same events as the position index;
+//   - the acks of each append_async chain of the child come in order, without
+//     a gap, at growing positions (a lost or reordered callback);
 //   - every acknowledged append is present with the acknowledged stream,
 //     versions, positions, idempotency key and the payloads the child wrote;
 //   - every idempotency key in the new events (acknowledged or not) replays as a
@@ -470,6 +472,7 @@ BOOST_AUTO_TEST_CASE(AcknowledgedAppendsSurviveSigkill) {
   Model model;
   SystemClock clock;
   std::uint64_t acked = 0, acked_events = 0, duplicates = 0, quiet_kills = 0, torn = 0;
+  std::uint64_t async_acked = 0;  // of them through append_async
   std::uint64_t opening_kills = 0, events_all_logs = 0;
   std::uint64_t unacked_events = 0;
   double child_ms = 0, check_ms = 0;
@@ -497,6 +500,22 @@ BOOST_AUTO_TEST_CASE(AcknowledgedAppendsSurviveSigkill) {
     if (!child.ready) ++opening_kills;
     if (child.acks.empty()) ++quiet_kills;
     std::uint64_t round_events = 0;
+    // append_async chains (tags "<run>.async<chain>.<seq>"): each chain's acks
+    // come in submission order, without a gap, at growing positions; a lost or
+    // reordered callback shows here.
+    std::map<std::string, std::pair<std::uint64_t, std::uint64_t>> chains;  // next seq, last pos
+    for (const Ack& a : child.acks) {
+      if (a.tag.find(".async") == std::string::npos) continue;
+      const auto dot = a.tag.rfind('.');
+      const std::uint64_t seq = std::stoull(a.tag.substr(dot + 1));
+      auto& [next_seq, last_pos] = chains[a.tag.substr(0, dot)];
+      BOOST_CHECK_MESSAGE(seq == next_seq && a.first_position > last_pos,
+                          round << ": async " << describe(a) << " after seq " << next_seq
+                                << " at position " << last_pos);
+      next_seq = seq + 1;
+      last_pos = a.last_position;
+      ++async_acked;
+    }
     for (const Ack& a : child.acks) {
       ++acked;
       if (a.duplicate) {
@@ -541,17 +560,18 @@ BOOST_AUTO_TEST_CASE(AcknowledgedAppendsSurviveSigkill) {
   }
 
   const double total_s = ms_since(started) / 1000;
-  BOOST_TEST_MESSAGE("crash test: " << done << " kills (" << opening_kills
-                                    << " while opening the log, " << quiet_kills
-                                    << " before any ack, " << torn << " with a torn last line), "
-                                    << acked << " acknowledged appends (" << duplicates
-                                    << " duplicate replays) holding " << acked_events << " events, "
-                                    << unacked_events << " more events durable but unacknowledged, "
-                                    << events_all_logs + model.head << " events in " << logs
-                                    << " log(s); " << total_s << " s (children " << child_ms / 1000
-                                    << " s, checks " << check_ms / 1000 << " s)");
+  BOOST_TEST_MESSAGE("crash test: "
+                     << done << " kills (" << opening_kills << " while opening the log, "
+                     << quiet_kills << " before any ack, " << torn << " with a torn last line), "
+                     << acked << " acknowledged appends (" << duplicates << " duplicate replays, "
+                     << async_acked << " through append_async) holding " << acked_events
+                     << " events, " << unacked_events << " more events durable but unacknowledged, "
+                     << events_all_logs + model.head << " events in " << logs << " log(s); "
+                     << total_s << " s (children " << child_ms / 1000 << " s, checks "
+                     << check_ms / 1000 << " s)");
   // A run where no child ever got an append through proves nothing.
   BOOST_TEST(acked > 0u);
+  BOOST_TEST(async_acked > 0u);
   if (failed || keep) {
     BOOST_TEST_MESSAGE("crash test: data kept in " << root.string());
   } else {

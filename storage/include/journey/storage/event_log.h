@@ -170,10 +170,15 @@ class EventLog {
   // promise as append()). It runs on one of the log's own threads, or on the
   // caller's before append_async returns when the request is refused at once
   // (invalid, log closed or failed). It must be short (the log's next sync
-  // waits for it), must not throw, and must not call append(), which would wait
-  // for the very thread it runs on; it may call append_async(). Appends
-  // submitted from one thread are written, and their callbacks run, in
-  // submission order. This default runs append() on the caller's thread.
+  // waits for it), must not throw, must not call append(), which would wait
+  // for the very thread it runs on, and must not destroy the log; it may call
+  // append_async(), but a callback that resubmits on every error recurses
+  // while the log refuses at once (and with this default, on every call).
+  // Appends submitted from one thread are written, and their callbacks run, in
+  // submission order, except that a request refused at once is answered
+  // before that thread's earlier ones still in the pipeline. A sleeping
+  // append() of the same group may return before an earlier callback has run.
+  // This default runs append() on the caller's thread.
   virtual void append_async(AppendRequest req, AppendCallback done) {
     done(append(std::move(req)));
   }
