@@ -228,6 +228,25 @@ BOOST_AUTO_TEST_CASE(AFieldErrorIsInSwedishUnlessTheClientAsksForEnglish) {
   BOOST_TEST(json::parse(unknown.body)["detail"].get<std::string>() == "/urll är inget känt fält");
 }
 
+// The limit is in characters, as its message says: å, ä and ö are two bytes
+// each in UTF-8 but one character, and must not count twice.
+BOOST_AUTO_TEST_CASE(ALengthLimitCountsCharactersNotBytes) {
+  auto hire = [&](const std::string& name) {
+    return call("POST", "/v1/hires",
+                {{"name", name},
+                 {"email", "asa@example.se"},
+                 {"unit", "Barn och unga Väster"},
+                 {"start", "2026-03-02"}});
+  };
+  std::string at_limit;
+  for (int i = 0; i < 500; ++i) at_limit += "å";  // 500 characters, 1,000 bytes
+  BOOST_TEST(hire(at_limit).status == 201);
+  auto over = hire(at_limit + "a");
+  BOOST_TEST(over.status == 422);
+  BOOST_TEST(json::parse(over.body)["detail"].get<std::string>() ==
+             "/name är längre än 500 tecken");
+}
+
 BOOST_AUTO_TEST_CASE(UnknownTokenIs401AndNoTokenNamesTheHeader) {
   Request r;
   r.method = "GET";

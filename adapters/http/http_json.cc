@@ -14,6 +14,16 @@ using engine::DomainEvent;
 
 namespace {
 
+// Characters (Unicode code points) in UTF-8 text, which is what the error text
+// promises to count: "Åsa" is 3 characters in 4 bytes.
+// The JSON parser has already refused invalid UTF-8, so every byte that is not
+// a continuation byte (10xxxxxx) starts one character.
+std::size_t characters(const std::string& utf8) {
+  std::size_t n = 0;
+  for (unsigned char c : utf8) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
 // Reads the fields of one JSON object, remembering which were used so that
 // unknown ones can be reported. Throws FieldError.
 class Fields {
@@ -33,7 +43,7 @@ class Fields {
     if (!v) return std::nullopt;
     if (!v->is_string()) throw FieldError::not_string(ptr(name));
     auto s = v->get<std::string>();
-    if (s.size() > max)
+    if (characters(s) > max)
       throw FieldError{ptr(name), "is longer than " + std::to_string(max) + " characters",
                        "är längre än " + std::to_string(max) + " tecken"};
     return s;
