@@ -118,11 +118,20 @@ BOOST_AUTO_TEST_CASE(AClientOverTheConnectionCapWaitsUntilAnotherConnectionClose
   BOOST_REQUIRE(third >= 0);
   send_get(third, "/three");
   BOOST_TEST(!read_answer(third, 500ms).has_value());
+  auto at_cap = server.connections();
+  BOOST_TEST(at_cap.open == 2u);
+  BOOST_TEST(at_cap.at_cap);
+  BOOST_TEST(at_cap.accepted == 2u);
   // ... until one of the two closes.
   ::close(first);
   auto a = read_answer(third, 5s);
   BOOST_TEST(answered_ok(a));
   BOOST_TEST(a.value_or("").find("/three") != std::string::npos);
+
+  auto refilled = server.connections();
+  BOOST_TEST(refilled.accepted == 3u);
+  BOOST_TEST(refilled.open == 2u);
+  BOOST_TEST(refilled.at_cap);  // the third took the room the first left
 
   ::close(second);
   ::close(third);
@@ -134,6 +143,12 @@ BOOST_AUTO_TEST_CASE(AcceptingGoesOnAfterTheProcessRanOutOfFileDescriptors) {
   ServerConfig c;
   c.port = 0;
   c.worker_threads = 1;
+  std::mutex mu;
+  std::vector<std::string> reported;  // what on_accept_error was told
+  c.on_accept_error = [&](const std::string& e) {
+    std::lock_guard<std::mutex> lock(mu);
+    reported.push_back(e);
+  };
   HttpServer server(c, [](const Request& r) { return ok(r.target); });
   server.start();
   int open_before = connect_to(server.port());  // served all along
@@ -167,6 +182,13 @@ BOOST_AUTO_TEST_CASE(AcceptingGoesOnAfterTheProcessRanOutOfFileDescriptors) {
   BOOST_REQUIRE(limit.restore());
   BOOST_TEST(answered_ok(during));
   BOOST_TEST(waited);
+  // The failures were counted (one per 50 ms retry) and reported once.
+  BOOST_TEST(server.connections().accept_errors >= 2u);
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    BOOST_REQUIRE(reported.size() == 1u);
+    BOOST_TEST(reported[0].find("open files") != std::string::npos, reported[0]);
+  }
 
   // With descriptors to spare again, every waiting client is served.
   for (std::size_t i = 0; i < clients.size(); ++i) {

@@ -53,6 +53,8 @@ struct HttpServer::Impl {
   std::condition_variable sessions_cv;
   std::map<SessionBase*, std::weak_ptr<SessionBase>> sessions;
   bool accept_paused = false;  // at max_connections; under sessions_mu
+  std::atomic<std::uint64_t> accepted{0}, accept_errors{0};
+  bool accept_failing = false;  // in a run of failed accepts; acceptor strand only
   std::optional<asio::ssl::context> tls;
   asio::io_context ioc;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
@@ -276,6 +278,11 @@ void HttpServer::Impl::accept() {
                                                                tcp::socket s) {
     if (ec) {
       if (ec == asio::error::operation_aborted || !self->acceptor->is_open()) return;
+      ++self->accept_errors;
+      if (!self->accept_failing) {
+        self->accept_failing = true;
+        if (self->config.on_accept_error) self->config.on_accept_error(ec.message());
+      }
       // Out of file descriptors (EMFILE, ENFILE) or memory: try again a little
       // later. A timer, not a sleep: this strand runs on a network thread
       // that other connections need.
@@ -286,6 +293,8 @@ void HttpServer::Impl::accept() {
       return;
     }
     if (self->stopping) return;
+    self->accept_failing = false;
+    ++self->accepted;
     s.set_option(tcp::no_delay(true), ec);
     bool room = false;
     if (self->tls) {
@@ -362,6 +371,18 @@ unsigned short HttpServer::port() const {
 }
 
 std::size_t HttpServer::in_flight() const { return impl_->in_flight; }
+
+ConnectionStats HttpServer::connections() const {
+  ConnectionStats c;
+  {
+    std::lock_guard<std::mutex> lock(impl_->sessions_mu);
+    c.open = impl_->sessions.size();
+    c.at_cap = impl_->accept_paused;
+  }
+  c.accepted = impl_->accepted.load();
+  c.accept_errors = impl_->accept_errors.load();
+  return c;
+}
 
 void HttpServer::stop_accepting() {
   impl_->stopping = true;

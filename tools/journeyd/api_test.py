@@ -711,8 +711,15 @@ class Api(unittest.TestCase):
         self.assertEqual(st, 200)
         for name in ("journey_http_requests_total", "journey_http_request_duration_seconds_bucket",
                      "journey_log_appends_total", "journey_timers_pending",
-                     "journey_deliveries_total", "journey_dead_letters"):
+                     "journey_deliveries_total", "journey_dead_letters",
+                     "journey_http_accept_errors_total"):
             self.assertIn(name, text)
+        # This very request came on an open connection the server accepted.
+        gauges = dict(line.split(" ", 1) for line in text.splitlines()
+                      if line and not line.startswith("#") and "{" not in line)
+        self.assertGreaterEqual(int(gauges["journey_http_connections"]), 1)
+        self.assertGreaterEqual(int(gauges["journey_http_accepted_total"]), 1)
+        self.assertEqual(gauges["journey_http_connections_at_cap"], "0")
         st, _, doc = c.call("GET", "/v1/openapi.json")
         self.assertEqual(doc["openapi"], "3.1.0")
 

@@ -428,8 +428,27 @@ int main(int argc, char** argv) {
     adapters::write_secret_file(secrets_dir, id, s);
   };
   std::atomic<std::size_t> timers_pending{0}, dead_letters{0};
+  // Set once the server exists; its handlers (and so /metrics) stop before it goes.
+  std::atomic<const http::HttpServer*> http_server{nullptr};
   hooks.extra_metrics = [&] {
     std::ostringstream os;
+    if (const http::HttpServer* srv = http_server.load()) {
+      const http::ConnectionStats c = srv->connections();
+      os << "# HELP journey_http_connections Open connections (idle keep-alive ones included).\n"
+         << "# TYPE journey_http_connections gauge\n"
+         << "journey_http_connections " << c.open << '\n'
+         << "# HELP journey_http_connections_at_cap 1 while accepting is paused at "
+            "server.max_connections.\n"
+         << "# TYPE journey_http_connections_at_cap gauge\n"
+         << "journey_http_connections_at_cap " << (c.at_cap ? 1 : 0) << '\n'
+         << "# HELP journey_http_accepted_total Connections accepted.\n"
+         << "# TYPE journey_http_accepted_total counter\n"
+         << "journey_http_accepted_total " << c.accepted << '\n'
+         << "# HELP journey_http_accept_errors_total Failed accepts (e.g. out of file "
+            "descriptors), each retried after 50 ms.\n"
+         << "# TYPE journey_http_accept_errors_total counter\n"
+         << "journey_http_accept_errors_total " << c.accept_errors << '\n';
+    }
     os << "# HELP journey_timers_pending Reminder timers waiting in the scheduler index.\n"
        << "# TYPE journey_timers_pending gauge\n"
        << "journey_timers_pending " << timers_pending << '\n'
@@ -468,6 +487,11 @@ int main(int argc, char** argv) {
   sc.tls_certificate = cfg.tls_certificate;
   sc.tls_private_key = cfg.tls_private_key;
   sc.answer_inline = &http::Api::answers_quickly;
+  sc.on_accept_error = [&logger](const std::string& error) {
+    logger.log(spdlog::level::warn,
+               "cannot accept connections; retrying every 50 ms (new clients wait meanwhile)",
+               {{"error", error}});
+  };
   // Every connection is a file descriptor, and RocksDB (which keeps its table
   // files open), the outbox and the logs need some too: raise the soft limit
   // towards the hard one if the configured connections would not fit (Debian's
@@ -502,6 +526,7 @@ int main(int argc, char** argv) {
                       {"status", res.status},
                       {"ms", secs * 1000}});
       });
+  http_server = &server;
   try {
     server.start();
   } catch (const std::exception& e) {

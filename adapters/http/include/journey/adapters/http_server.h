@@ -23,12 +23,15 @@
 // Connections: at most config.max_connections at once. At the cap the server
 // stops accepting; new clients wait in the kernel's listen backlog until a
 // connection closes (an idle keep-alive one closes after idle_timeout). When
-// accept fails (out of file descriptors) it is retried after 50 ms.
+// accept fails (out of file descriptors) it is retried after 50 ms; the first
+// failure of a run of them goes to config.on_accept_error, and connections()
+// counts them all, for the operator's metrics.
 //
 // Thread safety: start/stop_accepting/drain from one controlling thread.
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -50,6 +53,17 @@ struct ServerConfig {
   std::string tls_private_key;
   // True for requests cheap enough to answer on a network thread.
   std::function<bool(const Request&)> answer_inline;
+  // Told (on a network thread) when accepting starts failing, e.g. "Too many
+  // open files", once per run of failures rather than once per 50 ms retry.
+  std::function<void(const std::string& error)> on_accept_error;
+};
+
+// What connections() reports; counters are since start().
+struct ConnectionStats {
+  std::size_t open = 0;              // connections now, idle keep-alive ones included
+  bool at_cap = false;               // accepting paused at max_connections
+  std::uint64_t accepted = 0;        // connections accepted
+  std::uint64_t accept_errors = 0;   // failed accepts (each retried after 50 ms)
 };
 
 class HttpServer {
@@ -68,6 +82,7 @@ class HttpServer {
   void stop_accepting();
   bool drain(std::chrono::milliseconds timeout);
   std::size_t in_flight() const;
+  ConnectionStats connections() const;
 
   struct Impl;  // defined in server.cc (public so its sessions can name it)
 
