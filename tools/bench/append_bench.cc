@@ -749,6 +749,10 @@ int main(int argc, char** argv) {
                                  : "one append in flight per appender (append_async)",
                   ratio >= 10 ? "MET" : "NOT MET", ratio);
     }
+    if (async.count(64))
+      std::printf(
+          "          (PostgreSQL: a blocking INSERT per connection, no pipelining; journeyd's "
+          "handlers use append(), not append_async())\n");
   }
   if (failed)
     std::printf(
