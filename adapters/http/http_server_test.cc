@@ -1,7 +1,7 @@
 // The Beast server over real sockets on 127.0.0.1, with a handler of its own
-// (the API is tested by http_api_test and journeyd_api): the connection cap,
-// accepting again after running out of file descriptors, and a drain that
-// outlives its timeout.
+// (the API is tested by http_api_test and journeyd_api): the connection cap
+// (idle connections make room, busy ones do not), accepting again after
+// running out of file descriptors, and a drain that outlives its timeout.
 #define BOOST_TEST_MODULE http_server
 #include "journey/adapters/http_server.h"
 
@@ -88,6 +88,31 @@ bool answered_ok(const std::optional<std::string>& a) {
   return a && a->rfind("HTTP/1.1 200", 0) == 0;
 }
 
+// A handler waits in pass() until the test calls open(). It waits at most
+// 10 s, and OpenAtExit opens it when the test leaves early: a failed REQUIRE
+// must not leave a handler, and so ~HttpServer, blocked for ever.
+struct Gate {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool opened = false;
+  void pass() {
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait_for(lock, 10s, [&] { return opened; });
+  }
+  void open() {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      opened = true;
+    }
+    cv.notify_all();
+  }
+};
+// Declared after the server, so that it runs before the server is destroyed.
+struct OpenAtExit {
+  Gate& gate;
+  ~OpenAtExit() { gate.open(); }
+};
+
 Response ok(const std::string& body) {
   Response r;
   r.content_type = "text/plain";
@@ -97,7 +122,10 @@ Response ok(const std::string& body) {
 
 }  // namespace
 
-BOOST_AUTO_TEST_CASE(AClientOverTheConnectionCapWaitsUntilAnotherConnectionCloses) {
+// At the cap a new client does not wait for an idle keep-alive connection to
+// time out (60 s here): the least recently active idle one is closed for it,
+// and only that one.
+BOOST_AUTO_TEST_CASE(AtTheCapTheLeastRecentlyActiveIdleConnectionMakesRoom) {
   ServerConfig c;
   c.port = 0;
   c.max_connections = 2;
@@ -105,34 +133,80 @@ BOOST_AUTO_TEST_CASE(AClientOverTheConnectionCapWaitsUntilAnotherConnectionClose
   HttpServer server(c, [](const Request& r) { return ok(r.target); });
   server.start();
 
-  // Two keep-alive connections, both answered and left open.
+  // Two keep-alive connections, both answered and left open; `first` has been
+  // idle longer.
   int first = connect_to(server.port()), second = connect_to(server.port());
   BOOST_REQUIRE(first >= 0 && second >= 0);
   send_get(first, "/one");
   BOOST_TEST(answered_ok(read_answer(first, 5s)));
+  std::this_thread::sleep_for(20ms);
   send_get(second, "/two");
   BOOST_TEST(answered_ok(read_answer(second, 5s)));
+  auto full = server.connections();
+  BOOST_TEST(full.open == 2u);
+  BOOST_TEST(full.at_cap);
 
-  // A third client connects (the kernel's backlog takes it) but is not served ...
+  // A third client is served at once, in place of `first`.
+  int third = connect_to(server.port());
+  BOOST_REQUIRE(third >= 0);
+  send_get(third, "/three");
+  auto a = read_answer(third, 5s);
+  BOOST_TEST(answered_ok(a));
+  BOOST_TEST(a.value_or("").find("/three") != std::string::npos);
+  const auto first_got = read_answer(first, 2s);  // "": closed without an answer
+  BOOST_TEST((first_got.has_value() && first_got->empty()), "first was closed");
+  send_get(second, "/two-again");
+  BOOST_TEST(answered_ok(read_answer(second, 5s)), "second stays open");
+
+  auto after = server.connections();
+  BOOST_TEST(after.accepted == 3u);
+  BOOST_TEST(after.open == 2u);
+  BOOST_TEST(after.idle_closed_at_cap == 1u);
+  BOOST_TEST(after.at_cap);
+
+  ::close(first);
+  ::close(second);
+  ::close(third);
+  server.stop_accepting();
+  BOOST_TEST(server.drain(2s));
+}
+
+// A connection reading or answering a request is never closed to make room:
+// the new client waits until one of them is idle again.
+BOOST_AUTO_TEST_CASE(AtTheCapAClientWaitsWhileEveryConnectionIsBusy) {
+  Gate gate;
+  ServerConfig c;
+  c.port = 0;
+  c.max_connections = 2;
+  c.worker_threads = 2;
+  HttpServer server(c, [&](const Request& r) {
+    if (r.target == "/slow") gate.pass();
+    return ok(r.target);
+  });
+  OpenAtExit open_at_exit{gate};
+  server.start();
+
+  int first = connect_to(server.port()), second = connect_to(server.port());
+  BOOST_REQUIRE(first >= 0 && second >= 0);
+  send_get(first, "/slow");
+  send_get(second, "/slow");
+  for (int i = 0; i < 500 && server.in_flight() < 2; ++i) std::this_thread::sleep_for(10ms);
+  BOOST_REQUIRE(server.in_flight() == 2u);
+
   int third = connect_to(server.port());
   BOOST_REQUIRE(third >= 0);
   send_get(third, "/three");
   BOOST_TEST(!read_answer(third, 500ms).has_value());
-  auto at_cap = server.connections();
-  BOOST_TEST(at_cap.open == 2u);
-  BOOST_TEST(at_cap.at_cap);
-  BOOST_TEST(at_cap.accepted == 2u);
-  // ... until one of the two closes.
-  ::close(first);
+  BOOST_TEST(server.connections().idle_closed_at_cap == 0u);
+
+  gate.open();  // both answer and turn idle; one of them makes room
+  BOOST_TEST(answered_ok(read_answer(first, 5s)));
+  BOOST_TEST(answered_ok(read_answer(second, 5s)));
   auto a = read_answer(third, 5s);
   BOOST_TEST(answered_ok(a));
-  BOOST_TEST(a.value_or("").find("/three") != std::string::npos);
+  BOOST_TEST(server.connections().idle_closed_at_cap == 1u);
 
-  auto refilled = server.connections();
-  BOOST_TEST(refilled.accepted == 3u);
-  BOOST_TEST(refilled.open == 2u);
-  BOOST_TEST(refilled.at_cap);  // the third took the room the first left
-
+  ::close(first);
   ::close(second);
   ::close(third);
   server.stop_accepting();
@@ -203,30 +277,17 @@ BOOST_AUTO_TEST_CASE(AcceptingGoesOnAfterTheProcessRanOutOfFileDescriptors) {
 }
 
 BOOST_AUTO_TEST_CASE(ADrainPastItsTimeoutDropsRequestsNoWorkerHasStarted) {
-  std::mutex mu;
-  std::condition_variable cv;
-  bool release = false;
+  Gate gate;
   std::atomic<int> started{0};
-  auto let_go = [&] {
-    std::lock_guard<std::mutex> lock(mu);
-    release = true;
-    cv.notify_all();
-  };
-  // A failed REQUIRE must not leave the handler blocked: ~HttpServer would
-  // wait for it for ever.
-  struct LetGo {
-    std::function<void()> f;
-    ~LetGo() { f(); }
-  } let_go_at_exit{let_go};
   ServerConfig c;
   c.port = 0;
   c.worker_threads = 1;  // one handler at a time: the others queue
   auto server = std::make_unique<HttpServer>(c, [&](const Request& r) {
     ++started;
-    std::unique_lock<std::mutex> lock(mu);
-    cv.wait(lock, [&] { return release; });
+    gate.pass();
     return ok(r.target);
   });
+  OpenAtExit open_at_exit{gate};
   server->start();
 
   std::vector<int> clients;
@@ -246,7 +307,7 @@ BOOST_AUTO_TEST_CASE(ADrainPastItsTimeoutDropsRequestsNoWorkerHasStarted) {
   // 100 ms and the 500 ms it gives idle connections to close).
   std::thread releaser([&] {
     std::this_thread::sleep_for(5s);
-    let_go();
+    gate.open();
   });
   BOOST_TEST(!server->drain(100ms));  // the timeout passed with requests in flight
   releaser.join();

@@ -28,14 +28,27 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
+std::int64_t steady_now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
 class SessionBase {
  public:
   virtual ~SessionBase() = default;
-  // Closes the connection if it is waiting for a next request.
-  virtual void close_if_idle() = 0;
+  // Closes the connection if it is waiting for a next request. `reclaimed`:
+  // to make room at the connection cap (counted, see ConnectionStats).
+  virtual void close_if_idle(bool reclaimed = false) = 0;
   // Closes the connection from the calling thread. Only once no thread runs
   // the io_context or the worker pool (nothing else can touch the session).
   virtual void close_now() = 0;
+  // When it was accepted or last finished a request (steady clock, ns): the
+  // least recently active idle connections make room at the cap first.
+  std::atomic<std::int64_t> last_active{steady_now_ns()};
+  // Between requests (an idle keep-alive connection), as far as other threads
+  // can tell; close_if_idle() checks again on the connection's strand.
+  std::atomic<bool> waiting{false};
 };
 
 }  // namespace
@@ -53,13 +66,15 @@ struct HttpServer::Impl {
   std::condition_variable sessions_cv;
   std::map<SessionBase*, std::weak_ptr<SessionBase>> sessions;
   bool accept_paused = false;  // at max_connections; under sessions_mu
-  std::atomic<std::uint64_t> accepted{0}, accept_errors{0};
-  bool accept_failing = false;  // in a run of failed accepts; acceptor strand only
+  std::atomic<std::uint64_t> accepted{0}, accept_errors{0}, reclaimed{0};
+  bool accept_failing = false;    // in a run of failed accepts; acceptor strand only
+  bool watching_backlog = false;  // acceptor strand only
   std::optional<asio::ssl::context> tls;
   asio::io_context ioc;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
   std::optional<tcp::acceptor> acceptor;
-  std::optional<asio::steady_timer> accept_retry;  // on the acceptor's strand
+  std::optional<asio::steady_timer> accept_retry;   // on the acceptor's strand
+  std::optional<asio::steady_timer> reclaim_retry;  // on the acceptor's strand
   std::unique_ptr<asio::thread_pool> workers;
   std::vector<std::thread> threads;
 
@@ -96,6 +111,48 @@ struct HttpServer::Impl {
   }
 
   void accept();
+
+  bool paused() {
+    std::lock_guard<std::mutex> lock(sessions_mu);
+    return accept_paused;
+  }
+
+  // Acceptor strand, while paused at the cap: once a client waits in the
+  // listen backlog, close the least recently active idle keep-alive
+  // connections to make room for it (as nginx reuses idle connections), so a
+  // new user is not held off until some idle_timeout runs out. A connection
+  // that is reading or answering a request is never closed; if none of those
+  // picked was idle, look again in 100 ms.
+  void watch_backlog() {
+    if (watching_backlog || stopping || !acceptor->is_open()) return;
+    watching_backlog = true;
+    acceptor->async_wait(tcp::acceptor::wait_read, [this](beast::error_code ec) {
+      watching_backlog = false;
+      if (ec || stopping || !paused()) return;
+      reclaim_idle();
+      reclaim_retry->expires_after(std::chrono::milliseconds(100));
+      reclaim_retry->async_wait([this](beast::error_code wec) {
+        if (!wec && paused()) watch_backlog();
+      });
+    });
+  }
+
+  // Closes the least recently active connection that waits between requests.
+  void reclaim_idle() {
+    std::vector<std::shared_ptr<SessionBase>> open;
+    {
+      std::lock_guard<std::mutex> lock(sessions_mu);
+      for (auto& [p, w] : sessions)
+        if (auto s = w.lock()) open.push_back(std::move(s));  // not one being destroyed
+    }
+    // Outside the lock: dropping the last reference runs a session's
+    // destructor, which takes the lock.
+    SessionBase* oldest = nullptr;
+    for (const auto& s : open)
+      if (s->waiting.load() && (!oldest || s->last_active.load() < oldest->last_active.load()))
+        oldest = s.get();
+    if (oldest) oldest->close_if_idle(/*reclaimed=*/true);
+  }
 };
 
 namespace {
@@ -124,12 +181,14 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
 
   void close_now() override { close(); }
 
-  void close_if_idle() override {
-    asio::post(stream_.get_executor(), [self = this->shared_from_this()] {
+  void close_if_idle(bool reclaimed) override {
+    asio::post(stream_.get_executor(), [self = this->shared_from_this(), reclaimed] {
       // Idle: waiting for a first byte, or (TLS, pipelined) reading a request
       // of which nothing has arrived yet. Never while a request is handled.
-      if (!self->busy_ && (self->idle_ || (self->parser_ && !self->parser_->got_some())))
+      if (!self->busy_ && (self->idle_ || (self->parser_ && !self->parser_->got_some()))) {
+        if (reclaimed) ++self->server_->reclaimed;
         self->close();
+      }
     });
   }
 
@@ -138,6 +197,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   void wait_for_request() {
     if (server_->stopping) return close();
     idle_ = true;
+    waiting = true;
     if (buffer_.size() > 0 || std::is_same_v<Stream, beast::ssl_stream<beast::tcp_stream>>) {
       // Pipelined bytes are already here (or TLS may hold decrypted ones):
       // read at once, under the idle timeout for the first request bytes.
@@ -168,6 +228,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   }
 
   void on_read(beast::error_code ec) {
+    waiting = false;
     if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout ||
         ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
         ec == asio::error::eof) {
@@ -241,6 +302,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
         stream_, *res,
         [self = this->shared_from_this(), res, counted](beast::error_code ec, std::size_t) {
           self->busy_ = false;
+          self->last_active = steady_now_ns();
           if (counted) self->server_->request_done();
           if (ec || !self->keep_alive_) return self->close();
           self->wait_for_request();
@@ -249,6 +311,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
 
   void close() {
     idle_ = false;
+    waiting = false;
     idle_timer_.cancel();
     beast::error_code ec;
     if constexpr (std::is_same_v<Stream, beast::ssl_stream<beast::tcp_stream>>) {
@@ -308,8 +371,12 @@ void HttpServer::Impl::accept() {
       ps->run();
     }
     // At the cap, new clients wait in the listen backlog (their connect has
-    // succeeded; their request is read once a connection closes).
-    if (room) self->accept();
+    // succeeded; their request is read once a connection closes, and an idle
+    // one is closed for them: watch_backlog).
+    if (room)
+      self->accept();
+    else
+      self->watch_backlog();
   });
 }
 
@@ -352,6 +419,7 @@ void HttpServer::start() {
   // run at the same time on two network threads.
   impl_->acceptor.emplace(asio::make_strand(impl_->ioc));
   impl_->accept_retry.emplace(impl_->acceptor->get_executor());
+  impl_->reclaim_retry.emplace(impl_->acceptor->get_executor());
   impl_->acceptor->open(ep.protocol(), ec);
   if (!ec) impl_->acceptor->set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec) impl_->acceptor->bind(ep, ec);
@@ -381,6 +449,7 @@ ConnectionStats HttpServer::connections() const {
   }
   c.accepted = impl_->accepted.load();
   c.accept_errors = impl_->accept_errors.load();
+  c.idle_closed_at_cap = impl_->reclaimed.load();
   return c;
 }
 
@@ -391,6 +460,7 @@ void HttpServer::stop_accepting() {
       beast::error_code ec;
       impl->acceptor->close(ec);
       impl->accept_retry->cancel();
+      impl->reclaim_retry->cancel();
     });
   }
 }

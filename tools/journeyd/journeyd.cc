@@ -447,7 +447,11 @@ int main(int argc, char** argv) {
          << "# HELP journey_http_accept_errors_total Failed accepts (e.g. out of file "
             "descriptors), each retried after 50 ms.\n"
          << "# TYPE journey_http_accept_errors_total counter\n"
-         << "journey_http_accept_errors_total " << c.accept_errors << '\n';
+         << "journey_http_accept_errors_total " << c.accept_errors << '\n'
+         << "# HELP journey_http_idle_closed_at_cap_total Idle keep-alive connections closed "
+            "to let a waiting client in at server.max_connections.\n"
+         << "# TYPE journey_http_idle_closed_at_cap_total counter\n"
+         << "journey_http_idle_closed_at_cap_total " << c.idle_closed_at_cap << '\n';
     }
     os << "# HELP journey_timers_pending Reminder timers waiting in the scheduler index.\n"
        << "# TYPE journey_timers_pending gauge\n"

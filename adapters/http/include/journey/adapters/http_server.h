@@ -22,7 +22,10 @@
 //
 // Connections: at most config.max_connections at once. At the cap the server
 // stops accepting; new clients wait in the kernel's listen backlog until a
-// connection closes (an idle keep-alive one closes after idle_timeout). When
+// connection closes. While one waits there, the least recently active idle
+// keep-alive connections are closed to make room (a connection reading or
+// answering a request never is), so a waiting client gets in as soon as any
+// connection is idle, not after idle_timeout. When
 // accept fails (out of file descriptors) it is retried after 50 ms; the first
 // failure of a run of them goes to config.on_accept_error, and connections()
 // counts them all, for the operator's metrics.
@@ -60,10 +63,11 @@ struct ServerConfig {
 
 // What connections() reports; counters are since start().
 struct ConnectionStats {
-  std::size_t open = 0;              // connections now, idle keep-alive ones included
-  bool at_cap = false;               // accepting paused at max_connections
-  std::uint64_t accepted = 0;        // connections accepted
-  std::uint64_t accept_errors = 0;   // failed accepts (each retried after 50 ms)
+  std::size_t open = 0;                  // connections now, idle keep-alive ones included
+  bool at_cap = false;                   // accepting paused at max_connections
+  std::uint64_t accepted = 0;            // connections accepted
+  std::uint64_t accept_errors = 0;       // failed accepts (each retried after 50 ms)
+  std::uint64_t idle_closed_at_cap = 0;  // idle connections closed to let a new client in
 };
 
 class HttpServer {
