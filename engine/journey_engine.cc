@@ -88,6 +88,16 @@ struct WebhookRecord {
     ar(id, url, fingerprints, enabled, reason);
   }
 };
+// Schema 2 adds whose notifications the endpoint hears; schema-1 records (from
+// before municipalities had their own webhooks) read as "*", all of them.
+struct WebhookRecordV2 {
+  WebhookRecord v1;
+  std::string municipality;
+  template <class A>
+  void serialize(A& ar) {
+    ar(v1, municipality);
+  }
+};
 
 ContactRecord to_record(const Contact& c) {
   return {c.name, c.email, c.language == Language::en ? "en" : "sv", c.digest};
@@ -736,10 +746,13 @@ CommandOutcome JourneyEngine::set_webhook(const WebhookSubscription& w, const Co
     return refused("field_bad_value", {{"field", "url"}, {"value", w.url}});
   }
   if (w.secret_fingerprints.empty()) return refused("field_empty", {{"field", "secret"}});
-  WebhookRecord r{w.id, w.url, w.secret_fingerprints, w.enabled, w.disabled_reason};
+  if (w.municipality != "*" && !municipality(w.municipality))
+    return refused("unknown_municipality", {{"municipality", w.municipality}});
+  WebhookRecordV2 r{{w.id, w.url, w.secret_fingerprints, w.enabled, w.disabled_reason},
+                    w.municipality};
   AppendRequest req{StreamId(kWebhookStream),
                     ExpectedVersion::any(),
-                    {storage::NewEvent{kWebhookEvent, 1, to_cereal(r), clock_.now(), ctx.actor}},
+                    {storage::NewEvent{kWebhookEvent, 2, to_cereal(r), clock_.now(), ctx.actor}},
                     ctx.idempotency_key};
   auto a = log_.append(std::move(req));
   if (!a) return storage_failed(a.error());
@@ -756,8 +769,15 @@ std::vector<WebhookSubscription> JourneyEngine::webhooks() {
   if (!events) throw std::runtime_error(events.error().message);
   std::map<std::string, WebhookSubscription> current;  // the newest state of each id
   for (const auto& e : *events) {
-    auto r = from_cereal<WebhookRecord>(e.payload);
-    current[r.id] = WebhookSubscription{r.id, r.url, r.fingerprints, r.enabled, r.reason};
+    WebhookRecordV2 r;
+    if (e.schema_version >= 2) {
+      r = from_cereal<WebhookRecordV2>(e.payload);
+    } else {
+      r.v1 = from_cereal<WebhookRecord>(e.payload);
+      r.municipality = "*";
+    }
+    current[r.v1.id] = WebhookSubscription{r.v1.id,      r.v1.url,    r.v1.fingerprints,
+                                           r.v1.enabled, r.v1.reason, r.municipality};
   }
   std::vector<WebhookSubscription> out;
   for (auto& [id, w] : current) out.push_back(std::move(w));

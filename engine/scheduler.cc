@@ -357,8 +357,22 @@ struct ReminderScheduler::Impl {
                          m.subject,  m.body,     m.reminder_ids,
                          m.hire_ids, catch_up,   {"email"}};
     if (cfg.webhooks) {
+      std::optional<std::set<std::string>> municipalities;  // of the message's hires
       for (const auto& w : engine.webhooks()) {
-        if (w.enabled) n.channels.push_back("webhook:" + w.id);
+        if (!w.enabled) continue;
+        if (w.municipality != "*") {
+          if (!municipalities) {
+            municipalities.emplace();
+            for (const auto& rm : batch) {
+              auto u = engine.unit(rm.hire->hire.unit);
+              municipalities->insert(u ? u->municipality : kDefaultMunicipality);
+            }
+          }
+          // Only a message about this municipality's hires alone: a digest that
+          // also names another municipality's hire must not reach it.
+          if (*municipalities != std::set<std::string>{w.municipality}) continue;
+        }
+        n.channels.push_back("webhook:" + w.id);
       }
     }
     std::uint64_t first_position = 0;

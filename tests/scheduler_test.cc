@@ -409,6 +409,96 @@ BOOST_AUTO_TEST_CASE(EveryNotificationIsPostedSignedToEachWebhook) {
   BOOST_TEST(webhook_deliveries == static_cast<int>(decided.size()));
 }
 
+// A municipality's webhook hears about its own hires only and "*" about all; a
+// digest naming hires of two municipalities reaches "*" only, so no
+// municipality's endpoint learns of another's hire.
+BOOST_AUTO_TEST_CASE(AMunicipalityWebhookHearsOnlyItsOwnMunicipalitysHires) {
+  const CommandContext admin{"admin", "", std::nullopt};
+  BOOST_REQUIRE(engine->set_municipality({"goteborg", "Göteborgs Stad"}, admin).ok());
+  BOOST_REQUIRE(engine->set_municipality({"boras", "Borås Stad"}, admin).ok());
+  // One administrator for both units, with a daily digest: one message names both hires.
+  const Contact omar{"Omar Ali", "omar@example.se", Language::sv, true};
+  UnitContacts hisingen = *engine->unit("Barn och unga Hisingen");
+  hisingen.administrator = omar;
+  hisingen.municipality = "goteborg";
+  BOOST_REQUIRE(engine->set_unit(hisingen, admin).ok());
+  UnitContacts familj{
+      "Familjestöd Borås", {"Bea Holm", "bea@example.se"}, omar, std::nullopt, "boras"};
+  BOOST_REQUIRE(engine->set_unit(familj, admin).ok());
+
+  const std::string secret = adapters::generate_secret();
+  Receiver receiver(dir, secret);
+  const std::string base = "http://127.0.0.1:" + std::to_string(receiver.port) + "/ok?to=";
+  auto subscribe = [&](const char* id, const std::string& municipality) {
+    WebhookSubscription w{id, base + municipality, {fingerprint(secret)}, true, "", municipality};
+    return engine->set_webhook(w, admin);
+  };
+  BOOST_REQUIRE(subscribe("wh-0000000a", "*").ok());
+  BOOST_REQUIRE(subscribe("wh-0000000b", "boras").ok());
+  BOOST_REQUIRE(subscribe("wh-0000000c", "goteborg").ok());
+  auto unknown = subscribe("wh-0000000d", "malmo");
+  BOOST_REQUIRE(!unknown.ok());
+  BOOST_TEST(unknown.refusal->code == "unknown_municipality");
+
+  const std::string sara = register_sara();  // Hisingen: goteborg
+  RegisterHire per;
+  per.name = "Per Svensson";
+  per.email = "per@example.se";
+  per.unit = "Familjestöd Borås";
+  per.start = "2026-03-02";
+  per.introducer = Person{"Lars Ek", "lars@example.se"};
+  auto registered = engine->register_hire(per, {"bea", "", std::nullopt});
+  BOOST_REQUIRE(registered.ok());
+  const std::string per_id = registered.hire_id;
+
+  adapters::CurlWebhookConfig no_proxy;
+  no_proxy.proxy = "";
+  adapters::CurlWebhookSender sender(no_proxy);
+  SchedulerConfig cfg;
+  cfg.index_path = dir / "scheduler-municipal";
+  cfg.webhooks = &sender;
+  cfg.webhook_secrets = [&](const std::string&) { return std::vector<std::string>{secret}; };
+  ReminderScheduler with_hooks(*engine, municipal, templates, *mail, clock, cfg,
+                               std::move(storage::open_rocksdb_kv(cfg.index_path).value()));
+  with_hooks.tick();
+
+  // Every decided message, once (a digest is recorded on each hire it names).
+  std::map<std::string, NotificationRecord> messages;
+  for (const auto& hire : {sara, per_id})
+    for (auto& n : notifications(hire)) messages.emplace(n.message_id, n);
+  int only_sara = 0, only_per = 0, both = 0;
+  std::map<std::string, std::set<std::string>> expected;  // receiver path -> message ids
+  for (const auto& [id, n] : messages) {
+    const std::set<std::string> hires(n.hire_ids.begin(), n.hire_ids.end());
+    const std::set<std::string> channels(n.channels.begin(), n.channels.end());
+    std::set<std::string> want{"email", "webhook:wh-0000000a"};
+    expected["/ok?to=*"].insert(id);
+    if (hires == std::set<std::string>{sara}) {
+      ++only_sara;
+      want.insert("webhook:wh-0000000c");
+      expected["/ok?to=goteborg"].insert(id);
+    } else if (hires == std::set<std::string>{per_id}) {
+      ++only_per;
+      want.insert("webhook:wh-0000000b");
+      expected["/ok?to=boras"].insert(id);
+    } else {
+      ++both;
+    }
+    BOOST_TEST((channels == want), id << " went to the wrong webhooks");
+  }
+  BOOST_TEST(only_sara > 0);
+  BOOST_TEST(only_per > 0);
+  BOOST_TEST(both > 0, "no digest named both hires; the mixed case was not exercised");
+  // What the endpoints received, signed, matches.
+  std::map<std::string, std::set<std::string>> got;
+  for (const auto& p : receiver.received()) {
+    BOOST_TEST(p["verified"].get<bool>());
+    const auto body = nlohmann::json::parse(unhex(p["body_hex"].get<std::string>()));
+    got[p["path"].get<std::string>()].insert(body["id"].get<std::string>());
+  }
+  BOOST_TEST((got == expected));
+}
+
 BOOST_AUTO_TEST_CASE(GoneDisablesTheWebhookAndMailStillArrives) {
   WebhookSetup hook(*this, "wh-00000002", "/gone");
   auto& with_hooks = *hook.scheduler;

@@ -1285,45 +1285,69 @@ void Api::Impl::install() {
     return json_response(202, json{{"message_id", c.params["message"]}, {"queued", true}});
   });
 
-  // -- webhooks (every notification of every municipality: all-municipality admin) --
+  // -- webhooks: an admin's, for their municipality's notifications; the
+  //    all-municipality admin's may hear every municipality ("*") --
   auto webhook_admin = [forbidden](const Ctx& c) -> std::optional<Response> {
-    if (c.principal->role == AccessRole::admin && c.principal->all_municipalities())
-      return std::nullopt;
-    return forbidden(c, c.t("Webhooks hanteras av administratören för alla kommuner",
-                            "Webhooks are managed by the all-municipality admin"));
+    if (c.principal->role == AccessRole::admin) return std::nullopt;
+    return forbidden(c,
+                     c.t("Webhooks hanteras av administratörer", "Webhooks are managed by admins"));
+  };
+  // A municipality's admin sees (and may change) their municipality's
+  // endpoints only; "*" endpoints are the all-municipality admin's.
+  auto sees_webhook = [](const Ctx& c, const engine::WebhookSubscription& w) {
+    return c.principal->all_municipalities() || w.municipality == c.principal->municipality;
   };
   auto webhook_json = [](const engine::WebhookSubscription& w) {
     return json{{"id", w.id},
                 {"url", w.url},
+                {"municipality", w.municipality},
                 {"enabled", w.enabled},
                 {"fingerprints", w.secret_fingerprints},
                 {"reason", w.disabled_reason}};
   };
-  add("GET", "/v1/webhooks", [this, webhook_admin, webhook_json](Ctx& c) {
+  add("GET", "/v1/webhooks", [this, webhook_admin, sees_webhook, webhook_json](Ctx& c) {
     if (auto r = webhook_admin(c)) return *r;
     json j = json::array();
-    for (const auto& w : engine.webhooks()) j.push_back(webhook_json(w));
+    for (const auto& w : engine.webhooks())
+      if (sees_webhook(c, w)) j.push_back(webhook_json(w));
     return json_response(200, j);
   });
-  auto find_webhook = [this](const std::string& id) -> std::optional<engine::WebhookSubscription> {
+  auto find_webhook = [this, sees_webhook](
+                          const Ctx& c,
+                          const std::string& id) -> std::optional<engine::WebhookSubscription> {
     for (auto& w : engine.webhooks())
-      if (w.id == id) return w;
+      if (w.id == id && sees_webhook(c, w)) return w;
     return std::nullopt;
   };
-  add("POST", "/v1/webhooks", [this, webhook_admin, webhook_json](Ctx& c) {
+  add("POST", "/v1/webhooks", [this, webhook_admin, forbidden, webhook_json](Ctx& c) {
     if (auto r = webhook_admin(c)) return *r;
     auto body = json_body(c);
     if (auto* r = std::get_if<Response>(&body)) return *r;
     const json& j = std::get<json>(body);
     if (!j.is_object()) return field_error(c, FieldError::not_object("/"));
     for (auto it = j.begin(); it != j.end(); ++it)
-      if (it.key() != "url") return field_error(c, FieldError::unknown("/" + it.key()));
+      if (it.key() != "url" && it.key() != "municipality")
+        return field_error(c, FieldError::unknown("/" + it.key()));
     if (!j.contains("url") || !j["url"].is_string())
       return field_error(c, {"/url", "is required (a string)", "måste anges (som text)"});
     const std::string url = j["url"];
     if (url.rfind("https://", 0) != 0 && url.rfind("http://", 0) != 0)
       return field_error(c, {"/url", "must be an http:// or https:// URL",
                              "ska vara en http://- eller https://-adress"});
+    // Whose notifications: by default the admin's own municipality ("*" for
+    // the all-municipality admin).
+    std::string municipality = c.principal->municipality;
+    if (j.contains("municipality")) {
+      if (!j["municipality"].is_string())
+        return field_error(c, FieldError::not_string("/municipality"));
+      municipality = j["municipality"];
+      if (municipality != "*" && !engine::is_municipality_id(municipality))
+        return field_error(c, {"/municipality", "must be a municipality id or \"*\"",
+                               "ska vara en kommuns id eller \"*\""});
+      if (!c.principal->all_municipalities() && municipality != c.principal->municipality)
+        return forbidden(c, c.t("Du får bara skapa webhooks för din kommun",
+                                "You may only create webhooks for your municipality"));
+    }
     if (!hooks.write_secrets)
       return c.fail(503, "no_secret_store", c.t("inget hemlighetslager", "no secret store"));
     std::optional<Response> err;
@@ -1345,6 +1369,7 @@ void Api::Impl::install() {
     std::snprintf(id, sizeof id, "wh-%08x", static_cast<unsigned>(std::random_device{}()));
     w.id = id;
     w.url = url;
+    w.municipality = municipality;
     const std::string secret = adapters::generate_secret();
     w.secret_fingerprints = {adapters::secret_fingerprint(secret)};
     // The secret file first: a subscription in the log always has its secret.
@@ -1359,7 +1384,7 @@ void Api::Impl::install() {
                                                                           const std::string& op) {
     if (auto r = webhook_admin(c)) return *r;
     std::lock_guard<std::mutex> lock(webhooks_mu);
-    auto w = find_webhook(c.params["webhook"]);
+    auto w = find_webhook(c, c.params["webhook"]);
     if (!w)
       return c.fail(
           404, "unknown_webhook",

@@ -1217,26 +1217,38 @@ int main(int argc, char** argv) {
   });
 
   // webhooks
-  auto* wh = app.add_subcommand("webhook",
-                                "Webhook subscriptions: every notification as a signed CloudEvent");
+  auto* wh = app.add_subcommand(
+      "webhook", "Webhook subscriptions: a municipality's notifications as signed CloudEvents");
   wh->require_subcommand(1);
-  std::string wh_url, wh_id;
+  std::string wh_url, wh_id, wh_municipality = "*";
   auto* wadd = wh->add_subcommand("add", "Subscribe a URL; prints its whsec_ secret once");
   wadd->add_option("url", wh_url, "http(s)://…")->required();
+  wadd->add_option("--municipality", wh_municipality,
+                   "whose notifications: a municipality id, or * for every municipality's "
+                   "(a message naming hires of several reaches * only)")
+      ->capture_default_str();
   wadd->callback([&] {
     run = [&] {
       auto store = open_store(false);
       const std::string secret = adapters::generate_secret();
       char id[16];
       std::snprintf(id, sizeof id, "wh-%08x", static_cast<unsigned>(std::random_device{}()));
-      WebhookSubscription w{id, wh_url, {fingerprint(secret)}, true, ""};
+      WebhookSubscription w{id, wh_url, {fingerprint(secret)}, true, "", wh_municipality};
       auto o = store->engine->set_webhook(w, CommandContext{actor(), "", std::nullopt});
       if (!o.ok()) return report(o, "");
       write_secrets(id, {secret});
       if (g.json) {
-        std::cout << json{{"id", id}, {"url", wh_url}, {"secret", secret}}.dump(2) << '\n';
+        std::cout << json{{"id", id},
+                          {"url", wh_url},
+                          {"municipality", wh_municipality},
+                          {"secret", secret}}
+                         .dump(2)
+                  << '\n';
       } else {
-        std::cout << g.t("Prenumeration ", "Subscription ") << id << " -> " << wh_url << '\n'
+        std::cout << g.t("Prenumeration ", "Subscription ") << id << " -> " << wh_url << " ("
+                  << (wh_municipality == "*" ? g.t("alla kommuner", "every municipality")
+                                             : wh_municipality)
+                  << ")\n"
                   << g.t("Hemlighet (visas bara nu; sparad i ", "Secret (shown only now; kept in ")
                   << secrets_file(id).string() << "): " << secret << '\n';
       }
@@ -1286,14 +1298,15 @@ int main(int argc, char** argv) {
   wlist->callback([&] {
     run = [&] {
       auto store = open_store(false);
-      Table t({"Id", "URL", g.t("Aktiv", "Enabled"), g.t("Hemligheter", "Secrets"),
-               g.t("Orsak", "Reason")});
+      Table t({"Id", "URL", g.t("Kommun", "Municipality"), g.t("Aktiv", "Enabled"),
+               g.t("Hemligheter", "Secrets"), g.t("Orsak", "Reason")});
       json j = json::array();
       for (const auto& w : store->engine->webhooks()) {
-        t.add({w.id, w.url, w.enabled ? g.t("ja", "yes") : g.t("nej", "no"),
+        t.add({w.id, w.url, w.municipality, w.enabled ? g.t("ja", "yes") : g.t("nej", "no"),
                std::to_string(w.secret_fingerprints.size()), w.disabled_reason});
         j.push_back({{"id", w.id},
                      {"url", w.url},
+                     {"municipality", w.municipality},
                      {"enabled", w.enabled},
                      {"fingerprints", w.secret_fingerprints},
                      {"reason", w.disabled_reason}});

@@ -143,6 +143,10 @@ check "unit in a municipality" 0 "$J" unit set --unit "Barn och unga Väster" --
 check "unit in an unknown municipality" 1 "$J" unit set --unit X --municipality nowhere \
   --head-name A --head-email a@x.se --admin-name B --admin-email b@x.se
 contains "unknown municipality named" "nowhere"
+check "webhook for a municipality" 0 "$J" --json webhook add http://127.0.0.1:9/gbg --municipality goteborg
+[ "$(printf '%s' "$out" | json "d['municipality']")" = "goteborg" ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL webhook municipality: $out"; }
+check "webhook for an unknown municipality" 1 "$J" webhook add http://127.0.0.1:9/x --municipality nowhere
+contains "webhook's unknown municipality named" "nowhere"
 check "token create" 0 "$J" --json token create --role unit_head --unit "Barn och unga Väster" --name Anna --email anna@gbg.se
 token=$(printf '%s' "$out" | json "d['token']")
 token_id=$(printf '%s' "$out" | json "d['token_id']")

@@ -319,7 +319,7 @@ class Api(unittest.TestCase):
         everyone = set(self.READS)
         rules = [  # (method, path, body, ctype-raw, who gets the success status, success, else)
             ("GET", "/v1/tokens", None, None, {"A", "G"}, 200, 403),
-            ("GET", "/v1/webhooks", None, None, {"A"}, 200, 403),
+            ("GET", "/v1/webhooks", None, None, {"A", "G"}, 200, 403),
             ("PUT", "/v1/municipalities/goteborg", {"name": "Göteborgs Stad"}, None, {"A"}, 200,
              403),
             ("PUT", "/v1/units/" + q(VASTER), contacts("anna@gbg.se", "adam@gbg.se", "goteborg"),
@@ -642,6 +642,40 @@ class Api(unittest.TestCase):
         self.assertEqual((st, r["field"]), (422, "/url"))
         path = os.path.join(self.server.data, "webhook-secrets", w["id"])
         self.assertEqual(os.stat(path).st_mode & 0o777, 0o600)
+
+    def test_a_municipality_admin_has_webhooks_of_its_own(self):
+        root, gbg = self.as_("A"), self.as_("G")
+        st, _, every = root.call("POST", "/v1/webhooks", {"url": "http://127.0.0.1:9/every"})
+        self.assertEqual((st, every["municipality"]), (201, "*"))
+        st, _, own = gbg.call("POST", "/v1/webhooks", {"url": "http://127.0.0.1:9/gbg"})
+        self.assertEqual((st, own["municipality"]), (201, "goteborg"), own)
+        st, _, boras = root.call("POST", "/v1/webhooks",
+                                 {"url": "http://127.0.0.1:9/boras", "municipality": "boras"})
+        self.assertEqual((st, boras["municipality"]), (201, "boras"), boras)
+        # Göteborg's admin sees and changes Göteborg's endpoints only.
+        st, _, lst = gbg.call("GET", "/v1/webhooks")
+        self.assertEqual(st, 200)
+        self.assertEqual({w["municipality"] for w in lst}, {"goteborg"})
+        self.assertIn(own["id"], {w["id"] for w in lst})
+        for other in (every, boras):
+            st, _, b = gbg.call("POST", f"/v1/webhooks/{other['id']}/disable")
+            self.assertEqual(st, 404, b)
+        st, _, b = gbg.call("POST", f"/v1/webhooks/{own['id']}/rotate")
+        self.assertEqual((st, len(b["fingerprints"])), (200, 2), b)
+        # Nor may it subscribe to another municipality's notifications, or all of them.
+        for m in ("boras", "*"):
+            st, _, b = gbg.call("POST", "/v1/webhooks",
+                                {"url": "http://127.0.0.1:9/x", "municipality": m})
+            self.assertEqual(st, 403, b)
+        st, _, b = root.call("POST", "/v1/webhooks",
+                             {"url": "http://127.0.0.1:9/x", "municipality": "malmo"})
+        self.assertEqual((st, b["code"]), (422, "unknown_municipality"), b)
+        st, _, b = root.call("POST", "/v1/webhooks",
+                             {"url": "http://127.0.0.1:9/x", "municipality": "Malmö!"})
+        self.assertEqual((st, b["field"]), (422, "/municipality"), b)
+        # The all-municipality admin sees all three.
+        st, _, lst = root.call("GET", "/v1/webhooks")
+        self.assertTrue({every["id"], own["id"], boras["id"]} <= {w["id"] for w in lst})
 
     def test_programmes_and_imports(self):
         root = self.as_("A")

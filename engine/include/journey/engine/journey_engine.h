@@ -11,6 +11,7 @@
 //   programme-<id>      ProgrammePublished events: the TOML text of each version,
 //                       so a hire's programme version can always be reloaded
 //   webhooks            WebhookSubscriptionSet events, one stream for all endpoints
+//                       (schema 2 adds the endpoint's municipality; schema 1 reads as "*")
 //   unit-<12 hex>       UnitContactsSet events: the unit's unit head, administrator
 //                       and escalation contact, and (schema 2) its municipality;
 //                       the newest one counts
@@ -103,7 +104,9 @@ struct LoadedHire {
   std::vector<storage::RecordedEvent> notifications;  // NotificationDecided, DeliveryAttempted
 };
 
-// A webhook endpoint that hears about every notification. The log keeps the
+// A webhook endpoint that hears about every notification of its municipality
+// ("*": of all of them; a message about hires of several municipalities only
+// reaches "*" endpoints, so no municipality hears of another's). The log keeps the
 // subscription's history (URL, enabled, the SHA-256 fingerprints of its
 // secrets); the secrets themselves are never written to the log (an audit
 // trail must not hold them): the tool that creates them keeps them in files.
@@ -113,6 +116,7 @@ struct WebhookSubscription {
   std::vector<std::string> secret_fingerprints;  // first signs; all sign during rotation
   bool enabled = true;
   std::string disabled_reason;
+  std::string municipality = "*";  // an existing municipality's id, or "*"
 };
 
 // A municipality (tenant). Ids: lower-case letters, digits and '-', at most 40.
