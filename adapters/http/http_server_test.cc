@@ -213,6 +213,49 @@ BOOST_AUTO_TEST_CASE(AtTheCapAClientWaitsWhileEveryConnectionIsBusy) {
   BOOST_TEST(server.drain(2s));
 }
 
+// With one connection busy and one idle, two clients wait. The idle one makes
+// room for the first; the first, just let in with its request unread, must
+// not be closed for the second (only once answered may it be), and the busy
+// one never is.
+BOOST_AUTO_TEST_CASE(AtTheCapAClientJustLetInIsNotClosedForTheNextOne) {
+  Gate gate;
+  ServerConfig c;
+  c.port = 0;
+  c.max_connections = 2;
+  c.worker_threads = 2;
+  HttpServer server(c, [&](const Request& r) {
+    if (r.target == "/slow") gate.pass();
+    return ok(r.target);
+  });
+  OpenAtExit open_at_exit{gate};
+  server.start();
+
+  int busy = connect_to(server.port()), idle = connect_to(server.port());
+  BOOST_REQUIRE(busy >= 0 && idle >= 0);
+  send_get(idle, "/quick");
+  BOOST_REQUIRE(answered_ok(read_answer(idle, 5s)));
+  send_get(busy, "/slow");
+  for (int i = 0; i < 500 && server.in_flight() < 1; ++i) std::this_thread::sleep_for(10ms);
+  BOOST_REQUIRE(server.in_flight() == 1u);
+
+  int third = connect_to(server.port()), fourth = connect_to(server.port());
+  BOOST_REQUIRE(third >= 0 && fourth >= 0);
+  send_get(third, "/three");
+  send_get(fourth, "/four");
+  auto a3 = read_answer(third, 5s);
+  BOOST_TEST(answered_ok(a3), a3.value_or("<nothing>"));
+  auto a4 = read_answer(fourth, 5s);  // in place of the third, once that one was answered
+  BOOST_TEST(answered_ok(a4), a4.value_or("<nothing>"));
+  BOOST_TEST(server.in_flight() == 1u);  // the busy one is still busy, and open
+  BOOST_TEST(server.connections().idle_closed_at_cap == 2u);
+
+  gate.open();
+  BOOST_TEST(answered_ok(read_answer(busy, 5s)));
+  for (int fd : {busy, idle, third, fourth}) ::close(fd);
+  server.stop_accepting();
+  BOOST_TEST(server.drain(2s));
+}
+
 BOOST_AUTO_TEST_CASE(AcceptingGoesOnAfterTheProcessRanOutOfFileDescriptors) {
   ServerConfig c;
   c.port = 0;

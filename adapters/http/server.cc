@@ -46,9 +46,12 @@ class SessionBase {
   // When it was accepted or last finished a request (steady clock, ns): the
   // least recently active idle connections make room at the cap first.
   std::atomic<std::int64_t> last_active{steady_now_ns()};
-  // Between requests (an idle keep-alive connection), as far as other threads
+  // Between requests of a keep-alive connection that has answered at least one
+  // (a fresh connection is about to send its first), as far as other threads
   // can tell; close_if_idle() checks again on the connection's strand.
   std::atomic<bool> waiting{false};
+  std::atomic<bool> answered_once{false};
+  std::atomic<bool> closed{false};  // close() ran: it goes away shortly
 };
 
 }  // namespace
@@ -69,6 +72,9 @@ struct HttpServer::Impl {
   std::atomic<std::uint64_t> accepted{0}, accept_errors{0}, reclaimed{0};
   bool accept_failing = false;    // in a run of failed accepts; acceptor strand only
   bool watching_backlog = false;  // acceptor strand only
+  // The last connection closed to make room (acceptor strand only): while it
+  // is still on its way out, no second one is closed for the same client.
+  std::weak_ptr<SessionBase> reclaiming;
   std::optional<asio::ssl::context> tls;
   asio::io_context ioc;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
@@ -129,7 +135,8 @@ struct HttpServer::Impl {
     acceptor->async_wait(tcp::acceptor::wait_read, [this](beast::error_code ec) {
       watching_backlog = false;
       if (ec || stopping || !paused()) return;
-      reclaim_idle();
+      auto previous = reclaiming.lock();
+      if (!previous || !previous->closed.load()) reclaim_idle();
       reclaim_retry->expires_after(std::chrono::milliseconds(100));
       reclaim_retry->async_wait([this](beast::error_code wec) {
         if (!wec && paused()) watch_backlog();
@@ -147,11 +154,14 @@ struct HttpServer::Impl {
     }
     // Outside the lock: dropping the last reference runs a session's
     // destructor, which takes the lock.
-    SessionBase* oldest = nullptr;
+    std::shared_ptr<SessionBase> oldest;
     for (const auto& s : open)
-      if (s->waiting.load() && (!oldest || s->last_active.load() < oldest->last_active.load()))
-        oldest = s.get();
-    if (oldest) oldest->close_if_idle(/*reclaimed=*/true);
+      if (s->waiting.load() && s->answered_once.load() &&
+          (!oldest || s->last_active.load() < oldest->last_active.load()))
+        oldest = s;
+    if (!oldest) return;
+    reclaiming = oldest;
+    oldest->close_if_idle(/*reclaimed=*/true);
   }
 };
 
@@ -181,14 +191,26 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
 
   void close_now() override { close(); }
 
+  bool bytes_waiting() {
+    beast::error_code ec;
+    if (buffer_.size() > 0 || beast::get_lowest_layer(stream_).socket().available(ec) > 0)
+      return true;
+    if constexpr (std::is_same_v<Stream, beast::ssl_stream<beast::tcp_stream>>) {
+      if (SSL_pending(stream_.native_handle()) > 0) return true;
+    }
+    return false;
+  }
+
   void close_if_idle(bool reclaimed) override {
     asio::post(stream_.get_executor(), [self = this->shared_from_this(), reclaimed] {
       // Idle: waiting for a first byte, or (TLS, pipelined) reading a request
       // of which nothing has arrived yet. Never while a request is handled.
-      if (!self->busy_ && (self->idle_ || (self->parser_ && !self->parser_->got_some()))) {
-        if (reclaimed) ++self->server_->reclaimed;
-        self->close();
-      }
+      if (self->busy_ || !(self->idle_ || (self->parser_ && !self->parser_->got_some()))) return;
+      // To make room, not one whose next request is already on its way in:
+      // bytes in the kernel, in our buffer, or (TLS) decrypted in OpenSSL.
+      if (reclaimed && self->bytes_waiting()) return;
+      if (reclaimed) ++self->server_->reclaimed;
+      self->close();
     });
   }
 
@@ -211,6 +233,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
         tcp::socket::wait_read, [self = this->shared_from_this()](beast::error_code ec) {
           self->idle_timer_.cancel();
           if (ec || !self->idle_) return self->close();
+          self->waiting = false;  // a request is coming in
           self->read_request(self->server_->config.read_timeout);
         });
   }
@@ -303,6 +326,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
         [self = this->shared_from_this(), res, counted](beast::error_code ec, std::size_t) {
           self->busy_ = false;
           self->last_active = steady_now_ns();
+          self->answered_once = true;
           if (counted) self->server_->request_done();
           if (ec || !self->keep_alive_) return self->close();
           self->wait_for_request();
@@ -312,6 +336,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   void close() {
     idle_ = false;
     waiting = false;
+    closed = true;
     idle_timer_.cancel();
     beast::error_code ec;
     if constexpr (std::is_same_v<Stream, beast::ssl_stream<beast::tcp_stream>>) {

@@ -23,9 +23,10 @@
 // Connections: at most config.max_connections at once. At the cap the server
 // stops accepting; new clients wait in the kernel's listen backlog until a
 // connection closes. While one waits there, the least recently active idle
-// keep-alive connections are closed to make room (a connection reading or
-// answering a request never is), so a waiting client gets in as soon as any
-// connection is idle, not after idle_timeout. When
+// keep-alive connection is closed to make room, one at a time (never one
+// reading or answering a request, one whose next request is already arriving,
+// or one that has not answered its first yet), so a waiting client gets in as
+// soon as any connection is idle, not after idle_timeout. When
 // accept fails (out of file descriptors) it is retried after 50 ms; the first
 // failure of a run of them goes to config.on_accept_error, and connections()
 // counts them all, for the operator's metrics.
