@@ -4,6 +4,9 @@
 #define BOOST_TEST_MODULE engine
 #include <boost/test/data/test_case.hpp>
 #include <boost/test/unit_test.hpp>
+#include <cereal/archives/portable_binary.hpp>
+#include <cereal/types/string.hpp>
+#include <cereal/types/vector.hpp>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -70,6 +73,42 @@ struct Fixture {
 }  // namespace
 
 BOOST_FIXTURE_TEST_SUITE(engine, Fixture)
+
+// A subscription recorded before webhooks had a municipality (schema 1) heard
+// every municipality, and still does; rewriting it (a rotation) keeps that,
+// and a schema-2 one reads back its municipality.
+BOOST_AUTO_TEST_CASE(AWebhookRecordedBeforeMunicipalitiesStillHearsThemAll) {
+  std::ostringstream old;
+  {
+    cereal::PortableBinaryOutputArchive ar(old);
+    ar(std::string("wh-00000001"), std::string("http://127.0.0.1:9/old"),
+       std::vector<std::string>{"fp1"}, true, std::string());
+  }
+  BOOST_REQUIRE(log->append({storage::StreamId("webhooks"),
+                             storage::ExpectedVersion::any(),
+                             {storage::NewEvent{"WebhookSubscriptionSet", 1, old.str(), clock.now(),
+                                                "admin"}},
+                             ""})
+                    .ok());
+  BOOST_REQUIRE(engine->set_municipality({"boras", "Borås Stad"}, as("admin")).ok());
+  BOOST_REQUIRE(
+      engine
+          ->set_webhook({"wh-00000002", "http://127.0.0.1:9/new", {"fp2"}, true, "", "boras"},
+                        as("admin"))
+          .ok());
+  auto hooks = engine->webhooks();
+  BOOST_REQUIRE(hooks.size() == 2u);
+  BOOST_TEST(hooks[0].id == "wh-00000001");
+  BOOST_TEST(hooks[0].url == "http://127.0.0.1:9/old");
+  BOOST_TEST(hooks[0].municipality == "*");
+  BOOST_TEST(hooks[1].municipality == "boras");
+  WebhookSubscription rotated = hooks[0];
+  rotated.secret_fingerprints.insert(rotated.secret_fingerprints.begin(), "fp3");
+  BOOST_REQUIRE(engine->set_webhook(rotated, as("admin")).ok());
+  hooks = engine->webhooks();
+  BOOST_TEST(hooks[0].municipality == "*");
+  BOOST_TEST(hooks[0].secret_fingerprints.size() == 2u);
+}
 
 BOOST_AUTO_TEST_CASE(RegisteredHireShowsPreparationDueBeforeTheFirstDay) {
   const std::string id = register_sara();

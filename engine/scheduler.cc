@@ -568,13 +568,15 @@ TickReport ReminderScheduler::tick() {
 
 void ReminderScheduler::rebuild() { must(impl_->kv->clear(), "clearing the scheduler index"); }
 
-CommandOutcome ReminderScheduler::redeliver(const std::string& message_id,
-                                            const std::string& actor) {
+CommandOutcome ReminderScheduler::redeliver(
+    const std::string& message_id, const std::string& actor,
+    const std::function<bool(const std::string& channel)>& may) {
   Impl& s = *impl_;
   std::vector<std::pair<std::string, std::uint64_t>> dead;  // channel, position
   must(s.kv->scan("x" + message_id + '\x1f', "x" + message_id + '\x20',
                   [&](const std::string& k, const std::string& v) {
-                    dead.push_back({k.substr(message_id.size() + 2), from_be64(v)});
+                    std::string channel = k.substr(message_id.size() + 2);
+                    if (!may || may(channel)) dead.push_back({std::move(channel), from_be64(v)});
                     return true;
                   }),
        "scanning dead letters");

@@ -251,6 +251,11 @@ BOOST_AUTO_TEST_CASE(TransientFailuresAreRetriedThenDeadLetteredThenRedelivered)
   BOOST_TEST(retries > 0);
   BOOST_REQUIRE(dead > 0);
   mail->mode = FaultyTransport::Mode::pass;
+  // A caller who may not redeliver this channel (another's webhook) queues nothing.
+  auto refused = scheduler->redeliver(
+      dead_id, "other", [](const std::string& channel) { return channel != "email"; });
+  BOOST_TEST(!refused.ok());
+  BOOST_TEST(refused.refusal->code == "not_dead_letter");
   BOOST_TEST(scheduler->redeliver(dead_id, "omar").ok());
   clock.set(stockholm_winter(ymd(2026, 2, 16), 9));  // a Monday morning
   scheduler->tick();

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <fstream>
 #include <random>
+#include <set>
 #include <sstream>
 
 #include "journey/adapters/http_api.h"
@@ -1189,6 +1190,26 @@ void Api::Impl::install() {
   });
 
   // -- notifications --
+  // Which delivery channels a principal may see (and redeliver): e-mail with
+  // the hire; a webhook only as the admin who may manage it (its URL host and
+  // its answers are that admin's business, not a unit head's or another
+  // municipality's).
+  struct ChannelView {
+    const Ctx& c;
+    engine::JourneyEngine& engine;
+    std::optional<std::map<std::string, std::string>> hook_municipality;  // id -> municipality
+    bool operator()(const std::string& channel) {
+      if (channel.rfind("webhook:", 0) != 0) return true;
+      if (c.principal->role != AccessRole::admin) return false;
+      if (c.principal->all_municipalities()) return true;
+      if (!hook_municipality) {
+        hook_municipality.emplace();
+        for (const auto& w : engine.webhooks()) (*hook_municipality)[w.id] = w.municipality;
+      }
+      auto it = hook_municipality->find(channel.substr(8));
+      return it != hook_municipality->end() && it->second == c.principal->municipality;
+    }
+  };
   add("GET", "/v1/notifications", [this](Ctx& c) {
     std::string outcome_filter = c.query.count("outcome") ? c.query["outcome"] : "";
     static const std::vector<std::string> known = {"",       "pending",     "delivered", "retry",
@@ -1207,6 +1228,7 @@ void Api::Impl::install() {
       hires = engine.hires();
     const auto today = engine.today();
     json j = json::array();
+    ChannelView shows{c, engine, std::nullopt};
     std::map<std::string, std::string> munis;  // unit -> municipality
     for (const auto& h : hires) {
       auto s = engine.status(h, today);
@@ -1225,6 +1247,7 @@ void Api::Impl::install() {
         std::vector<std::string> channels = n.channels;
         if (channels.empty()) channels.push_back(n.channel);
         for (const auto& ch : channels) {
+          if (!shows(ch)) continue;
           auto it = last.find(n.message_id + "\x1f" + ch);
           std::string outcome = it == last.end() ? "pending" : it->second.outcome;
           const bool failed =
@@ -1276,7 +1299,9 @@ void Api::Impl::install() {
     if (!hooks.redeliver)
       return c.fail(503, "no_scheduler",
                     c.t("schemaläggaren körs inte", "the scheduler is not running"));
-    auto o = hooks.redeliver(c.params["message"], c.principal->actor());
+    ChannelView may{c, engine, std::nullopt};
+    auto o = hooks.redeliver(c.params["message"], c.principal->actor(),
+                             [&may](const std::string& ch) { return may(ch); });
     if (!o.ok())
       return c.fail(409, "not_dead_letter",
                     std::string(c.t("Meddelandet är inte en död försändelse: ",
@@ -1365,9 +1390,16 @@ void Api::Impl::install() {
     }
     std::lock_guard<std::mutex> lock(webhooks_mu);
     engine::WebhookSubscription w;
-    char id[16];
-    std::snprintf(id, sizeof id, "wh-%08x", static_cast<unsigned>(std::random_device{}()));
-    w.id = id;
+    // A fresh id: the newest record of an id wins, so a reused one would
+    // replace someone else's subscription.
+    std::set<std::string> taken;
+    for (const auto& old : engine.webhooks()) taken.insert(old.id);
+    std::random_device random;
+    do {
+      char id[16];
+      std::snprintf(id, sizeof id, "wh-%08x", static_cast<unsigned>(random()));
+      w.id = id;
+    } while (taken.count(w.id));
     w.url = url;
     w.municipality = municipality;
     const std::string secret = adapters::generate_secret();

@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "journey/adapters/http_json.h"
+#include "journey/engine/scheduler.h"
 #include "journey/storage/rocksdb_event_log.h"
 
 namespace fs = std::filesystem;
@@ -245,6 +246,77 @@ BOOST_AUTO_TEST_CASE(ALengthLimitCountsCharactersNotBytes) {
   BOOST_TEST(over.status == 422);
   BOOST_TEST(json::parse(over.body)["detail"].get<std::string>() ==
              "/name är längre än 500 tecken");
+}
+
+// A webhook's deliveries (its receiver's answers, its host in an error) are the
+// business of the admins who manage that webhook: GET /v1/notifications shows
+// the channel to them, and not to a unit head of the hire or another
+// municipality's admin.
+BOOST_AUTO_TEST_CASE(AWebhookChannelIsShownOnlyToTheAdminsWhoManageIt) {
+  const std::string hire = register_hire();  // in municipality "default"
+  const engine::CommandContext setup{"setup", "", std::nullopt};
+  BOOST_REQUIRE(engine->set_municipality({"goteborg", "Göteborgs Stad"}, setup).ok());
+  BOOST_REQUIRE(engine
+                    ->set_unit({"Barn och unga Väster",
+                                {"Anna Berg", "anna@example.se"},
+                                {"Omar Ali", "omar@example.se"},
+                                std::nullopt,
+                                "default"},
+                               setup)
+                    .ok());
+  auto token = [&](engine::AccessRole role, const std::string& municipality,
+                   std::vector<std::string> units) {
+    engine::Principal p;
+    p.role = role;
+    p.name = "P";
+    p.email = "p@example.se";
+    p.municipality = municipality;
+    p.units = std::move(units);
+    auto issued = tokens->issue(p, setup);
+    BOOST_REQUIRE_MESSAGE(issued.outcome.ok(),
+                          (issued.outcome.refusal ? issued.outcome.refusal->code : "?"));
+    return issued.token;
+  };
+  const std::string local_admin = token(engine::AccessRole::admin, "default", {});
+  const std::string other_admin = token(engine::AccessRole::admin, "goteborg", {});
+  const std::string head =
+      token(engine::AccessRole::unit_head, "default", {"Barn och unga Väster"});
+  for (const auto& [id, municipality] : std::vector<std::pair<std::string, std::string>>{
+           {"wh-000000aa", "*"}, {"wh-000000dd", "default"}, {"wh-000000bb", "goteborg"}})
+    BOOST_REQUIRE(
+        engine->set_webhook({id, "http://127.0.0.1:9/" + id, {"fp"}, true, "", municipality}, setup)
+            .ok());
+  engine::NotificationRecord n;
+  n.message_id = "n-0123456789abcdef01234567";
+  n.audience = "unit_head";
+  n.to_email = "anna@example.se";
+  n.subject = "Påminnelse";
+  n.hire_ids = {hire};
+  n.channels = {"email", "webhook:wh-000000aa", "webhook:wh-000000dd"};
+  BOOST_REQUIRE(
+      real->append({storage::StreamId(hire),
+                    storage::ExpectedVersion::any(),
+                    {storage::NewEvent{engine::kNotificationDecided, 1,
+                                       engine::encode_notification(n), clock.now(), "scheduler"}},
+                    ""})
+          .ok());
+  auto channels_seen_by = [&](const std::string& t) {
+    Request r;
+    r.method = "GET";
+    r.target = "/v1/notifications?hire=" + hire;
+    r.headers["Authorization"] = "Bearer " + t;
+    auto res = api->handle(r);
+    BOOST_REQUIRE_EQUAL(res.status, 200);
+    std::set<std::string> seen;
+    for (const auto& row : json::parse(res.body)) seen.insert(row["channel"].get<std::string>());
+    return seen;
+  };
+  using Set = std::set<std::string>;
+  BOOST_TEST(
+      (channels_seen_by(admin) == Set{"email", "webhook:wh-000000aa", "webhook:wh-000000dd"}));
+  BOOST_TEST((channels_seen_by(local_admin) == Set{"email", "webhook:wh-000000dd"}));
+  BOOST_TEST((channels_seen_by(head) == Set{"email"}));
+  BOOST_TEST(channels_seen_by(other_admin).empty());  // not its municipality's hire at all
 }
 
 BOOST_AUTO_TEST_CASE(UnknownTokenIs401AndNoTokenNamesTheHeader) {

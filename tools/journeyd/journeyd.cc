@@ -417,9 +417,10 @@ int main(int argc, char** argv) {
   std::atomic<std::uint64_t> delivered{0}, retried{0}, failed{0}, ticks{0}, tick_errors{0};
 
   http::ApiHooks hooks;
-  hooks.redeliver = [&](const std::string& id, const std::string& actor) {
+  hooks.redeliver = [&](const std::string& id, const std::string& actor,
+                        const std::function<bool(const std::string&)>& may) {
     std::lock_guard<std::mutex> lock(scheduler_mu);
-    return scheduler->redeliver(id, actor);
+    return scheduler->redeliver(id, actor, may);
   };
   hooks.read_secrets = [secrets_dir](const std::string& id) {
     return adapters::read_secret_file(secrets_dir, id);

@@ -124,7 +124,10 @@ class ReminderScheduler {
   // Forgets the index and derives it again from the log.
   void rebuild();
   // Queues a dead-lettered message for one more round of attempts.
-  CommandOutcome redeliver(const std::string& message_id, const std::string& actor);
+  // Queues the message's dead-lettered channels again; with `may`, only the
+  // channels it allows (a municipality's admin: not another's webhook).
+  CommandOutcome redeliver(const std::string& message_id, const std::string& actor,
+                           const std::function<bool(const std::string& channel)>& may = {});
 
   std::size_t pending_timers();
   std::size_t dead_letters();  // outbox entries waiting for redeliver

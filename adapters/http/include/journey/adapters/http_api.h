@@ -55,8 +55,10 @@ struct Response {
 
 // What the API needs from the process around it.
 struct ApiHooks {
-  // Queues a dead-lettered message again (the scheduler owns the outbox).
-  std::function<engine::CommandOutcome(const std::string& message_id, const std::string& actor)>
+  // Queues a dead-lettered message again (the scheduler owns the outbox): the
+  // channels `may` allows.
+  std::function<engine::CommandOutcome(const std::string& message_id, const std::string& actor,
+                                       const std::function<bool(const std::string&)>& may)>
       redeliver;
   // Webhook secrets live outside the log (files beside it).
   std::function<std::vector<std::string>(const std::string& id)> read_secrets;
