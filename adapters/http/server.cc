@@ -125,10 +125,10 @@ struct HttpServer::Impl {
 
   // Acceptor strand, while paused at the cap: once a client waits in the
   // listen backlog, close the least recently active idle keep-alive
-  // connections to make room for it (as nginx reuses idle connections), so a
-  // new user is not held off until some idle_timeout runs out. A connection
-  // that is reading or answering a request is never closed; if none of those
-  // picked was idle, look again in 100 ms.
+  // connection to make room for it (as nginx reuses idle connections), so a
+  // new user is not held off until some idle_timeout runs out. One at a time;
+  // never one reading or answering a request, one whose next request is
+  // arriving, or one that has not answered its first. Look again in 100 ms.
   void watch_backlog() {
     if (watching_backlog || stopping || !acceptor->is_open()) return;
     watching_backlog = true;
