@@ -7,7 +7,9 @@
 #include <cereal/types/optional.hpp>
 #include <cereal/types/string.hpp>
 #include <cereal/types/vector.hpp>
+#include <cstdio>
 #include <random>
+#include <set>
 #include <sstream>
 
 #include "journey/workflows/bounded_archive.h"
@@ -782,6 +784,17 @@ std::vector<WebhookSubscription> JourneyEngine::webhooks() {
   std::vector<WebhookSubscription> out;
   for (auto& [id, w] : current) out.push_back(std::move(w));
   return out;
+}
+
+std::string JourneyEngine::fresh_webhook_id() {
+  std::set<std::string> taken;
+  for (const auto& w : webhooks()) taken.insert(w.id);
+  std::random_device random;
+  for (;;) {
+    char id[16];
+    std::snprintf(id, sizeof id, "wh-%08x", static_cast<unsigned>(random()));
+    if (!taken.count(id)) return id;
+  }
 }
 
 std::vector<std::string> JourneyEngine::hires() {

@@ -2,8 +2,6 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
-#include <random>
-#include <set>
 #include <sstream>
 
 #include "journey/adapters/http_api.h"
@@ -1191,23 +1189,22 @@ void Api::Impl::install() {
 
   // -- notifications --
   // Which delivery channels a principal may see (and redeliver): e-mail with
-  // the hire; a webhook only as the admin who may manage it (its URL host and
-  // its answers are that admin's business, not a unit head's or another
-  // municipality's).
+  // the hire; a webhook only as an admin of the webhook's municipality, the
+  // one who may manage it (its URL host and its answers are that admin's
+  // business, not a unit head's or another municipality's). "*" webhooks are
+  // the all-municipality admin's: is_admin_of(p, "*") holds for it alone.
   struct ChannelView {
     const Ctx& c;
     engine::JourneyEngine& engine;
     std::optional<std::map<std::string, std::string>> hook_municipality;  // id -> municipality
     bool operator()(const std::string& channel) {
       if (channel.rfind("webhook:", 0) != 0) return true;
-      if (c.principal->role != AccessRole::admin) return false;
-      if (c.principal->all_municipalities()) return true;
       if (!hook_municipality) {
         hook_municipality.emplace();
         for (const auto& w : engine.webhooks()) (*hook_municipality)[w.id] = w.municipality;
       }
       auto it = hook_municipality->find(channel.substr(8));
-      return it != hook_municipality->end() && it->second == c.principal->municipality;
+      return it != hook_municipality->end() && engine::is_admin_of(*c.principal, it->second);
     }
   };
   add("GET", "/v1/notifications", [this](Ctx& c) {
@@ -1320,7 +1317,7 @@ void Api::Impl::install() {
   // A municipality's admin sees (and may change) their municipality's
   // endpoints only; "*" endpoints are the all-municipality admin's.
   auto sees_webhook = [](const Ctx& c, const engine::WebhookSubscription& w) {
-    return c.principal->all_municipalities() || w.municipality == c.principal->municipality;
+    return engine::is_admin_of(*c.principal, w.municipality);
   };
   auto webhook_json = [](const engine::WebhookSubscription& w) {
     return json{{"id", w.id},
@@ -1369,7 +1366,7 @@ void Api::Impl::install() {
       if (municipality != "*" && !engine::is_municipality_id(municipality))
         return field_error(c, {"/municipality", "must be a municipality id or \"*\"",
                                "ska vara en kommuns id eller \"*\""});
-      if (!c.principal->all_municipalities() && municipality != c.principal->municipality)
+      if (!engine::is_admin_of(*c.principal, municipality))
         return forbidden(c, c.t("Du får bara skapa webhooks för din kommun",
                                 "You may only create webhooks for your municipality"));
     }
@@ -1390,16 +1387,7 @@ void Api::Impl::install() {
     }
     std::lock_guard<std::mutex> lock(webhooks_mu);
     engine::WebhookSubscription w;
-    // A fresh id: the newest record of an id wins, so a reused one would
-    // replace someone else's subscription.
-    std::set<std::string> taken;
-    for (const auto& old : engine.webhooks()) taken.insert(old.id);
-    std::random_device random;
-    do {
-      char id[16];
-      std::snprintf(id, sizeof id, "wh-%08x", static_cast<unsigned>(random()));
-      w.id = id;
-    } while (taken.count(w.id));
+    w.id = engine.fresh_webhook_id();
     w.url = url;
     w.municipality = municipality;
     const std::string secret = adapters::generate_secret();

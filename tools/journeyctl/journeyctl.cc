@@ -1232,15 +1232,7 @@ int main(int argc, char** argv) {
     run = [&] {
       auto store = open_store(false);
       const std::string secret = adapters::generate_secret();
-      // A fresh id: the newest record of an id wins, so a reused one would
-      // replace another subscription.
-      std::set<std::string> taken;
-      for (const auto& old : store->engine->webhooks()) taken.insert(old.id);
-      std::random_device random;
-      char id[16];
-      do {
-        std::snprintf(id, sizeof id, "wh-%08x", static_cast<unsigned>(random()));
-      } while (taken.count(id));
+      const std::string id = store->engine->fresh_webhook_id();
       WebhookSubscription w{id, wh_url, {fingerprint(secret)}, true, "", wh_municipality};
       auto o = store->engine->set_webhook(w, CommandContext{actor(), "", std::nullopt});
       if (!o.ok()) return report(o, "");

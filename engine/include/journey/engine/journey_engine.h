@@ -178,6 +178,10 @@ class JourneyEngine {
   // Webhook subscriptions (stream "webhooks"; each change records the whole new state).
   CommandOutcome set_webhook(const WebhookSubscription& w, const CommandContext& ctx);
   std::vector<WebhookSubscription> webhooks();
+  // A random "wh-<8 hex>" no subscription has: the newest record of an id
+  // wins, so a reused id would replace another subscription. Callers that may
+  // race hold their own lock until set_webhook() has recorded it.
+  std::string fresh_webhook_id();
 
   date::sys_days today() const;
   storage::EventLog& log() { return log_; }
