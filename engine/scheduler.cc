@@ -331,8 +331,10 @@ struct ReminderScheduler::Impl {
     }
     write(stale);
 
+    // Read once for all of this pass's messages, with the units read above.
+    const Channels channels{cfg.webhooks ? engine.webhooks() : std::vector<WebhookSubscription>{},
+                            units};
     for (auto& [email, p] : by_recipient) {
-      // On time and no digest: one message per reminder. Missed ones and digests: one message.
       // On time and no digest: one message per reminder. A digest, or anything
       // missed while the scheduler was down: everything in one message.
       bool any_missed = false;
@@ -340,40 +342,41 @@ struct ReminderScheduler::Impl {
       if (any_missed || p.to.digest) {
         std::vector<ReminderForMessage> all;
         for (auto& item : p.items) all.push_back(item.first);
-        record_message(compose(templates, p.to, all, today), all, any_missed, report);
+        record_message(compose(templates, p.to, all, today), all, any_missed, channels, report);
       } else {
         for (auto& item : p.items) {
           const std::vector<ReminderForMessage> one{item.first};
-          record_message(compose(templates, p.to, one, today), one, false, report);
+          record_message(compose(templates, p.to, one, today), one, false, channels, report);
         }
       }
     }
   }
 
+  // What a pass's messages go out on besides e-mail: the webhooks, and each
+  // hire's unit (decide() has read every unit of the hires it sends about).
+  struct Channels {
+    std::vector<WebhookSubscription> webhooks;
+    const std::map<std::string, std::optional<UnitContacts>>& units;
+  };
+
   void record_message(const OutgoingMessage& m, const std::vector<ReminderForMessage>& batch,
-                      bool catch_up, TickReport& report) {
+                      bool catch_up, const Channels& channels, TickReport& report) {
     NotificationRecord n{m.id,       "email",    audience_id(m.to.audience),
                          m.to.name,  m.to.email, m.to.language == Language::en ? "en" : "sv",
                          m.subject,  m.body,     m.reminder_ids,
                          m.hire_ids, catch_up,   {"email"}};
-    if (cfg.webhooks) {
-      std::optional<std::set<std::string>> municipalities;  // of the message's hires
-      for (const auto& w : engine.webhooks()) {
-        if (!w.enabled) continue;
-        if (w.municipality != "*") {
-          if (!municipalities) {
-            municipalities.emplace();
-            for (const auto& rm : batch) {
-              auto u = engine.unit(rm.hire->hire.unit);
-              municipalities->insert(u ? u->municipality : kDefaultMunicipality);
-            }
-          }
-          // Only a message about this municipality's hires alone: a digest that
-          // also names another municipality's hire must not reach it.
-          if (*municipalities != std::set<std::string>{w.municipality}) continue;
-        }
+    std::set<std::string> municipalities;  // of the message's hires
+    for (const auto& rm : batch) {
+      auto u = channels.units.find(rm.hire->hire.unit);
+      municipalities.insert(u != channels.units.end() && u->second ? u->second->municipality
+                                                                   : kDefaultMunicipality);
+    }
+    for (const auto& w : channels.webhooks) {
+      // "*" hears everything; a municipality's webhook only a message about its
+      // hires alone: a digest that also names another's hire must not reach it.
+      if (w.enabled &&
+          (w.municipality == "*" || municipalities == std::set<std::string>{w.municipality}))
         n.channels.push_back("webhook:" + w.id);
-      }
     }
     std::uint64_t first_position = 0;
     const std::string payload = encode_notification(n);
