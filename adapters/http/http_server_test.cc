@@ -120,18 +120,42 @@ Response ok(const std::string& body) {
   return r;
 }
 
+// Polls `done` every 10 ms for up to `limit`; true once it holds.
+bool settles(const std::function<bool()>& done, std::chrono::milliseconds limit = 5s) {
+  for (auto end = std::chrono::steady_clock::now() + limit; !done();) {
+    if (std::chrono::steady_clock::now() > end) return false;
+    std::this_thread::sleep_for(10ms);
+  }
+  return true;
+}
+
+// A started server with room for two connections, whose handler holds
+// "/slow" at the gate and answers every other target at once with its path.
+struct TwoConnectionServer {
+  Gate gate;
+  HttpServer server{config(), [this](const Request& r) {
+                      if (r.target == "/slow") gate.pass();
+                      return ok(r.target);
+                    }};
+  OpenAtExit open_at_exit{gate};  // after the server: runs before it is destroyed
+  TwoConnectionServer() { server.start(); }
+  static ServerConfig config() {
+    ServerConfig c;
+    c.port = 0;
+    c.max_connections = 2;
+    c.worker_threads = 2;
+    return c;
+  }
+};
+
 }  // namespace
 
 // At the cap a new client does not wait for an idle keep-alive connection to
 // time out (60 s here): the least recently active idle one is closed for it,
 // and only that one.
 BOOST_AUTO_TEST_CASE(AtTheCapTheLeastRecentlyActiveIdleConnectionMakesRoom) {
-  ServerConfig c;
-  c.port = 0;
-  c.max_connections = 2;
-  c.worker_threads = 2;
-  HttpServer server(c, [](const Request& r) { return ok(r.target); });
-  server.start();
+  TwoConnectionServer s;
+  HttpServer& server = s.server;
 
   // Two keep-alive connections, both answered and left open; `first` has been
   // idle longer.
@@ -174,24 +198,14 @@ BOOST_AUTO_TEST_CASE(AtTheCapTheLeastRecentlyActiveIdleConnectionMakesRoom) {
 // A connection reading or answering a request is never closed to make room:
 // the new client waits until one of them is idle again.
 BOOST_AUTO_TEST_CASE(AtTheCapAClientWaitsWhileEveryConnectionIsBusy) {
-  Gate gate;
-  ServerConfig c;
-  c.port = 0;
-  c.max_connections = 2;
-  c.worker_threads = 2;
-  HttpServer server(c, [&](const Request& r) {
-    if (r.target == "/slow") gate.pass();
-    return ok(r.target);
-  });
-  OpenAtExit open_at_exit{gate};
-  server.start();
+  TwoConnectionServer s;
+  HttpServer& server = s.server;
 
   int first = connect_to(server.port()), second = connect_to(server.port());
   BOOST_REQUIRE(first >= 0 && second >= 0);
   send_get(first, "/slow");
   send_get(second, "/slow");
-  for (int i = 0; i < 500 && server.in_flight() < 2; ++i) std::this_thread::sleep_for(10ms);
-  BOOST_REQUIRE(server.in_flight() == 2u);
+  BOOST_REQUIRE(settles([&] { return server.in_flight() == 2u; }));
 
   int third = connect_to(server.port());
   BOOST_REQUIRE(third >= 0);
@@ -199,7 +213,7 @@ BOOST_AUTO_TEST_CASE(AtTheCapAClientWaitsWhileEveryConnectionIsBusy) {
   BOOST_TEST(!read_answer(third, 500ms).has_value());
   BOOST_TEST(server.connections().idle_closed_at_cap == 0u);
 
-  gate.open();  // both answer and turn idle; one of them makes room
+  s.gate.open();  // both answer and turn idle; one of them makes room
   BOOST_TEST(answered_ok(read_answer(first, 5s)));
   BOOST_TEST(answered_ok(read_answer(second, 5s)));
   auto a = read_answer(third, 5s);
@@ -218,26 +232,16 @@ BOOST_AUTO_TEST_CASE(AtTheCapAClientWaitsWhileEveryConnectionIsBusy) {
 // not be closed for the second (only once answered may it be), and the busy
 // one never is.
 BOOST_AUTO_TEST_CASE(AtTheCapAClientJustLetInIsNotClosedForTheNextOne) {
-  Gate gate;
-  ServerConfig c;
-  c.port = 0;
-  c.max_connections = 2;
-  c.worker_threads = 2;
-  HttpServer server(c, [&](const Request& r) {
-    if (r.target == "/slow") gate.pass();
-    return ok(r.target);
-  });
-  OpenAtExit open_at_exit{gate};
-  server.start();
+  TwoConnectionServer s;
+  HttpServer& server = s.server;
 
   int busy = connect_to(server.port()), idle = connect_to(server.port());
   BOOST_REQUIRE(busy >= 0 && idle >= 0);
   send_get(idle, "/quick");
   BOOST_REQUIRE(answered_ok(read_answer(idle, 5s)));
-  for (int i = 0; i < 500 && server.in_flight() > 0; ++i) std::this_thread::sleep_for(10ms);
+  BOOST_REQUIRE(settles([&] { return server.in_flight() == 0u; }));
   send_get(busy, "/slow");
-  for (int i = 0; i < 500 && server.in_flight() < 1; ++i) std::this_thread::sleep_for(10ms);
-  BOOST_REQUIRE(server.in_flight() == 1u);
+  BOOST_REQUIRE(settles([&] { return server.in_flight() == 1u; }));
 
   int third = connect_to(server.port()), fourth = connect_to(server.port());
   BOOST_REQUIRE(third >= 0 && fourth >= 0);
@@ -249,11 +253,10 @@ BOOST_AUTO_TEST_CASE(AtTheCapAClientJustLetInIsNotClosedForTheNextOne) {
   BOOST_TEST(answered_ok(a4), a4.value_or("<nothing>"));
   // The busy one is still busy, and open. (The fourth's request counts until
   // the write of its answer completes, a moment after the client has read it.)
-  for (int i = 0; i < 200 && server.in_flight() > 1; ++i) std::this_thread::sleep_for(10ms);
-  BOOST_TEST(server.in_flight() == 1u);
+  BOOST_TEST(settles([&] { return server.in_flight() == 1u; }, 2s));
   BOOST_TEST(server.connections().idle_closed_at_cap == 2u);
 
-  gate.open();
+  s.gate.open();
   BOOST_TEST(answered_ok(read_answer(busy, 5s)));
   for (int fd : {busy, idle, third, fourth}) ::close(fd);
   server.stop_accepting();
@@ -344,8 +347,7 @@ BOOST_AUTO_TEST_CASE(ADrainPastItsTimeoutDropsRequestsNoWorkerHasStarted) {
     send_get(clients.back(), "/slow" + std::to_string(i));
   }
   // All three read: one running, two queued for the worker.
-  for (int i = 0; i < 1000 && (started < 1 || server->in_flight() < 3); ++i)
-    std::this_thread::sleep_for(10ms);
+  settles([&] { return started >= 1 && server->in_flight() >= 3; }, 10s);
   BOOST_REQUIRE(started == 1);
   BOOST_REQUIRE(server->in_flight() == 3u);
 
