@@ -156,6 +156,40 @@ struct Phase {
   std::atomic<bool> go{false};
 };
 
+// Counts one finished append (0 ok, 1 conflict, 2 error) into `o`; its latency
+// only inside the measured window. False once the backend keeps failing (over
+// 100 errors): the appender stops rather than spin.
+bool count(ThreadOutcome& o, int r, SteadyClock::time_point t0, SteadyClock::time_point t1,
+           bool measuring) {
+  if (r == 0) {
+    ++o.ok_total;
+    if (measuring) {
+      auto us = std::chrono::duration_cast<std::chrono::microseconds>(t1 - t0).count();
+      o.latency_us.push_back(static_cast<std::uint32_t>(std::min<long long>(us, UINT32_MAX)));
+    }
+  } else if (r == 1) {
+    ++o.conflicts;
+  } else {
+    ++o.errors;
+  }
+  return o.errors <= 100;
+}
+
+// Warm-up, then the measured window: `phase` goes to 1 and then 2 at its
+// edges, where on_edge(0) and on_edge(1) are called. Returns its length in s.
+template <class Hook>
+double run_window(const Config& cfg, std::atomic<int>& phase, Hook on_edge) {
+  std::this_thread::sleep_for(std::chrono::duration<double>(cfg.warmup));
+  on_edge(0);
+  auto m0 = SteadyClock::now();
+  phase.store(1);
+  std::this_thread::sleep_for(std::chrono::duration<double>(cfg.seconds));
+  phase.store(2);
+  auto m1 = SteadyClock::now();
+  on_edge(1);
+  return std::chrono::duration<double>(m1 - m0).count();
+}
+
 // Runs `concurrency` threads, each calling append_once(thread, appender) in a loop;
 // returns the merged outcome and fills window_s. on_measure_start/end are called by
 // the driver at the window's edges (RocksDB snapshots its stats there).
@@ -175,34 +209,15 @@ std::vector<ThreadOutcome> drive(const Config& cfg, int concurrency, AppendOnce 
       while (phase.value.load(std::memory_order_relaxed) != 2) {
         auto t0 = SteadyClock::now();
         int r = append_once(t, a, o);  // 0 ok, 1 conflict, 2 error
-        auto t1 = SteadyClock::now();
-        if (r == 0) {
-          ++o.ok_total;
-          if (phase.value.load(std::memory_order_relaxed) == 1) {
-            auto us = std::chrono::duration_cast<std::chrono::microseconds>(t1 - t0).count();
-            o.latency_us.push_back(static_cast<std::uint32_t>(std::min<long long>(us, UINT32_MAX)));
-          }
-        } else if (r == 1) {
-          ++o.conflicts;
-        } else {
-          ++o.errors;
-          if (o.errors > 100) break;  // the backend is failing; do not spin
-        }
+        if (!count(o, r, t0, SteadyClock::now(), phase.value.load(std::memory_order_relaxed) == 1))
+          break;
       }
     });
   }
   while (phase.ready.load() != concurrency) std::this_thread::yield();
   phase.go.store(true);
-  std::this_thread::sleep_for(std::chrono::duration<double>(cfg.warmup));
-  on_edge(0);
-  auto m0 = SteadyClock::now();
-  phase.value.store(1);
-  std::this_thread::sleep_for(std::chrono::duration<double>(cfg.seconds));
-  phase.value.store(2);
-  auto m1 = SteadyClock::now();
-  on_edge(1);
+  *window_s = run_window(cfg, phase.value, on_edge);
   for (auto& th : threads) th.join();
-  *window_s = std::chrono::duration<double>(m1 - m0).count();
   return out;
 }
 
@@ -380,44 +395,26 @@ RunResult run_rocksdb_async(const Config& cfg, int concurrency) {
   std::function<void(Chain&)> submit = [&](Chain& c) {
     c.i = c.a.pick();
     c.t0 = SteadyClock::now();
-    run.log->append_async(run.request(cfg, c.a, c.i), [&, chain = &c](
-                                                          st::Result<st::AppendResult> res) {
-      Chain& c = *chain;
-      const auto t1 = SteadyClock::now();
-      const int outcome = RocksRun::account(res, c.a, c.i, c.o);
-      if (outcome == 0) {
-        ++c.o.ok_total;
-        if (phase.load(std::memory_order_relaxed) == 1) {
-          auto us = std::chrono::duration_cast<std::chrono::microseconds>(t1 - c.t0).count();
-          c.o.latency_us.push_back(static_cast<std::uint32_t>(std::min<long long>(us, UINT32_MAX)));
-        }
-      } else if (outcome == 1) {
-        ++c.o.conflicts;
-      } else {
-        ++c.o.errors;
-      }
-      if (phase.load(std::memory_order_relaxed) == 2 || c.o.errors > 100) {
-        std::lock_guard<std::mutex> lock(idle_mu);
-        if (--running == 0) idle_cv.notify_all();
-        return;
-      }
-      submit(c);
-    });
+    run.log->append_async(
+        run.request(cfg, c.a, c.i), [&, chain = &c](st::Result<st::AppendResult> res) {
+          Chain& c = *chain;
+          const auto t1 = SteadyClock::now();
+          const bool going = count(c.o, RocksRun::account(res, c.a, c.i, c.o), c.t0, t1,
+                                   phase.load(std::memory_order_relaxed) == 1);
+          if (phase.load(std::memory_order_relaxed) == 2 || !going) {
+            std::lock_guard<std::mutex> lock(idle_mu);
+            if (--running == 0) idle_cv.notify_all();
+            return;
+          }
+          submit(c);
+        });
   };
   for (auto& c : chains) submit(*c);
-  std::this_thread::sleep_for(std::chrono::duration<double>(cfg.warmup));
-  run.on_edge(0);
-  auto m0 = SteadyClock::now();
-  phase.store(1);
-  std::this_thread::sleep_for(std::chrono::duration<double>(cfg.seconds));
-  phase.store(2);
-  auto m1 = SteadyClock::now();
-  run.on_edge(1);
+  r.window_s = run_window(cfg, phase, [&](int k) { run.on_edge(k); });
   {
     std::unique_lock<std::mutex> lock(idle_mu);
     idle_cv.wait(lock, [&] { return running.load() == 0; });
   }
-  r.window_s = std::chrono::duration<double>(m1 - m0).count();
   std::vector<ThreadOutcome> outs;
   for (auto& c : chains) outs.push_back(std::move(c->o));
   run.finish(cfg, outs, r);
