@@ -5,6 +5,7 @@
 #include <openssl/evp.h>
 #include <pthread.h>
 #include <rocksdb/db.h>
+#include <rocksdb/env.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
 #include <rocksdb/slice_transform.h>
@@ -21,6 +22,8 @@
 #include <mutex>
 #include <thread>
 #include <unordered_map>
+
+#include "zero_filled_wal.h"
 
 // The pipeline syncs the WAL with SyncWAL() while the writer goes on writing.
 // RocksDB 7.7.0 fixed a WAL sync that could leave parallel writes at the tail
@@ -363,6 +366,15 @@ class RocksDbEventLog final : public EventLog {
     options.create_missing_column_families = true;
     options.paranoid_checks = true;
     if (o.env != nullptr) options.env = o.env;
+    if (o.zero_filled_wal) {
+      rocksdb::Env* base = o.env != nullptr ? o.env : rocksdb::Env::Default();
+      env_ = rocksdb::NewCompositeEnv(
+          std::make_shared<ZeroFilledWalFileSystem>(base->GetFileSystem()));
+      options.env = env_.get();
+    }
+    // RocksDB keeps the pointer in its options: the guard lives as long as db_.
+    gap_guard_ = std::make_unique<PositionGapGuard>("positions");
+    options.wal_filter = gap_guard_.get();
     writer_syncs_alone_ = o.writer_syncs_alone;
     rocksdb::BlockBasedTableOptions table;
     table.block_cache = rocksdb::NewLRUCache(o.block_cache_bytes);
@@ -396,6 +408,10 @@ class RocksDbEventLog final : public EventLog {
     events_ = handles_[1];
     positions_ = handles_[2];
     idempotency_ = handles_[3];
+    if (!gap_guard_->stopped().empty()) {
+      rocksdb::Log(rocksdb::InfoLogLevel::WARN_LEVEL, db_->GetDBOptions().info_log, "journey: %s",
+                   gap_guard_->stopped().c_str());
+    }
 
     std::string tag;
     s = db_->Get(rocksdb::ReadOptions(), "format", &tag);
@@ -1035,6 +1051,9 @@ class RocksDbEventLog final : public EventLog {
 
   const Clock& clock_;
   const std::size_t max_group_;
+  // Outlive db_, which the destructor's body deletes before members go.
+  std::unique_ptr<rocksdb::Env> env_;  // with the zero-filled WAL, if asked for
+  std::unique_ptr<PositionGapGuard> gap_guard_;
   rocksdb::DB* db_ = nullptr;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   rocksdb::ColumnFamilyHandle* events_ = nullptr;

@@ -18,15 +18,19 @@
 //                as configured by the server (the script leaves the default, on),
 //                the expected-version check being the UNIQUE (stream, version) index.
 //
-// Each run starts from an empty store (a new RocksDB folder; DROP + CREATE TABLE),
-// runs --warmup seconds unmeasured, then --seconds measured. Throughput is the
-// number of appends completed in the measured window divided by its length;
-// latency percentiles are over those same appends (nearest rank). For RocksDB
-// the table also gives the process's CPU time per append in the window (user +
-// kernel, every thread: appenders, writer, syncer, RocksDB's own): with N cores
-// the throughput can never pass N / that.
+// Each run starts from an empty store (a new RocksDB folder; DROP + CREATE TABLE)
+// on a quiet disk: before every run, of either backend, the bench asks
+// PostgreSQL for a CHECKPOINT (with --pg), calls sync(2) and waits --settle
+// seconds, so that no run pays for the writeback of an earlier one (deleting a
+// run's folder, on a file system mounted with `discard`, sends the disk a
+// TRIM at the next journal commit). It then runs --warmup seconds unmeasured, then --seconds
+// measured. Throughput is the number of appends completed in the measured window divided by its
+// length; latency percentiles are over those same appends (nearest rank). For RocksDB the table
+// also gives the process's CPU time per append in the window (user + kernel, every thread:
+// appenders, writer, syncer, RocksDB's own): with N cores the throughput can never pass N / that.
 #include <sys/resource.h>
 #include <sys/vfs.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -74,8 +78,10 @@ struct Config {
   int payload_bytes = 200;
   bool verify = true;
   bool keep_data = false;
-  bool threads = true;  // RocksDB, one thread per appender calling append()
-  bool async = true;    // RocksDB, appenders as append_async() chains
+  bool threads = true;          // RocksDB, one thread per appender calling append()
+  bool async = true;            // RocksDB, appenders as append_async() chains
+  bool zero_filled_wal = true;  // RocksDbOptions::zero_filled_wal
+  double settle = 2;            // seconds of quiet after sync(2), before each run
 };
 
 std::uint64_t splitmix64(std::uint64_t& s) {
@@ -263,6 +269,7 @@ struct RocksRun {
     fs::remove_all(dir);
     st::RocksDbOptions opts;
     opts.path = dir;
+    opts.zero_filled_wal = cfg.zero_filled_wal;
     auto opened = st::open_rocksdb_event_log(opts, clock);
     if (!opened) {
       r.errors = 1;
@@ -604,6 +611,8 @@ int main(int argc, char** argv) {
   app.add_option("--seconds", cfg.seconds, "measured seconds per run")->capture_default_str();
   app.add_option("--warmup", cfg.warmup, "unmeasured seconds before each run")
       ->capture_default_str();
+  app.add_option("--settle", cfg.settle, "seconds of quiet after sync(2) before each run")
+      ->capture_default_str();
   app.add_option("--concurrency", cfg.concurrency, "appender counts, comma separated")
       ->delimiter(',')
       ->capture_default_str();
@@ -622,8 +631,15 @@ int main(int argc, char** argv) {
       ->delimiter(',')
       ->check(CLI::IsMember({"threads", "async"}))
       ->capture_default_str();
+  std::string wal = "zero-filled";
+  app.add_option("--wal", wal,
+                 "RocksDB WAL files: zero-filled (ahead of the writer, the default) or growing "
+                 "(RocksDB's own preallocated file)")
+      ->check(CLI::IsMember({"zero-filled", "growing"}))
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   cfg.verify = !no_verify;
+  cfg.zero_filled_wal = wal == "zero-filled";
   cfg.threads = std::find(modes.begin(), modes.end(), "threads") != modes.end();
   cfg.async = std::find(modes.begin(), modes.end(), "async") != modes.end();
   for (int c : cfg.concurrency) {
@@ -632,8 +648,9 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  if (cfg.streams < 1 || cfg.payload_bytes < 0 || cfg.seconds <= 0 || cfg.warmup < 0) {
-    std::fprintf(stderr, "bad --streams/--payload-bytes/--seconds/--warmup\n");
+  if (cfg.streams < 1 || cfg.payload_bytes < 0 || cfg.seconds <= 0 || cfg.warmup < 0 ||
+      cfg.settle < 0) {
+    std::fprintf(stderr, "bad --streams/--payload-bytes/--seconds/--warmup/--settle\n");
     return 2;
   }
   std::error_code ec;
@@ -657,12 +674,15 @@ int main(int argc, char** argv) {
       "workload: 1 event/append, %d-byte payload, %d hire streams split disjointly between "
       "appenders,\n"
       "          ExpectedVersion::exactly(current), %.1f s warmup + %.1f s measured per run, fresh "
-      "store per run\n",
-      cfg.payload_bytes, cfg.streams, cfg.warmup, cfg.seconds);
+      "store per run,\n"
+      "          sync(2) and %.1f s quiet before each run\n",
+      cfg.payload_bytes, cfg.streams, cfg.warmup, cfg.seconds, cfg.settle);
   std::printf(
       "rocksdb : %s (filesystem: %s), writer + syncer pipeline, one SyncWAL per group (group "
-      "commit)\n",
-      fs::absolute(cfg.data_dir).c_str(), fs_type(cfg.data_dir).c_str());
+      "commit),\n"
+      "          WAL %s\n",
+      fs::absolute(cfg.data_dir).c_str(), fs_type(cfg.data_dir).c_str(),
+      cfg.zero_filled_wal ? "zero-filled ahead of the writer" : "growing (RocksDB's own)");
 #ifdef JOURNEY_BENCH_HAVE_PG
   if (with_pg) {
     PgConn pc;
@@ -692,19 +712,36 @@ int main(int argc, char** argv) {
   std::printf("\n");
   print_header();
 
+  // Before each run: nothing of an earlier run left to write out.
+  auto settle = [&] {
+#ifdef JOURNEY_BENCH_HAVE_PG
+    if (with_pg) {
+      PgConn pc;
+      std::string err;
+      if (pg_connect(cfg.pg_conninfo, pc, err)) err = pg_exec(pc.c, "CHECKPOINT");
+      if (!err.empty()) std::printf("          (no CHECKPOINT before this run: %s)\n", err.c_str());
+    }
+#endif
+    ::sync();
+    std::this_thread::sleep_for(std::chrono::duration<double>(cfg.settle));
+  };
+
   // rocks[c] thread per appender, async[c] append_async() chains, pg[c] PostgreSQL.
   std::map<int, RunResult> rocks, async, pg;
   for (int c : cfg.concurrency) {
     if (cfg.threads) {
+      settle();
       rocks[c] = run_rocksdb(cfg, c);
       print_row(rocks[c]);
     }
     if (cfg.async) {
+      settle();
       async[c] = run_rocksdb_async(cfg, c);
       print_row(async[c]);
     }
 #ifdef JOURNEY_BENCH_HAVE_PG
     if (with_pg) {
+      settle();
       pg[c] = run_postgres(cfg, c);
       print_row(pg[c]);
     }

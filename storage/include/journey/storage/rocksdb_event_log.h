@@ -75,6 +75,21 @@
 // crash, such an append's events may or may not be found after the restart;
 // a caller that retries with its idempotency key gets exactly one copy.
 //
+// Zero-filled WAL. Each acknowledged append waits for one WAL sync, so the
+// sync's latency bounds the append rate. By default the WAL files are filled
+// with zeros ahead of the writer (storage/zero_filled_wal.h), as PostgreSQL
+// fills its WAL segments: a sync then writes over blocks already in the file
+// and has no size or extent change to commit. After a crash the WAL ends in
+// zeros, which RocksDB's reader takes for the end.
+//
+// Recovery stops at a hole. A power loss may leave the unsynced tail of a WAL
+// with an early block missing (reading as zeros) and a later one written;
+// RocksDB would skip the zeros and replay the later events, a gap in the
+// positions. A WAL filter stops the replay at the first record whose
+// positions do not follow the last one's (everything past it was never
+// acknowledged), and notes it in RocksDB's LOG. A hole before the first
+// record replayed is not caught there; verify() names it.
+//
 // Only one process may open a folder at a time (RocksDB's LOCK file).
 #pragma once
 
@@ -105,8 +120,13 @@ struct RocksDbOptions {
   // answers it itself instead of handing it to the syncer (saves a thread
   // hand-off of latency). Tests turn it off to drive the syncer path.
   bool writer_syncs_alone = true;
+  // WAL files are filled with zeros ahead of the writer, so that a WAL sync
+  // writes over allocated blocks and commits no file-system metadata (see
+  // "Zero-filled WAL" above). Off: RocksDB's own preallocated, growing WAL.
+  bool zero_filled_wal = true;
   // The RocksDB environment (files, clock). Null: the default. Tests pass a
-  // fault-injecting wrapper around the real file system.
+  // fault-injecting wrapper around the real file system; the zero-filled WAL
+  // wraps whichever file system this has.
   rocksdb::Env* env = nullptr;
 };
 
