@@ -740,6 +740,34 @@ BOOST_AUTO_TEST_CASE(TheWalIsFilledWithZerosAheadOfTheWriterAndCutBackAtClose) {
   require_gapless(*log);
 }
 
+// Each open that writes nothing (a read-only journeyctl command) used to leave
+// one empty WAL file behind for good: RocksDB 7.8 keeps a WAL until every
+// column family has flushed past it.
+BOOST_AUTO_TEST_CASE(OpeningWithoutWritingDoesNotPileUpWalFiles) {
+  TempDir dir;
+  VirtualClock clock{TimePoint(std::chrono::seconds(1'767'225'600))};
+  {
+    auto log = open_log(dir.path / "log", clock);
+    BOOST_REQUIRE(log->append(req("s", ExpectedVersion::no_stream(), {ev("T")})).ok());
+  }
+  auto wal_count = [&] {
+    std::size_t n = 0;
+    for (const auto& f : fs::directory_iterator(dir.path / "log"))
+      if (f.path().extension() == ".log") ++n;
+    return n;
+  };
+  std::size_t most = 0;
+  for (int i = 0; i < 20; ++i) {
+    auto log = open_log(dir.path / "log", clock);
+    BOOST_REQUIRE_EQUAL(log->head().value, 1u);
+    most = std::max(most, wal_count());
+  }
+  BOOST_TEST(most <= 6u, most << " WAL files at once after 20 opens");
+  auto log = open_log(dir.path / "log", clock);
+  require_gapless(*log);
+  BOOST_TEST(log->read_stream(StreamId("s"))->size() == 1u);
+}
+
 // What a crash leaves (the folder as it is while the log is open, zeros and
 // all) opens with every acknowledged event.
 BOOST_AUTO_TEST_CASE(ACopyOfAnOpenLogWithItsZeroTailOpensWithEveryAcknowledgedEvent) {

@@ -427,6 +427,7 @@ class RocksDbEventLog final : public EventLog {
                    o.path.string() + " holds format '" + tag + "', expected '" + kFormatTag + "'",
                    std::nullopt};
     }
+    if (auto retired = retire_idle_wals(o.path); !retired) return retired;
 
     // Recover the chain's head: the last position and its hash.
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), positions_));
@@ -461,6 +462,36 @@ class RocksDbEventLog final : public EventLog {
       pthread_setname_np(pthread_self(), "journey-writer");
       write_loop();
     });
+    return Unit{};
+  }
+
+  // RocksDB 7.8 keeps a WAL file until every column family has flushed past
+  // it, and an open that recovers nothing moves no family on: every open that
+  // writes nothing (each read-only journeyctl command) leaves one empty WAL
+  // file behind, which every later open lists and replays. Past a few, one
+  // flush of the default family (the format tag, rewritten) makes RocksDB move
+  // the families with nothing unflushed to the new WAL and delete the rest.
+  // (GetSortedWalFiles() does not list empty WAL files: the folder does.)
+  Result<Unit> retire_idle_wals(const std::filesystem::path& folder) {
+    constexpr std::size_t kWalsKept = 4;
+    std::size_t wals = 0;
+    std::error_code ec;
+    for (std::filesystem::directory_iterator f(folder, ec), end; !ec && f != end; f.increment(ec))
+      if (f->path().extension() == ".log") ++wals;
+    if (ec)
+      return Error{ErrorCode::io_error, "listing " + folder.string() + ": " + ec.message(),
+                   std::nullopt};
+    if (wals <= kWalsKept) return Unit{};
+    rocksdb::WriteOptions w;
+    w.sync = true;
+    rocksdb::Status s = db_->Put(w, "format", kFormatTag);
+    if (s.ok()) s = db_->Flush(rocksdb::FlushOptions(), handles_[0]);
+    // Housekeeping, not the open's purpose: a full disk must not keep an
+    // auditor from reading the log. Appends report such trouble themselves.
+    if (!s.ok()) {
+      rocksdb::Log(rocksdb::InfoLogLevel::WARN_LEVEL, db_->GetDBOptions().info_log,
+                   "journey: could not retire %zu WAL files: %s", wals, s.ToString().c_str());
+    }
     return Unit{};
   }
 

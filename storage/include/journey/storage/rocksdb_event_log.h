@@ -90,6 +90,10 @@
 // acknowledged), and notes it in RocksDB's LOG. A hole before the first
 // record replayed is not caught there; verify() names it.
 //
+// Opening a folder that holds more than 4 WAL files flushes the default column
+// family once (the format tag, rewritten), so that RocksDB retires the empty
+// WAL files that opens without writes leave behind.
+//
 // Only one process may open a folder at a time (RocksDB's LOCK file).
 #pragma once
 
