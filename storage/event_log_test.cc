@@ -13,6 +13,7 @@
 #include <condition_variable>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <map>
 #include <mutex>
@@ -692,6 +693,61 @@ fs::path the_wal(const fs::path& db) {
   return wals.front();
 }
 
+// The WAL the log writes now: the one with the highest number.
+fs::path newest_wal(const fs::path& db) {
+  fs::path newest;
+  for (const auto& f : fs::directory_iterator(db))
+    if (f.path().extension() == ".log" && (newest.empty() || f.path() > newest)) newest = f.path();
+  BOOST_REQUIRE(!newest.empty());
+  return newest;
+}
+
+// Appends one event with a payload of the given size, to the log under test.
+using AppendPayload = std::function<void(std::size_t)>;
+
+// One event of `payload` bytes to one of five streams; counts the appends in n.
+AppendPayload payload_appender(EventLog& log, int& n) {
+  return [&log, &n](std::size_t payload) {
+    BOOST_REQUIRE(log.append(req("s" + std::to_string(n % 5), ExpectedVersion::any(),
+                                 {ev("T", std::string(payload, 'x'))}))
+                      .ok());
+    ++n;
+  };
+}
+
+// Appends until one record ends exactly at a 32 KiB block's end, so that the
+// next block starts with a whole record; returns where that record starts.
+// A record's size beyond its payload is the same for every payload of 100 to
+// 16,000 bytes (varint lengths keep their width there).
+std::uint64_t fill_a_block_exactly(const fs::path& wal, const AppendPayload& append) {
+  append(500);
+  const WalRecord probe = walk_wal(wal).records.back();
+  BOOST_REQUIRE_EQUAL(probe.type, 1u);
+  const std::uint64_t overhead = 7 + probe.length - 500;
+  for (int tries = 0; tries < 20; ++tries) {
+    const std::uint64_t end = walk_wal(wal).end;
+    const std::uint64_t left = kWalBlock - end % kWalBlock;
+    if (left >= overhead + 100 && left - overhead <= 16000) {
+      append(left - overhead);
+      const WalWalk w = walk_wal(wal);
+      BOOST_REQUIRE_EQUAL(w.records.back().offset, end);
+      BOOST_REQUIRE_EQUAL(w.end % kWalBlock, 0u);
+      return end;
+    }
+    append(3000);
+  }
+  BOOST_FAIL("no record ended a block in 20 tries");
+  return 0;
+}
+
+void zero_bytes(const fs::path& file, std::uint64_t from, std::uint64_t to) {
+  std::fstream f(file, std::ios::binary | std::ios::in | std::ios::out);
+  f.seekp(static_cast<std::streamoff>(from));
+  const std::string zeros(to - from, '\0');
+  f.write(zeros.data(), static_cast<std::streamsize>(zeros.size()));
+  BOOST_REQUIRE(f.good());
+}
+
 std::unique_ptr<EventLog> open_log(const fs::path& path, const Clock& clock) {
   auto opened = open_rocksdb_event_log(RocksDbOptions{path}, clock);
   BOOST_REQUIRE_MESSAGE(opened.ok(), (opened.ok() ? std::string() : opened.error().message));
@@ -738,6 +794,41 @@ BOOST_AUTO_TEST_CASE(TheWalIsFilledWithZerosAheadOfTheWriterAndCutBackAtClose) {
   log = open_log(dir.path / "log", clock);
   BOOST_TEST(log->head().value == 20u);
   require_gapless(*log);
+}
+
+// The same hole at the very start of a WAL (the first one after a reopen):
+// the guard has nothing replayed to compare with, so the log checks the first
+// replayed position against its tables, and opens damaged rather than chain
+// new events onto a gap.
+BOOST_AUTO_TEST_CASE(AHoleAtTheStartOfAWalLeavesTheLogDamagedNotGapped) {
+  TempDir dir;
+  VirtualClock clock{TimePoint(std::chrono::seconds(1'767'225'600))};
+  {
+    auto first = open_log(dir.path / "log", clock);
+    for (int i = 0; i < 3; ++i)
+      BOOST_REQUIRE(first->append(req("a", ExpectedVersion::any(), {ev("T")})).ok());
+  }
+  auto log = open_log(dir.path / "log", clock);  // recovery flushed 1..3 into a table
+  const fs::path wal = newest_wal(dir.path / "log");
+  BOOST_REQUIRE_EQUAL(walk_wal(wal).end, 0u);
+  int n = 3;
+  const AppendPayload append = payload_appender(*log, n);
+  fill_a_block_exactly(wal, append);
+  for (int i = 0; i < 5; ++i) append(200);
+  const std::uint64_t last = static_cast<std::uint64_t>(n);
+
+  fs::copy(dir.path / "log", dir.path / "image", fs::copy_options::recursive);
+  zero_bytes(newest_wal(dir.path / "image"), 0, kWalBlock);
+
+  auto image = open_log(dir.path / "image", clock);
+  auto refused = image->append(req("a", ExpectedVersion::any(), {ev("T")}));
+  BOOST_REQUIRE(!refused.ok());
+  BOOST_TEST(refused.error().message.find("hole") != std::string::npos, refused.error().message);
+  BOOST_TEST(image->head().value == last);  // nothing new was chained on
+  auto report = image->verify();
+  BOOST_REQUIRE(report.ok());
+  BOOST_REQUIRE(report->first_bad.has_value());
+  BOOST_TEST(report->first_bad->value == 4u, report->problem);
 }
 
 // Each open that writes nothing (a read-only journeyctl command) used to leave
@@ -802,49 +893,16 @@ BOOST_AUTO_TEST_CASE(RecoveryStopsAtAHoleInTheWalInsteadOfReplayingPastIt) {
   auto log = open_log(dir.path / "log", clock);
   const fs::path wal = the_wal(dir.path / "log");
   int n = 0;
-  auto append = [&](std::size_t payload) {
-    BOOST_REQUIRE(log->append(req("s" + std::to_string(n % 5), ExpectedVersion::any(),
-                                  {ev("T", std::string(payload, 'x'))}))
-                      .ok());
-    ++n;
-  };
-  // A record's size beyond its payload: the same for every payload of 100 to
-  // 16,000 bytes (varint lengths keep their width there).
-  append(500);
-  const WalRecord probe = walk_wal(wal).records.back();
-  BOOST_REQUIRE_EQUAL(probe.type, 1u);
-  const std::uint64_t overhead = 7 + probe.length - 500;
-
-  // Fill the rest of a block with one record, exactly.
-  std::uint64_t hole_from = 0;
-  for (int tries = 0; tries < 20 && hole_from == 0; ++tries) {
-    const std::uint64_t end = walk_wal(wal).end;
-    const std::uint64_t left = kWalBlock - end % kWalBlock;
-    if (left >= overhead + 100 && left - overhead <= 16000) {
-      append(left - overhead);
-      const WalWalk w = walk_wal(wal);
-      BOOST_REQUIRE_EQUAL(w.records.back().offset, end);
-      BOOST_REQUIRE_EQUAL(w.end % kWalBlock, 0u);
-      hole_from = end;
-    } else {
-      append(3000);
-    }
-  }
-  BOOST_REQUIRE(hole_from != 0);
+  const AppendPayload append = payload_appender(*log, n);
+  const std::uint64_t hole_from = fill_a_block_exactly(wal, append);
   const std::uint64_t last_before_hole = static_cast<std::uint64_t>(n) - 1;
   for (int i = 0; i < 10; ++i) append(200);  // whole records in the next block
-  BOOST_REQUIRE_EQUAL(walk_wal(wal).records.back().type, 1u);
   const std::uint64_t hole_to = (hole_from / kWalBlock + 1) * kWalBlock;
-  BOOST_REQUIRE_EQUAL(walk_wal(wal).records[walk_wal(wal).records.size() - 10].offset, hole_to);
+  const WalWalk walked = walk_wal(wal);
+  BOOST_REQUIRE_EQUAL(walked.records[walked.records.size() - 10].offset, hole_to);
 
   fs::copy(dir.path / "log", dir.path / "image", fs::copy_options::recursive);
-  {
-    std::fstream f(the_wal(dir.path / "image"), std::ios::binary | std::ios::in | std::ios::out);
-    f.seekp(static_cast<std::streamoff>(hole_from));
-    const std::string zeros(hole_to - hole_from, '\0');
-    f.write(zeros.data(), static_cast<std::streamsize>(zeros.size()));
-    BOOST_REQUIRE(f.good());
-  }
+  zero_bytes(the_wal(dir.path / "image"), hole_from, hole_to);
 
   auto image = open_log(dir.path / "image", clock);
   BOOST_TEST(image->head().value == last_before_hole);

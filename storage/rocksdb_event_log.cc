@@ -365,11 +365,11 @@ class RocksDbEventLog final : public EventLog {
     options.create_if_missing = o.create_if_missing;
     options.create_missing_column_families = true;
     options.paranoid_checks = true;
-    if (o.env != nullptr) options.env = o.env;
-    if (o.zero_filled_wal) {
-      rocksdb::Env* base = o.env != nullptr ? o.env : rocksdb::Env::Default();
+    if (o.env != nullptr) {
+      options.env = o.env;
+    } else if (o.zero_filled_wal) {
       env_ = rocksdb::NewCompositeEnv(
-          std::make_shared<ZeroFilledWalFileSystem>(base->GetFileSystem()));
+          std::make_shared<ZeroFilledWalFileSystem>(rocksdb::FileSystem::Default()));
       options.env = env_.get();
     }
     // RocksDB keeps the pointer in its options: the guard lives as long as db_.
@@ -428,6 +428,23 @@ class RocksDbEventLog final : public EventLog {
                    std::nullopt};
     }
     if (auto retired = retire_idle_wals(o.path); !retired) return retired;
+
+    // The gap guard cannot judge the first record it replays. If that record
+    // does not follow what the table files hold, a hole swallowed the start of
+    // the WAL: the log opens for verify() to name the gap, and refuses appends.
+    if (gap_guard_->first_replayed() > 1) {
+      const std::uint64_t before = gap_guard_->first_replayed() - 1;
+      std::string key;
+      s = db_->Get(rocksdb::ReadOptions(), positions_, be64(before), &key);
+      if (s.IsNotFound()) {
+        damaged_ = "the WAL replayed at open starts at position " + std::to_string(before + 1) +
+                   ", but position " + std::to_string(before) +
+                   " is not in the log: a hole in the unsynced tail of the last WAL before a "
+                   "crash (events past it were never acknowledged)";
+      } else if (!s.ok()) {
+        return from_rocksdb(s, "reading the position before the replayed WAL");
+      }
+    }
 
     // Recover the chain's head: the last position and its hash.
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), positions_));
@@ -1097,7 +1114,7 @@ class RocksDbEventLog final : public EventLog {
   bool stopping_ = false;
   std::thread writer_;
 
-  std::string damaged_;  // set at open when the head cannot be read
+  std::string damaged_;  // set at open: the head cannot be read, or a hole was replayed
 
   // Owned by the writer thread: the log as written, synced or not.
   std::uint64_t last_position_ = 0;

@@ -209,6 +209,7 @@ rocksdb::WalFilter::WalProcessingOption PositionGapGuard::LogRecordFound(
   if (!batch.Iterate(&range).ok() || range.first == 0) {
     return WalProcessingOption::kContinueProcessing;
   }
+  if (first_ == 0) first_ = range.first;
   if (last_ != 0 && range.first != last_ + 1) {
     stopped_ = "replay of " + log_file_name + " (WAL " + std::to_string(log_number) +
                ") stopped at position " + std::to_string(range.first) + ", after " +

@@ -16,11 +16,13 @@
 // back 0 under kPointInTimeRecovery, kAbsoluteConsistency and
 // kTolerateCorruptedTailRecords).
 //
-// ZeroFilledWalFileSystem wraps another file system and changes only files
-// ending in ".log" (RocksDB's WALs; its info log is "LOG"). Such a file gets a
-// second descriptor that writes zeros in chunks past the end the writer has
-// reached, always some way ahead of it; the WAL's own bytes still go
-// through the wrapped file (its Append, Sync, fault injection and all), which
+// ZeroFilledWalFileSystem wraps a file system that keeps a file's bytes at
+// their offsets in the local file of that name: RocksDB's default POSIX one,
+// not, say, an encrypting one (the event log uses it only with the default).
+// It changes only files ending in ".log" (RocksDB's WALs; its info log is
+// "LOG"). Such a file gets a second descriptor that writes zeros in chunks
+// past the end the writer has reached, always some way ahead of it; the WAL's
+// own bytes still go through the wrapped file (its Append and Sync), which
 // writes over the zeros. Closing the file cuts the zeros off again.
 //
 // What a crash leaves: the WAL ends in zeros up to the last chunk. RocksDB's
@@ -30,6 +32,11 @@
 //
 // If writing zeros fails (a full disk), the file stops filling and goes on as
 // a plain growing file; the WAL's own writes report the error when they fail.
+//
+// The zeros are handed to writeback at once (sync_file_range) but not synced:
+// the first WAL sync after a fill also writes that chunk and commits the new
+// size, once per chunk (PostgreSQL pays the same when it creates a segment).
+// Every other sync overwrites.
 //
 // ## Why a gap guard
 //
@@ -47,9 +54,10 @@
 // batch's without a gap; at the first record that does not continue the last
 // one, it stops the replay (RocksDB's kStopReplay): everything after it is
 // dropped, as a torn tail is. It cannot judge the very first record replayed
-// (it does not know the last position already in table files), so a hole
-// before the first record of a recovery goes unnoticed here; verify() then
-// names the break.
+// (it does not know the last position already in table files), so it hands
+// that position to the log, which looks for the one before it once open; if
+// that is missing, the log opens damaged (appends refused, verify() names the
+// gap) rather than chain new events onto it.
 #pragma once
 
 #include <rocksdb/file_system.h>
@@ -105,11 +113,15 @@ class PositionGapGuard final : public rocksdb::WalFilter {
 
   // After the open: where replay stopped, if it did ("" if it did not).
   const std::string& stopped() const { return stopped_; }
+  // After the open: the first position replayed (0 if none). The guard cannot
+  // judge it; the log checks that the position before it is in its tables.
+  std::uint64_t first_replayed() const { return first_; }
 
  private:
   std::string positions_cf_;
   std::uint32_t positions_id_ = 0;
   bool known_ = false;  // the column family exists (a new log has none yet)
+  std::uint64_t first_ = 0;
   std::uint64_t last_ = 0;
   std::string stopped_;
 };

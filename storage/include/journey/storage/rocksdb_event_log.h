@@ -87,8 +87,10 @@
 // RocksDB would skip the zeros and replay the later events, a gap in the
 // positions. A WAL filter stops the replay at the first record whose
 // positions do not follow the last one's (everything past it was never
-// acknowledged), and notes it in RocksDB's LOG. A hole before the first
-// record replayed is not caught there; verify() names it.
+// acknowledged), and notes it in RocksDB's LOG. If the first record replayed
+// does not follow the positions already in table files (a hole at the very
+// start of the WAL), the log opens damaged: appends are refused and verify()
+// names the gap.
 //
 // Opening a folder that holds more than 4 WAL files flushes the default column
 // family once (the format tag, rewritten), so that RocksDB retires the empty
@@ -127,10 +129,12 @@ struct RocksDbOptions {
   // WAL files are filled with zeros ahead of the writer, so that a WAL sync
   // writes over allocated blocks and commits no file-system metadata (see
   // "Zero-filled WAL" above). Off: RocksDB's own preallocated, growing WAL.
+  // Only with the default environment (`env` null): the zeros are written to
+  // the WAL file by its name, which a custom file system (one that encrypts,
+  // say) may lay out differently.
   bool zero_filled_wal = true;
   // The RocksDB environment (files, clock). Null: the default. Tests pass a
-  // fault-injecting wrapper around the real file system; the zero-filled WAL
-  // wraps whichever file system this has.
+  // fault-injecting wrapper around the real file system.
   rocksdb::Env* env = nullptr;
 };
 
