@@ -18,16 +18,18 @@
 //                as configured by the server (the script leaves the default, on),
 //                the expected-version check being the UNIQUE (stream, version) index.
 //
-// Each run starts from an empty store (a new RocksDB folder; DROP + CREATE TABLE)
-// on a quiet disk: before every run, of either backend, the bench asks
-// PostgreSQL for a CHECKPOINT (with --pg), calls sync(2) and waits --settle
+// Each run starts from an empty store (a new RocksDB folder; DROP + CREATE
+// TABLE) on a quiet disk: right before every run, of either backend, the bench
+// has PostgreSQL CHECKPOINT (with --pg), calls sync(2) and waits --settle
 // seconds, so that no run pays for the writeback of an earlier one (deleting a
-// run's folder, on a file system mounted with `discard`, sends the disk a
-// TRIM at the next journal commit). It then runs --warmup seconds unmeasured, then --seconds
-// measured. Throughput is the number of appends completed in the measured window divided by its
-// length; latency percentiles are over those same appends (nearest rank). For RocksDB the table
-// also gives the process's CPU time per append in the window (user + kernel, every thread:
-// appenders, writer, syncer, RocksDB's own): with N cores the throughput can never pass N / that.
+// run's folder or table, on a file system mounted with `discard`, sends the
+// disk a TRIM at the next journal commit). It then runs --warmup seconds
+// unmeasured, then --seconds measured. Throughput is the number of appends
+// completed in the measured window divided by its length; latency percentiles
+// are over those same appends (nearest rank). For RocksDB the table also gives
+// the process's CPU time per append in the window (user + kernel, every
+// thread: appenders, writer, syncer, RocksDB's own): with N cores the
+// throughput can never pass N / that.
 #include <sys/resource.h>
 #include <sys/vfs.h>
 #include <unistd.h>
@@ -179,6 +181,13 @@ bool count(ThreadOutcome& o, int r, SteadyClock::time_point t0, SteadyClock::tim
     ++o.errors;
   }
   return o.errors <= 100;
+}
+
+// The last step before a run, after its store is fresh: every dirty page of
+// the machine written out (sync(2)), then --settle seconds for the disk.
+void quiet_disk(const Config& cfg) {
+  ::sync();
+  std::this_thread::sleep_for(std::chrono::duration<double>(cfg.settle));
 }
 
 // Warm-up, then the measured window: `phase` goes to 1 and then 2 at its
@@ -497,8 +506,10 @@ RunResult run_postgres(const Config& cfg, int concurrency) {
   pg_exec(admin.c, "SET client_min_messages = warning");  // no NOTICE for DROP IF EXISTS
   if (!(err = pg_exec(admin.c, "DROP TABLE IF EXISTS events")).empty()) return fail("drop: " + err);
   if (!(err = pg_exec(admin.c, kCreateTable)).empty()) return fail("create: " + err);
-  // Start from a clean WAL state, as the RocksDB run starts from an empty folder.
-  pg_exec(admin.c, "CHECKPOINT");
+  // Start from a clean WAL state, as the RocksDB run starts from an empty
+  // folder; the checkpoint also unlinks the dropped table's files.
+  if (!(err = pg_exec(admin.c, "CHECKPOINT")).empty()) return fail("checkpoint: " + err);
+  quiet_disk(cfg);
 
   // One connection per appender, opened before the clock starts.
   std::vector<PgConn> conns(static_cast<std::size_t>(concurrency));
@@ -712,7 +723,8 @@ int main(int argc, char** argv) {
   std::printf("\n");
   print_header();
 
-  // Before each run: nothing of an earlier run left to write out.
+  // Before a RocksDB run: PostgreSQL's dirty buffers from its last run written
+  // out too. (run_postgres() quiets the disk itself, after its DROP + CREATE.)
   auto settle = [&] {
 #ifdef JOURNEY_BENCH_HAVE_PG
     if (with_pg) {
@@ -722,8 +734,7 @@ int main(int argc, char** argv) {
       if (!err.empty()) std::printf("          (no CHECKPOINT before this run: %s)\n", err.c_str());
     }
 #endif
-    ::sync();
-    std::this_thread::sleep_for(std::chrono::duration<double>(cfg.settle));
+    quiet_disk(cfg);
   };
 
   // rocks[c] thread per appender, async[c] append_async() chains, pg[c] PostgreSQL.
@@ -741,7 +752,6 @@ int main(int argc, char** argv) {
     }
 #ifdef JOURNEY_BENCH_HAVE_PG
     if (with_pg) {
-      settle();
       pg[c] = run_postgres(cfg, c);
       print_row(pg[c]);
     }
