@@ -23,6 +23,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "big_endian.h"
 #include "zero_filled_wal.h"
 
 // The pipeline syncs the WAL with SyncWAL() while the writer goes on writing.
@@ -87,9 +88,6 @@ Error from_rocksdb(const rocksdb::Status& s, const std::string& what) {
   return Error{code, what + ": " + s.ToString(), std::nullopt};
 }
 
-void put_u64(std::string& out, std::uint64_t v) {
-  for (int i = 7; i >= 0; --i) out.push_back(static_cast<char>((v >> (i * 8)) & 0xff));
-}
 void put_u32(std::string& out, std::uint32_t v) {
   for (int i = 3; i >= 0; --i) out.push_back(static_cast<char>((v >> (i * 8)) & 0xff));
 }
@@ -100,11 +98,6 @@ void put_u16(std::string& out, std::uint16_t v) {
 void put_bytes(std::string& out, std::string_view b) {
   put_u32(out, static_cast<std::uint32_t>(b.size()));
   out.append(b.data(), b.size());
-}
-std::uint64_t get_u64(const char* p) {
-  std::uint64_t v = 0;
-  for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<std::uint8_t>(p[i]);
-  return v;
 }
 
 // The stream part of an `events` key ("stream 0x00"): the memtable keeps one

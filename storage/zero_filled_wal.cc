@@ -9,6 +9,8 @@
 #include <algorithm>
 #include <cerrno>
 
+#include "big_endian.h"
+
 namespace journey::storage {
 
 namespace {
@@ -133,12 +135,6 @@ class ZeroFilledWalFile final : public rocksdb::FSWritableFileOwnerWrapper {
   std::uint64_t zeroed_ = 0;  // zeros written from end_ (or 0) up to here
 };
 
-std::uint64_t big_endian_u64(const char* p) {
-  std::uint64_t v = 0;
-  for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<std::uint8_t>(p[i]);
-  return v;
-}
-
 // The positions one WriteBatch puts, first and last (0 if none).
 class PositionRange final : public rocksdb::WriteBatch::Handler {
  public:
@@ -146,7 +142,7 @@ class PositionRange final : public rocksdb::WriteBatch::Handler {
   rocksdb::Status PutCF(std::uint32_t cf, const rocksdb::Slice& key,
                         const rocksdb::Slice&) override {
     if (cf == cf_ && key.size() == 8) {
-      const std::uint64_t p = big_endian_u64(key.data());
+      const std::uint64_t p = get_u64(key.data());
       if (first == 0) first = p;
       last = p;
     }
