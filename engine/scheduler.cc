@@ -365,11 +365,13 @@ struct ReminderScheduler::Impl {
                          m.to.name,  m.to.email, m.to.language == Language::en ? "en" : "sv",
                          m.subject,  m.body,     m.reminder_ids,
                          m.hire_ids, catch_up,   {"email"}};
-    std::set<std::string> municipalities;  // of the message's hires
-    for (const auto& rm : batch) {
-      auto u = channels.units.find(rm.hire->hire.unit);
-      municipalities.insert(u != channels.units.end() && u->second ? u->second->municipality
-                                                                   : kDefaultMunicipality);
+    std::set<std::string> municipalities;  // of the message's hires, when a webhook may ask
+    if (!channels.webhooks.empty()) {
+      for (const auto& rm : batch) {
+        auto u = channels.units.find(rm.hire->hire.unit);
+        municipalities.insert(u != channels.units.end() && u->second ? u->second->municipality
+                                                                     : kDefaultMunicipality);
+      }
     }
     for (const auto& w : channels.webhooks) {
       // "*" hears everything; a municipality's webhook only a message about its
