@@ -4,7 +4,11 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <iterator>
 #include <map>
+#include <sstream>
+
+#include "journey/workflows/value_domain.h"
 
 namespace journey::engine {
 namespace {
@@ -63,10 +67,33 @@ std::string key_of(const std::vector<std::string>& parts) {
 
 }  // namespace
 
-ImportReport import_hires_csv(JourneyEngine& engine, std::istream& in, const std::string& actor,
+ImportReport import_hires_csv(JourneyEngine& engine, std::istream& file, const std::string& actor,
                               Language lang, std::function<bool(const std::string&)> unit_allowed) {
   ImportReport report;
   const bool sv = lang == Language::sv;
+  // The whole file is text of the value domain or nothing is imported: a file
+  // saved as Windows-1252 would register "M\xe4rta", which no later stage can
+  // read as text.
+  const std::string bytes{std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
+  if (!workflows::valid_utf8(bytes)) {
+    std::size_t bad_line = 1;
+    for (std::size_t begin = 0; begin < bytes.size(); ++bad_line) {
+      std::size_t end = bytes.find('\n', begin);
+      if (end == std::string::npos) end = bytes.size();
+      if (!workflows::valid_utf8(std::string_view(bytes).substr(begin, end - begin))) break;
+      begin = end + 1;
+    }
+    report.file_error = sv ? "Filen är inte UTF-8 (första felet på rad " +
+                                 std::to_string(bad_line) +
+                                 "). Spara den som \"CSV UTF-8\" och importera igen; ingenting "
+                                 "importerades."
+                           : "The file is not UTF-8 (first error on line " +
+                                 std::to_string(bad_line) +
+                                 "). Save it as \"CSV UTF-8\" and import again; nothing was "
+                                 "imported.";
+    return report;
+  }
+  std::istringstream in(bytes);
   std::string header;
   if (!std::getline(in, header)) {
     report.file_error = sv ? "Filen är tom." : "The file is empty.";
@@ -166,6 +193,13 @@ ImportReport import_hires_csv(JourneyEngine& engine, std::istream& in, const std
     }
     if (!get("introducer").empty())
       cmd.introducer = workflows::Person{get("introducer"), get("introducer_email")};
+    if (!cmd.unit.empty() && !engine.unit(cmd.unit)) {
+      // Its reminders would have no recipient: the unit's contacts come first.
+      reject(Refusal{"unknown_unit", {{"field", "unit"}, {"unit", cmd.unit}}}.message(lang) +
+             (sv ? " Lägg upp enheten först (journeyctl unit set, eller PUT /v1/units)."
+                 : " Set up the unit first (journeyctl unit set, or PUT /v1/units)."));
+      continue;
+    }
     if (unit_allowed && !unit_allowed(cmd.unit)) {
       reject((sv ? "Du får inte registrera nyanställda i enheten "
                  : "You may not register hires "

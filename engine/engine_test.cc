@@ -53,6 +53,15 @@ struct Fixture {
     log.reset();
     fs::remove_all(dir);
   }
+  void set_unit(const std::string& unit) {
+    BOOST_REQUIRE(engine
+                      ->set_unit(UnitContacts{unit,
+                                              {"Anna Berg", "anna.berg@example.se"},
+                                              {"Omar Ali", "omar.ali@example.se"},
+                                              std::nullopt},
+                                 as("admin"))
+                      .ok());
+  }
   CommandContext as(const std::string& actor, std::string key = "") {
     return {actor, std::move(key), std::nullopt};
   }
@@ -289,6 +298,7 @@ BOOST_AUTO_TEST_CASE(ExperiencedHireIsRegisteredWithEjItems) {
 }
 
 BOOST_AUTO_TEST_CASE(CsvImportReportsEachRowAndImportsNothingTwice) {
+  for (const char* unit : {"Barn och unga Centrum", "Barn och unga Väster"}) set_unit(unit);
   std::istringstream csv(
       "namn;e-post;enhet;startdatum;erfaren;introduktör\n"
       "Ali Haddad;ali@example.se;Barn och unga Centrum;2026-04-01;nej;Karin Ek\n"
@@ -314,6 +324,32 @@ BOOST_AUTO_TEST_CASE(CsvImportReportsEachRowAndImportsNothingTwice) {
   std::istringstream bad("name,email,unit,startdate\n");
   BOOST_TEST(import_hires_csv(*engine, bad, "hr", Language::en).file_error.find("startdate") !=
              std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(ACsvRowNamingAnUnknownUnitIsRefusedNamingTheUnit) {
+  set_unit("Barn och unga Centrum");
+  std::istringstream csv(
+      "name,email,unit,start\n"
+      "Ali Haddad,ali@example.se,Barn och unga Centrum,2026-04-01\n"
+      "Bo Ek,bo@example.se,Barn och unga Centurm,2026-04-01\n");
+  auto report = import_hires_csv(*engine, csv, "hr-import", Language::sv);
+  BOOST_TEST(report.registered == 1);
+  BOOST_TEST(report.rejected == 1);
+  BOOST_REQUIRE(report.rows.size() == 2u);
+  BOOST_TEST(report.rows[1].message.find("Barn och unga Centurm") != std::string::npos);
+  BOOST_TEST(engine->hires().size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(AWindows1252CsvIsRefusedWholeAndSaysSaveAsCsvUtf8) {
+  std::istringstream csv(
+      "name,email,unit,start\n"
+      "Ali Haddad,ali@example.se,Barn och unga Centrum,2026-04-01\n"
+      "M\xe4rta Ek,marta@example.se,Barn och unga Centrum,2026-04-01\n");
+  auto report = import_hires_csv(*engine, csv, "hr-import", Language::sv);
+  BOOST_TEST(report.file_error.find("rad 3") != std::string::npos);
+  BOOST_TEST(report.file_error.find("CSV UTF-8") != std::string::npos);
+  BOOST_TEST(report.registered == 0);
+  BOOST_TEST(engine->hires().size() == 0u);
 }
 
 BOOST_AUTO_TEST_CASE(RegistrationTellsEachRoleItsPreparationTasks) {

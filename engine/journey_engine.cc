@@ -8,11 +8,13 @@
 #include <cereal/types/string.hpp>
 #include <cereal/types/vector.hpp>
 #include <cstdio>
+#include <spdlog/spdlog.h>
 #include <random>
 #include <set>
 #include <sstream>
 
 #include "journey/workflows/bounded_archive.h"
+#include "journey/workflows/value_domain.h"
 
 namespace journey::engine {
 
@@ -165,10 +167,9 @@ std::string new_hire_id() {
   return id;
 }
 
-bool plausible_email(const std::string& e) {
-  const auto at = e.find('@');
-  return at != std::string::npos && at > 0 && e.find('.', at) != std::string::npos &&
-         e.find(' ') == std::string::npos && e.back() != '.';
+// A value outside the domain (value_domain.h) as a refusal naming its field.
+CommandOutcome out_of_domain(const std::string& field, const workflows::ValueProblem& p) {
+  return failed(p.refusal(field).code, p.refusal(field).args, CommandOutcome::Kind::refused);
 }
 
 template <class... Ts>
@@ -351,17 +352,17 @@ CommandOutcome JourneyEngine::register_hire(const RegisterHire& cmd, const Comma
   auto refused = [](const std::string& code, std::map<std::string, std::string> args) {
     return failed(code, std::move(args), CommandOutcome::Kind::refused);
   };
-  if (cmd.name.empty()) return refused("field_empty", {{"field", "name"}});
-  if (cmd.unit.empty()) return refused("field_empty", {{"field", "unit"}});
-  if (!plausible_email(cmd.email))
-    return refused("field_bad_email", {{"field", "email"}, {"value", cmd.email}});
-  auto start = parse_date(cmd.start);
-  if (!start) return refused("field_bad_date", {{"field", "start"}, {"value", cmd.start}});
-  if (cmd.introducer && cmd.introducer->name.empty())
-    return refused("field_empty", {{"field", "introducer"}});
-  if (cmd.introducer && !cmd.introducer->email.empty() && !plausible_email(cmd.introducer->email)) {
-    return refused("field_bad_email",
-                   {{"field", "introducer_email"}, {"value", cmd.introducer->email}});
+  // The value domain, field by field, in the order a form shows them.
+  if (auto bad = workflows::check_name(cmd.name)) return out_of_domain("name", *bad);
+  if (auto bad = workflows::check_email(cmd.email)) return out_of_domain("email", *bad);
+  if (auto bad = workflows::check_name(cmd.unit)) return out_of_domain("unit", *bad);
+  if (auto bad = workflows::check_date_text(cmd.start)) return out_of_domain("start", *bad);
+  const auto start = parse_date(cmd.start);
+  if (cmd.introducer) {
+    if (auto bad = workflows::check_name(cmd.introducer->name))
+      return out_of_domain("introducer", *bad);
+    if (auto bad = workflows::check_email(cmd.introducer->email, false))
+      return out_of_domain("introducer_email", *bad);
   }
   auto prog = programme(cmd.programme_id, cmd.programme_version);
   if (!prog) {
@@ -380,6 +381,8 @@ CommandOutcome JourneyEngine::register_hire(const RegisterHire& cmd, const Comma
   }
   std::vector<DomainEvent> events{reg};
   if (cmd.introducer) events.push_back(IntroducerAppointed{*cmd.introducer, *start});
+  for (const auto& e : events)
+    if (auto bad = workflows::check_event(e)) return out_of_domain(bad->field, bad->problem);
   JourneyMachine machine(prog);
   for (const auto& e : events) {
     if (auto r = machine.apply(e)) return refused(r->code, r->args);
@@ -415,11 +418,20 @@ CommandOutcome JourneyEngine::execute_once(const std::string& hire_id, const Dom
   if (std::holds_alternative<HireRegistered>(event)) {
     return failed("already_registered", {}, CommandOutcome::Kind::refused);
   }
+  // Nothing outside the value domain is written: the decoder would refuse it.
+  if (auto bad = workflows::check_event(event)) {
+    auto o = out_of_domain(bad->field, bad->problem);
+    o.hire_id = hire_id;
+    return o;
+  }
   std::optional<ReplayedHire> hire;
   try {
     hire = replay(hire_id);
-  } catch (const std::exception& e) {
-    return failed("internal_error", {{"what", e.what()}});
+  } catch (const HireDamaged& e) {
+    auto o = failed("hire_damaged", {{"hire", hire_id}, {"reason", e.what()}},
+                    CommandOutcome::Kind::refused);
+    o.hire_id = hire_id;
+    return o;
   }
   if (!hire) return failed("unknown_hire", {{"hire", hire_id}}, CommandOutcome::Kind::refused);
   if (ctx.expected_version && *ctx.expected_version != hire->version) {
@@ -484,7 +496,7 @@ std::optional<LoadedHire> JourneyEngine::load(const std::string& hire_id,
                                               std::optional<AsOf> as_of) {
   if (!is_hire_id(hire_id)) return std::nullopt;
   auto records = log_.read_stream(StreamId(hire_id));
-  if (!records) throw std::runtime_error("reading " + hire_id + ": " + records.error().message);
+  if (!records) damaged(hire_id, "reading " + hire_id + ": " + records.error().message);
   if (records->empty()) return std::nullopt;
   const std::uint64_t version = records->back().version.value;
   if (as_of) {
@@ -521,17 +533,17 @@ std::optional<LoadedHire> JourneyEngine::load(const std::string& hire_id,
     try {
       events.push_back(decode(r.type, r.schema_version, r.payload));
     } catch (const DecodeError& e) {
-      throw std::runtime_error(hire_id + " event " + std::to_string(r.version.value) + ": " +
-                               e.what());
+      damaged(hire_id,
+              hire_id + " event " + std::to_string(r.version.value) + " (" + r.type + "): " +
+                  e.what());
     }
   }
   const auto* reg = std::get_if<HireRegistered>(&events.front());
-  if (!reg) throw std::runtime_error(hire_id + " does not begin with HireRegistered");
+  if (!reg) damaged(hire_id, hire_id + " does not begin with HireRegistered");
   auto prog = programme(reg->programme_id, reg->programme_version);
   if (!prog) {
-    throw std::runtime_error(hire_id + " was registered under programme " + reg->programme_id +
-                             " v" + std::to_string(reg->programme_version) +
-                             ", which is not in the log");
+    damaged(hire_id, hire_id + " was registered under programme " + reg->programme_id + " v" +
+                         std::to_string(reg->programme_version) + ", which is not in the log");
   }
   LoadedHire hire{hire_id,
                   {},
@@ -551,13 +563,14 @@ std::optional<LoadedHire> JourneyEngine::load(const std::string& hire_id,
       // a mid-week start); such an event is not part of that view. Replaying
       // the log as recorded must never refuse: that would be a broken log.
       if (lenient) continue;
-      throw std::runtime_error(hire_id + " event " + std::to_string((*records)[i].version.value) +
-                               " cannot be replayed: " + r->message(Language::en));
+      damaged(hire_id, hire_id + " event " + std::to_string((*records)[i].version.value) +
+                           " cannot be replayed: " + r->message(Language::en));
     }
     hire.records.push_back(std::move((*records)[i]));
     hire.events.push_back(std::move(events[i]));
   }
   hire.notifications = std::move(notifications);
+  if (!as_of) sound(hire_id);
   return hire;
 }
 
@@ -592,13 +605,71 @@ std::optional<ReplayedHire> JourneyEngine::replay(const std::string& hire_id) {
                       " cannot be replayed: " + refusal->message(Language::en);
           }
         } catch (const DecodeError& e) {
-          failure = hire_id + " event " + std::to_string(r.version.value) + ": " + e.what();
+          failure = hire_id + " event " + std::to_string(r.version.value) + " (" + r.type +
+                    "): " + e.what();
         }
       });
-  if (!visited) throw std::runtime_error("reading " + hire_id + ": " + visited.error().message);
-  if (!failure.empty()) throw std::runtime_error(failure);
+  if (!visited) damaged(hire_id, "reading " + hire_id + ": " + visited.error().message);
+  if (!failure.empty()) damaged(hire_id, failure);
   if (!out.machine) return std::nullopt;
+  sound(hire_id);
   return out;
+}
+
+void JourneyEngine::damaged(const std::string& hire_id, const std::string& reason) {
+  bool first = false;
+  {
+    std::lock_guard<std::mutex> lock(damaged_mu_);
+    auto [it, fresh] = damaged_.try_emplace(hire_id, reason);
+    first = fresh || it->second != reason;
+    it->second = reason;
+    damaged_count_ = damaged_.size();
+  }
+  // Once per hire and reason, not once per read: lists read every hire.
+  if (first) spdlog::error("damaged hire {}: {}", hire_id, reason);
+  throw HireDamaged(hire_id, reason);
+}
+
+void JourneyEngine::sound(const std::string& hire_id) {
+  if (damaged_count_.load(std::memory_order_relaxed) == 0) return;
+  std::lock_guard<std::mutex> lock(damaged_mu_);
+  if (damaged_.erase(hire_id)) {
+    damaged_count_ = damaged_.size();
+    spdlog::info("hire {} replays again", hire_id);
+  }
+}
+
+std::map<std::string, std::string> JourneyEngine::damaged_hires() const {
+  std::lock_guard<std::mutex> lock(damaged_mu_);
+  return damaged_;
+}
+
+std::optional<HireIdentity> JourneyEngine::identify(const std::string& hire_id) {
+  if (!is_hire_id(hire_id)) return std::nullopt;
+  HireIdentity id{hire_id, {}, {}, {}};
+  bool exists = false;
+  // Only the two kinds of event that say who may see the hire are decoded,
+  // and only for their structure; everything else is skipped unread.
+  auto visited =
+      log_.visit_stream(StreamId(hire_id), StreamVersion{1}, [&](const storage::RecordedEvent& r) {
+        exists = true;
+        if (r.type != "HireRegistered" && r.type != "IntroducerAppointed") return;
+        try {
+          DomainEvent e = workflows::decode_structure(r.type, r.schema_version, r.payload);
+          if (auto* reg = std::get_if<HireRegistered>(&e)) {
+            if (r.version.value != 1) return;  // only the first event defines the hire
+            if (!workflows::check_name(reg->unit)) id.unit = reg->unit;
+            if (!workflows::check_name(reg->name)) id.name = reg->name;
+          } else if (auto* in = std::get_if<IntroducerAppointed>(&e)) {
+            id.introducer_email =
+                workflows::check_email(in->introducer.email, false) ? "" : in->introducer.email;
+          }
+        } catch (const DecodeError&) {
+          // Unreadable: the scope stays as narrow as what was read.
+        }
+      });
+  if (!visited || !exists) return visited ? std::nullopt : std::optional<HireIdentity>(id);
+  return id;
 }
 
 std::optional<HireStatus> JourneyEngine::status(const std::string& hire_id, date::sys_days day,
@@ -622,14 +693,13 @@ CommandOutcome JourneyEngine::set_unit(const UnitContacts& u, const CommandConte
     return failed(code, std::move(args), CommandOutcome::Kind::refused);
   };
   if (ctx.actor.empty()) return refused("field_empty", {{"field", "actor"}});
-  if (u.unit.empty()) return refused("field_empty", {{"field", "unit"}});
+  if (auto bad = workflows::check_name(u.unit)) return out_of_domain("unit", *bad);
   std::vector<std::pair<std::string, const Contact*>> contacts = {
       {"unit_head", &u.unit_head}, {"administrator", &u.administrator}};
   if (u.escalation) contacts.push_back({"escalation", &*u.escalation});
   for (const auto& [field, c] : contacts) {
-    if (c->name.empty()) return refused("field_empty", {{"field", field + "_name"}});
-    if (!plausible_email(c->email))
-      return refused("field_bad_email", {{"field", field + "_email"}, {"value", c->email}});
+    if (auto bad = workflows::check_name(c->name)) return out_of_domain(field + "_name", *bad);
+    if (auto bad = workflows::check_email(c->email)) return out_of_domain(field + "_email", *bad);
   }
   if (!is_municipality_id(u.municipality))
     return refused("field_bad_value", {{"field", "municipality"}, {"value", u.municipality}});
@@ -701,7 +771,7 @@ CommandOutcome JourneyEngine::set_municipality(const Municipality& m, const Comm
   if (ctx.actor.empty()) return refused("field_empty", {{"field", "actor"}});
   if (!is_municipality_id(m.id))
     return refused("field_bad_value", {{"field", "id"}, {"value", m.id}});
-  if (m.name.empty()) return refused("field_empty", {{"field", "name"}});
+  if (auto bad = workflows::check_name(m.name)) return out_of_domain("name", *bad);
   AppendRequest req{
       StreamId(kMunicipalityStream),
       ExpectedVersion::any(),

@@ -221,7 +221,9 @@ struct ReminderScheduler::Impl {
 
   // Replaces the hire's timers with its current plan, writing only what changed
   // (the daily replan of every hire would otherwise rewrite every timer).
-  void replan(const std::string& hire_id, date::sys_days today, TimePoint now) {
+  // False if the hire is damaged: its timers stay as they were (they fire
+  // again once it replays), and nobody else's plan waits for it.
+  bool replan(const std::string& hire_id, date::sys_days today, TimePoint now) {
     std::map<std::string, std::int64_t> old_timers;  // reminder id -> send
     must(kv->scan("h" + hire_id + '\0', "h" + hire_id + '\1',
                   [&](const std::string& k, const std::string& v) {
@@ -231,7 +233,12 @@ struct ReminderScheduler::Impl {
                   }),
          "scanning timers");
     std::map<std::string, std::int64_t> new_timers;
-    auto hire = engine.replay(hire_id);
+    std::optional<ReplayedHire> hire;
+    try {
+      hire = engine.replay(hire_id);
+    } catch (const HireDamaged&) {
+      return false;  // the engine logged why
+    }
     if (hire) {
       const HireStatus status = project_status(hire_id, *hire->machine, today);
       const std::int64_t oldest = us(now) - std::int64_t(cfg.catch_up_days) * 86'400'000'000LL;
@@ -257,6 +264,7 @@ struct ReminderScheduler::Impl {
       w.puts.push_back({hire_key(hire_id, id), be64(static_cast<std::uint64_t>(send))});
     }
     write(w);
+    return true;
   }
 
   void decide(TimePoint now, TickReport& report) {
@@ -283,6 +291,7 @@ struct ReminderScheduler::Impl {
     const date::sys_days today = today_local;
 
     struct HireView {
+      bool damaged = false;
       std::optional<LoadedHire> loaded;
       HireStatus status;
       std::map<std::string, PlannedReminder> plan;
@@ -300,7 +309,12 @@ struct ReminderScheduler::Impl {
       auto [it, fresh] = hires.try_emplace(d.hire);
       HireView& view = it->second;
       if (fresh) {
-        view.loaded = engine.load(d.hire);
+        try {
+          view.loaded = engine.load(d.hire);
+        } catch (const HireDamaged&) {
+          view.damaged = true;
+          ++report.damaged;
+        }
         if (view.loaded) {
           view.status = project_status(d.hire, view.loaded->machine, today);
           for (auto& r :
@@ -309,6 +323,7 @@ struct ReminderScheduler::Impl {
           }
         }
       }
+      if (view.damaged) continue;  // kept pending: nothing is known to be done or due
       auto r = view.plan.find(d.reminder);
       if (r == view.plan.end() ||
           get("d" + d.reminder)) {  // done, on leave, gone: not a reminder any more
@@ -559,7 +574,8 @@ TickReport ReminderScheduler::tick() {
     for (const auto& h : s.engine.hires()) dirty.insert(h);
     s.write(KvWrite{{{"p", be64(day_number)}}, {}});
   }
-  for (const auto& h : dirty) s.replan(h, today, now);
+  for (const auto& h : dirty)
+    if (!s.replan(h, today, now)) ++report.damaged;
   report.hires_replanned = static_cast<int>(dirty.size());
   if (!s.in_office_hours(now)) {
     report.outside_office_hours = true;

@@ -164,6 +164,33 @@ BOOST_AUTO_TEST_CASE(RegistrationTellsAdministratorAndUnitHeadOnce) {
   BOOST_TEST(notifications(hire).size() == before);
 }
 
+// The second finding: one hire imported from a Windows-1252 CSV
+// ("M\xe4rta") made every tick fail with "invalid UTF-8", for every hire. Such
+// a stream is planted straight into the log (past every entrance, as an
+// earlier version let it in): the tick goes on for everyone else.
+BOOST_AUTO_TEST_CASE(ADamagedHireDoesNotStopRemindersForAnyoneElse) {
+  workflows::HireRegistered old{"M\xe4rta Ek",   "marta@example.se", "Barn och unga Hisingen",
+                                ymd(2026, 3, 2), false,             "gr-forsta-aren", 1, {}};
+  const auto enc = workflows::encode(old);
+  BOOST_REQUIRE(log->append({storage::StreamId("hire-0badf00d"),
+                             storage::ExpectedVersion::exactly(storage::StreamVersion{0}),
+                             {storage::NewEvent{enc.type, 1, enc.payload, clock.now(), "old"}},
+                             ""})
+                    .ok());
+  const std::string hire = register_sara();
+  TickReport report;
+  BOOST_REQUIRE_NO_THROW(report = scheduler->tick());
+  BOOST_TEST(report.damaged >= 1);
+  bool to_admin = false;
+  for (const auto& n : notifications(hire)) to_admin |= n.to_email == "omar@example.se";
+  BOOST_TEST(to_admin);
+  BOOST_TEST(engine->damaged_hires().count("hire-0badf00d") == 1u);
+  // Days later, the daily replan of every hire still goes through.
+  clock.set(stockholm_winter(ymd(2026, 2, 9), 9));
+  BOOST_REQUIRE_NO_THROW(report = scheduler->tick());
+  BOOST_TEST(report.damaged >= 1);
+}
+
 BOOST_AUTO_TEST_CASE(NothingGoesOutAtNightOrOnAHoliday) {
   clock.set(stockholm_winter(ymd(2026, 2, 3), 3));  // Tuesday 03:00
   const std::string hire = register_sara();

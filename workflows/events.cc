@@ -12,6 +12,7 @@
 #include <unordered_map>
 
 #include "journey/workflows/bounded_archive.h"
+#include "journey/workflows/value_domain.h"
 
 // sys_days is a std::chrono type, so ADL never looks in namespace date: cereal
 // finds these in its own namespace. Days since 1970-01-01 as a signed 32-bit number.
@@ -25,9 +26,11 @@ template <class Archive>
 void load(Archive& ar, date::sys_days& d) {
   std::int32_t n = 0;
   ar(n);
-  // Years -768..4707: far beyond any journey, and far from where date's
-  // civil-calendar arithmetic overflows (found by fuzz_event_decode).
-  if (n < -1'000'000 || n > 1'000'000) throw cereal::Exception("a date is out of range");
+  // Years -25,400..29,300: inside date::year's range, so date's civil
+  // arithmetic cannot overflow (fuzz_event_decode found where it does).
+  // decode() then holds the day to the value domain's years (value_domain.h)
+  // and names the field; decode_structure() lets a damaged hire's unit be read.
+  if (n < -10'000'000 || n > 10'000'000) throw cereal::Exception("a date is out of range");
   d = date::sys_days(date::days(n));
 }
 }  // namespace cereal
@@ -211,6 +214,19 @@ std::size_t type_index(const std::string& type) {
 
 DomainEvent decode(const std::string& type, std::uint16_t schema_version,
                    const std::string& payload) {
+  DomainEvent e = decode_structure(type, schema_version, payload);
+  // The entrances check the same rules: an event that fails them was never
+  // accepted by this version (old data, a bug, or damage), so it is refused
+  // here rather than half-read by a later stage.
+  if (auto bad = check_event(e))
+    throw DecodeError("payload of '" + type + "': field '" + bad->field + "' " +
+                      bad->problem.text(Language::en) +
+                      (bad->problem.value.empty() ? "" : " (" + bad->problem.value + ")"));
+  return e;
+}
+
+DomainEvent decode_structure(const std::string& type, std::uint16_t schema_version,
+                             const std::string& payload) {
   const std::size_t index = type_index(type);
   if (index == std::size(kNames)) throw DecodeError("unknown event type '" + type + "'");
   if (schema_version != 1) {
@@ -271,16 +287,6 @@ std::string format_date(date::sys_days d) {
   std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
                 static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
   return buf;
-}
-
-std::optional<date::sys_days> parse_date(const std::string& text) {
-  if (text.size() != 10 || text[4] != '-' || text[7] != '-') return std::nullopt;
-  int y = 0;
-  unsigned m = 0, dd = 0;
-  if (std::sscanf(text.c_str(), "%4d-%2u-%2u", &y, &m, &dd) != 3) return std::nullopt;
-  date::year_month_day ymd{date::year(y), date::month(m), date::day(dd)};
-  if (!ymd.ok()) return std::nullopt;
-  return date::sys_days(ymd);
 }
 
 std::string describe(const DomainEvent& e) {

@@ -93,6 +93,11 @@ const std::map<std::string, Text>& refusal_texts() {
        {"'{event}' är inte tillåtet när {region} är '{state}'.",
         "'{event}' is not allowed while {region} is '{state}'."}},
       {"internal_error", {"Internt fel: {what}", "Internal error: {what}"}},
+      {"hire_damaged",
+       {"Den nyanställdas historik ({hire}) är skadad och kan inte läsas: {reason}. Inget mer "
+        "kan registreras förrän en administratör har återställt loggen från en säkerhetskopia.",
+        "The hire's history ({hire}) is damaged and cannot be read: {reason}. Nothing more can "
+        "be recorded until an admin has restored the log from a backup."}},
       {"unknown_hire",
        {"Det finns ingen nyanställd med id '{hire}'.", "There is no hire with id '{hire}'."}},
       {"version_conflict",
@@ -134,6 +139,16 @@ const std::map<std::string, Text>& refusal_texts() {
       {"field_bad_date",
        {"Fältet '{field}': '{value}' är inget datum på formen ÅÅÅÅ-MM-DD.",
         "Field '{field}': '{value}' is not a date of the form YYYY-MM-DD."}},
+      // The value domain's problems (value_domain.h) carry their own predicate.
+      {"field_not_utf8", {"Fältet '{field}' {problem_sv}.", "Field '{field}' {problem_en}."}},
+      {"field_control_character",
+       {"Fältet '{field}' {problem_sv}.", "Field '{field}' {problem_en}."}},
+      {"field_too_long", {"Fältet '{field}' {problem_sv}.", "Field '{field}' {problem_en}."}},
+      {"field_date_out_of_range",
+       {"Fältet '{field}': {value} {problem_sv}.", "Field '{field}': {value} {problem_en}."}},
+      {"field_not_finite", {"Fältet '{field}' {problem_sv}.", "Field '{field}' {problem_en}."}},
+      {"field_out_of_range",
+       {"Fältet '{field}': {value} {problem_sv}.", "Field '{field}': {value} {problem_en}."}},
       {"field_bad_bool",
        {"Fältet '{field}': '{value}' ska vara ja/nej.",
         "Field '{field}': '{value}' must be yes/no."}},

@@ -10,6 +10,7 @@
 #include "journey/engine/csv_import.h"
 #include "journey/engine/scheduler.h"
 #include "journey/engine/simulation.h"
+#include "journey/workflows/value_domain.h"
 
 #ifndef JOURNEY_OPENAPI_FILE
 #error "JOURNEY_OPENAPI_FILE must name adapters/http/openapi.json"
@@ -39,39 +40,7 @@ std::string dump(const json& j, int indent = -1) {
   return j.dump(indent, ' ', false, json::error_handler_t::replace);
 }
 
-bool valid_utf8(const std::string& s) {
-  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-  const std::size_t n = s.size();
-  std::size_t i = 0;
-  while (i < n) {
-    const unsigned c = p[i];
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    std::size_t len = 0;
-    unsigned cp = 0;
-    if ((c & 0xe0) == 0xc0) {
-      len = 2, cp = c & 0x1f;
-    } else if ((c & 0xf0) == 0xe0) {
-      len = 3, cp = c & 0x0f;
-    } else if ((c & 0xf8) == 0xf0) {
-      len = 4, cp = c & 0x07;
-    } else {
-      return false;
-    }
-    if (i + len > n) return false;
-    for (std::size_t k = 1; k < len; ++k) {
-      if ((p[i + k] & 0xc0) != 0x80) return false;
-      cp = (cp << 6) | (p[i + k] & 0x3f);
-    }
-    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) ||
-        (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) || (cp >= 0xd800 && cp <= 0xdfff))
-      return false;
-    i += len;
-  }
-  return true;
-}
+using workflows::valid_utf8;
 
 const char* title_sv(int status) {
   switch (status) {
@@ -342,6 +311,51 @@ struct Api::Impl {
     return h;
   }
 
+  // The scope of a hire from its identity (the registration's unit, the
+  // current introducer), read before anything is projected: authorisation
+  // comes first, so no answer ever names or decodes a hire the caller may not read.
+  engine::HireScope scope_of(const engine::HireIdentity& id,
+                             std::map<std::string, std::string>* seen) {
+    engine::HireScope h;
+    h.unit = id.unit;
+    h.introducer_email = id.introducer_email;
+    if (id.unit.empty()) return h;  // unreadable: only all-municipality principals see it
+    auto it = seen->find(id.unit);
+    if (it == seen->end()) it = seen->emplace(id.unit, municipality_of_unit(id.unit)).first;
+    h.municipality = it->second;
+    return h;
+  }
+
+  // One hire of a list the principal may read: today's status, or why the
+  // hire is damaged. std::nullopt: not the principal's (or gone).
+  struct Listed {
+    engine::HireIdentity id;
+    std::optional<engine::HireStatus> status;
+    std::string damage;  // set when status is not
+  };
+  std::optional<Listed> listed(const Principal& p, const std::string& hire_id,
+                               date::sys_days today, std::map<std::string, std::string>& munis) {
+    auto id = engine.identify(hire_id);
+    if (!id || !engine::may_read_hire(p, scope_of(*id, &munis))) return std::nullopt;
+    Listed out{*id, std::nullopt, {}};
+    try {
+      out.status = engine.status(hire_id, today);
+      if (!out.status) return std::nullopt;
+      // The projected introducer may differ from the identity's only if the
+      // scan and the replay raced a command; the projection is the truth.
+      if (!engine::may_read_hire(p, scope_of(*out.status, &munis))) return std::nullopt;
+    } catch (const engine::HireDamaged& e) {
+      out.damage = e.what();
+    }
+    return out;
+  }
+
+  json damaged_json(const engine::HireIdentity& id, const std::string& why) {
+    return json{{"hire", id.hire_id}, {"name", id.name},   {"unit", id.unit},
+                {"start", ""},        {"lifecycle", "Damaged"}, {"overdue", 0},
+                {"parts", json::array()}, {"damaged", true}, {"damage", why}};
+  }
+
   static std::optional<std::string> body_error(const Ctx& c, const char* type) {
     auto it = c.req.headers.find("Content-Type");
     if (it == c.req.headers.end()) return std::string("missing");
@@ -360,13 +374,18 @@ struct Api::Impl {
                                     "The body must be application/json, not ")) +
                         *ct,
                     "header", "Content-Type");
-    try {
-      return json::parse(c.req.body);
-    } catch (const json::parse_error& e) {
-      return c.fail(400, "malformed_json",
-                    std::string(c.t("Ogiltig JSON: ", "Malformed JSON: ")) + e.what(), "field",
-                    "/");
+    auto parsed = parse_json_strictly(c.req.body);
+    if (auto* e = std::get_if<FieldError>(&parsed)) {
+      // Syntax is 400 as before; a duplicate key or an unreadable number is a
+      // field of a well-formed document that is wrong: 422, naming it.
+      if (e->field == "/")
+        return c.fail(400, "malformed_json",
+                      std::string(c.t("Ogiltig JSON: ", "Malformed JSON: ")) +
+                          e->text(c.lang == Language::sv),
+                      "field", "/");
+      return field_error(c, *e);
     }
+    return std::get<json>(parsed);
   }
 
   Response field_error(const Ctx& c, const FieldError& e) {
@@ -480,21 +499,33 @@ struct Api::Impl {
   // Loads today's status of the hire in the path and checks that the
   // principal may read it. 404 for both "no such hire" and "not yours", so an
   // outsider cannot probe which hires exist.
+  // A damaged hire the principal may read answers 409 hire_damaged with the reason.
   std::variant<engine::HireStatus, Response> readable_hire(Ctx& c) {
     const std::string& id = c.params["hire"];
-    std::optional<engine::HireStatus> s;
-    if (engine::is_hire_id(id)) s = engine.status(id, engine.today());
-    if (!s || !engine::may_read_hire(*c.principal, scope_of(*s)))
+    std::map<std::string, std::string> munis;
+    auto l = listed(*c.principal, id, engine.today(), munis);
+    if (!l)
       return c.fail(404, "unknown_hire",
                     std::string(c.t("Ingen nyanställd med id ", "No hire with id ")) + id);
-    return *s;
+    if (!l->status) return damaged_problem(c, id, l->damage);
+    return *l->status;
+  }
+
+  Response damaged_problem(const Ctx& c, const std::string& id, const std::string& why) {
+    Response r = c.fail(
+        409, "hire_damaged",
+        workflows::Refusal{"hire_damaged", {{"hire", id}, {"reason", why}}}.message(c.lang));
+    auto j = json::parse(r.body);
+    j["hire"] = id;
+    j["damage"] = why;
+    r.body = dump(j);
+    return r;
   }
 
   bool may_see_message(const Principal& p, const std::vector<std::string>& hire_ids) {
-    for (const auto& h : hire_ids) {
-      auto s = engine.status(h, engine.today());
-      if (s && engine::may_read_hire(p, scope_of(*s))) return true;
-    }
+    std::map<std::string, std::string> munis;
+    for (const auto& h : hire_ids)
+      if (listed(p, h, engine.today(), munis)) return true;
     return false;
   }
 };
@@ -734,6 +765,14 @@ Response Api::handle(const Request& req) {
   }
   try {
     return finish(match->handler(c));
+  } catch (const engine::HireDamaged&) {
+    // Every handler reads a hire only after readable_hire() let the principal
+    // see it, but this catch names nothing, in case one does not.
+    return finish(c.fail(409, "hire_damaged",
+                         c.t("Den nyanställdas historik är skadad och kan inte visas så här; "
+                             "en administratör ser orsaken",
+                             "The hire's history is damaged and cannot be shown like this; an "
+                             "admin sees the reason")));
   } catch (const std::exception& e) {
     return finish(c.fail(500, "internal_error", e.what()));
   }
@@ -794,7 +833,11 @@ void Api::Impl::install() {
            << "journey_log_events_total " << st.events << '\n'
            << "# HELP journey_log_wal_syncs_total Synced batch writes.\n"
            << "# TYPE journey_log_wal_syncs_total counter\n"
-           << "journey_log_wal_syncs_total " << st.wal_syncs << '\n';
+           << "journey_log_wal_syncs_total " << st.wal_syncs << '\n'
+           << "# HELP journey_hires_damaged Hires whose stream could not be read, decoded or "
+              "replayed when last read (each is logged with its reason).\n"
+           << "# TYPE journey_hires_damaged gauge\n"
+           << "journey_hires_damaged " << engine.damaged_hires().size() << '\n';
         if (hooks.extra_metrics) os << hooks.extra_metrics();
         r.body = os.str();
         return r;
@@ -880,8 +923,8 @@ void Api::Impl::install() {
       // "default"; a municipality's admin must not claim them by creating the
       // unit under their own municipality.
       for (const auto& id : engine.hires()) {
-        auto s = engine.status(id, engine.today());
-        if (s && s->hire.unit == unit.unit)
+        auto h = engine.identify(id);
+        if (h && h->unit == unit.unit)
           return c.fail(409, "unit_has_hires",
                         c.t("Det finns redan nyanställda i en enhet med det namnet; bara "
                             "administratören för alla kommuner kan ge den en kommun",
@@ -912,10 +955,16 @@ void Api::Impl::install() {
     const auto today = engine.today();
     std::map<std::string, std::string> munis;  // unit -> municipality
     for (const auto& id : engine.hires()) {
-      auto s = engine.status(id, today);
-      if (!s) continue;
-      if (!engine::may_read_hire(*c.principal, scope_of(*s, &munis))) continue;
-      if (!unit.empty() && s->hire.unit != unit) continue;
+      auto l = listed(*c.principal, id, today, munis);
+      if (!l) continue;
+      if (!unit.empty() && l->id.unit != unit) continue;
+      if (!l->status) {
+        // Damaged: shown (it needs someone's attention) unless a filter it
+        // cannot be matched against asks for something else.
+        if (state.empty() || state == "Damaged") j.push_back(damaged_json(l->id, l->damage));
+        continue;
+      }
+      const engine::HireStatus* s = &*l->status;
       if (!state.empty() && s->lifecycle != state) continue;
       int overdue = static_cast<int>(s->overdue_items.size());
       for (const auto& d : s->deadlines) overdue += d.overdue ? 1 : 0;
@@ -1135,10 +1184,11 @@ void Api::Impl::install() {
     std::map<std::string, std::optional<engine::UnitContacts>> units;
     std::map<std::string, std::string> munis;  // unit -> municipality
     for (const auto& id : engine.hires()) {
-      auto s = engine.status(id, today);
-      if (!s || !engine::may_read_hire(*c.principal, scope_of(*s, &munis))) continue;
-      if (s->lifecycle == "Left" || s->lifecycle == "Completed") continue;
       if (!hire_filter.empty() && id != hire_filter) continue;
+      auto l = listed(*c.principal, id, today, munis);
+      if (!l || !l->status) continue;  // damaged: its tasks cannot be known; /v1/hires says why
+      const engine::HireStatus* s = &*l->status;
+      if (s->lifecycle == "Left" || s->lifecycle == "Completed") continue;
       if (!unit.empty() && s->hire.unit != unit) continue;
       if (!units.count(s->hire.unit)) units[s->hire.unit] = engine.unit(s->hire.unit);
       const auto& u = units[s->hire.unit];
@@ -1228,9 +1278,14 @@ void Api::Impl::install() {
     ChannelView shows{c, engine, std::nullopt};
     std::map<std::string, std::string> munis;  // unit -> municipality
     for (const auto& h : hires) {
-      auto s = engine.status(h, today);
-      if (!s || !engine::may_read_hire(*c.principal, scope_of(*s, &munis))) continue;
-      auto loaded = engine.load(h);
+      auto l = listed(*c.principal, h, today, munis);
+      if (!l || !l->status) continue;
+      std::optional<engine::LoadedHire> loaded;
+      try {
+        loaded = engine.load(h);
+      } catch (const engine::HireDamaged&) {
+        continue;
+      }
       if (!loaded) continue;
       std::map<std::string, engine::DeliveryRecord> last;
       for (const auto& r : loaded->notifications)

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "journey/engine/scheduler.h"
+#include "journey/workflows/value_domain.h"
 
 namespace journey::http {
 
@@ -14,14 +15,8 @@ using engine::DomainEvent;
 
 namespace {
 
-// Characters (Unicode code points) in UTF-8 text, which is what the error text
-// promises to count: "Åsa" is 3 characters in 4 bytes.
-// The JSON parser has already refused invalid UTF-8, so every byte that is not
-// a continuation byte (10xxxxxx) starts one character.
-std::size_t characters(const std::string& utf8) {
-  std::size_t n = 0;
-  for (unsigned char c : utf8) n += (c & 0xC0) != 0x80;
-  return n;
+FieldError domain_error(std::string field, const ValueProblem& p) {
+  return FieldError{std::move(field), p.text(Language::en), p.text(Language::sv)};
 }
 
 // Reads the fields of one JSON object, remembering which were used so that
@@ -38,32 +33,46 @@ class Fields {
     if (it == j_.end() || it->is_null()) return nullptr;
     return &*it;
   }
-  std::optional<std::string> opt_str(const std::string& name, std::size_t max = 500) {
+  // A string field, checked as a name (one line) or as free text (the value
+  // domain's rules, value_domain.h).
+  enum class Text { name, free };
+  std::optional<std::string> opt_str(const std::string& name, std::size_t max = kMaxNameChars,
+                                     Text kind = Text::name) {
     const json* v = get(name);
     if (!v) return std::nullopt;
     if (!v->is_string()) throw FieldError::not_string(ptr(name));
     auto s = v->get<std::string>();
-    if (characters(s) > max)
-      throw FieldError{ptr(name), "is longer than " + std::to_string(max) + " characters",
-                       "är längre än " + std::to_string(max) + " tecken"};
+    auto bad = kind == Text::name ? check_name(s, false, max) : check_text(s, max);
+    if (bad) throw domain_error(ptr(name), *bad);
     return s;
   }
-  std::string str(const std::string& name, std::size_t max = 500) {
+  std::string str(const std::string& name, std::size_t max = kMaxNameChars) {
     auto s = opt_str(name, max);
     if (!s) throw FieldError::required(ptr(name));
-    if (s->empty()) throw FieldError{ptr(name), "must not be empty", "får inte vara tomt"};
+    if (s->empty()) throw domain_error(ptr(name), ValueProblem{});
     return *s;
   }
   std::string str_or(const std::string& name, std::string fallback) {
     auto s = opt_str(name);
     return s ? *s : fallback;
   }
+  std::string text_or(const std::string& name) {
+    auto s = opt_str(name, kMaxTextChars, Text::free);
+    return s ? *s : std::string();
+  }
+  std::string email_or(const std::string& name, bool required) {
+    auto s = opt_str(name, kMaxEmailChars);
+    if (!s && required) throw FieldError::required(ptr(name));
+    if (auto bad = check_email(s ? *s : "", required)) throw domain_error(ptr(name), *bad);
+    return s ? *s : std::string();
+  }
   std::optional<date::sys_days> opt_day(const std::string& name) {
-    auto s = opt_str(name, 20);
-    if (!s) return std::nullopt;
-    auto d = parse_date(*s);
-    if (!d) throw FieldError::not_date(ptr(name));
-    return d;
+    const json* v = get(name);
+    if (!v) return std::nullopt;
+    if (!v->is_string()) throw FieldError::not_date(ptr(name));
+    const auto s = v->get<std::string>();
+    if (auto bad = check_date_text(s)) throw domain_error(ptr(name), *bad);
+    return parse_date(s);
   }
   date::sys_days day(const std::string& name) {
     auto d = opt_day(name);
@@ -91,12 +100,7 @@ class Fields {
     if (!v) return fallback;
     if (!v->is_number()) throw FieldError{ptr(name), "must be a number", "ska vara ett tal"};
     double d = v->get<double>();
-    if (!(d >= lo && d <= hi))
-      throw FieldError{ptr(name),
-                       "must be between " + std::to_string(static_cast<int>(lo)) + " and " +
-                           std::to_string(static_cast<int>(hi)),
-                       "ska vara mellan " + std::to_string(static_cast<int>(lo)) + " och " +
-                           std::to_string(static_cast<int>(hi))};
+    if (auto bad = check_number(d, lo, hi)) throw domain_error(ptr(name), *bad);
     return d;
   }
   bool boolean_or(const std::string& name, bool fallback) {
@@ -112,7 +116,7 @@ class Fields {
       return std::nullopt;
     }
     Fields f(*v, ptr(name));
-    Person p{f.str("name"), f.str_or("email", "")};
+    Person p{f.str("name"), f.email_or("email", false)};
     f.done();
     return p;
   }
@@ -138,34 +142,34 @@ const std::map<std::string, Decoder>& decoders() {
        [](Fields& f, date::sys_days t) {
          auto item = f.str("item", 100);
          return DomainEvent(
-             ChecklistItemCompleted{item, f.day_or("on", t), f.str_or("comment", "")});
+             ChecklistItemCompleted{item, f.day_or("on", t), f.text_or("comment")});
        }},
       {"waive",
        [](Fields& f, date::sys_days) {
          auto item = f.str("item", 100);
-         return DomainEvent(ChecklistItemWaived{item, f.str_or("reason", "")});
+         return DomainEvent(ChecklistItemWaived{item, f.text_or("reason")});
        }},
       {"introducer",
        [](Fields& f, date::sys_days t) {
          auto name = f.str("name");
-         auto email = f.str_or("email", "");
+         auto email = f.email_or("email", false);
          return DomainEvent(IntroducerAppointed{Person{name, email}, f.day_or("from", t)});
        }},
       {"mentor",
        [](Fields& f, date::sys_days) {
          auto name = f.str("name");
-         auto email = f.str_or("email", "");
+         auto email = f.email_or("email", false);
          return DomainEvent(MentorAppointed{Person{name, email}, f.person("replacement", false)});
        }},
       {"replacement",
        [](Fields& f, date::sys_days) {
          auto name = f.str("name");
-         return DomainEvent(MentorReplacementNamed{Person{name, f.str_or("email", "")}});
+         return DomainEvent(MentorReplacementNamed{Person{name, f.email_or("email", false)}});
        }},
       {"mentor-dropout",
        [](Fields& f, date::sys_days t) {
          auto on = f.day_or("on", t);
-         return DomainEvent(MentorDroppedOut{on, f.str_or("reason", "")});
+         return DomainEvent(MentorDroppedOut{on, f.text_or("reason")});
        }},
       {"course-booked",
        [](Fields& f, date::sys_days) {
@@ -185,12 +189,12 @@ const std::map<std::string, Decoder>& decoders() {
       {"course-completed",
        [](Fields& f, date::sys_days t) {
          auto on = f.day_or("on", t);
-         return DomainEvent(CourseCompleted{on, f.str_or("certificate", "")});
+         return DomainEvent(CourseCompleted{on, f.text_or("certificate")});
        }},
       {"waive-part",
        [](Fields& f, date::sys_days) {
          auto part = f.str("part", 20);
-         return DomainEvent(PartWaived{part, f.str_or("reason", "")});
+         return DomainEvent(PartWaived{part, f.text_or("reason")});
        }},
       {"supervision-group",
        [](Fields& f, date::sys_days) {
@@ -207,7 +211,7 @@ const std::map<std::string, Decoder>& decoders() {
       {"supervision-completed",
        [](Fields& f, date::sys_days t) {
          auto on = f.day_or("on", t);
-         return DomainEvent(SupervisionCompleted{on, f.str_or("certificate", "")});
+         return DomainEvent(SupervisionCompleted{on, f.text_or("certificate")});
        }},
       {"hours",
        [](Fields& f, date::sys_days t) {
@@ -230,7 +234,7 @@ const std::map<std::string, Decoder>& decoders() {
       {"left",
        [](Fields& f, date::sys_days t) {
          auto on = f.day_or("on", t);
-         return DomainEvent(HireLeft{on, f.str_or("reason", "")});
+         return DomainEvent(HireLeft{on, f.text_or("reason")});
        }},
       {"completed",
        [](Fields& f, date::sys_days t) {
@@ -280,12 +284,83 @@ std::variant<DomainEvent, FieldError> decode_command(const json& body, date::sys
   }
 }
 
+namespace {
+// Where the parser is, for naming a duplicate key or an unreadable number.
+struct JsonPath {
+  struct Frame {
+    bool object = true;
+    std::set<std::string> keys;
+    std::string key;
+    std::size_t index = 0;
+  };
+  std::vector<Frame> frames;
+  static std::string escape(const std::string& k) {
+    std::string out;
+    for (char c : k) out += c == '~' ? "~0" : c == '/' ? "~1" : std::string(1, c);
+    return out;
+  }
+  // The pointer of the value being read now.
+  std::string pointer() const {
+    std::string p;
+    for (const auto& f : frames)
+      p += "/" + (f.object ? escape(f.key) : std::to_string(f.index));
+    return p.empty() ? "/" : p;
+  }
+  void element_done() {
+    if (!frames.empty() && !frames.back().object) ++frames.back().index;
+  }
+};
+struct DuplicateKey {
+  std::string pointer;
+};
+}  // namespace
+
+std::variant<json, FieldError> parse_json_strictly(const std::string& body) {
+  JsonPath path;
+  auto cb = [&](int, json::parse_event_t event, json& parsed) {
+    switch (event) {
+      case json::parse_event_t::object_start:
+        path.frames.push_back({true, {}, {}, 0});
+        break;
+      case json::parse_event_t::array_start:
+        path.frames.push_back({false, {}, {}, 0});
+        break;
+      case json::parse_event_t::key: {
+        auto& top = path.frames.back();
+        top.key = parsed.get<std::string>();
+        if (!top.keys.insert(top.key).second) throw DuplicateKey{path.pointer()};
+        break;
+      }
+      case json::parse_event_t::object_end:
+      case json::parse_event_t::array_end:
+        if (!path.frames.empty()) path.frames.pop_back();
+        path.element_done();
+        break;
+      case json::parse_event_t::value:
+        path.element_done();
+        break;
+    }
+    return true;
+  };
+  try {
+    return json::parse(body, cb);
+  } catch (const DuplicateKey& d) {
+    return FieldError{d.pointer, "appears twice in the object", "förekommer två gånger i objektet"};
+  } catch (const json::out_of_range&) {
+    // A number too large for a double (1e999): name where it stood.
+    return FieldError{path.pointer(), "is a number out of range", "är ett tal utanför gränserna"};
+  } catch (const json::exception& e) {
+    // Syntax: field "/" and the parser's own description of where and what.
+    return FieldError{"/", e.what(), e.what()};
+  }
+}
+
 std::variant<engine::RegisterHire, FieldError> decode_register(const json& body) {
   try {
     Fields f(body, "");
     engine::RegisterHire r;
     r.name = f.str("name");
-    r.email = f.str("email");
+    r.email = f.email_or("email", true);
     r.unit = f.str("unit");
     auto start = f.day("start");
     r.start = format_date(start);
@@ -310,6 +385,7 @@ std::variant<engine::UnitContacts, FieldError> decode_unit(const json& body,
   try {
     Fields f(body, "");
     engine::UnitContacts u;
+    if (auto bad = check_name(unit)) throw domain_error("/unit", *bad);
     u.unit = unit;
     u.municipality = f.str_or("municipality", engine::kDefaultMunicipality);
     auto contact = [&](const std::string& name, bool required) -> std::optional<engine::Contact> {
@@ -321,7 +397,7 @@ std::variant<engine::UnitContacts, FieldError> decode_unit(const json& body,
       Fields c(*v, "/" + name);
       engine::Contact out;
       out.name = c.str("name");
-      out.email = c.str("email");
+      out.email = c.email_or("email", true);
       auto lang = c.str_or("language", "sv");
       if (lang != "sv" && lang != "en")
         throw FieldError{c.ptr("language"), "must be sv or en", "ska vara sv eller en"};

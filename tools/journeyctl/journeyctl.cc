@@ -28,6 +28,7 @@
 #include "journey/engine/scheduler.h"
 #include "journey/engine/simulation.h"
 #include "journey/storage/rocksdb_event_log.h"
+#include "journey/workflows/value_domain.h"
 #include "table.h"
 
 namespace fs = std::filesystem;
@@ -98,14 +99,12 @@ std::string actor() {
   return "journeyctl";
 }
 
+// The value domain's date (value_domain.h), named by its option.
 date::sys_days parse_day(const std::string& value, const char* option) {
-  auto d = parse_date(value);
-  if (!d) {
-    fail(1, std::string(option) + ": '" + value +
-                g.t("' är inget datum på formen ÅÅÅÅ-MM-DD.",
-                    "' is not a date of the form YYYY-MM-DD."));
-  }
-  return *d;
+  if (auto bad = workflows::check_date_text(value))
+    fail(1, std::string(option) + ": '" + value + "' " +
+                bad->text(g.language()) + ".");
+  return *parse_date(value);
 }
 
 std::string day(date::sys_days d) { return format_date(d); }
@@ -523,8 +522,22 @@ int main(int argc, char** argv) {
       Table t({"Id", g.t("Namn", "Name"), g.t("Enhet", "Unit"), "Start", g.t("Läge", "State"),
                g.t("Nästa", "Next"), g.t("Försenat", "Overdue")});
       json j = json::array();
+      int damaged = 0;
       for (const auto& id : store->engine->hires()) {
-        auto s = store->engine->status(id, when);
+        std::optional<HireStatus> s;
+        try {
+          s = store->engine->status(id, when);
+        } catch (const HireDamaged& e) {
+          // One damaged hire must not hide the others: list it, say why.
+          auto who = store->engine->identify(id);
+          if (!list_unit.empty() && (!who || who->unit != list_unit)) continue;
+          ++damaged;
+          const std::string name = who ? who->name : "", unit = who ? who->unit : "";
+          t.add({id, name, unit, "", g.t("SKADAD", "DAMAGED"), e.what(), ""});
+          j.push_back({{"hire", id}, {"name", name}, {"unit", unit}, {"lifecycle", "Damaged"},
+                       {"damaged", true}, {"damage", e.what()}});
+          continue;
+        }
         if (!s) continue;
         int overdue = static_cast<int>(s->overdue_items.size());
         for (const auto& d : s->deadlines) overdue += d.overdue;
@@ -544,9 +557,13 @@ int main(int argc, char** argv) {
                      {"overdue", overdue}});
       }
       if (g.json)
-        std::cout << j.dump(2) << '\n';
+        std::cout << j.dump(2, ' ', false, json::error_handler_t::replace) << '\n';
       else
         t.print(std::cout);
+      if (damaged)
+        std::cerr << damaged
+                  << g.t(" nyanställd(a) har skadad historik; se README, \"En skadad nyanställd\".\n",
+                         " hire(s) have a damaged history; see README, \"A damaged hire\".\n");
       return 0;
     };
   });
@@ -1335,7 +1352,13 @@ int main(int argc, char** argv) {
                g.t("Försök", "Attempts")});
       json j = json::array();
       for (const auto& h : hires) {
-        auto loaded = store->engine->load(h);
+        std::optional<LoadedHire> loaded;
+        try {
+          loaded = store->engine->load(h);
+        } catch (const HireDamaged& e) {
+          std::cerr << e.what() << '\n';
+          continue;
+        }
         if (!loaded) continue;
         std::map<std::string, DeliveryRecord> last;
         for (const auto& r : loaded->notifications) {

@@ -81,6 +81,11 @@ check "history" 0 "$J" --json history "$hire"
 check "verify" 0 "$J" verify
 contains "verified" "Kedjan verifierad: 7 händelser"
 
+# A CSV's rows need their units set up first: their reminders need a recipient.
+for u in "Barn och unga Centrum" "Barn och unga Väster"; do
+  check "unit $u for the import" 0 "$J" unit set --unit "$u" --head-name "Anna Berg" \
+    --head-email anna@example.se --admin-name "Omar Ali" --admin-email omar@example.se
+done
 cat > "$work/hires.csv" <<'CSV'
 namn;e-post;enhet;startdatum;erfaren
 Ali Haddad;ali@example.se;Barn och unga Centrum;2026-10-01;nej
@@ -92,6 +97,21 @@ contains "bad row named" "AVVISAD"
 contains "summary" "2 registrerade, 0 fanns redan, 1 avvisade."
 check "import again adds no one" 1 "$J" import "$work/hires.csv"
 contains "nothing twice" "0 registrerade, 2 fanns redan, 1 avvisade."
+# A file saved as Windows-1252 ("M\xe4rta") is refused whole, saying how to save it.
+printf 'name,email,unit,start\nM\xe4rta Ek,marta@example.se,Barn och unga Centrum,2026-10-01\n' > "$work/cp1252.csv"
+check "a Windows-1252 CSV is refused" 1 "$J" import "$work/cp1252.csv"
+contains "how to save it named" 'Spara den som "CSV UTF-8"'
+contains "its line named" "rad 2"
+printf 'name,email,unit,start\nLis Ek,lis@example.se,Barn och unga Centurm,2026-10-01\n' > "$work/unknown-unit.csv"
+check "a row with an unknown unit is refused" 1 "$J" import "$work/unknown-unit.csv"
+contains "the unknown unit named" "Barn och unga Centurm"
+# Dates outside the value domain (the parser once took any 4-digit year).
+check "a start past 2200 is refused" 1 "$J" hire register --name "Per Ås" --email per@example.se \
+  --unit "Barn och unga Centrum" --start 4800-01-01
+contains "the year range named" "1900-01-01 och 2200-12-31"
+check "a lax date is refused" 1 "$J" hire register --name "Per Ås" --email per@example.se \
+  --unit "Barn och unga Centrum" --start "2026- 1-05"
+contains "the field named" "'start'"
 check "three hires" 0 "$J" --json hire list
 [ "$(printf '%s' "$out" | json "len(d)")" = "3" ] && passed=$((passed + 1)) ||
   { failed=$((failed + 1)); echo "FAIL hire count: $out"; }

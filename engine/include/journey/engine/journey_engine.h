@@ -23,10 +23,12 @@
 // works on its own replayed machine and the log orders the appends.
 #pragma once
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -135,6 +137,30 @@ struct ReplayedHire {
   date::sys_days registered_on;
 };
 
+// A hire whose stream cannot be read, decoded or replayed (old bad data, a
+// bug, damage on disk). load(), replay() and status() throw it; every list,
+// the scheduler and the API catch it per hire, so one damaged hire never
+// stops service for another. The reason names the event and what failed.
+class HireDamaged : public std::runtime_error {
+ public:
+  HireDamaged(std::string hire_id, const std::string& reason)
+      : std::runtime_error(reason), hire_id(std::move(hire_id)) {}
+  std::string hire_id;
+};
+
+// What authorisation needs of a hire, read before its journey is projected:
+// the registration's unit and name and the current introducer's e-mail, from
+// the bytes' structure alone (decode_structure), so a hire whose registration
+// holds a value outside the domain still has the unit that may see it. Empty
+// unit: not even that could be read; only all-municipality admins and
+// auditors may see the hire then (access.h: an empty municipality is theirs).
+struct HireIdentity {
+  std::string hire_id;
+  std::string name;
+  std::string unit;
+  std::string introducer_email;
+};
+
 class JourneyEngine {
  public:
   // REQUIRES: log and clock outlive the engine.
@@ -155,13 +181,18 @@ class JourneyEngine {
                          const CommandContext& ctx);
 
   // std::nullopt if the hire does not exist (or did not yet, as of `as_of`).
-  // Throws std::runtime_error if a stored event cannot be decoded or replayed.
+  // Throws HireDamaged if a stored event cannot be read, decoded or replayed.
   std::optional<LoadedHire> load(const std::string& hire_id, std::optional<AsOf> as_of = {});
   // The hot path: streams the hire's events straight into the machine.
   std::optional<ReplayedHire> replay(const std::string& hire_id);
   std::optional<HireStatus> status(const std::string& hire_id, date::sys_days today,
                                    std::optional<AsOf> as_of = {});
   std::vector<std::string> hires();
+  // std::nullopt if the hire does not exist. Never throws for bad payloads.
+  std::optional<HireIdentity> identify(const std::string& hire_id);
+  // Hires found damaged since start (id -> reason), for /metrics and operators.
+  // A hire that replays again (after a correction or a fix) leaves the list.
+  std::map<std::string, std::string> damaged_hires() const;
 
   // Sets (replaces) a unit's contacts. Refused with a named field if a contact
   // lacks a name or a valid e-mail.
@@ -195,8 +226,14 @@ class JourneyEngine {
   std::optional<CommandOutcome> earlier_outcome(const CommandContext& ctx);
   std::optional<Refusal> check_dates(const DomainEvent& e) const;
 
+  [[noreturn]] void damaged(const std::string& hire_id, const std::string& reason);
+  void sound(const std::string& hire_id);
+
   storage::EventLog& log_;
   const Clock& clock_;
+  mutable std::mutex damaged_mu_;
+  std::map<std::string, std::string> damaged_;  // GUARDED_BY(damaged_mu_)
+  std::atomic<std::size_t> damaged_count_{0};   // damaged_.size(), read without the lock
   std::mutex programmes_mu_;
   std::map<std::pair<std::string, int>, std::shared_ptr<const Programme>> programme_cache_;
 };

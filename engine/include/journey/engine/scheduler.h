@@ -109,6 +109,7 @@ struct TickReport {
   int retried = 0;
   int failed = 0;      // rejected, gone or dead-lettered
   int unresolved = 0;  // due, but the data names nobody to tell (kept pending)
+  int damaged = 0;     // hires whose stream cannot be replayed: skipped, their timers kept
   bool outside_office_hours = false;
 };
 

@@ -14,6 +14,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -169,14 +170,21 @@ class DecodeError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
-// Throws DecodeError naming the type and what failed.
+// Throws DecodeError naming the type and what failed, including a field
+// outside the value domain (value_domain.h).
 DomainEvent decode(const std::string& type, std::uint16_t schema_version,
                    const std::string& payload);
+// The bytes' structure only, without the value domain: for reading who may see
+// a damaged hire (its unit), never for deciding or showing its journey.
+DomainEvent decode_structure(const std::string& type, std::uint16_t schema_version,
+                             const std::string& payload);
 
 // A one-line, human-readable summary of the event's details (for history tables).
 std::string describe(const DomainEvent& e);
 
 std::string format_date(date::sys_days d);                          // "2026-03-02"
-std::optional<date::sys_days> parse_date(const std::string& text);  // strict YYYY-MM-DD
+// Strict YYYY-MM-DD (ASCII digits only) in the years 1900-2200: the value
+// domain's date (value_domain.h), which decode() also enforces.
+std::optional<date::sys_days> parse_date(std::string_view text);
 
 }  // namespace journey::workflows

@@ -49,6 +49,11 @@ struct FieldError {
   }
 };
 
+// Parses a request body as JSON, refusing what json::parse alone lets through:
+// a key twice in one object (the last would silently win) names its pointer,
+// and a number beyond a double (1e999) names where it stood.
+std::variant<json, FieldError> parse_json_strictly(const std::string& body);
+
 // The command kinds, as in `journeyctl record <kind>`.
 const std::vector<std::string>& command_kinds();
 
