@@ -403,7 +403,10 @@ CommandOutcome JourneyEngine::execute(const std::string& hire_id, const DomainEv
   // Without an expected version the caller did not ask for optimistic
   // concurrency: a writer that got in between only means deciding again on
   // the newer stream (the machine may now refuse). With one, the conflict is
-  // the answer.
+  // the answer. Commands on one hire wait for each other here, so in this
+  // process the retry is only for writers the lock does not see (the
+  // scheduler's notification records do not take it: they expect any version).
+  std::lock_guard<std::mutex> serial(hire_lock(hire_id));
   for (int attempt = 1;; ++attempt) {
     CommandOutcome o = execute_once(hire_id, event, ctx);
     if (o.kind != CommandOutcome::Kind::conflict || ctx.expected_version || attempt == 8) return o;
@@ -614,6 +617,10 @@ std::optional<ReplayedHire> JourneyEngine::replay(const std::string& hire_id) {
   if (!out.machine) return std::nullopt;
   sound(hire_id);
   return out;
+}
+
+std::mutex& JourneyEngine::hire_lock(const std::string& hire_id) {
+  return hire_locks_[std::hash<std::string>{}(hire_id) % kHireLocks];
 }
 
 void JourneyEngine::damaged(const std::string& hire_id, const std::string& reason) {

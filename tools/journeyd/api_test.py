@@ -592,6 +592,40 @@ class Api(unittest.TestCase):
                               headers={"If-Match": "seven"})
         self.assertEqual((st, b["header"]), (400, "If-Match"))
 
+    def test_sixteen_clients_without_if_match_on_one_hire_all_succeed(self):
+        # Before, 83 of 39,326 such commands got 412 once the engine's retries ran out.
+        admin = self.as_("A")
+        st, _, b = admin.call("POST", "/v1/hires", {"name": "Sexton", "email": "s16@example.se",
+                                                    "unit": OSTER, "start": "2026-09-01",
+                                                    "introducer": {"name": "Olle",
+                                                                   "email": "olle@gbg.se"}})
+        hid = b["hire"]
+        st, _, b = admin.call("POST", f"/v1/hires/{hid}/events",
+                              {"kind": "started", "on": "2026-09-01"})
+        self.assertEqual(st, 201, b)
+        weeks = ["2026-09-07", "2026-09-14", "2026-09-21", "2026-09-28"]
+        codes = []
+        barrier = threading.Barrier(16)
+
+        def go(n):
+            c = self.client(self.tokens["A"])
+            barrier.wait()
+            for k in range(10):
+                st, _, body = c.call("POST", f"/v1/hires/{hid}/events",
+                                     {"kind": "hours", "hours": 0.25,
+                                      "week": weeks[(n + k) % len(weeks)]})
+                codes.append((st, body.get("code")))
+
+        ts = [threading.Thread(target=go, args=(n,)) for n in range(16)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+        self.assertEqual([c for c in codes if c[0] != 201], [])
+        self.assertEqual(len(codes), 160)
+        st, _, status = admin.call("GET", f"/v1/hires/{hid}")
+        self.assertAlmostEqual(status["hours"]["logged"], 40.0)
+
     def test_a_client_sending_headers_a_byte_a_second_is_cut_off(self):
         s = socket.create_connection(("127.0.0.1", self.server.port))
         request = b"GET /v1/hires HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + \

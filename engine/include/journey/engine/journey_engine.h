@@ -20,9 +20,13 @@
 //   tokens              TokenIssued / TokenRevoked (see access.h)
 //
 // Thread safety: a JourneyEngine may be used from several threads; each call
-// works on its own replayed machine and the log orders the appends.
+// works on its own replayed machine and the log orders the appends. Commands
+// on one hire are decided one at a time (a lock per hire, striped), so
+// concurrent commands without If-Match on one hire never conflict in one
+// process; the log's expected version still guards against any other writer.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <map>
 #include <memory>
@@ -229,8 +233,12 @@ class JourneyEngine {
   [[noreturn]] void damaged(const std::string& hire_id, const std::string& reason);
   void sound(const std::string& hire_id);
 
+  std::mutex& hire_lock(const std::string& hire_id);
+
   storage::EventLog& log_;
   const Clock& clock_;
+  static constexpr std::size_t kHireLocks = 256;
+  std::array<std::mutex, kHireLocks> hire_locks_;
   mutable std::mutex damaged_mu_;
   std::map<std::string, std::string> damaged_;  // GUARDED_BY(damaged_mu_)
   std::atomic<std::size_t> damaged_count_{0};   // damaged_.size(), read without the lock
