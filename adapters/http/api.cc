@@ -1772,11 +1772,7 @@ void Api::Impl::install() {
                               "Only auditors and admins verify the log"));
     auto r = engine.log().verify();
     if (!r) return c.fail(500, "storage_error", r.error().message);
-    json j{{"ok", !r->first_bad.has_value()},
-           {"events_checked", r->events_checked},
-           {"head_hash", storage::to_hex(r->head_hash)}};
-    if (r->first_bad) j["first_bad_position"] = r->first_bad->value;
-    return json_response(r->first_bad ? 409 : 200, j);
+    return json_response(r->ok() ? 200 : 409, verify_json(*r));
   });
 }
 

@@ -380,6 +380,24 @@ BOOST_AUTO_TEST_CASE(EveryCommandTheDecoderAcceptsIsInsideTheValueDomain) {
   BOOST_TEST(accepted > 1000);
 }
 
+// With one index entry deleted the CLI said "166 events are stored but 165 are
+// indexed" and the API answered 200 ok: true, judging by first_bad alone.
+// Both now answer through verify_json().
+BOOST_AUTO_TEST_CASE(AVerifyProblemThatNamesNoEventIsNotOk) {
+  storage::VerifyReport r;
+  r.events_checked = 165;
+  r.problem = "166 events are stored but 165 are indexed";
+  const json j = verify_json(r);
+  BOOST_TEST(!j["ok"].get<bool>());
+  BOOST_TEST(j["problem"].get<std::string>() == r.problem);
+  BOOST_TEST(!j.contains("first_bad_position"));
+  r.problem.clear();
+  BOOST_TEST(verify_json(r)["ok"].get<bool>());
+  auto served = call("GET", "/v1/audit/verify");
+  BOOST_TEST(served.status == 200);
+  BOOST_TEST(json::parse(served.body)["ok"].get<bool>());
+}
+
 BOOST_AUTO_TEST_CASE(StaleIfMatchGets412WithTheCurrentVersion) {
   const std::string hire = register_hire();
   auto s = call("GET", "/v1/hires/" + hire);

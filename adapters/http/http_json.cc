@@ -431,6 +431,15 @@ json unit_json(const engine::UnitContacts& u) {
   return j;
 }
 
+json verify_json(const storage::VerifyReport& r) {
+  json j{{"ok", r.ok()},
+         {"events_checked", r.events_checked},
+         {"head_hash", storage::to_hex(r.head_hash)}};
+  if (r.first_bad) j["first_bad_position"] = r.first_bad->value;
+  if (!r.problem.empty()) j["problem"] = r.problem;
+  return j;
+}
+
 std::string iso_day(date::sys_days d) { return format_date(d); }
 
 std::string iso_time(TimePoint t) {

@@ -835,12 +835,7 @@ int main(int argc, char** argv) {
       auto r = store->log->verify();
       if (!r) fail(4, r.error().message);
       if (g.json) {
-        json j{{"ok", r->ok()},
-               {"events", r->events_checked},
-               {"head_hash", storage::to_hex(r->head_hash)}};
-        if (r->first_bad) j["first_bad"] = r->first_bad->value;
-        if (!r->problem.empty()) j["problem"] = r->problem;
-        std::cout << j.dump(2) << '\n';
+        std::cout << http::verify_json(*r).dump(2) << '\n';
       } else if (r->ok()) {
         std::cout << g.t("Kedjan verifierad: ", "Chain verified: ") << r->events_checked
                   << g.t(" händelser, ", " events, ") << g.t("senaste hash ", "head hash ")

@@ -77,6 +77,11 @@ json history_json(const engine::LoadedHire& h);
 // The same as CSV (RFC 4180, header line first).
 std::string history_csv(const engine::LoadedHire& h);
 
+// The answer of a chain verification, shared by GET /v1/audit/verify and
+// `journeyctl verify --json`: one rule for "ok" (VerifyReport::ok(), which
+// also fails on a count mismatch that names no single event).
+json verify_json(const storage::VerifyReport& r);
+
 std::string iso_day(date::sys_days d);
 std::string iso_time(TimePoint t);
 
