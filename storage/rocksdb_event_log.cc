@@ -24,6 +24,7 @@
 #include <unordered_map>
 
 #include "big_endian.h"
+#include "spdlog_rocksdb_logger.h"
 #include "zero_filled_wal.h"
 
 // The pipeline syncs the WAL with SyncWAL() while the writer goes on writing.
@@ -73,10 +74,15 @@ constexpr std::uint8_t kFormat = 1;
 constexpr const char* kFormatTag = "journey-log/1";
 constexpr std::size_t kMaxStreamIdBytes = 200;
 
+bool is_no_space(const rocksdb::Status& s) {
+  return s.IsNoSpace() || s.subcode() == rocksdb::Status::kNoSpace ||
+         s.ToString().find("No space left on device") != std::string::npos;
+}
+
 // The one place where RocksDB's statuses become our errors.
 Error from_rocksdb(const rocksdb::Status& s, const std::string& what) {
   ErrorCode code = ErrorCode::io_error;
-  if (s.IsNoSpace() || s.subcode() == rocksdb::Status::kNoSpace) {
+  if (is_no_space(s)) {
     code = ErrorCode::no_space;
   } else if (s.IsCorruption()) {
     code = ErrorCode::corruption;
@@ -347,7 +353,7 @@ class RocksDbEventLog final : public EventLog {
       // Every group was synced (or failed) before the syncer stopped. After a
       // failed write or sync RocksDB allows no further operation on the WAL
       // file but closing it (its debug build asserts), so no final sync then.
-      if (!failed_.load(std::memory_order_acquire)) db_->FlushWAL(true);
+      if (!failed_.load(std::memory_order_acquire) && read_only_.empty()) db_->FlushWAL(true);
       db_->Close();
       delete db_;
     }
@@ -358,6 +364,9 @@ class RocksDbEventLog final : public EventLog {
     options.create_if_missing = o.create_if_missing;
     options.create_missing_column_families = true;
     options.paranoid_checks = true;
+    // Never RocksDB's own LOG file: on a full disk its PosixLogger asserted
+    // and aborted the process (spdlog_rocksdb_logger.h).
+    options.info_log = make_spdlog_rocksdb_logger("rocksdb " + o.path.filename().string());
     if (o.env != nullptr) {
       options.env = o.env;
     } else if (o.zero_filled_wal) {
@@ -397,6 +406,22 @@ class RocksDbEventLog final : public EventLog {
                    std::nullopt};
     }
     rocksdb::Status s = rocksdb::DB::Open(options, o.path.string(), cfs, &handles_, &db_);
+    if (!s.ok() && is_no_space(s) && std::filesystem::exists(o.path / "CURRENT")) {
+      // Opening writes (a new WAL, a new MANIFEST): on a full disk it cannot.
+      // Everything acknowledged is in the WAL and table files, which a
+      // read-only open replays without writing: serve reads, refuse appends.
+      const std::string why = s.ToString();
+      handles_.clear();
+      // A fresh guard: the failed open already replayed the WAL through the
+      // old one, which would take the first record of this replay for a hole
+      // (seen: a read-only open that showed none of the WAL's 16,431 events).
+      gap_guard_ = std::make_unique<PositionGapGuard>("positions");
+      options.wal_filter = gap_guard_.get();
+      s = rocksdb::DB::OpenForReadOnly(options, o.path.string(), cfs, &handles_, &db_);
+      if (s.ok())
+        read_only_ = "the disk was full when the log was opened (" + why +
+                     "): it serves reads only; free space, then restart";
+    }
     if (!s.ok()) return from_rocksdb(s, "opening event log at " + o.path.string());
     events_ = handles_[1];
     positions_ = handles_[2];
@@ -408,7 +433,10 @@ class RocksDbEventLog final : public EventLog {
 
     std::string tag;
     s = db_->Get(rocksdb::ReadOptions(), "format", &tag);
-    if (s.IsNotFound()) {
+    if (s.IsNotFound() && !read_only_.empty()) {
+      return Error{ErrorCode::no_space, read_only_ + "; and it holds no format tag yet",
+                   std::nullopt};
+    } else if (s.IsNotFound()) {
       rocksdb::WriteOptions w;
       w.sync = true;
       s = db_->Put(w, "format", kFormatTag);
@@ -420,7 +448,8 @@ class RocksDbEventLog final : public EventLog {
                    o.path.string() + " holds format '" + tag + "', expected '" + kFormatTag + "'",
                    std::nullopt};
     }
-    if (auto retired = retire_idle_wals(o.path); !retired) return retired;
+    if (read_only_.empty())
+      if (auto retired = retire_idle_wals(o.path); !retired) return retired;
 
     // The gap guard cannot judge the first record it replays. If that record
     // does not follow what the table files hold, a hole swallowed the start of
@@ -692,7 +721,15 @@ class RocksDbEventLog final : public EventLog {
   }
 
   LogStats stats() const override {
-    return LogStats{appends_.load(), events_written_.load(), syncs_.load()};
+    LogStats st{appends_.load(), events_written_.load(), syncs_.load(), {}};
+    if (!read_only_.empty()) {
+      st.writes_refused = read_only_;
+    } else if (!damaged_.empty()) {
+      st.writes_refused = "the event log is damaged: " + damaged_;
+    } else if (failed_.load(std::memory_order_acquire)) {
+      st.writes_refused = failure().message;
+    }
+    return st;
   }
 
   // For subscriptions: wait until the committed head passes `after` or the log closes.
@@ -790,7 +827,8 @@ class RocksDbEventLog final : public EventLog {
   // The error every append gets once a write or sync of the WAL has failed.
   Error failure() const {
     std::lock_guard<std::mutex> lock(failure_mu_);
-    return Error{ErrorCode::io_error,
+    // A full disk stays a full disk (the API's 507), whatever came after it.
+    return Error{failure_code_,
                  "the event log refuses appends since a write or sync of its write-ahead log "
                  "failed (" +
                      failure_message_ + "); restart to recover",
@@ -804,6 +842,7 @@ class RocksDbEventLog final : public EventLog {
                    "the event log is damaged, appends are refused: " + damaged_ + " (run verify)",
                    std::nullopt};
     }
+    if (!read_only_.empty()) return Error{ErrorCode::no_space, read_only_, std::nullopt};
     if (failed_.load(std::memory_order_acquire)) return failure();
     return std::nullopt;
   }
@@ -820,10 +859,11 @@ class RocksDbEventLog final : public EventLog {
   }
 
   // Stops all appends; the first reason is kept. Writer or whoever runs finish().
-  void poison(const std::string& why) {
+  void poison(const std::string& why, ErrorCode code = ErrorCode::io_error) {
     std::lock_guard<std::mutex> lock(failure_mu_);
     if (failed_.load(std::memory_order_relaxed)) return;
     failure_message_ = why;
+    failure_code_ = code == ErrorCode::no_space ? code : ErrorCode::io_error;
     failed_.store(true, std::memory_order_release);
   }
 
@@ -966,7 +1006,7 @@ class RocksDbEventLog final : public EventLog {
         // durable under positions handed out again. So the whole group fails and
         // the log stops taking appends, as after a failed sync.
         Error err = from_rocksdb(s, "appending to the event log");
-        poison(err.message);
+        poison(err.message, err.code);
         for (Pending* p : group) p->outcome = err;
       } else {
         last_position_ = pos;
@@ -1040,7 +1080,8 @@ class RocksDbEventLog final : public EventLog {
         synced_ = target;
         syncs_.fetch_add(1);
       } else {
-        poison(from_rocksdb(s, "syncing the write-ahead log").message);
+        const Error err = from_rocksdb(s, "syncing the write-ahead log");
+        poison(err.message, err.code);
       }
     }
     // The durable head moves before the stream heads: a reader may then see an
@@ -1108,6 +1149,7 @@ class RocksDbEventLog final : public EventLog {
   std::thread writer_;
 
   std::string damaged_;  // set at open: the head cannot be read, or a hole was replayed
+  std::string read_only_;  // set at open: the disk was full, the folder opened read-only
 
   // Owned by the writer thread: the log as written, synced or not.
   std::uint64_t last_position_ = 0;
@@ -1132,6 +1174,7 @@ class RocksDbEventLog final : public EventLog {
   mutable std::mutex failure_mu_;
   std::string failure_message_;
   std::atomic<bool> failed_{false};
+  ErrorCode failure_code_ = ErrorCode::io_error;  // GUARDED_BY(failure_mu_)
 
   // Durable stream heads, for readers.
   std::mutex heads_mu_;

@@ -3,6 +3,7 @@
 #include <rocksdb/write_batch.h>
 
 #include "journey/storage/kv_store.h"
+#include "spdlog_rocksdb_logger.h"
 
 namespace journey::storage {
 
@@ -97,6 +98,7 @@ Result<std::unique_ptr<KvStore>> open_rocksdb_kv(const std::filesystem::path& pa
                  std::nullopt};
   rocksdb::Options o;
   o.create_if_missing = true;
+  o.info_log = make_spdlog_rocksdb_logger("rocksdb " + path.filename().string());
   rocksdb::DB* db = nullptr;
   auto s = rocksdb::DB::Open(o, path.string(), &db);
   if (!s.ok()) return kv_error(s, "opening index at " + path.string());

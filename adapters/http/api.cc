@@ -814,7 +814,16 @@ void Api::Impl::install() {
       "GET", "/readyz",
       [this](Ctx& c) {
         if (!api->ready()) return c.fail(503, "not_ready", c.t("stänger ner", "draining"));
-        return json_response(200, json{{"status", "ready"}});
+        // Reads go on while writing is off (a full disk, a damaged log), so
+        // the service stays ready; the answer says what is off and why.
+        const std::string writes = engine.log().stats().writes_refused;
+        const std::string other = hooks.degraded ? hooks.degraded() : "";
+        if (writes.empty() && other.empty())
+          return json_response(200, json{{"status", "ready"}, {"writing", true}});
+        json j{{"status", "degraded"}, {"writing", writes.empty()}};
+        if (!writes.empty()) j["writes_refused"] = writes;
+        if (!other.empty()) j["degraded"] = other;
+        return json_response(200, j);
       },
       false);
   add(

@@ -20,6 +20,7 @@
 // 4 storage or start-up error.
 #include <fcntl.h>
 #include <signal.h>
+#include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
@@ -242,19 +243,36 @@ std::pair<std::string, unsigned short> split_listen(const std::string& listen) {
   return {host, static_cast<unsigned short>(std::stoi(port))};
 }
 
+// The payload as one JSON string, for the lines the libraries log through
+// spdlog's default logger (the engine's damaged hires, RocksDB's info log):
+// their text may hold quotes or any byte.
+class JsonStringPayload : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg& m, const std::tm&,
+              spdlog::memory_buf_t& dest) override {
+    const std::string s = json(std::string(m.payload.data(), m.payload.size()))
+                              .dump(-1, ' ', false, json::error_handler_t::replace);
+    dest.append(s.data(), s.data() + s.size());
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override {
+    return std::make_unique<JsonStringPayload>();
+  }
+};
+
 // Log lines: plain text for a terminal, or one JSON object per line.
 struct Logger {
   bool json_lines = false;
+  std::shared_ptr<spdlog::logger> events;  // journeyd's own lines, "event": a JSON object
   void log(spdlog::level::level_enum level, const std::string& msg, json fields = json::object()) {
     if (json_lines) {
       fields["msg"] = msg;
       // Replace invalid UTF-8 (a request target may carry any byte) instead of throwing.
-      spdlog::log(level, "{}", fields.dump(-1, ' ', false, json::error_handler_t::replace));
+      events->log(level, "{}", fields.dump(-1, ' ', false, json::error_handler_t::replace));
     } else {
       std::string extra;
       for (auto it = fields.begin(); it != fields.end(); ++it)
         extra += " " + it.key() + "=" + (it->is_string() ? it->get<std::string>() : it->dump());
-      spdlog::log(level, "{}{}", msg, extra);
+      events->log(level, "{}{}", msg, extra);
     }
   }
 };
@@ -293,14 +311,23 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  Logger logger{cfg.log_format == "json"};
-  auto sink = spdlog::stdout_logger_mt("journeyd");
-  spdlog::set_default_logger(sink);
-  if (logger.json_lines)
-    spdlog::set_pattern(R"({"time":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l","event":%v})",
-                        spdlog::pattern_time_type::utc);
-  else
+  Logger logger{cfg.log_format == "json", spdlog::stdout_logger_mt("journeyd")};
+  // Everything else logs through the default logger: its own sink, so that
+  // in JSON mode its text is escaped into {"msg": ...}.
+  spdlog::set_default_logger(spdlog::stdout_logger_mt("journeyd-libraries"));
+  if (logger.json_lines) {
+    logger.events->set_pattern(R"({"time":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l","event":%v})",
+                               spdlog::pattern_time_type::utc);
+    auto f = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
+    f->add_flag<JsonStringPayload>('*').set_pattern(
+        R"({"time":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l","event":{"msg":%*}})");
+    spdlog::default_logger()->set_formatter(std::move(f));
+  } else {
+    logger.events = spdlog::default_logger();
     spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
+  }
+  logger.events->set_level(spdlog::level::from_str(cfg.log_level));
+  logger.events->flush_on(spdlog::level::info);
   spdlog::set_level(spdlog::level::from_str(cfg.log_level));
   spdlog::flush_on(spdlog::level::info);
 
@@ -394,6 +421,7 @@ int main(int argc, char** argv) {
   engine::Templates templates = engine::Templates::load(JOURNEY_TEMPLATES_DIR);
   const engine::MunicipalTime municipal{std::chrono::minutes(std::chrono::hours(cfg.send_hour))};
   std::unique_ptr<engine::ReminderScheduler> scheduler;
+  std::string scheduler_off;  // why there is no scheduler although it is enabled
   {
     engine::SchedulerConfig sc;
     sc.index_path = data / "scheduler";
@@ -406,13 +434,19 @@ int main(int argc, char** argv) {
       return adapters::backoff_delay(attempt, retry_after, std::random_device{}());
     };
     auto index = storage::open_rocksdb_kv(sc.index_path);
-    if (!index) {
+    if (!index && index.error().code == storage::ErrorCode::no_space) {
+      // Reads still matter on a full disk; reminders wait for a restart with
+      // space (the index is rebuilt from the log if it must be).
+      scheduler_off = "the scheduler index cannot be opened: " + index.error().message;
+      logger.log(spdlog::level::err, "scheduler off: disk full", {{"error", scheduler_off}});
+    } else if (!index) {
       logger.log(spdlog::level::critical, "cannot open the scheduler index",
                  {{"error", index.error().message}});
       return 4;
+    } else {
+      scheduler = std::make_unique<engine::ReminderScheduler>(eng, municipal, templates, *mail,
+                                                              clock, sc, std::move(index.value()));
     }
-    scheduler = std::make_unique<engine::ReminderScheduler>(eng, municipal, templates, *mail, clock,
-                                                            sc, std::move(index.value()));
   }
   std::atomic<std::uint64_t> delivered{0}, retried{0}, failed{0}, ticks{0}, tick_errors{0};
 
@@ -420,6 +454,11 @@ int main(int argc, char** argv) {
   hooks.redeliver = [&](const std::string& id, const std::string& actor,
                         const std::function<bool(const std::string&)>& may) {
     std::lock_guard<std::mutex> lock(scheduler_mu);
+    if (!scheduler) {
+      engine::CommandOutcome o;
+      o.refusal = workflows::Refusal{"storage_full", {{"what", scheduler_off}}};
+      return o;
+    }
     return scheduler->redeliver(id, actor, may);
   };
   hooks.read_secrets = [secrets_dir](const std::string& id) {
@@ -427,6 +466,9 @@ int main(int argc, char** argv) {
   };
   hooks.write_secrets = [secrets_dir](const std::string& id, const std::vector<std::string>& s) {
     adapters::write_secret_file(secrets_dir, id, s);
+  };
+  hooks.degraded = [&]() -> std::string {
+    return cfg.scheduler_enabled && !scheduler ? "no reminders are sent: " + scheduler_off : "";
   };
   std::atomic<std::size_t> timers_pending{0}, dead_letters{0};
   // Set once the server exists; its handlers (and so /metrics) stop before it goes.
@@ -561,7 +603,7 @@ int main(int argc, char** argv) {
   std::mutex stop_mu;
   std::condition_variable stop_cv;
   std::thread scheduler_thread([&] {
-    if (!cfg.scheduler_enabled) return;
+    if (!cfg.scheduler_enabled || !scheduler) return;
     while (!stopping) {
       try {
         std::lock_guard<std::mutex> lock(scheduler_mu);

@@ -148,6 +148,9 @@ struct LogStats {
   std::uint64_t appends = 0;    // successful, non-duplicate append requests
   std::uint64_t events = 0;     // events written
   std::uint64_t wal_syncs = 0;  // synced batch writes (appends / wal_syncs = group size)
+  // Why appends are refused now (a full disk at open or since a write, a
+  // damaged log), in English for operators; empty while the log takes appends.
+  std::string writes_refused;
 };
 
 // Receives the outcome of EventLog::append_async().

@@ -65,6 +65,8 @@ struct ApiHooks {
   std::function<void(const std::string& id, const std::vector<std::string>&)> write_secrets;
   // Extra Prometheus text appended to /metrics (scheduler gauges).
   std::function<std::string()> extra_metrics;
+  // What else /readyz should report as off, e.g. "scheduler: ..." (empty: nothing).
+  std::function<std::string()> degraded;
 };
 
 struct ApiLimits {
