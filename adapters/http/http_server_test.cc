@@ -263,6 +263,46 @@ BOOST_AUTO_TEST_CASE(AtTheCapAClientJustLetInIsNotClosedForTheNextOne) {
   BOOST_TEST(server.drain(2s));
 }
 
+// 1,030 connections that never sent a byte shut everyone out until the idle
+// timeout: only connections that had answered a request could be reclaimed.
+// Now silent ones go first at the cap, and each is closed after
+// header_timeout anyway.
+BOOST_AUTO_TEST_CASE(MoreSilentConnectionsThanTheCapDoNotShutARealClientOut) {
+  ServerConfig c;
+  c.port = 0;
+  c.max_connections = 16;
+  c.worker_threads = 2;
+  c.header_timeout = 3s;
+  HttpServer server{c, [](const Request& r) { return ok(r.target); }};
+  server.start();
+  std::vector<int> silent;
+  for (int i = 0; i < 40; ++i) {
+    int fd = connect_to(server.port());  // the kernel's backlog takes those past the cap
+    BOOST_REQUIRE(fd >= 0);
+    silent.push_back(fd);
+  }
+  BOOST_REQUIRE(settles([&] { return server.connections().at_cap; }));
+  int real = connect_to(server.port());
+  BOOST_REQUIRE(real >= 0);
+  const auto t0 = std::chrono::steady_clock::now();
+  send_get(real, "/real");
+  auto a = read_answer(real, 5s);
+  const auto waited = std::chrono::steady_clock::now() - t0;
+  BOOST_TEST(answered_ok(a), a.value_or("<nothing>"));
+  BOOST_TEST(std::chrono::duration_cast<std::chrono::milliseconds>(waited).count() < 1000);
+  BOOST_TEST(server.connections().idle_closed_at_cap >= 16u);
+  // Below the cap too, a silent connection is closed once header_timeout is up.
+  for (int fd : silent) ::close(fd);
+  int lone = connect_to(server.port());
+  BOOST_REQUIRE(lone >= 0);
+  auto closed = read_answer(lone, 6s);  // "": closed without an answer
+  BOOST_TEST((closed.has_value() && closed->empty()), "the silent connection was closed");
+  ::close(lone);
+  ::close(real);
+  server.stop_accepting();
+  BOOST_TEST(server.drain(2s));
+}
+
 BOOST_AUTO_TEST_CASE(AcceptingGoesOnAfterTheProcessRanOutOfFileDescriptors) {
   ServerConfig c;
   c.port = 0;

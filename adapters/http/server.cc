@@ -28,6 +28,10 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
+// How long a fresh connection may stay silent before, at the cap, it is taken
+// for one that will never send (it still gets server.header_timeout otherwise).
+constexpr std::chrono::milliseconds kSilentGrace{200};
+
 std::int64_t steady_now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
              std::chrono::steady_clock::now().time_since_epoch())
@@ -144,7 +148,11 @@ struct HttpServer::Impl {
     });
   }
 
-  // Closes the least recently active connection that waits between requests.
+  // Makes room at the cap. First every silent connection: accepted more than
+  // kSilentGrace ago and not a byte sent since (slowloris, or a port scan);
+  // a real client sends its request at once, so one just let in is never
+  // taken for silent. Failing those, the least recently active connection
+  // that waits between requests.
   void reclaim_idle() {
     std::vector<std::shared_ptr<SessionBase>> open;
     {
@@ -154,12 +162,23 @@ struct HttpServer::Impl {
     }
     // Outside the lock: dropping the last reference runs a session's
     // destructor, which takes the lock.
+    const std::int64_t silent_before =
+        steady_now_ns() - std::chrono::duration_cast<std::chrono::nanoseconds>(kSilentGrace).count();
     std::shared_ptr<SessionBase> oldest;
-    for (const auto& s : open)
-      if (s->waiting.load() && s->answered_once.load() &&
-          (!oldest || s->last_active.load() < oldest->last_active.load()))
-        oldest = s;
-    if (!oldest) return;
+    bool any_silent = false;
+    for (const auto& s : open) {
+      if (!s->waiting.load()) continue;
+      if (!s->answered_once.load()) {
+        if (s->last_active.load() < silent_before) {
+          any_silent = true;
+          reclaiming = s;
+          s->close_if_idle(/*reclaimed=*/true);
+        }
+        continue;
+      }
+      if (!oldest || s->last_active.load() < oldest->last_active.load()) oldest = s;
+    }
+    if (any_silent || !oldest) return;
     reclaiming = oldest;
     oldest->close_if_idle(/*reclaimed=*/true);
   }
@@ -171,7 +190,10 @@ template <class Stream>
 class Session : public SessionBase, public std::enable_shared_from_this<Session<Stream>> {
  public:
   Session(HttpServer::Impl* server, Stream stream)
-      : server_(server), stream_(std::move(stream)), idle_timer_(stream_.get_executor()) {}
+      : server_(server),
+        stream_(std::move(stream)),
+        idle_timer_(stream_.get_executor()),
+        accepted_ns_(steady_now_ns()) {}
 
   ~Session() override { server_->remove_session(this); }
 
@@ -190,6 +212,14 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   }
 
   void close_now() override { close(); }
+
+  // What is left of server.header_timeout since the connection was accepted.
+  std::chrono::milliseconds header_time_left() const {
+    const auto spent = std::chrono::nanoseconds(steady_now_ns() - accepted_ns_);
+    const auto left = server_->config.header_timeout -
+                      std::chrono::duration_cast<std::chrono::milliseconds>(spent);
+    return std::max(left, std::chrono::milliseconds(1));
+  }
 
   bool bytes_waiting() {
     beast::error_code ec;
@@ -216,16 +246,21 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
 
  private:
   // Waits up to the idle timeout for the first byte of the next request.
+  // A fresh connection (no request answered yet) must send a whole request
+  // header within server.header_timeout of being accepted; between requests
+  // of a keep-alive connection the idle timeout applies to the first byte.
   void wait_for_request() {
     if (server_->stopping) return close();
     idle_ = true;
     waiting = true;
+    const bool fresh = !answered_once.load();
+    const auto wait = fresh ? header_time_left() : server_->config.idle_timeout;
     if (buffer_.size() > 0 || std::is_same_v<Stream, beast::ssl_stream<beast::tcp_stream>>) {
       // Pipelined bytes are already here (or TLS may hold decrypted ones):
       // read at once, under the idle timeout for the first request bytes.
-      return read_request(server_->config.idle_timeout);
+      return read_request(wait);
     }
-    idle_timer_.expires_after(server_->config.idle_timeout);
+    idle_timer_.expires_after(wait);
     idle_timer_.async_wait([self = this->shared_from_this()](beast::error_code ec) {
       if (!ec && self->idle_) self->close();
     });
@@ -234,7 +269,10 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
           self->idle_timer_.cancel();
           if (ec || !self->idle_) return self->close();
           self->waiting = false;  // a request is coming in
-          self->read_request(self->server_->config.read_timeout);
+          self->read_request(self->answered_once.load()
+                                 ? self->server_->config.read_timeout
+                                 : std::min(self->server_->config.read_timeout,
+                                            self->header_time_left()));
         });
   }
 
@@ -350,6 +388,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   HttpServer::Impl* server_;  // outlives every session (see Impl)
   Stream stream_;
   asio::steady_timer idle_timer_;
+  const std::int64_t accepted_ns_;  // steady clock, for server.header_timeout
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   bool keep_alive_ = true;

@@ -66,6 +66,7 @@ struct Config {
   std::int64_t body_limit_bytes = 1 << 20;
   std::int64_t read_timeout_ms = 10000;
   std::int64_t idle_timeout_ms = 60000;
+  std::int64_t header_timeout_ms = 10000;
   std::int64_t drain_timeout_ms = 30000;
   std::string tls_certificate, tls_private_key;
   // [storage]
@@ -109,6 +110,7 @@ std::vector<Key> keys(Config& c) {
       {"server", "body_limit_bytes", &c.body_limit_bytes, 1024, 1 << 30},
       {"server", "read_timeout_ms", &c.read_timeout_ms, 100, 3600000},
       {"server", "idle_timeout_ms", &c.idle_timeout_ms, 100, 3600000},
+      {"server", "header_timeout_ms", &c.header_timeout_ms, 100, 3600000},
       {"server", "drain_timeout_ms", &c.drain_timeout_ms, 0, 3600000},
       {"server", "tls_certificate", &c.tls_certificate},
       {"server", "tls_private_key", &c.tls_private_key},
@@ -531,6 +533,7 @@ int main(int argc, char** argv) {
   sc.body_limit = static_cast<std::size_t>(cfg.body_limit_bytes);
   sc.read_timeout = std::chrono::milliseconds(cfg.read_timeout_ms);
   sc.idle_timeout = std::chrono::milliseconds(cfg.idle_timeout_ms);
+  sc.header_timeout = std::chrono::milliseconds(cfg.header_timeout_ms);
   sc.tls_certificate = cfg.tls_certificate;
   sc.tls_private_key = cfg.tls_private_key;
   sc.answer_inline = &http::Api::answers_quickly;

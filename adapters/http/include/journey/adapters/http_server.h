@@ -53,6 +53,10 @@ struct ServerConfig {
   std::size_t body_limit = 1 << 20;
   std::chrono::milliseconds read_timeout{10000};
   std::chrono::milliseconds idle_timeout{60000};
+  // A new connection's first request header must be complete this soon after
+  // it was accepted, or it is closed. At the cap, connections that have sent
+  // nothing for 0.2 s are closed first to let waiting clients in.
+  std::chrono::milliseconds header_timeout{10000};
   std::string tls_certificate;  // PEM chain; with tls_private_key: HTTPS
   std::string tls_private_key;
   // True for requests cheap enough to answer on a network thread.
