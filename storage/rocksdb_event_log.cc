@@ -13,11 +13,16 @@
 #include <rocksdb/table.h>
 #include <rocksdb/version.h>
 #include <rocksdb/write_batch.h>
+#include <fcntl.h>
 #include <semaphore.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <condition_variable>
+#include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <deque>
 #include <mutex>
 #include <thread>
@@ -344,6 +349,17 @@ class RocksDbEventLog final : public EventLog {
     sync_cv_.notify_one();
     if (syncer_.joinable()) syncer_.join();
     {
+      std::lock_guard<std::mutex> lock(acked_mu_);
+      acked_stopping_ = true;
+    }
+    acked_cv_.notify_all();
+    if (acked_thread_.joinable()) acked_thread_.join();
+    // Everything acknowledged is durable now: the exact head, for the next open.
+    if (acked_fd_ >= 0) {
+      if (committed_.load() > acked_written_) write_acked(committed_.load());
+      ::close(acked_fd_);
+    }
+    {
       std::lock_guard<std::mutex> lock(commit_mu_);
       closed_ = true;
     }
@@ -356,6 +372,65 @@ class RocksDbEventLog final : public EventLog {
       if (!failed_.load(std::memory_order_acquire) && read_only_.empty()) db_->FlushWAL(true);
       db_->Close();
       delete db_;
+    }
+  }
+
+  // ---- the acknowledged position, outside RocksDB (see the header) ----
+
+  static constexpr const char* kAckedFile = "ACKNOWLEDGED";
+  static constexpr std::size_t kAckedBytes = 64;  // one fixed-size record, written in place
+
+  // "journey-acked/1 <position> <crc>": the crc (a 64-bit FNV-1a of the text
+  // before it) tells a torn or damaged record from a real one.
+  static std::uint64_t fnv1a(std::string_view s) {
+    std::uint64_t h = 1469598103934665603ULL;
+    for (unsigned char c : s) h = (h ^ c) * 1099511628211ULL;
+    return h;
+  }
+  void write_acked(std::uint64_t position) {
+    if (acked_fd_ < 0) return;
+    std::string text = "journey-acked/1 " + std::to_string(position);
+    text += " " + std::to_string(fnv1a(text)) + "\n";
+    text.resize(kAckedBytes, ' ');
+    if (::pwrite(acked_fd_, text.data(), text.size(), 0) != static_cast<ssize_t>(text.size()) ||
+        ::fdatasync(acked_fd_) != 0) {
+      rocksdb::Log(rocksdb::InfoLogLevel::ERROR_LEVEL, db_->GetDBOptions().info_log,
+                   "journey: cannot record the acknowledged position %llu in %s: %s",
+                   static_cast<unsigned long long>(position), kAckedFile, std::strerror(errno));
+      return;
+    }
+    acked_written_ = position;
+  }
+  // The position recorded, 0 if there is no record; an unreadable one is
+  // reported (never silently taken for 0).
+  Result<std::uint64_t> read_acked(const std::filesystem::path& folder) {
+    const std::string path = (folder / kAckedFile).string();
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT) return std::uint64_t{0};
+    if (fd < 0)
+      return Error{ErrorCode::io_error, "cannot read " + path + ": " + std::strerror(errno),
+                   std::nullopt};
+    char buf[kAckedBytes];
+    const ssize_t n = ::pread(fd, buf, sizeof buf, 0);
+    ::close(fd);
+    const std::string text(buf, n > 0 ? static_cast<std::size_t>(n) : 0);
+    unsigned long long pos = 0, crc = 0;
+    if (std::sscanf(text.c_str(), "journey-acked/1 %llu %llu", &pos, &crc) != 2 ||
+        fnv1a("journey-acked/1 " + std::to_string(pos)) != crc)
+      return Error{ErrorCode::corruption,
+                   path + " (the last acknowledged position) is damaged: '" +
+                       text.substr(0, text.find('\n')) + "'",
+                   std::nullopt};
+    return static_cast<std::uint64_t>(pos);
+  }
+  // Every kAckedEvery, the durable head if it moved: off the append path, so
+  // what a crash can leave unchecked is at most that much of the newest acks.
+  void acked_loop() {
+    std::unique_lock<std::mutex> lock(acked_mu_);
+    while (!acked_stopping_) {
+      acked_cv_.wait_for(lock, kAckedEvery, [&] { return acked_stopping_; });
+      const std::uint64_t head = committed_.load(std::memory_order_acquire);
+      if (head > acked_written_) write_acked(head);
     }
   }
 
@@ -492,6 +567,37 @@ class RocksDbEventLog final : public EventLog {
     committed_.store(last_position_);
     written_.store(last_position_);
     synced_ = last_position_;
+
+    // RocksDB's recovery stops silently at a damaged WAL record (point-in-time
+    // recovery): what it replayed must reach what was acknowledged.
+    auto acked = read_acked(o.path);
+    if (!acked) {
+      damaged_ = acked.error().message + "; restore from a backup, or check the log with verify";
+    } else if (*acked > last_position_) {
+      missing_from_ = last_position_ + 1;
+      missing_to_ = *acked;
+      damaged_ = "recovery ended at position " + std::to_string(last_position_) + ", but " +
+                 std::to_string(*acked) + " events were acknowledged: events " +
+                 std::to_string(missing_from_) + ".." + std::to_string(missing_to_) +
+                 " are missing (a damaged WAL or table file); restore from a backup";
+    }
+    if (!damaged_.empty())
+      rocksdb::Log(rocksdb::InfoLogLevel::ERROR_LEVEL, db_->GetDBOptions().info_log,
+                   "journey: the log opens damaged: %s", damaged_.c_str());
+    if (read_only_.empty() && damaged_.empty()) {
+      const std::string path = (o.path / kAckedFile).string();
+      const bool fresh = !std::filesystem::exists(path);
+      acked_fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+      if (acked_fd_ < 0)
+        return Error{ErrorCode::io_error, "cannot open " + path + ": " + std::strerror(errno),
+                     std::nullopt};
+      acked_written_ = acked ? *acked : 0;
+      if (fresh || last_position_ > acked_written_) write_acked(last_position_);
+      acked_thread_ = std::thread([this] {
+        pthread_setname_np(pthread_self(), "journey-acked");
+        acked_loop();
+      });
+    }
     // Named for top -H, perf and gdb (at most 15 characters).
     syncer_ = std::thread([this] {
       pthread_setname_np(pthread_self(), "journey-syncer");
@@ -689,6 +795,7 @@ class RocksDbEventLog final : public EventLog {
       std::string value;
       auto s = db_->Get(ro, events_, it->value(), &value);
       if (s.IsNotFound()) return bad(pos, "the event the position index names is missing");
+      if (s.IsCorruption()) return bad(pos, "the event cannot be read: " + s.ToString());
       if (!s.ok()) return from_rocksdb(s, "reading event " + std::to_string(pos));
       auto e = envelope::decode(value);
       if (!e) return bad(pos, e.error().message);
@@ -705,7 +812,11 @@ class RocksDbEventLog final : public EventLog {
       report.events_checked = pos;
       report.head_hash = prev;
     }
-    if (!it->status().ok()) return from_rocksdb(it->status(), "walking the log");
+    if (!it->status().ok()) {
+      if (it->status().IsCorruption())
+        return bad(expected, "the position index cannot be read: " + it->status().ToString());
+      return from_rocksdb(it->status(), "walking the log");
+    }
     // Every stored event must be reachable from the position index.
     std::uint64_t stored = 0;
     std::unique_ptr<rocksdb::Iterator> all(db_->NewIterator(ro, events_));
@@ -713,9 +824,17 @@ class RocksDbEventLog final : public EventLog {
       const std::uint64_t pos = stored_position(all->value());
       if (pos <= durable || pos > written) ++stored;
     }
+    if (!all->status().ok()) {
+      report.problem = "the events cannot all be read: " + all->status().ToString();
+      return report;
+    }
     if (stored != report.events_checked) {
       report.problem = std::to_string(stored) + " events are stored but " +
                        std::to_string(report.events_checked) + " are indexed";
+    } else if (missing_to_ != 0) {
+      return bad(missing_from_, "events " + std::to_string(missing_from_) + ".." +
+                                    std::to_string(missing_to_) +
+                                    " were acknowledged but are not in the log: " + damaged_);
     }
     return report;
   }
@@ -1150,6 +1269,16 @@ class RocksDbEventLog final : public EventLog {
 
   std::string damaged_;  // set at open: the head cannot be read, or a hole was replayed
   std::string read_only_;  // set at open: the disk was full, the folder opened read-only
+  // Acknowledged but not recovered at open: verify() names the range.
+  std::uint64_t missing_from_ = 0, missing_to_ = 0;
+  // The ACKNOWLEDGED file: written by acked_thread_ (and at close), never by appends.
+  static constexpr std::chrono::milliseconds kAckedEvery{50};
+  int acked_fd_ = -1;
+  std::uint64_t acked_written_ = 0;  // GUARDED_BY(acked_mu_) once acked_thread_ runs
+  std::mutex acked_mu_;
+  std::condition_variable acked_cv_;
+  bool acked_stopping_ = false;  // GUARDED_BY(acked_mu_)
+  std::thread acked_thread_;
 
   // Owned by the writer thread: the log as written, synced or not.
   std::uint64_t last_position_ = 0;

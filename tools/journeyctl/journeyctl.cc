@@ -7,6 +7,8 @@
 #include <sys/stat.h>
 
 #include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
@@ -349,6 +351,11 @@ std::string require_hire(JourneyEngine& e, const std::string& id) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // What the libraries log (RocksDB, a damaged hire) goes to stderr, never
+  // into the output a script parses; warnings and worse only.
+  spdlog::set_default_logger(spdlog::stderr_logger_mt("journeyctl"));
+  spdlog::set_pattern("journeyctl: %l: %v");
+  spdlog::set_level(spdlog::level::warn);
   CLI::App app{"journeyctl — Journey: de första åren som socialsekreterare (GR)"};
   app.require_subcommand(1);
   app.add_option("--data", g.data, "Data folder (RocksDB event log)")->envname("JOURNEY_DATA");

@@ -92,6 +92,28 @@
 // start of the WAL), the log opens damaged: appends are refused and verify()
 // names the gap.
 //
+// The acknowledged position, outside RocksDB. RocksDB's point-in-time recovery
+// stops without a word at a damaged WAL record, so a byte flipped in a WAL once
+// reopened a log with 32 of its 124 events and verify() said ok. The folder's
+// ACKNOWLEDGED file holds one fixed 64-byte record, "journey-acked/1 <position>
+// <FNV-1a of that text>", rewritten in place and fdatasync'ed by its own
+// thread every 50 ms while the durable head moves, and with the exact head
+// when the log closes. Never on the append path: an append's latency stays one
+// WAL sync. At open, a recovery that ends short of the recorded position (or a
+// record that does not check) opens the log damaged: appends are refused,
+// reads work, verify() names the missing range ("events 62..124 were
+// acknowledged but are not in the log"), and the operator restores a backup.
+// After a crash the check covers everything acknowledged up to 50 ms before
+// it; after a clean stop, everything. A table file whose block does not check
+// is named by verify() at the event it cannot read; a damaged MANIFEST stops
+// the open with RocksDB's corruption message.
+//
+// A full disk. An open that fails for lack of space opens the folder
+// read-only (reads work, appends get no_space); a write that fails for lack of
+// space makes every later append no_space. Either way stats().writes_refused
+// says why, and appends resume after a restart with space. RocksDB's info log
+// goes through spdlog (no LOG file), so nothing it logs can abort on a full disk.
+//
 // Opening a folder that holds more than 4 WAL files flushes the default column
 // family once (the format tag, rewritten), so that RocksDB retires the empty
 // WAL files that opens without writes leave behind.
