@@ -574,6 +574,7 @@ std::vector<std::pair<std::string, std::string>> Api::routes() {
       {"POST", "/v1/tokens"},
       {"DELETE", "/v1/tokens/{token}"},
       {"GET", "/v1/audit/verify"},
+      {"POST", "/v1/backups"},
   };
   return table;
 }
@@ -1775,6 +1776,30 @@ void Api::Impl::install() {
   });
 
   // -- audit --
+  // A consistent backup of the log while journeyd runs, into a new folder
+  // under the configured backups folder (never a path from the request).
+  add("POST", "/v1/backups", [this, forbidden](Ctx& c) {
+    if (!(c.principal->role == AccessRole::admin && c.principal->all_municipalities()))
+      return forbidden(c, c.t("Bara en administratör för alla kommuner tar säkerhetskopior",
+                              "Only an all-municipality admin takes backups"));
+    if (hooks.backups_dir.empty())
+      return c.fail(503, "no_backups", c.t("Ingen mapp för säkerhetskopior är inställd",
+                                           "No backups folder is configured"));
+    const auto now = engine.clock().now();
+    const std::string name =
+        date::format("%Y%m%dT%H%M%SZ", std::chrono::time_point_cast<std::chrono::seconds>(now)) +
+        "-" + std::to_string(engine.log().head().value);
+    std::error_code ec;
+    std::filesystem::create_directories(hooks.backups_dir, ec);
+    auto r = engine.log().backup(std::filesystem::path(hooks.backups_dir) / name);
+    if (!r) {
+      const int status = r.error().code == storage::ErrorCode::no_space ? 507 : 500;
+      return c.fail(status, status == 507 ? "storage_full" : "storage_error", r.error().message);
+    }
+    return json_response(201, json{{"backup", name},
+                                   {"path", r->dir.string()},
+                                   {"position", r->position.value}});
+  });
   add("GET", "/v1/audit/verify", [this, forbidden](Ctx& c) {
     if (c.principal->role != AccessRole::admin && c.principal->role != AccessRole::auditor)
       return forbidden(c, c.t("Bara revisorer och administratörer verifierar loggen",

@@ -858,6 +858,30 @@ int main(int argc, char** argv) {
     };
   });
 
+  // backup: a consistent copy of the log (journeyd: POST /v1/backups)
+  std::string backup_dir;
+  auto* backup = app.add_subcommand(
+      "backup", "Copy the event log into a new folder, consistently (journeyd stopped; while it "
+                "runs, POST /v1/backups)");
+  backup->add_option("dir", backup_dir, "The new folder")->required();
+  backup->callback([&] {
+    run = [&] {
+      auto store = open_store(false);
+      auto r = store->log->backup(backup_dir);
+      if (!r) fail(r.error().code == storage::ErrorCode::invalid_argument ? 1 : 4,
+                   r.error().message);
+      if (g.json) {
+        std::cout << json{{"path", r->dir.string()}, {"position", r->position.value}}.dump(2)
+                  << '\n';
+      } else {
+        std::cout << g.t("Säkerhetskopia i ", "Backup in ") << r->dir.string() << g.t(": ", ": ")
+                  << r->position.value << g.t(" händelser. Återställ enligt README.\n",
+                                              " events. Restore as the README says.\n");
+      }
+      return 0;
+    };
+  });
+
   // units: who hears about a unit's hires
   auto* unit =
       app.add_subcommand("unit", "A unit's unit head, administrator and escalation contact");

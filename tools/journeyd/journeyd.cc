@@ -469,6 +469,7 @@ int main(int argc, char** argv) {
   hooks.write_secrets = [secrets_dir](const std::string& id, const std::vector<std::string>& s) {
     adapters::write_secret_file(secrets_dir, id, s);
   };
+  hooks.backups_dir = (data / "backups").string();
   hooks.degraded = [&]() -> std::string {
     return cfg.scheduler_enabled && !scheduler ? "no reminders are sent: " + scheduler_off : "";
   };

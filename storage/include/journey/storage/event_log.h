@@ -22,6 +22,7 @@
 #include <climits>
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -153,6 +154,11 @@ struct LogStats {
   std::string writes_refused;
 };
 
+struct BackupReport {
+  std::filesystem::path dir;
+  GlobalPosition position;  // every event up to here is in the backup
+};
+
 // Receives the outcome of EventLog::append_async().
 using AppendCallback = std::function<void(Result<AppendResult>)>;
 
@@ -222,6 +228,15 @@ class EventLog {
   virtual Result<VerifyReport> verify() = 0;
 
   virtual LogStats stats() const = 0;
+
+  // A consistent copy of the whole log in `dir` (which must not exist yet),
+  // taken while appends go on: everything acknowledged before the call is in
+  // it. The copy opens as a log of its own (restore: put it in the log's
+  // place while nothing runs on it). This default: not supported.
+  virtual Result<BackupReport> backup(const std::filesystem::path& dir) {
+    return Error{ErrorCode::invalid_argument,
+                 "this event log cannot back itself up (" + dir.string() + ")", std::nullopt};
+  }
 };
 
 }  // namespace journey::storage

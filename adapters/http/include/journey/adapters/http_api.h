@@ -67,6 +67,8 @@ struct ApiHooks {
   std::function<std::string()> extra_metrics;
   // What else /readyz should report as off, e.g. "scheduler: ..." (empty: nothing).
   std::function<std::string()> degraded;
+  // Where POST /v1/backups puts its folders (journeyd: DATA/backups); empty: no backups.
+  std::string backups_dir;
 };
 
 struct ApiLimits {
