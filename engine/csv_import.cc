@@ -193,18 +193,18 @@ ImportReport import_hires_csv(JourneyEngine& engine, std::istream& file, const s
     }
     if (!get("introducer").empty())
       cmd.introducer = workflows::Person{get("introducer"), get("introducer_email")};
-    if (!cmd.unit.empty() && !engine.unit(cmd.unit)) {
-      // Its reminders would have no recipient: the unit's contacts come first.
-      reject(Refusal{"unknown_unit", {{"field", "unit"}, {"unit", cmd.unit}}}.message(lang) +
-             (sv ? " Lägg upp enheten först (journeyctl unit set, eller PUT /v1/units)."
-                 : " Set up the unit first (journeyctl unit set, or PUT /v1/units)."));
-      continue;
-    }
     if (unit_allowed && !unit_allowed(cmd.unit)) {
       reject((sv ? "Du får inte registrera nyanställda i enheten "
                  : "You may not register hires "
                    "in the unit ") +
              cmd.unit);
+      continue;
+    }
+    if (!cmd.unit.empty() && !engine.unit(cmd.unit)) {
+      // Its reminders would have no recipient: the unit's contacts come first.
+      reject(Refusal{"unknown_unit", {{"field", "unit"}, {"unit", cmd.unit}}}.message(lang) +
+             (sv ? " Lägg upp enheten först (journeyctl unit set, eller PUT /v1/units)."
+                 : " Set up the unit first (journeyctl unit set, or PUT /v1/units)."));
       continue;
     }
     CommandContext ctx{actor, key_of({cmd.name, cmd.email, cmd.unit, cmd.start}), std::nullopt};

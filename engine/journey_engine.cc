@@ -406,7 +406,10 @@ CommandOutcome JourneyEngine::execute(const std::string& hire_id, const DomainEv
   // the answer. Commands on one hire wait for each other here, so in this
   // process the retry is only for writers the lock does not see (the
   // scheduler's notification records do not take it: they expect any version).
-  std::lock_guard<std::mutex> serial(hire_lock(hire_id));
+  // Bounded: a burst on one hire (or hires sharing a stripe) must not hold
+  // every worker for long; past 2 s the command decides without the lock,
+  // and the retries below take what conflicts remain.
+  std::unique_lock<std::timed_mutex> serial(hire_lock(hire_id), std::chrono::seconds(2));
   for (int attempt = 1;; ++attempt) {
     CommandOutcome o = execute_once(hire_id, event, ctx);
     if (o.kind != CommandOutcome::Kind::conflict || ctx.expected_version || attempt == 8) return o;
@@ -499,7 +502,7 @@ std::optional<LoadedHire> JourneyEngine::load(const std::string& hire_id,
                                               std::optional<AsOf> as_of) {
   if (!is_hire_id(hire_id)) return std::nullopt;
   auto records = log_.read_stream(StreamId(hire_id));
-  if (!records) damaged(hire_id, "reading " + hire_id + ": " + records.error().message);
+  if (!records) read_failed(hire_id, records.error());
   if (records->empty()) return std::nullopt;
   const std::uint64_t version = records->back().version.value;
   if (as_of) {
@@ -612,15 +615,22 @@ std::optional<ReplayedHire> JourneyEngine::replay(const std::string& hire_id) {
                     "): " + e.what();
         }
       });
-  if (!visited) damaged(hire_id, "reading " + hire_id + ": " + visited.error().message);
+  if (!visited) read_failed(hire_id, visited.error());
   if (!failure.empty()) damaged(hire_id, failure);
   if (!out.machine) return std::nullopt;
   sound(hire_id);
   return out;
 }
 
-std::mutex& JourneyEngine::hire_lock(const std::string& hire_id) {
+std::timed_mutex& JourneyEngine::hire_lock(const std::string& hire_id) {
   return hire_locks_[std::hash<std::string>{}(hire_id) % kHireLocks];
+}
+
+// Bytes that do not check are this hire's damage; any other failure (an I/O
+// error, the log closing) is the store's, and says nothing about the hire.
+void JourneyEngine::read_failed(const std::string& hire_id, const storage::Error& e) {
+  if (e.code == storage::ErrorCode::corruption) damaged(hire_id, "reading " + hire_id + ": " + e.message);
+  throw std::runtime_error("reading " + hire_id + ": " + e.message);
 }
 
 void JourneyEngine::damaged(const std::string& hire_id, const std::string& reason) {

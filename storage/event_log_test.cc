@@ -903,6 +903,11 @@ BOOST_AUTO_TEST_CASE(RecoveryStopsAtAHoleInTheWalInsteadOfReplayingPastIt) {
 
   fs::copy(dir.path / "log", dir.path / "image", fs::copy_options::recursive);
   zero_bytes(the_wal(dir.path / "image"), hole_from, hole_to);
+  // The test plays a power loss that took blocks the log had written but not
+  // synced; here they were synced (and so may be in the ACKNOWLEDGED record,
+  // which would rightly call the hole damage). The image's record is the one
+  // such a crash leaves: at most the last position before the hole.
+  fs::remove(dir.path / "image" / "ACKNOWLEDGED");
 
   auto image = open_log(dir.path / "image", clock);
   BOOST_TEST(image->head().value == last_before_hole);

@@ -356,10 +356,7 @@ class RocksDbEventLog final : public EventLog {
     acked_cv_.notify_all();
     if (acked_thread_.joinable()) acked_thread_.join();
     // Everything acknowledged is durable now: the exact head, for the next open.
-    if (acked_fd_ >= 0) {
-      if (committed_.load() > acked_written_) write_acked(committed_.load());
-      ::close(acked_fd_);
-    }
+    if (!acked_dir_.empty() && committed_.load() > acked_written_) write_acked(committed_.load());
     {
       std::lock_guard<std::mutex> lock(commit_mu_);
       closed_ = true;
@@ -388,16 +385,33 @@ class RocksDbEventLog final : public EventLog {
     for (unsigned char c : s) h = (h ^ c) * 1099511628211ULL;
     return h;
   }
+  // Replaces the record whole: a temporary file, synced, renamed over the old
+  // one, and the folder synced, so that a crash leaves the old record or the
+  // new one, never a torn one.
   void write_acked(std::uint64_t position) {
-    if (acked_fd_ < 0) return;
+    if (acked_dir_.empty()) return;
     std::string text = "journey-acked/1 " + std::to_string(position);
     text += " " + std::to_string(fnv1a(text)) + "\n";
     text.resize(kAckedBytes, ' ');
-    if (::pwrite(acked_fd_, text.data(), text.size(), 0) != static_cast<ssize_t>(text.size()) ||
-        ::fdatasync(acked_fd_) != 0) {
+    const std::string tmp = (acked_dir_ / (std::string(kAckedFile) + ".tmp")).string();
+    const std::string final_path = (acked_dir_ / kAckedFile).string();
+    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    bool ok = fd >= 0 &&
+              ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
+              ::fdatasync(fd) == 0;
+    const int err = errno;
+    if (fd >= 0) ::close(fd);
+    ok = ok && ::rename(tmp.c_str(), final_path.c_str()) == 0;
+    if (ok) {
+      const int dfd = ::open(acked_dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      ok = dfd >= 0 && ::fsync(dfd) == 0;
+      if (dfd >= 0) ::close(dfd);
+    }
+    if (!ok) {
       rocksdb::Log(rocksdb::InfoLogLevel::ERROR_LEVEL, db_->GetDBOptions().info_log,
                    "journey: cannot record the acknowledged position %llu in %s: %s",
-                   static_cast<unsigned long long>(position), kAckedFile, std::strerror(errno));
+                   static_cast<unsigned long long>(position), final_path.c_str(),
+                   std::strerror(err ? err : errno));
       return;
     }
     acked_written_ = position;
@@ -413,8 +427,13 @@ class RocksDbEventLog final : public EventLog {
                    std::nullopt};
     char buf[kAckedBytes];
     const ssize_t n = ::pread(fd, buf, sizeof buf, 0);
+    const int read_errno = errno;
     ::close(fd);
-    const std::string text(buf, n > 0 ? static_cast<std::size_t>(n) : 0);
+    if (n < 0)
+      return Error{ErrorCode::io_error, "cannot read " + path + ": " + std::strerror(read_errno),
+                   std::nullopt};
+    if (n == 0) return std::uint64_t{0};  // created, never written: no record
+    const std::string text(buf, static_cast<std::size_t>(n));
     unsigned long long pos = 0, crc = 0;
     if (std::sscanf(text.c_str(), "journey-acked/1 %llu %llu", &pos, &crc) != 2 ||
         fnv1a("journey-acked/1 " + std::to_string(pos)) != crc)
@@ -572,27 +591,29 @@ class RocksDbEventLog final : public EventLog {
     // RocksDB's recovery stops silently at a damaged WAL record (point-in-time
     // recovery): what it replayed must reach what was acknowledged.
     auto acked = read_acked(o.path);
+    if (!acked && acked.error().code != ErrorCode::corruption)
+      return acked.error();  // cannot tell: never guess "nothing was lost"
     if (!acked) {
-      damaged_ = acked.error().message + "; restore from a backup, or check the log with verify";
+      // The record itself is damaged: whether anything is missing is unknown.
+      ack_record_problem_ = acked.error().message;
+      if (damaged_.empty())
+        damaged_ = ack_record_problem_ + "; check the log with verify, restore from a backup";
     } else if (*acked > last_position_) {
       missing_from_ = last_position_ + 1;
       missing_to_ = *acked;
-      damaged_ = "recovery ended at position " + std::to_string(last_position_) + ", but " +
-                 std::to_string(*acked) + " events were acknowledged: events " +
-                 std::to_string(missing_from_) + ".." + std::to_string(missing_to_) +
-                 " are missing (a damaged WAL or table file); restore from a backup";
+      if (damaged_.empty())  // the first reason found stays the one reported
+        damaged_ = "recovery ended at position " + std::to_string(last_position_) + ", but " +
+                   std::to_string(*acked) + " events were acknowledged: events " +
+                   std::to_string(missing_from_) + ".." + std::to_string(missing_to_) +
+                   " are missing (a damaged WAL or table file); restore from a backup";
     }
     if (!damaged_.empty())
       rocksdb::Log(rocksdb::InfoLogLevel::ERROR_LEVEL, db_->GetDBOptions().info_log,
                    "journey: the log opens damaged: %s", damaged_.c_str());
     if (read_only_.empty() && damaged_.empty()) {
-      const std::string path = (o.path / kAckedFile).string();
-      const bool fresh = !std::filesystem::exists(path);
-      acked_fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-      if (acked_fd_ < 0)
-        return Error{ErrorCode::io_error, "cannot open " + path + ": " + std::strerror(errno),
-                     std::nullopt};
-      acked_written_ = acked ? *acked : 0;
+      acked_dir_ = o.path;
+      const bool fresh = !std::filesystem::exists(o.path / kAckedFile);
+      acked_written_ = acked.value();
       if (fresh || last_position_ > acked_written_) write_acked(last_position_);
       acked_thread_ = std::thread([this] {
         pthread_setname_np(pthread_self(), "journey-acked");
@@ -832,6 +853,9 @@ class RocksDbEventLog final : public EventLog {
     if (stored != report.events_checked) {
       report.problem = std::to_string(stored) + " events are stored but " +
                        std::to_string(report.events_checked) + " are indexed";
+    } else if (!ack_record_problem_.empty()) {
+      report.problem = "cannot tell whether acknowledged events are missing: " +
+                       ack_record_problem_;
     } else if (missing_to_ != 0) {
       return bad(missing_from_, "events " + std::to_string(missing_from_) + ".." +
                                     std::to_string(missing_to_) +
@@ -1302,9 +1326,10 @@ class RocksDbEventLog final : public EventLog {
   std::string read_only_;  // set at open: the disk was full, the folder opened read-only
   // Acknowledged but not recovered at open: verify() names the range.
   std::uint64_t missing_from_ = 0, missing_to_ = 0;
+  std::string ack_record_problem_;  // the ACKNOWLEDGED record does not check
   // The ACKNOWLEDGED file: written by acked_thread_ (and at close), never by appends.
   static constexpr std::chrono::milliseconds kAckedEvery{50};
-  int acked_fd_ = -1;
+  std::filesystem::path acked_dir_;  // empty: no record is kept (read-only, damaged)
   std::uint64_t acked_written_ = 0;  // GUARDED_BY(acked_mu_) once acked_thread_ runs
   std::mutex acked_mu_;
   std::condition_variable acked_cv_;

@@ -218,7 +218,7 @@ DomainEvent decode(const std::string& type, std::uint16_t schema_version,
   // The entrances check the same rules: an event that fails them was never
   // accepted by this version (old data, a bug, or damage), so it is refused
   // here rather than half-read by a later stage.
-  if (auto bad = check_event(e))
+  if (auto bad = check_event(e, EventCheck::stored))
     throw DecodeError("payload of '" + type + "': field '" + bad->field + "' " +
                       bad->problem.text(Language::en) +
                       (bad->problem.value.empty() ? "" : " (" + bad->problem.value + ")"));

@@ -85,19 +85,31 @@ std::optional<ValueProblem> check_chars(std::string_view s, bool line_breaks, st
 }
 
 struct Fields {
+  EventCheck mode = EventCheck::entrance;
   std::optional<FieldProblem> first;
+  bool stored() const { return mode == EventCheck::stored; }
   void add(const char* field, std::optional<ValueProblem> p) {
     if (!first && p) first = FieldProblem{field, std::move(*p)};
   }
+  // What every later stage needs of stored text: that it is text.
+  void utf8(const char* field, const std::string& s) {
+    if (!valid_utf8(s)) add(field, ValueProblem{ValueProblem::Kind::not_utf8});
+  }
   void date(const char* field, date::sys_days d) { add(field, check_date(d)); }
   void name(const char* field, const std::string& s, bool required = true) {
+    if (stored()) return utf8(field, s);
     add(field, check_name(s, required));
   }
-  void text(const char* field, const std::string& s) { add(field, check_text(s)); }
+  void text(const char* field, const std::string& s) {
+    if (stored()) return utf8(field, s);
+    add(field, check_text(s));
+  }
   void email(const char* field, const std::string& s, bool required) {
+    if (stored()) return utf8(field, s);
     add(field, check_email(s, required));
   }
   void number(const char* field, double v, double lo, double hi) {
+    if (stored() && std::isfinite(v)) return;
     add(field, check_number(v, lo, hi));
   }
   void person(const char* name, const char* email, const Person& p, bool email_required) {
@@ -241,8 +253,9 @@ std::optional<ValueProblem> check_number(double v, double lo, double hi) {
   return std::nullopt;
 }
 
-std::optional<FieldProblem> check_event(const DomainEvent& e) {
+std::optional<FieldProblem> check_event(const DomainEvent& e, EventCheck mode) {
   Fields f;
+  f.mode = mode;
   std::visit(Overloaded{
                  [&](const HireRegistered& v) {
                    f.name("name", v.name);

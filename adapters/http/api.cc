@@ -1341,7 +1341,12 @@ void Api::Impl::install() {
     // The admin must see one of the message's hires.
     bool seen = false, exists = false;
     for (const auto& h : engine.hires()) {
-      auto loaded = engine.load(h);
+      std::optional<engine::LoadedHire> loaded;
+      try {
+        loaded = engine.load(h);
+      } catch (const engine::HireDamaged&) {
+        continue;  // one damaged hire must not stop redelivery for the others
+      }
       if (!loaded) continue;
       for (const auto& r : loaded->notifications) {
         if (r.type != engine::kNotificationDecided) continue;

@@ -233,12 +233,13 @@ class JourneyEngine {
   [[noreturn]] void damaged(const std::string& hire_id, const std::string& reason);
   void sound(const std::string& hire_id);
 
-  std::mutex& hire_lock(const std::string& hire_id);
+  std::timed_mutex& hire_lock(const std::string& hire_id);
+  [[noreturn]] void read_failed(const std::string& hire_id, const storage::Error& e);
 
   storage::EventLog& log_;
   const Clock& clock_;
   static constexpr std::size_t kHireLocks = 256;
-  std::array<std::mutex, kHireLocks> hire_locks_;
+  std::array<std::timed_mutex, kHireLocks> hire_locks_;
   mutable std::mutex damaged_mu_;
   std::map<std::string, std::string> damaged_;  // GUARDED_BY(damaged_mu_)
   std::atomic<std::size_t> damaged_count_{0};   // damaged_.size(), read without the lock

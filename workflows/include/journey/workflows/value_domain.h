@@ -16,7 +16,8 @@
 // check_event() applies the rules to every field of a domain event, naming the
 // field as the API's JSON names it ("start", "replacement/email"). The engine
 // refuses a command whose event fails it (nothing is written), and decode()
-// refuses a stored event that fails it (that hire shows as damaged).
+// refuses a stored event that fails its stored subset (that hire shows as
+// damaged): whatever an entrance accepts, the decoder reads back.
 //
 // Thread safety: pure functions over values.
 #pragma once
@@ -88,7 +89,14 @@ struct FieldProblem {
   ValueProblem problem;
   Refusal refusal() const { return problem.refusal(field); }
 };
+// entrance: every rule above, for what is about to be written.
+// stored: what decode() holds a stored event to, a subset: dates in the
+// years, text that is UTF-8, finite numbers. Stricter rules added later
+// (lengths, control characters, e-mail form) must not turn a hire an earlier
+// version accepted into a damaged one; the entrance is the stricter side.
+enum class EventCheck { entrance, stored };
 // The first field of the event outside the domain, or std::nullopt.
-std::optional<FieldProblem> check_event(const DomainEvent& e);
+std::optional<FieldProblem> check_event(const DomainEvent& e,
+                                        EventCheck mode = EventCheck::entrance);
 
 }  // namespace journey::workflows
