@@ -304,26 +304,27 @@ std::shared_ptr<const Programme> JourneyEngine::programme(const std::string& id,
 
 std::optional<Refusal> JourneyEngine::check_dates(const DomainEvent& e) const {
   const date::sys_days now = today();
-  auto future = [&](date::sys_days d) -> std::optional<Refusal> {
-    if (d > now) return Refusal{"date_in_future", {{"date", format_date(d)}}};
+  // The field is named as the API names it (value_domain.h's check_event).
+  auto future = [&](date::sys_days d, const char* field) -> std::optional<Refusal> {
+    if (d > now) return Refusal{"date_in_future", {{"date", format_date(d)}, {"field", field}}};
     return std::nullopt;
   };
   return std::visit(
       Overloaded{
           // Facts that happened: never in the future.
-          [&](const HireStarted& v) { return future(v.on); },
-          [&](const ChecklistItemCompleted& v) { return future(v.done_on); },
-          [&](const CourseModuleAttended& v) { return future(v.on); },
-          [&](const BbicPartCompleted& v) { return future(v.on); },
-          [&](const CourseCompleted& v) { return future(v.on); },
-          [&](const SupervisionSessionAttended& v) { return future(v.on); },
-          [&](const SupervisionCompleted& v) { return future(v.on); },
-          [&](const IntroducerHoursLogged& v) { return future(v.week); },
-          [&](const LeaveEnded& v) { return future(v.back_on); },
+          [&](const HireStarted& v) { return future(v.on, "on"); },
+          [&](const ChecklistItemCompleted& v) { return future(v.done_on, "on"); },
+          [&](const CourseModuleAttended& v) { return future(v.on, "on"); },
+          [&](const BbicPartCompleted& v) { return future(v.on, "on"); },
+          [&](const CourseCompleted& v) { return future(v.on, "on"); },
+          [&](const SupervisionSessionAttended& v) { return future(v.on, "on"); },
+          [&](const SupervisionCompleted& v) { return future(v.on, "on"); },
+          [&](const IntroducerHoursLogged& v) { return future(v.week, "week"); },
+          [&](const LeaveEnded& v) { return future(v.back_on, "back"); },
           // Leave is recorded when it begins: until then the hire is not on leave.
-          [&](const LeaveStarted& v) { return future(v.from); },
-          [&](const HireLeft& v) { return future(v.on); },
-          [&](const JourneyCompleted& v) { return future(v.on); },
+          [&](const LeaveStarted& v) { return future(v.from, "from"); },
+          [&](const HireLeft& v) { return future(v.on, "on"); },
+          [&](const JourneyCompleted& v) { return future(v.on, "on"); },
           // Plans (a booked course, a group that starts later, a notice period) may lie ahead.
           [&](const auto&) -> std::optional<Refusal> { return std::nullopt; },
       },

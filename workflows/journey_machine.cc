@@ -119,7 +119,7 @@ struct ItemOpenIn {
   bool operator()(const E& e, FSM& fsm, S&, T&) const {
     const auto loc = fsm.programme->locate(e.item_id);
     if (!loc) {
-      fsm.refusal = refuse("unknown_item", {{"item", e.item_id}});
+      fsm.refusal = refuse("unknown_item", {{"item", e.item_id}, {"field", "item"}});
       return false;
     }
     if (loc->checklist->part != P) return false;  // the other checklist region's business
@@ -171,7 +171,7 @@ struct RegistrationValid {
     }
     for (const auto& id : e.waived_items) {
       if (!p.find_item(id)) {
-        fsm.refusal = refuse("unknown_item", {{"item", id}});
+        fsm.refusal = refuse("unknown_item", {{"item", id}, {"field", "waived_items"}});
         return false;
       }
     }
@@ -672,7 +672,8 @@ std::optional<Refusal> JourneyMachine::apply(const DomainEvent& event) {
   }
   if (fsm.refusal) return *fsm.refusal;
   const int region = region_of(event);
-  return refuse("not_allowed", {{"event", event_type_name(event)},
+  return refuse("not_allowed", {{"field", "kind"},
+                                {"event", event_type_name(event)},
                                 {"region", kRegions[region]},
                                 {"state", impl_->current(region)}});
 }

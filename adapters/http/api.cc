@@ -414,10 +414,15 @@ struct Api::Impl {
             field = "/" + o.refusal->args.at("field");
           return c.fail(422, code, msg, field.empty() ? "" : "field", field);
         }
-        if (code == "unknown_unit" || code == "unknown_municipality" ||
-            code == "unknown_programme" || code == "unknown_item")
-          return c.fail(422, code, msg);
-        return c.fail(409, code, msg);
+        // Every refusal that concerns one field names it (the kind of
+        // command itself, for a step the journey's state does not allow).
+        std::string field;
+        if (o.refusal && o.refusal->args.count("field")) field = "/" + o.refusal->args.at("field");
+        const int status = code == "unknown_unit" || code == "unknown_municipality" ||
+                                   code == "unknown_programme" || code == "unknown_item"
+                               ? 422
+                               : 409;
+        return c.fail(status, code, msg, field.empty() ? "" : "field", field);
       }
       default:
         if (code == "storage_full") return c.fail(507, code, msg);

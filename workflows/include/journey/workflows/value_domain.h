@@ -1,7 +1,9 @@
 // The one domain of every value Journey stores: what the entrances (the HTTP
-// API, journeyctl, the CSV import, the programme loader) accept and what the
-// event decoder reads back are checked by these same functions, so whatever
-// gets in can always be decoded again.
+// API, journeyctl, the CSV import) accept and what the event decoder reads
+// back are checked by these same functions, so whatever gets in can always be
+// decoded again. (The programme loader checks its TOML on its own: toml++
+// refuses text that is not UTF-8; its ids and texts are not held to these
+// lengths yet.)
 //
 //   dates          YYYY-MM-DD, four ASCII digits, '-', two, '-', two; a real
 //                  calendar day in the years kFirstYear..kLastYear (1900-2200)
