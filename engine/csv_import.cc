@@ -83,14 +83,13 @@ ImportReport import_hires_csv(JourneyEngine& engine, std::istream& file, const s
       if (!workflows::valid_utf8(std::string_view(bytes).substr(begin, end - begin))) break;
       begin = end + 1;
     }
-    report.file_error = sv ? "Filen är inte UTF-8 (första felet på rad " +
-                                 std::to_string(bad_line) +
-                                 "). Spara den som \"CSV UTF-8\" och importera igen; ingenting "
-                                 "importerades."
-                           : "The file is not UTF-8 (first error on line " +
-                                 std::to_string(bad_line) +
-                                 "). Save it as \"CSV UTF-8\" and import again; nothing was "
-                                 "imported.";
+    report.file_error =
+        sv ? "Filen är inte UTF-8 (första felet på rad " + std::to_string(bad_line) +
+                 "). Spara den som \"CSV UTF-8\" och importera igen; ingenting "
+                 "importerades."
+           : "The file is not UTF-8 (first error on line " + std::to_string(bad_line) +
+                 "). Save it as \"CSV UTF-8\" and import again; nothing was "
+                 "imported.";
     return report;
   }
   std::istringstream in(bytes);

@@ -2,13 +2,13 @@
 #include "journey/engine/journey_engine.h"
 
 #include <openssl/evp.h>
+#include <spdlog/spdlog.h>
 
 #include <cereal/archives/portable_binary.hpp>
 #include <cereal/types/optional.hpp>
 #include <cereal/types/string.hpp>
 #include <cereal/types/vector.hpp>
 #include <cstdio>
-#include <spdlog/spdlog.h>
 #include <random>
 #include <set>
 #include <sstream>
@@ -540,9 +540,8 @@ std::optional<LoadedHire> JourneyEngine::load(const std::string& hire_id,
     try {
       events.push_back(decode(r.type, r.schema_version, r.payload));
     } catch (const DecodeError& e) {
-      damaged(hire_id,
-              hire_id + " event " + std::to_string(r.version.value) + " (" + r.type + "): " +
-                  e.what());
+      damaged(hire_id, hire_id + " event " + std::to_string(r.version.value) + " (" + r.type +
+                           "): " + e.what());
     }
   }
   const auto* reg = std::get_if<HireRegistered>(&events.front());
@@ -630,7 +629,8 @@ std::timed_mutex& JourneyEngine::hire_lock(const std::string& hire_id) {
 // Bytes that do not check are this hire's damage; any other failure (an I/O
 // error, the log closing) is the store's, and says nothing about the hire.
 void JourneyEngine::read_failed(const std::string& hire_id, const storage::Error& e) {
-  if (e.code == storage::ErrorCode::corruption) damaged(hire_id, "reading " + hire_id + ": " + e.message);
+  if (e.code == storage::ErrorCode::corruption)
+    damaged(hire_id, "reading " + hire_id + ": " + e.message);
   throw std::runtime_error("reading " + hire_id + ": " + e.message);
 }
 

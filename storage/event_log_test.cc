@@ -1238,8 +1238,7 @@ void flip_middle_byte(const fs::path& file) {
 }  // namespace
 
 BOOST_DATA_TEST_CASE(AByteFlippedAtRestIsNamedAndNeverOpensOkWithFewerEvents,
-                     boost::unit_test::data::make({Damaged::wal, Damaged::sst,
-                                                   Damaged::manifest}),
+                     boost::unit_test::data::make({Damaged::wal, Damaged::sst, Damaged::manifest}),
                      where) {
   TempDir dir;
   VirtualClock clock{TimePoint(std::chrono::seconds(1'767'225'600))};

@@ -2,19 +2,19 @@
 // documented in rocksdb_event_log.h; this file keeps them.
 #include "journey/storage/rocksdb_event_log.h"
 
+#include <fcntl.h>
 #include <openssl/evp.h>
 #include <pthread.h>
 #include <rocksdb/db.h>
-#include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/env.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
 #include <rocksdb/slice_transform.h>
 #include <rocksdb/snapshot.h>
 #include <rocksdb/table.h>
+#include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/version.h>
 #include <rocksdb/write_batch.h>
-#include <fcntl.h>
 #include <semaphore.h>
 #include <unistd.h>
 
@@ -23,8 +23,8 @@
 #include <condition_variable>
 #include <cstdio>
 #include <cstring>
-#include <filesystem>
 #include <deque>
+#include <filesystem>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
@@ -854,8 +854,8 @@ class RocksDbEventLog final : public EventLog {
       report.problem = std::to_string(stored) + " events are stored but " +
                        std::to_string(report.events_checked) + " are indexed";
     } else if (!ack_record_problem_.empty()) {
-      report.problem = "cannot tell whether acknowledged events are missing: " +
-                       ack_record_problem_;
+      report.problem =
+          "cannot tell whether acknowledged events are missing: " + ack_record_problem_;
     } else if (missing_to_ != 0) {
       return bad(missing_from_, "events " + std::to_string(missing_from_) + ".." +
                                     std::to_string(missing_to_) +
@@ -879,7 +879,8 @@ class RocksDbEventLog final : public EventLog {
     std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
     s = checkpoint->CreateCheckpoint(dir.string());
     if (!s.ok()) return from_rocksdb(s, "backing up to " + dir.string());
-    const int fd = ::open((dir / kAckedFile).c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    const int fd =
+        ::open((dir / kAckedFile).c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     std::string text = "journey-acked/1 " + std::to_string(head);
     text += " " + std::to_string(fnv1a(text)) + "\n";
     text.resize(kAckedBytes, ' ');
@@ -1322,7 +1323,7 @@ class RocksDbEventLog final : public EventLog {
   bool stopping_ = false;
   std::thread writer_;
 
-  std::string damaged_;  // set at open: the head cannot be read, or a hole was replayed
+  std::string damaged_;    // set at open: the head cannot be read, or a hole was replayed
   std::string read_only_;  // set at open: the disk was full, the folder opened read-only
   // Acknowledged but not recovered at open: verify() names the range.
   std::uint64_t missing_from_ = 0, missing_to_ = 0;

@@ -19,11 +19,10 @@ class SpdlogRocksDbLogger : public rocksdb::Logger {
     Logv(rocksdb::InfoLogLevel::INFO_LEVEL, format, ap);
   }
   void Logv(const rocksdb::InfoLogLevel level, const char* format, va_list ap) override {
-    const spdlog::level::level_enum to = level >= rocksdb::InfoLogLevel::ERROR_LEVEL
-                                             ? spdlog::level::err
-                                         : level == rocksdb::InfoLogLevel::WARN_LEVEL
-                                             ? spdlog::level::warn
-                                             : spdlog::level::debug;
+    const spdlog::level::level_enum to =
+        level >= rocksdb::InfoLogLevel::ERROR_LEVEL  ? spdlog::level::err
+        : level == rocksdb::InfoLogLevel::WARN_LEVEL ? spdlog::level::warn
+                                                     : spdlog::level::debug;
     auto* out = spdlog::default_logger_raw();
     if (!out->should_log(to)) return;
     char buf[2048];

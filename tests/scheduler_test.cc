@@ -169,8 +169,14 @@ BOOST_AUTO_TEST_CASE(RegistrationTellsAdministratorAndUnitHeadOnce) {
 // a stream is planted straight into the log (past every entrance, as an
 // earlier version let it in): the tick goes on for everyone else.
 BOOST_AUTO_TEST_CASE(ADamagedHireDoesNotStopRemindersForAnyoneElse) {
-  workflows::HireRegistered old{"M\xe4rta Ek",   "marta@example.se", "Barn och unga Hisingen",
-                                ymd(2026, 3, 2), false,             "gr-forsta-aren", 1, {}};
+  workflows::HireRegistered old{"M\xe4rta Ek",
+                                "marta@example.se",
+                                "Barn och unga Hisingen",
+                                ymd(2026, 3, 2),
+                                false,
+                                "gr-forsta-aren",
+                                1,
+                                {}};
   const auto enc = workflows::encode(old);
   BOOST_REQUIRE(log->append({storage::StreamId("hire-0badf00d"),
                              storage::ExpectedVersion::exactly(storage::StreamVersion{0}),

@@ -153,11 +153,9 @@ std::string ValueProblem::text(Language lang) const {
 }
 
 Refusal ValueProblem::refusal(const std::string& field) const {
-  static const char* codes[] = {"field_empty",       "field_not_utf8",
-                                "field_control_character", "field_too_long",
-                                "field_bad_date",    "field_date_out_of_range",
-                                "field_not_finite",  "field_out_of_range",
-                                "field_bad_email"};
+  static const char* codes[] = {"field_empty",      "field_not_utf8",     "field_control_character",
+                                "field_too_long",   "field_bad_date",     "field_date_out_of_range",
+                                "field_not_finite", "field_out_of_range", "field_bad_email"};
   Refusal r{codes[static_cast<int>(kind)], {{"field", field}}};
   if (!value.empty()) r.args["value"] = value;
   r.args["problem_sv"] = text(Language::sv);
@@ -256,92 +254,91 @@ std::optional<ValueProblem> check_number(double v, double lo, double hi) {
 std::optional<FieldProblem> check_event(const DomainEvent& e, EventCheck mode) {
   Fields f;
   f.mode = mode;
-  std::visit(Overloaded{
-                 [&](const HireRegistered& v) {
-                   f.name("name", v.name);
-                   f.email("email", v.email, true);
-                   f.name("unit", v.unit);
-                   f.date("start", v.start);
-                   f.name("programme", v.programme_id);
-                   f.number("programme_version", v.programme_version, 1, 100000);
-                   for (const auto& item : v.waived_items) f.name("waived_items", item);
-                 },
-                 [&](const HireStarted& v) { f.date("on", v.on); },
-                 [&](const ChecklistItemCompleted& v) {
-                   f.name("item", v.item_id);
-                   f.date("on", v.done_on);
-                   f.text("comment", v.comment);
-                 },
-                 [&](const ChecklistItemWaived& v) {
-                   f.name("item", v.item_id);
-                   f.text("reason", v.reason);
-                 },
-                 [&](const IntroducerAppointed& v) {
-                   f.person("name", "email", v.introducer, false);
-                   f.date("from", v.from);
-                 },
-                 [&](const MentorAppointed& v) {
-                   f.person("name", "email", v.mentor, false);
-                   if (v.replacement)
-                     f.person("replacement/name", "replacement/email", *v.replacement, false);
-                 },
-                 [&](const MentorReplacementNamed& v) {
-                   f.person("name", "email", v.replacement, false);
-                 },
-                 [&](const MentorDroppedOut& v) {
-                   f.date("on", v.on);
-                   f.text("reason", v.reason);
-                 },
-                 [&](const CourseBooked& v) {
-                   f.date("starts", v.starts_on);
-                   f.name("cohort", v.cohort, false);
-                 },
-                 [&](const CourseModuleAttended& v) {
-                   f.number("number", v.module, 1, 100);
-                   f.date("on", v.on);
-                 },
-                 [&](const BbicPartCompleted& v) {
-                   f.name("part", v.part);
-                   f.date("on", v.on);
-                 },
-                 [&](const CourseCompleted& v) {
-                   f.date("on", v.on);
-                   f.text("certificate", v.certificate);
-                 },
-                 [&](const PartWaived& v) {
-                   f.name("part", v.part);
-                   f.text("reason", v.reason);
-                 },
-                 [&](const SupervisionGroupJoined& v) {
-                   f.name("group", v.group);
-                   f.name("supervisor", v.supervisor);
-                   f.date("starts", v.starts_on);
-                 },
-                 [&](const SupervisionSessionAttended& v) {
-                   f.number("number", v.session, 1, 1000);
-                   f.date("on", v.on);
-                   f.number("hours", v.hours, 0, 24);
-                 },
-                 [&](const SupervisionCompleted& v) {
-                   f.date("on", v.on);
-                   f.text("certificate", v.certificate);
-                 },
-                 [&](const IntroducerHoursLogged& v) {
-                   f.date("week", v.week);
-                   f.number("hours", v.hours, 0, 168);
-                 },
-                 [&](const LeaveStarted& v) {
-                   f.name("leave_kind", v.kind);
-                   f.date("from", v.from);
-                 },
-                 [&](const LeaveEnded& v) { f.date("back", v.back_on); },
-                 [&](const HireLeft& v) {
-                   f.date("on", v.on);
-                   f.text("reason", v.reason);
-                 },
-                 [&](const JourneyCompleted& v) { f.date("on", v.on); },
-             },
-             e);
+  std::visit(
+      Overloaded{
+          [&](const HireRegistered& v) {
+            f.name("name", v.name);
+            f.email("email", v.email, true);
+            f.name("unit", v.unit);
+            f.date("start", v.start);
+            f.name("programme", v.programme_id);
+            f.number("programme_version", v.programme_version, 1, 100000);
+            for (const auto& item : v.waived_items) f.name("waived_items", item);
+          },
+          [&](const HireStarted& v) { f.date("on", v.on); },
+          [&](const ChecklistItemCompleted& v) {
+            f.name("item", v.item_id);
+            f.date("on", v.done_on);
+            f.text("comment", v.comment);
+          },
+          [&](const ChecklistItemWaived& v) {
+            f.name("item", v.item_id);
+            f.text("reason", v.reason);
+          },
+          [&](const IntroducerAppointed& v) {
+            f.person("name", "email", v.introducer, false);
+            f.date("from", v.from);
+          },
+          [&](const MentorAppointed& v) {
+            f.person("name", "email", v.mentor, false);
+            if (v.replacement)
+              f.person("replacement/name", "replacement/email", *v.replacement, false);
+          },
+          [&](const MentorReplacementNamed& v) { f.person("name", "email", v.replacement, false); },
+          [&](const MentorDroppedOut& v) {
+            f.date("on", v.on);
+            f.text("reason", v.reason);
+          },
+          [&](const CourseBooked& v) {
+            f.date("starts", v.starts_on);
+            f.name("cohort", v.cohort, false);
+          },
+          [&](const CourseModuleAttended& v) {
+            f.number("number", v.module, 1, 100);
+            f.date("on", v.on);
+          },
+          [&](const BbicPartCompleted& v) {
+            f.name("part", v.part);
+            f.date("on", v.on);
+          },
+          [&](const CourseCompleted& v) {
+            f.date("on", v.on);
+            f.text("certificate", v.certificate);
+          },
+          [&](const PartWaived& v) {
+            f.name("part", v.part);
+            f.text("reason", v.reason);
+          },
+          [&](const SupervisionGroupJoined& v) {
+            f.name("group", v.group);
+            f.name("supervisor", v.supervisor);
+            f.date("starts", v.starts_on);
+          },
+          [&](const SupervisionSessionAttended& v) {
+            f.number("number", v.session, 1, 1000);
+            f.date("on", v.on);
+            f.number("hours", v.hours, 0, 24);
+          },
+          [&](const SupervisionCompleted& v) {
+            f.date("on", v.on);
+            f.text("certificate", v.certificate);
+          },
+          [&](const IntroducerHoursLogged& v) {
+            f.date("week", v.week);
+            f.number("hours", v.hours, 0, 168);
+          },
+          [&](const LeaveStarted& v) {
+            f.name("leave_kind", v.kind);
+            f.date("from", v.from);
+          },
+          [&](const LeaveEnded& v) { f.date("back", v.back_on); },
+          [&](const HireLeft& v) {
+            f.date("on", v.on);
+            f.text("reason", v.reason);
+          },
+          [&](const JourneyCompleted& v) { f.date("on", v.on); },
+      },
+      e);
   return f.first;
 }
 

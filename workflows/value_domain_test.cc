@@ -22,19 +22,32 @@ namespace {
 struct Draw {
   std::mt19937_64 rng;
   explicit Draw(std::uint64_t seed) : rng(seed) {}
-  std::size_t pick(std::size_t n) { return std::uniform_int_distribution<std::size_t>(0, n - 1)(rng); }
+  std::size_t pick(std::size_t n) {
+    return std::uniform_int_distribution<std::size_t>(0, n - 1)(rng);
+  }
   bool coin(int one_in) { return pick(one_in) == 0; }
 
   std::string text() {
-    static const std::vector<std::string> samples = {
-        "Sara Lind", "Märta Ödegård", "", " ", "a\0b", "tab\there", "line\nbreak", "\x7f",
-        "\xc2\x85",            // U+0085, a C1 control
-        "M\xe4rta",            // Windows-1252 "ä"
-        "\xc3\x28",            // broken sequence
-        "\xc0\xaf",            // overlong "/"
-        "\xed\xa0\x80",        // a surrogate
-        "\xf4\x90\x80\x80",    // beyond U+10FFFF
-        "😀 emoji", "x@example.se", "no-at.example.se", "a@b", "a@b.se.", "two@@example.se"};
+    static const std::vector<std::string> samples = {"Sara Lind",
+                                                     "Märta Ödegård",
+                                                     "",
+                                                     " ",
+                                                     "a\0b",
+                                                     "tab\there",
+                                                     "line\nbreak",
+                                                     "\x7f",
+                                                     "\xc2\x85",          // U+0085, a C1 control
+                                                     "M\xe4rta",          // Windows-1252 "ä"
+                                                     "\xc3\x28",          // broken sequence
+                                                     "\xc0\xaf",          // overlong "/"
+                                                     "\xed\xa0\x80",      // a surrogate
+                                                     "\xf4\x90\x80\x80",  // beyond U+10FFFF
+                                                     "😀 emoji",
+                                                     "x@example.se",
+                                                     "no-at.example.se",
+                                                     "a@b",
+                                                     "a@b.se.",
+                                                     "two@@example.se"};
     std::string s = samples[pick(samples.size())];
     if (s == "a") s = std::string("a\0b", 3);
     if (coin(8)) s = std::string(kMaxNameChars + pick(3) - 1, 'n');
@@ -52,8 +65,8 @@ struct Draw {
     return date::sys_days(date::year(y) / date::month(m) / date::day(d));
   }
   double hours() {
-    static const double v[] = {0,   1.5, 4,   24,   24.5, 168, 169, -1,
-                               1e9, std::numeric_limits<double>::infinity(),
+    static const double v[] = {0,           1.5, 4,  24,  24.5,
+                               168,         169, -1, 1e9, std::numeric_limits<double>::infinity(),
                                std::nan("")};
     return v[pick(std::size(v))];
   }
@@ -66,8 +79,8 @@ struct Draw {
   DomainEvent event() {
     switch (pick(21)) {
       case 0:
-        return HireRegistered{text(), text(), text(), day(), coin(2), text(), small_int(),
-                              {text()}};
+        return HireRegistered{text(),  text(), text(),      day(),
+                              coin(2), text(), small_int(), {text()}};
       case 1:
         return HireStarted{day()};
       case 2:
@@ -150,10 +163,10 @@ BOOST_AUTO_TEST_CASE(EveryAcceptedEventRoundTripsAndEveryRefusedOneIsRefusedByTh
 }
 
 BOOST_AUTO_TEST_CASE(LaxDateSpellingsAndYearsOutsideTheDomainAreNotDates) {
-  for (const char* lax : {"2026- 1-05", "+026-01-05", "0000-01-01", "4800-01-01", "9999-01-04",
-                          "1899-12-31", "2201-01-01", "2026-1-05", "2026-01-5 ", " 2026-01-05",
-                          "2026-02-30", "2026-13-01", "２026-01-05", "2026/01/05", "20260105",
-                          "2026-01-05T00:00", "-026-01-05", "2026-0x-05"}) {
+  for (const char* lax :
+       {"2026- 1-05", "+026-01-05", "0000-01-01", "4800-01-01", "9999-01-04", "1899-12-31",
+        "2201-01-01", "2026-1-05", "2026-01-5 ", " 2026-01-05", "2026-02-30", "2026-13-01",
+        "２026-01-05", "2026/01/05", "20260105", "2026-01-05T00:00", "-026-01-05", "2026-0x-05"}) {
     BOOST_TEST_CONTEXT(lax) {
       BOOST_CHECK(!parse_date(lax));
       BOOST_CHECK(check_date_text(lax));
@@ -207,11 +220,11 @@ BOOST_AUTO_TEST_CASE(TextRulesRefuseNulControlsBadUtf8AndOverlongNames) {
 
 BOOST_AUTO_TEST_CASE(TheDecoderRefusesWhatWouldBreakALaterStageButNotOldLaxValues) {
   // Breaks later stages: a date past the calendar's years, bytes that are no text.
-  for (const DomainEvent& e : {DomainEvent(HireStarted{date::sys_days(date::year(4800) / 1 / 1)}),
-                               DomainEvent(MentorAppointed{Person{"M\xe4rta", ""}, std::nullopt}),
-                               DomainEvent(IntroducerHoursLogged{
-                                   date::sys_days(date::year(2026) / 1 / 5),
-                                   std::numeric_limits<double>::infinity()})}) {
+  for (const DomainEvent& e :
+       {DomainEvent(HireStarted{date::sys_days(date::year(4800) / 1 / 1)}),
+        DomainEvent(MentorAppointed{Person{"M\xe4rta", ""}, std::nullopt}),
+        DomainEvent(IntroducerHoursLogged{date::sys_days(date::year(2026) / 1 / 5),
+                                          std::numeric_limits<double>::infinity()})}) {
     const auto enc = encode(e);
     BOOST_CHECK_THROW(decode(enc.type, enc.schema_version, enc.payload), DecodeError);
   }

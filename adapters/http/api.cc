@@ -333,8 +333,8 @@ struct Api::Impl {
     std::optional<engine::HireStatus> status;
     std::string damage;  // set when status is not
   };
-  std::optional<Listed> listed(const Principal& p, const std::string& hire_id,
-                               date::sys_days today, std::map<std::string, std::string>& munis) {
+  std::optional<Listed> listed(const Principal& p, const std::string& hire_id, date::sys_days today,
+                               std::map<std::string, std::string>& munis) {
     auto id = engine.identify(hire_id);
     if (!id || !engine::may_read_hire(p, scope_of(*id, &munis))) return std::nullopt;
     Listed out{*id, std::nullopt, {}};
@@ -351,9 +351,10 @@ struct Api::Impl {
   }
 
   json damaged_json(const engine::HireIdentity& id, const std::string& why) {
-    return json{{"hire", id.hire_id}, {"name", id.name},   {"unit", id.unit},
-                {"start", ""},        {"lifecycle", "Damaged"}, {"overdue", 0},
-                {"parts", json::array()}, {"damaged", true}, {"damage", why}};
+    return json{
+        {"hire", id.hire_id},     {"name", id.name}, {"unit", id.unit},        {"start", ""},
+        {"lifecycle", "Damaged"}, {"overdue", 0},    {"parts", json::array()}, {"damaged", true},
+        {"damage", why}};
   }
 
   static std::optional<std::string> body_error(const Ctx& c, const char* type) {
@@ -517,9 +518,9 @@ struct Api::Impl {
   }
 
   Response damaged_problem(const Ctx& c, const std::string& id, const std::string& why) {
-    Response r = c.fail(
-        409, "hire_damaged",
-        workflows::Refusal{"hire_damaged", {{"hire", id}, {"reason", why}}}.message(c.lang));
+    Response r =
+        c.fail(409, "hire_damaged",
+               workflows::Refusal{"hire_damaged", {{"hire", id}, {"reason", why}}}.message(c.lang));
     auto j = json::parse(r.body);
     j["hire"] = id;
     j["damage"] = why;
@@ -1793,8 +1794,9 @@ void Api::Impl::install() {
       return forbidden(c, c.t("Bara en administratör för alla kommuner tar säkerhetskopior",
                               "Only an all-municipality admin takes backups"));
     if (hooks.backups_dir.empty())
-      return c.fail(503, "no_backups", c.t("Ingen mapp för säkerhetskopior är inställd",
-                                           "No backups folder is configured"));
+      return c.fail(
+          503, "no_backups",
+          c.t("Ingen mapp för säkerhetskopior är inställd", "No backups folder is configured"));
     const auto now = engine.clock().now();
     const std::string name =
         date::format("%Y%m%dT%H%M%SZ", std::chrono::time_point_cast<std::chrono::seconds>(now)) +
@@ -1806,9 +1808,8 @@ void Api::Impl::install() {
       const int status = r.error().code == storage::ErrorCode::no_space ? 507 : 500;
       return c.fail(status, status == 507 ? "storage_full" : "storage_error", r.error().message);
     }
-    return json_response(201, json{{"backup", name},
-                                   {"path", r->dir.string()},
-                                   {"position", r->position.value}});
+    return json_response(
+        201, json{{"backup", name}, {"path", r->dir.string()}, {"position", r->position.value}});
   });
   add("GET", "/v1/audit/verify", [this, forbidden](Ctx& c) {
     if (c.principal->role != AccessRole::admin && c.principal->role != AccessRole::auditor)

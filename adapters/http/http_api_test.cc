@@ -14,9 +14,9 @@
 #include <sstream>
 
 #include "journey/adapters/http_json.h"
-#include "journey/workflows/value_domain.h"
 #include "journey/engine/scheduler.h"
 #include "journey/storage/rocksdb_event_log.h"
+#include "journey/workflows/value_domain.h"
 
 namespace fs = std::filesystem;
 using namespace journey;
@@ -204,8 +204,8 @@ namespace {
 void plant(storage::EventLog& log, const std::string& stream, const std::string& type,
            const std::string& payload) {
   storage::NewEvent e{type, 1, payload, SystemClock().now(), "planted"};
-  BOOST_REQUIRE(log.append({storage::StreamId(stream), storage::ExpectedVersion::any(), {e}, ""})
-                    .ok());
+  BOOST_REQUIRE(
+      log.append({storage::StreamId(stream), storage::ExpectedVersion::any(), {e}, ""}).ok());
 }
 }  // namespace
 
@@ -215,9 +215,14 @@ BOOST_AUTO_TEST_CASE(ADamagedHireNeverStopsListsForAnyoneElseNorShowsToOutsiders
   for (const char* unit : {"Barn och unga Väster", "Barn och unga Öster"}) set_unit(unit);
   const std::string good = register_hire();  // Väster
   // A registration whose start lies past the value domain (what the old parser let in) ...
-  workflows::HireRegistered reg{"Märta Ek", "marta@example.se", "Barn och unga Väster",
-                                date::sys_days(date::year(4800) / 1 / 1), false, "gr-forsta-aren",
-                                1, {}};
+  workflows::HireRegistered reg{"Märta Ek",
+                                "marta@example.se",
+                                "Barn och unga Väster",
+                                date::sys_days(date::year(4800) / 1 / 1),
+                                false,
+                                "gr-forsta-aren",
+                                1,
+                                {}};
   const auto enc = workflows::encode(reg);
   plant(*real, "hire-0badda7e", enc.type, enc.payload);
   // ... and bytes that are no event at all, on a hire in another unit.
@@ -232,7 +237,8 @@ BOOST_AUTO_TEST_CASE(ADamagedHireNeverStopsListsForAnyoneElseNorShowsToOutsiders
 
   const std::string vaster =
       token(engine::AccessRole::unit_head, "default", {"Barn och unga Väster"});
-  const std::string oster = token(engine::AccessRole::unit_head, "default", {"Barn och unga Öster"});
+  const std::string oster =
+      token(engine::AccessRole::unit_head, "default", {"Barn och unga Öster"});
   auto as = [&](const std::string& t, const std::string& target) {
     Request r;
     r.method = "GET";
@@ -294,16 +300,21 @@ BOOST_AUTO_TEST_CASE(TheBadInputCorpusIsRefusedNamingTheFieldAndWritesNothing) {
       {"POST", "/v1/hires", "{" + reg + R"(,"start":"1899-12-31"})", 422, "/start"},
       {"POST", "/v1/hires", "{" + reg + R"(,"start":"2026-03-02","start":"2027-03-02"})", 422,
        "/start"},
-      {"POST", "/v1/hires", R"({"name":"Sara)" "\\u0000" R"(Lind","email":"sara@example.se","unit":"U","start":"2026-03-02"})",
+      {"POST", "/v1/hires",
+       R"({"name":"Sara)"
+       "\\u0000"
+       R"(Lind","email":"sara@example.se","unit":"U","start":"2026-03-02"})",
        422, "/name"},
       {"POST", "/v1/hires", R"({"name":"Sara","email":"sara","unit":"U","start":"2026-03-02"})",
        422, "/email"},
-      {"POST", "/v1/hires/" + hire + "/events", R"({"kind":"hours","hours":1e999})", 422,
-       "/hours"},
+      {"POST", "/v1/hires/" + hire + "/events", R"({"kind":"hours","hours":1e999})", 422, "/hours"},
       {"POST", "/v1/hires/" + hire + "/events", R"({"kind":"course-booked","starts":"9999-01-04"})",
        422, "/starts"},
       {"POST", "/v1/hires/" + hire + "/events",
-       R"({"kind":"item","item":"ec.valkomstbrev","comment":"a)" "\\u0007" R"(b"})", 422, "/comment"},
+       R"({"kind":"item","item":"ec.valkomstbrev","comment":"a)"
+       "\\u0007"
+       R"(b"})",
+       422, "/comment"},
       {"POST", "/v1/hires/" + hire + "/events",
        R"({"kind":"mentor","name":"Per","replacement":{"name":"L","name":"M"}})", 422,
        "/replacement/name"},
@@ -313,7 +324,11 @@ BOOST_AUTO_TEST_CASE(TheBadInputCorpusIsRefusedNamingTheFieldAndWritesNothing) {
       {"PUT", "/v1/units/" + std::string(8192, 'u'),
        R"({"unit_head":{"name":"A","email":"a@example.se"},"administrator":{"name":"B","email":"b@example.se"}})",
        422, "/unit"},
-      {"PUT", "/v1/municipalities/goteborg", R"({"name":"G)" "\\u0000" R"("})", 422, "/name"},
+      {"PUT", "/v1/municipalities/goteborg",
+       R"({"name":"G)"
+       "\\u0000"
+       R"("})",
+       422, "/name"},
   };
   for (const auto& c : corpus) {
     BOOST_TEST_CONTEXT(c.method << " " << c.target.substr(0, 60) << " " << c.body) {
@@ -337,12 +352,24 @@ BOOST_AUTO_TEST_CASE(EveryCommandTheDecoderAcceptsIsInsideTheValueDomain) {
   // The entrance's half of the round-trip property (the decoder's half is
   // workflows/value_domain_test): nothing decode_command accepts fails check_event.
   std::mt19937_64 rng(12);
-  const std::vector<json> values = {"2026-03-02", "4800-01-01", "1900-01-01", "2200-12-31",
-                                    "2201-01-01", "x",          std::string("a\0b", 3),
-                                    "M\u00e4rta", 1,           1e300,
-                                    -1,           24.5,         168,
-                                    169,          true,         nullptr,
-                                    "a@b.se",     std::string(300, 'n')};
+  const std::vector<json> values = {"2026-03-02",
+                                    "4800-01-01",
+                                    "1900-01-01",
+                                    "2200-12-31",
+                                    "2201-01-01",
+                                    "x",
+                                    std::string("a\0b", 3),
+                                    "M\u00e4rta",
+                                    1,
+                                    1e300,
+                                    -1,
+                                    24.5,
+                                    168,
+                                    169,
+                                    true,
+                                    nullptr,
+                                    "a@b.se",
+                                    std::string(300, 'n')};
   const std::map<std::string, std::vector<std::string>> fields = {
       {"started", {"on"}},
       {"item", {"item", "on", "comment"}},
@@ -418,8 +445,8 @@ BOOST_AUTO_TEST_CASE(ABackupTakenWhileRunningOpensAndVerifiesWithEveryEvent) {
   const json b = json::parse(got.body);
   BOOST_TEST(b["position"].get<std::uint64_t>() == head);
   // A unit head may not.
-  r.headers["Authorization"] = "Bearer " + token(engine::AccessRole::unit_head, "default",
-                                                 {"Barn och unga Väster"});
+  r.headers["Authorization"] =
+      "Bearer " + token(engine::AccessRole::unit_head, "default", {"Barn och unga Väster"});
   BOOST_TEST(api->handle(r).status == 403);
   // Restored: the copy opens as a log of its own, verifies, and has every event.
   auto restored = storage::open_rocksdb_event_log({b["path"].get<std::string>()}, clock);

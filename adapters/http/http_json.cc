@@ -141,8 +141,7 @@ const std::map<std::string, Decoder>& decoders() {
       {"item",
        [](Fields& f, date::sys_days t) {
          auto item = f.str("item", 100);
-         return DomainEvent(
-             ChecklistItemCompleted{item, f.day_or("on", t), f.text_or("comment")});
+         return DomainEvent(ChecklistItemCompleted{item, f.day_or("on", t), f.text_or("comment")});
        }},
       {"waive",
        [](Fields& f, date::sys_days) {
@@ -302,8 +301,7 @@ struct JsonPath {
   // The pointer of the value being read now.
   std::string pointer() const {
     std::string p;
-    for (const auto& f : frames)
-      p += "/" + (f.object ? escape(f.key) : std::to_string(f.index));
+    for (const auto& f : frames) p += "/" + (f.object ? escape(f.key) : std::to_string(f.index));
     return p.empty() ? "/" : p;
   }
   void element_done() {

@@ -163,7 +163,8 @@ struct HttpServer::Impl {
     // Outside the lock: dropping the last reference runs a session's
     // destructor, which takes the lock.
     const std::int64_t silent_before =
-        steady_now_ns() - std::chrono::duration_cast<std::chrono::nanoseconds>(kSilentGrace).count();
+        steady_now_ns() -
+        std::chrono::duration_cast<std::chrono::nanoseconds>(kSilentGrace).count();
     std::shared_ptr<SessionBase> oldest;
     bool any_silent = false;
     for (const auto& s : open) {
@@ -269,10 +270,10 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
           self->idle_timer_.cancel();
           if (ec || !self->idle_) return self->close();
           self->waiting = false;  // a request is coming in
-          self->read_request(self->answered_once.load()
-                                 ? self->server_->config.read_timeout
-                                 : std::min(self->server_->config.read_timeout,
-                                            self->header_time_left()));
+          self->read_request(
+              self->answered_once.load()
+                  ? self->server_->config.read_timeout
+                  : std::min(self->server_->config.read_timeout, self->header_time_left()));
         });
   }
 

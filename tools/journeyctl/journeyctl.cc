@@ -4,11 +4,11 @@
 // Exit codes: 0 done, 1 refused or bad input, 2 usage, 3 version conflict,
 // 4 storage or internal error, 5 the log failed verification.
 #include <openssl/evp.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
 #include <CLI/CLI.hpp>
-#include <spdlog/sinks/stdout_sinks.h>
-#include <spdlog/spdlog.h>
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
@@ -104,8 +104,7 @@ std::string actor() {
 // The value domain's date (value_domain.h), named by its option.
 date::sys_days parse_day(const std::string& value, const char* option) {
   if (auto bad = workflows::check_date_text(value))
-    fail(1, std::string(option) + ": '" + value + "' " +
-                bad->text(g.language()) + ".");
+    fail(1, std::string(option) + ": '" + value + "' " + bad->text(g.language()) + ".");
   return *parse_date(value);
 }
 
@@ -541,8 +540,12 @@ int main(int argc, char** argv) {
           ++damaged;
           const std::string name = who ? who->name : "", unit = who ? who->unit : "";
           t.add({id, name, unit, "", g.t("SKADAD", "DAMAGED"), e.what(), ""});
-          j.push_back({{"hire", id}, {"name", name}, {"unit", unit}, {"lifecycle", "Damaged"},
-                       {"damaged", true}, {"damage", e.what()}});
+          j.push_back({{"hire", id},
+                       {"name", name},
+                       {"unit", unit},
+                       {"lifecycle", "Damaged"},
+                       {"damaged", true},
+                       {"damage", e.what()}});
           continue;
         }
         if (!s) continue;
@@ -568,9 +571,10 @@ int main(int argc, char** argv) {
       else
         t.print(std::cout);
       if (damaged)
-        std::cerr << damaged
-                  << g.t(" nyanställd(a) har skadad historik; se README, \"En skadad nyanställd\".\n",
-                         " hire(s) have a damaged history; see README, \"A damaged hire\".\n");
+        std::cerr
+            << damaged
+            << g.t(" nyanställd(a) har skadad historik; se README, \"En skadad nyanställd\".\n",
+                   " hire(s) have a damaged history; see README, \"A damaged hire\".\n");
       return 0;
     };
   });
@@ -861,22 +865,24 @@ int main(int argc, char** argv) {
   // backup: a consistent copy of the log (journeyd: POST /v1/backups)
   std::string backup_dir;
   auto* backup = app.add_subcommand(
-      "backup", "Copy the event log into a new folder, consistently (journeyd stopped; while it "
-                "runs, POST /v1/backups)");
+      "backup",
+      "Copy the event log into a new folder, consistently (journeyd stopped; while it "
+      "runs, POST /v1/backups)");
   backup->add_option("dir", backup_dir, "The new folder")->required();
   backup->callback([&] {
     run = [&] {
       auto store = open_store(false);
       auto r = store->log->backup(backup_dir);
-      if (!r) fail(r.error().code == storage::ErrorCode::invalid_argument ? 1 : 4,
-                   r.error().message);
+      if (!r)
+        fail(r.error().code == storage::ErrorCode::invalid_argument ? 1 : 4, r.error().message);
       if (g.json) {
         std::cout << json{{"path", r->dir.string()}, {"position", r->position.value}}.dump(2)
                   << '\n';
       } else {
         std::cout << g.t("Säkerhetskopia i ", "Backup in ") << r->dir.string() << g.t(": ", ": ")
-                  << r->position.value << g.t(" händelser. Återställ enligt README.\n",
-                                              " events. Restore as the README says.\n");
+                  << r->position.value
+                  << g.t(" händelser. Återställ enligt README.\n",
+                         " events. Restore as the README says.\n");
       }
       return 0;
     };

@@ -182,7 +182,7 @@ DomainEvent decode_structure(const std::string& type, std::uint16_t schema_versi
 // A one-line, human-readable summary of the event's details (for history tables).
 std::string describe(const DomainEvent& e);
 
-std::string format_date(date::sys_days d);                          // "2026-03-02"
+std::string format_date(date::sys_days d);  // "2026-03-02"
 // Strict YYYY-MM-DD (ASCII digits only) in the years 1900-2200: the value
 // domain's date (value_domain.h), which decode() also enforces.
 std::optional<date::sys_days> parse_date(std::string_view text);

@@ -56,8 +56,8 @@ struct ValueProblem {
     bad_email,
   };
   Kind kind = Kind::empty;
-  std::string value;    // the offending value, shown where it is safe to (dates, numbers)
-  std::size_t max = 0;  // too_long
+  std::string value;      // the offending value, shown where it is safe to (dates, numbers)
+  std::size_t max = 0;    // too_long
   double lo = 0, hi = 0;  // out_of_range
 
   // A predicate to follow the field's name: "must be a date between
