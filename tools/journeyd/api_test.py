@@ -81,6 +81,22 @@ class Journeyd:
         return rc
 
 
+def command(conn, method, path, token, body=None, key=None):
+    """One request on a raw connection, for the load tests (crash, full disk):
+    (status, headers, JSON body or None)."""
+    h = {"Authorization": "Bearer " + token}
+    data = None
+    if body is not None:
+        data = json.dumps(body).encode()
+        h["Content-Type"] = "application/json"
+    if key:
+        h["Idempotency-Key"] = key
+    conn.request(method, path, body=data, headers=h)
+    res = conn.getresponse()
+    raw = res.read()
+    return res.status, dict(res.getheaders()), json.loads(raw) if raw else None
+
+
 def load_openapi(server):
     c = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
     c.request("GET", "/v1/openapi.json")

@@ -15,7 +15,6 @@ After every restart:
 At the end journeyctl verify checks the whole log offline.
 """
 import http.client
-import json
 import os
 import random
 import shutil
@@ -27,7 +26,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from api_test import Journeyd  # noqa: E402
+from api_test import Journeyd, command  # noqa: E402
 
 JOURNEYD, JOURNEYCTL = sys.argv[1], sys.argv[2]
 ROUNDS = int(sys.argv[3]) if len(sys.argv) > 3 else 15
@@ -35,16 +34,8 @@ CLIENTS = 8
 
 
 def call(conn, method, path, token, body=None, key=None):
-    h = {"Authorization": "Bearer " + token}
-    data = None
-    if body is not None:
-        data = json.dumps(body).encode()
-        h["Content-Type"] = "application/json"
-    if key:
-        h["Idempotency-Key"] = key
-    conn.request(method, path, body=data, headers=h)
-    res = conn.getresponse()
-    return res.status, json.loads(res.read() or b"null")
+    st, _, b = command(conn, method, path, token, body, key)
+    return st, b
 
 
 def main():
