@@ -198,12 +198,6 @@ std::optional<ValueProblem> check_date(date::sys_days d) {
   return p;
 }
 
-std::size_t utf8_characters(std::string_view utf8) {
-  std::size_t n = 0;
-  for (unsigned char c : utf8) n += (c & 0xC0) != 0x80;
-  return n;
-}
-
 bool valid_utf8(std::string_view bytes) {
   for (std::size_t i = 0; i < bytes.size();) {
     char32_t cp = 0;

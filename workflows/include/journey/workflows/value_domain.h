@@ -73,8 +73,6 @@ std::optional<ValueProblem> check_date_text(std::string_view text);
 bool in_date_domain(date::sys_days d);
 std::optional<ValueProblem> check_date(date::sys_days d);
 
-// Code points in valid UTF-8 text (bytes that are not continuation bytes).
-std::size_t utf8_characters(std::string_view utf8);
 bool valid_utf8(std::string_view bytes);
 
 // A name, id or one-line value. `required`: empty is a problem.
