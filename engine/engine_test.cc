@@ -451,8 +451,6 @@ BOOST_AUTO_TEST_CASE(UnitContactsAreEventsAndTheNewestCounts) {
   BOOST_TEST(bad.refusal->args.at("field") == "unit_head_email");
 }
 
-BOOST_AUTO_TEST_SUITE_END()
-
 // Leave arithmetic across month and year ends: (nominal, leave from, back, expected due).
 struct LeaveCase {
   const char* nominal;
@@ -480,3 +478,159 @@ BOOST_DATA_TEST_CASE(LeaveMovesADeadlineByItsLength,
   auto due = shift_for_leave(*parse_date(c.nominal), leaves, *parse_date(c.as_of));
   BOOST_TEST(format_date(due) == c.expected);
 }
+
+// Corrections (journey_engine.h, kEventCorrected): a new record that names
+// the fact, never an edit; the replay, the status and the reminders follow it.
+BOOST_AUTO_TEST_CASE(AWrongDoneDateIsCorrectedAndStatusAndHistoryFollow) {
+  const std::string id = register_sara();
+  clock.set(at(ymd(2026, 3, 10)));
+  auto done =
+      engine->execute(id, ChecklistItemCompleted{"ad.dator", ymd(2026, 3, 9), ""}, as("ad"));
+  BOOST_REQUIRE(done.ok());
+  const auto head_before = engine->load(id)->records.size();
+  auto o = engine->correct(id,
+                           {done.version, ChecklistItemCompleted{"ad.dator", ymd(2026, 2, 25), ""},
+                            "fel datum: datorn kontrollerades i februari"},
+                           as("ad"));
+  BOOST_REQUIRE_MESSAGE(o.ok(), o.message(Language::en));
+  auto future = engine->correct(
+      id, {done.version, ChecklistItemCompleted{"ad.dator", ymd(2026, 3, 11), ""}, "x"}, as("ad"));
+  BOOST_TEST(future.refusal->code == "date_in_future");
+  BOOST_TEST(future.refusal->args.at("field") == "replacement/on");
+  auto s = engine->status(id, ymd(2026, 3, 10));
+  for (const auto& i : s->items)
+    if (i.id == "ad.dator") BOOST_TEST(format_date(*i.state.done_on) == "2026-02-25");
+  auto h = engine->load(id);
+  BOOST_REQUIRE(h->records.size() == head_before + 1);
+  // The original stays, marked; the correction says what, who and why.
+  const auto& original = h->entries[done.version - 1];
+  BOOST_TEST(original.superseded_by == o.version);
+  BOOST_TEST(!original.retracted);
+  BOOST_TEST(original.details.find("2026-03-09") != std::string::npos);
+  const auto& correction = h->entries.back();
+  BOOST_REQUIRE(correction.correction);
+  BOOST_TEST(correction.correction->version == done.version);
+  BOOST_TEST(correction.correction->reason == "fel datum: datorn kontrollerades i februari");
+  BOOST_TEST(h->records.back().actor == "ad");
+  BOOST_TEST(h->records.back().type == kEventCorrected);
+  // What we knew on the 10th, before the correction was recorded the 11th? Same day here:
+  // a view as of the day before the correction shows nothing of it.
+  auto before = engine->load(id, AsOf{ymd(2026, 3, 9)});
+  for (const auto& e : before->entries) BOOST_TEST(!e.correction);
+}
+
+BOOST_AUTO_TEST_CASE(ARetractedItemIsOpenAgainAndItsRemindersReturn) {
+  const std::string id = register_sara();
+  auto dator = [&] {
+    auto hire = engine->load(id);
+    int n = 0;
+    for (const auto& r : plan_reminders(*engine->status(id, ymd(2026, 2, 1)), *hire->programme,
+                                        hire->registered_on))
+      for (const auto& text : r.items) n += text == "Kontrollera att dator finns";
+    return n;
+  };
+  auto done =
+      engine->execute(id, ChecklistItemCompleted{"ad.dator", ymd(2026, 1, 30), ""}, as("ad"));
+  BOOST_REQUIRE(done.ok());
+  BOOST_TEST(dator() == 0);
+  auto o = engine->correct(id, {done.version, std::nullopt, "fel nyanställd"}, as("ad"));
+  BOOST_REQUIRE_MESSAGE(o.ok(), o.message(Language::en));
+  BOOST_TEST(dator() == 4);
+  // Struck is struck: recorded anew, not corrected.
+  auto again = engine->correct(
+      id, {done.version, ChecklistItemCompleted{"ad.dator", ymd(2026, 1, 29), ""}, "x"}, as("ad"));
+  BOOST_TEST(again.refusal->code == "correction_target_retracted");
+  BOOST_TEST(
+      engine->execute(id, ChecklistItemCompleted{"ad.dator", ymd(2026, 1, 31), ""}, as("ad")).ok());
+  BOOST_TEST(dator() == 0);
+}
+
+BOOST_AUTO_TEST_CASE(RetractingAModuleOfACompletedCourseIsRefusedNamingTheCompletion) {
+  const std::string id = register_sara(true);
+  clock.set(at(ymd(2026, 12, 1)));
+  BOOST_REQUIRE(engine->execute(id, HireStarted{ymd(2026, 3, 2)}, as("ec")).ok());
+  BOOST_REQUIRE(engine->execute(id, CourseBooked{ymd(2026, 4, 1), "vår"}, as("ec")).ok());
+  const auto prog = engine->load(id)->programme;
+  std::uint64_t module_three = 0;
+  for (const auto& mod : prog->course.modules) {
+    const int m = mod.number;
+    auto o = engine->execute(id, CourseModuleAttended{m, ymd(2026, 4, 1) + days(m)}, as("ec"));
+    BOOST_REQUIRE_MESSAGE(o.ok(), o.message(Language::en));
+    if (m == 3) module_three = o.version;
+  }
+  for (const auto& part : prog->course.bbic_parts)
+    BOOST_REQUIRE(engine->execute(id, BbicPartCompleted{part.id, ymd(2026, 5, 4)}, as("ec")).ok());
+  auto completed = engine->execute(id, CourseCompleted{ymd(2026, 5, 5), "intyg-1"}, as("ec"));
+  BOOST_REQUIRE_MESSAGE(completed.ok(), completed.message(Language::en));
+  const auto version = engine->load(id)->version;
+  auto o = engine->correct(id, {module_three, std::nullopt, "var sjuk"}, as("ec"));
+  BOOST_REQUIRE(o.refusal);
+  BOOST_TEST(o.refusal->code == "correction_inconsistent");
+  BOOST_TEST(o.refusal->args.at("event") == std::to_string(completed.version));
+  BOOST_TEST(o.refusal->args.at("refusal") == "course_incomplete");
+  BOOST_TEST(o.message(Language::en)
+                 .find("Correct or retract event " + std::to_string(completed.version) +
+                       " first") != std::string::npos);
+  BOOST_TEST(engine->load(id)->version == version);  // nothing written
+  // Correct the completion first (retract it), then the module can go.
+  BOOST_REQUIRE(
+      engine->correct(id, {completed.version, std::nullopt, "för tidigt"}, as("ec")).ok());
+  BOOST_TEST(engine->correct(id, {module_three, std::nullopt, "var sjuk"}, as("ec")).ok());
+  BOOST_TEST(engine->status(id, ymd(2026, 12, 1))->regions.size() > 0u);
+  BOOST_TEST(engine->replay(id)->machine->facts().modules.count(3) == 0u);
+  BOOST_TEST(!engine->replay(id)->machine->facts().course_completed_on);
+}
+
+BOOST_AUTO_TEST_CASE(ACorrectionIsRefusedWhenItNamesNoFactOrChangesNothing) {
+  const std::string id = register_sara();
+  const auto version = engine->load(id)->version;
+  auto refused = [&](Correction c) {
+    auto o = engine->correct(id, c, as("ec"));
+    BOOST_REQUIRE(o.refusal);
+    return o.refusal->code;
+  };
+  BOOST_TEST(refused({99, std::nullopt, "x"}) == "correction_unknown_event");
+  BOOST_TEST(refused({1, std::nullopt, "x"}) == "registration_cannot_be_retracted");
+  BOOST_TEST(refused({2, std::nullopt, " "}) == "field_empty");
+  BOOST_TEST(refused({2, HireStarted{ymd(2026, 1, 20)}, "x"}) == "correction_type_mismatch");
+  BOOST_TEST(refused({2, IntroducerAppointed{{"Karin Ek", "karin.ek@example.se"}, ymd(2026, 3, 2)},
+                      "x"}) == "correction_unchanged");
+  BOOST_TEST(refused({2, IntroducerAppointed{{"Karin\x01", ""}, ymd(2026, 1, 2)}, "x"}) ==
+             "field_control_character");
+  auto reg = std::get<HireRegistered>(engine->load(id)->entries.front().event.value());
+  reg.unit = "Barn och unga Angered";
+  BOOST_TEST(refused({1, reg, "x"}) == "correction_field_fixed");
+  BOOST_TEST(engine->load(id)->version == version);  // nothing written
+  // The registration's name and first day can be corrected; deadlines move with the start.
+  auto due = [&] {
+    const auto s = engine->status(id, ymd(2026, 2, 1));
+    for (const auto& d : s->deadlines)
+      if (d.id == "induction.complete") return format_date(d.due);
+    return std::string();
+  };
+  const std::string before = due();
+  reg = std::get<HireRegistered>(engine->load(id)->entries.front().event.value());
+  reg.name = "Sara Lindqvist";
+  reg.start = ymd(2026, 3, 9);
+  BOOST_REQUIRE(engine->correct(id, {1, reg, "fel startdatum"}, as("ec")).ok());
+  BOOST_TEST(engine->status(id, ymd(2026, 2, 1))->hire.name == "Sara Lindqvist");
+  BOOST_TEST(engine->identify(id)->name == "Sara Lindqvist");
+  BOOST_TEST(due() != before);
+}
+
+BOOST_AUTO_TEST_CASE(ACorrectedIntroducerIsWhoTheHireBelongsTo) {
+  const std::string id = register_sara();
+  BOOST_TEST(engine->identify(id)->introducer_email == "karin.ek@example.se");
+  BOOST_REQUIRE(
+      engine
+          ->correct(id,
+                    {2, IntroducerAppointed{{"Karin Ek", "karin.ek2@example.se"}, ymd(2026, 3, 2)},
+                     "fel adress"},
+                    as("ec"))
+          .ok());
+  BOOST_TEST(engine->identify(id)->introducer_email == "karin.ek2@example.se");
+  BOOST_TEST(engine->status(id, ymd(2026, 2, 1))->introducer->introducer.email ==
+             "karin.ek2@example.se");
+}
+
+BOOST_AUTO_TEST_SUITE_END()

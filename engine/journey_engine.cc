@@ -9,6 +9,7 @@
 #include <cereal/types/string.hpp>
 #include <cereal/types/vector.hpp>
 #include <cstdio>
+#include <functional>
 #include <random>
 #include <set>
 #include <sstream>
@@ -172,6 +173,29 @@ CommandOutcome out_of_domain(const std::string& field, const workflows::ValuePro
   return failed(p.refusal(field).code, p.refusal(field).args, CommandOutcome::Kind::refused);
 }
 
+// The stored forms of a correction (journey_engine.h, kEventCorrected). The
+// replacement is kept as an encoded event (type, schema, payload) so that it
+// decodes, and is checked, exactly as a fact of its type does.
+struct CorrectionRecord {
+  std::uint64_t version = 0;
+  std::string reason;
+  std::string type;
+  std::uint16_t schema_version = 1;
+  std::string payload;
+  template <class A>
+  void serialize(A& ar) {
+    ar(version, reason, type, schema_version, payload);
+  }
+};
+struct RetractionRecord {
+  std::uint64_t version = 0;
+  std::string reason;
+  template <class A>
+  void serialize(A& ar) {
+    ar(version, reason);
+  }
+};
+
 template <class... Ts>
 struct Overloaded : Ts... {
   using Ts::operator()...;
@@ -184,6 +208,134 @@ Overloaded(Ts...) -> Overloaded<Ts...>;
 bool is_notification_type(const std::string& type) {
   return type == kNotificationDecided || type == kDeliveryAttempted;
 }
+
+bool is_correction_type(const std::string& type) {
+  return type == kEventCorrected || type == kEventRetracted;
+}
+
+namespace {
+
+// A correction as stored; throws DecodeError naming what is wrong, like decode().
+Correction decode_correction(const storage::RecordedEvent& r) {
+  Correction c;
+  try {
+    if (r.schema_version != 1)
+      throw DecodeError(r.type + ": unknown schema version " + std::to_string(r.schema_version));
+    if (r.type == kEventCorrected) {
+      auto rec = from_cereal<CorrectionRecord>(r.payload);
+      c.version = rec.version;
+      c.reason = rec.reason;
+      c.replacement = decode(rec.type, rec.schema_version, rec.payload);
+    } else {
+      auto rec = from_cereal<RetractionRecord>(r.payload);
+      c.version = rec.version;
+      c.reason = rec.reason;
+    }
+  } catch (const DecodeError&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw DecodeError(r.type + ": " + e.what());
+  }
+  if (!valid_utf8(c.reason)) throw DecodeError(r.type + ": reason is not UTF-8");
+  return c;
+}
+
+storage::NewEvent encode_correction(const Correction& c, TimePoint now, const std::string& actor) {
+  if (c.replacement) {
+    auto enc = encode(*c.replacement);
+    CorrectionRecord rec{c.version, c.reason, enc.type, enc.schema_version, enc.payload};
+    return {kEventCorrected, 1, to_cereal(rec), now, actor};
+  }
+  return {kEventRetracted, 1, to_cereal(RetractionRecord{c.version, c.reason}), now, actor};
+}
+
+std::string correction_details(const Correction& c) {
+  std::string out = c.replacement ? "rättar händelse " + std::to_string(c.version) +
+                                        " till: " + describe(*c.replacement)
+                                  : "stryker händelse " + std::to_string(c.version);
+  return out + "; skäl: " + c.reason;
+}
+
+// A hire's journey records (facts and corrections, in stream order) with the
+// corrections resolved: what history shows and what the machine replays.
+struct Folded {
+  std::vector<HistoryEntry> entries;               // parallel to the records
+  std::vector<std::optional<DomainEvent>> replay;  // parallel: what the machine replays there
+  std::string failure;                             // non-empty: the stream is damaged
+};
+
+Folded fold_records(const std::string& hire_id, const std::vector<storage::RecordedEvent>& recs) {
+  Folded f;
+  f.entries.resize(recs.size());
+  f.replay.resize(recs.size());
+  auto at = [&](const storage::RecordedEvent& r) {
+    return hire_id + " event " + std::to_string(r.version.value) + " (" + r.type + ")";
+  };
+  std::map<std::uint64_t, std::size_t> facts;  // stream version -> index
+  std::map<std::size_t, std::size_t> newest;   // fact index -> its newest correction's index
+  for (std::size_t i = 0; i < recs.size(); ++i) {
+    const auto& r = recs[i];
+    if (!is_correction_type(r.type)) {
+      facts[r.version.value] = i;
+      continue;
+    }
+    Correction c;
+    try {
+      c = decode_correction(r);
+    } catch (const DecodeError& e) {
+      f.failure = at(r) + ": " + e.what();
+      return f;
+    }
+    auto it = facts.find(c.version);
+    if (it == facts.end()) {
+      f.failure = at(r) + " corrects version " + std::to_string(c.version) + ", no earlier fact";
+      return f;
+    }
+    auto& target = f.entries[it->second];
+    if (target.retracted || (!c.replacement && c.version == 1) ||
+        (c.replacement && event_type_name(*c.replacement) != recs[it->second].type)) {
+      f.failure = at(r) + " cannot apply to version " + std::to_string(c.version);
+      return f;
+    }
+    target.superseded_by = r.version.value;
+    target.retracted = !c.replacement;
+    newest[it->second] = i;
+    f.entries[i].details = correction_details(c);
+    f.entries[i].correction = std::move(c);
+  }
+  for (const auto& [version, i] : facts) {
+    const auto& r = recs[i];
+    auto& entry = f.entries[i];
+    auto by = newest.find(i);
+    try {
+      entry.event = decode(r.type, r.schema_version, r.payload);
+    } catch (const DecodeError& e) {
+      if (by == newest.end()) {
+        f.failure = at(r) + ": " + e.what();
+        return f;
+      }
+      // Replaced or struck, the damaged original is history only: show what
+      // its structure says, if anything.
+      try {
+        entry.details = describe(decode_structure(r.type, r.schema_version, r.payload)) +
+                        " (utanför värdedomänen: " + e.what() + ")";
+      } catch (const DecodeError&) {
+        entry.details = std::string("(oläsbar: ") + e.what() + ")";
+      }
+    }
+    if (entry.event) entry.details = describe(*entry.event);
+    if (by == newest.end()) {
+      f.replay[i] = entry.event;
+    } else {
+      entry.details += (entry.retracted ? " — struken i händelse " : " — rättad i händelse ") +
+                       std::to_string(entry.superseded_by);
+      if (!entry.retracted) f.replay[i] = f.entries[by->second].correction->replacement;
+    }
+  }
+  return f;
+}
+
+}  // namespace
 
 bool is_hire_id(const std::string& s) { return s.rfind("hire-", 0) == 0 && s.size() > 5; }
 
@@ -410,9 +562,14 @@ CommandOutcome JourneyEngine::execute(const std::string& hire_id, const DomainEv
   // Bounded: a burst on one hire (or hires sharing a stripe) must not hold
   // every worker for long; past 2 s the command decides without the lock,
   // and the retries below take what conflicts remain.
+  return serially(hire_id, ctx, [&] { return execute_once(hire_id, event, ctx); });
+}
+
+CommandOutcome JourneyEngine::serially(const std::string& hire_id, const CommandContext& ctx,
+                                       const std::function<CommandOutcome()>& decide) {
   std::unique_lock<std::timed_mutex> serial(hire_lock(hire_id), std::chrono::seconds(2));
   for (int attempt = 1;; ++attempt) {
-    CommandOutcome o = execute_once(hire_id, event, ctx);
+    CommandOutcome o = decide();
     if (o.kind != CommandOutcome::Kind::conflict || ctx.expected_version || attempt == 8) return o;
   }
 }
@@ -464,20 +621,205 @@ CommandOutcome JourneyEngine::execute_once(const std::string& hire_id, const Dom
   return append(hire_id, hire->version, {event}, ctx);
 }
 
+CommandOutcome JourneyEngine::correct(const std::string& hire_id, const Correction& c,
+                                      const CommandContext& ctx) {
+  // Serialised with the hire's other commands, and decided again on a newer
+  // stream without If-Match (as execute()).
+  return serially(hire_id, ctx, [&] { return correct_once(hire_id, c, ctx); });
+}
+
+CommandOutcome JourneyEngine::correct_once(const std::string& hire_id, const Correction& c,
+                                           const CommandContext& ctx) {
+  auto refused = [&](const std::string& code, std::map<std::string, std::string> args) {
+    auto o = failed(code, std::move(args), CommandOutcome::Kind::refused);
+    o.hire_id = hire_id;
+    return o;
+  };
+  if (ctx.actor.empty()) return refused("field_empty", {{"field", "actor"}});
+  if (auto seen = earlier_outcome(ctx)) return *seen;
+  const std::string event = std::to_string(c.version);
+  if (c.reason.find_first_not_of(" \t\r\n") == std::string::npos)
+    return refused("field_empty", {{"field", "reason"}});
+  if (auto bad = check_text(c.reason)) return out_of_domain("reason", *bad);
+  // A refusal about the replacement names its field inside "replacement", as
+  // the API's body has it ("replacement/on").
+  auto inside = [](std::map<std::string, std::string> args) {
+    if (args.count("field")) args["field"] = "replacement/" + args["field"];
+    return args;
+  };
+  if (c.replacement) {
+    if (auto bad = workflows::check_event(*c.replacement)) {
+      auto o = out_of_domain("replacement/" + bad->field, bad->problem);
+      o.hire_id = hire_id;
+      return o;
+    }
+    if (auto r = check_dates(*c.replacement)) return refused(r->code, inside(r->args));
+  }
+  if (!is_hire_id(hire_id)) return refused("unknown_hire", {{"hire", hire_id}});
+  auto stored = log_.read_stream(StreamId(hire_id));
+  if (!stored) {
+    if (stored.error().code == storage::ErrorCode::corruption)
+      return refused("hire_damaged", {{"hire", hire_id}, {"reason", stored.error().message}});
+    return storage_failed(stored.error());
+  }
+  if (stored->empty()) return refused("unknown_hire", {{"hire", hire_id}});
+  const std::uint64_t version = stored->back().version.value;
+  if (ctx.expected_version && *ctx.expected_version != version) {
+    auto o = failed(
+        "version_conflict",
+        {{"expected", std::to_string(*ctx.expected_version)}, {"actual", std::to_string(version)}},
+        CommandOutcome::Kind::conflict);
+    o.hire_id = hire_id;
+    o.version = version;
+    return o;
+  }
+  if (c.version < 1 || c.version > version)
+    return refused("correction_unknown_event", {{"event", event}, {"field", "event"}});
+  const storage::RecordedEvent target = (*stored)[c.version - 1];
+  auto titled = [&](std::map<std::string, std::string> args, const std::string& type,
+                    const char* key = "title") {
+    args[std::string(key) + "_sv"] = event_title(type, Language::sv);
+    args[std::string(key) + "_en"] = event_title(type, Language::en);
+    return args;
+  };
+  if (is_notification_type(target.type) || is_correction_type(target.type))
+    return refused(
+        "correction_not_a_fact",
+        titled({{"event", event}, {"type", target.type}, {"field", "event"}}, target.type));
+  std::vector<storage::RecordedEvent> journey;
+  for (auto& r : *stored)
+    if (!is_notification_type(r.type)) journey.push_back(std::move(r));
+  // The target as it stands: retracted, or its newest replacement.
+  Folded before = fold_records(hire_id, journey);
+  std::size_t at = 0;
+  while (journey[at].version.value != c.version) ++at;
+  const HistoryEntry& now = before.entries[at];
+  if (before.failure.empty() && now.retracted)
+    return refused(
+        "correction_target_retracted",
+        {{"event", event}, {"by", std::to_string(now.superseded_by)}, {"field", "event"}});
+  if (!c.replacement && c.version == 1)
+    return refused("registration_cannot_be_retracted", {{"field", "action"}});
+  if (c.replacement) {
+    const std::string type = event_type_name(*c.replacement);
+    if (type != target.type) {
+      auto args =
+          titled({{"event", event}, {"type", target.type}, {"field", "replacement"}}, target.type);
+      args["replacement_sv"] = event_title(type, Language::sv);
+      args["replacement_en"] = event_title(type, Language::en);
+      return refused("correction_type_mismatch", args);
+    }
+    std::optional<DomainEvent> current = before.replay[at] ? before.replay[at] : now.event;
+    if (!current) {
+      try {
+        current = decode_structure(target.type, target.schema_version, target.payload);
+      } catch (const DecodeError&) {
+      }
+    }
+    if (auto* reg = std::get_if<HireRegistered>(&*c.replacement)) {
+      const auto* was = current ? std::get_if<HireRegistered>(&*current) : nullptr;
+      if (!was) return refused("hire_damaged", {{"hire", hire_id}, {"reason", "registration"}});
+      const char* fixed = reg->unit != was->unit                             ? "unit"
+                          : reg->experienced != was->experienced             ? "experienced"
+                          : reg->programme_id != was->programme_id           ? "programme"
+                          : reg->programme_version != was->programme_version ? "programme_version"
+                          : reg->waived_items != was->waived_items           ? "waived_items"
+                                                                             : nullptr;
+      if (fixed) return refused("correction_field_fixed", {{"field", fixed}});
+    }
+    if (current && encode(*current).payload == encode(*c.replacement).payload)
+      return refused("correction_unchanged", {{"event", event}, {"field", "replacement"}});
+  }
+  // Fold the journey as it would be with the correction, and replay it: the
+  // correction stands only if every fact still holds.
+  storage::NewEvent ne = encode_correction(c, clock_.now(), ctx.actor);
+  storage::RecordedEvent proposed;
+  proposed.stream = StreamId(hire_id);
+  proposed.version = StreamVersion{version + 1};
+  proposed.type = ne.type;
+  proposed.schema_version = ne.schema_version;
+  proposed.payload = ne.payload;
+  journey.push_back(proposed);
+  Folded after = fold_records(hire_id, journey);
+  if (!after.failure.empty())
+    return refused("hire_damaged", {{"hire", hire_id}, {"reason", after.failure}});
+  const auto* reg =
+      after.replay.front() ? std::get_if<HireRegistered>(&*after.replay.front()) : nullptr;
+  auto prog = reg ? programme(reg->programme_id, reg->programme_version) : nullptr;
+  if (!prog) return refused("hire_damaged", {{"hire", hire_id}, {"reason", "programme"}});
+  JourneyMachine machine(prog);
+  for (std::size_t i = 0; i < journey.size(); ++i) {
+    if (!after.replay[i]) continue;
+    if (auto r = machine.apply(*after.replay[i])) {
+      // The replacement itself does not hold where it stands (a date before
+      // the first working day): that refusal, about its field.
+      if (journey[i].version.value == c.version) return refused(r->code, inside(r->args));
+      auto args =
+          titled({{"event", std::to_string(journey[i].version.value)}, {"type", journey[i].type}},
+                 journey[i].type);
+      args["reason_sv"] = r->message(Language::sv);
+      args["reason_en"] = r->message(Language::en);
+      args["refusal"] = r->code;
+      return refused("correction_inconsistent", args);
+    }
+  }
+  auto o = append_records(hire_id, version, {std::move(ne)}, ctx);
+  if (o.kind == CommandOutcome::Kind::accepted) sound(hire_id);
+  return o;
+}
+
+std::optional<JourneyEngine::CorrectionTarget> JourneyEngine::correction_target(
+    const std::string& hire_id, std::uint64_t version) {
+  if (!is_hire_id(hire_id)) return std::nullopt;
+  auto stored = log_.read_stream(StreamId(hire_id));
+  if (!stored || version < 1 || version > stored->size()) return std::nullopt;
+  const storage::RecordedEvent target = (*stored)[version - 1];
+  CorrectionTarget t;
+  t.type = target.type;
+  if (is_notification_type(target.type) || is_correction_type(target.type)) {
+    t.fact = false;
+    return t;
+  }
+  std::vector<storage::RecordedEvent> journey;
+  for (auto& r : *stored)
+    if (!is_notification_type(r.type)) journey.push_back(std::move(r));
+  Folded f = fold_records(hire_id, journey);
+  std::size_t at = 0;
+  while (journey[at].version.value != version) ++at;
+  auto structure = [](const storage::RecordedEvent& r) -> std::optional<DomainEvent> {
+    try {
+      return decode_structure(r.type, r.schema_version, r.payload);
+    } catch (const DecodeError&) {
+      return std::nullopt;
+    }
+  };
+  t.retracted = f.entries[at].retracted;
+  t.current = f.replay[at] ? f.replay[at] : f.entries[at].event;
+  if (!t.current && !t.retracted) t.current = structure(target);
+  auto reg = f.replay.front() ? f.replay.front() : structure(journey.front());
+  if (const auto* r = reg ? std::get_if<HireRegistered>(&*reg) : nullptr)
+    t.programme = programme(r->programme_id, r->programme_version);
+  return t;
+}
+
 CommandOutcome JourneyEngine::append(const std::string& hire_id, std::uint64_t expected,
                                      std::vector<DomainEvent> events, const CommandContext& ctx) {
-  AppendRequest req;
-  req.stream = StreamId(hire_id);
-  req.expected = ExpectedVersion::exactly(StreamVersion{expected});
-  req.idempotency_key = ctx.idempotency_key;
+  std::vector<storage::NewEvent> records;
   const TimePoint now = clock_.now();
   for (const auto& e : events) {
     auto enc = encode(e);
     const date::sys_days eff = effective_date(e);
-    req.events.push_back(storage::NewEvent{enc.type, enc.schema_version, std::move(enc.payload),
-                                           eff == date::sys_days{} ? now : to_time(eff),
-                                           ctx.actor});
+    records.push_back(storage::NewEvent{enc.type, enc.schema_version, std::move(enc.payload),
+                                        eff == date::sys_days{} ? now : to_time(eff), ctx.actor});
   }
+  return append_records(hire_id, expected, std::move(records), ctx);
+}
+
+CommandOutcome JourneyEngine::append_records(const std::string& hire_id, std::uint64_t expected,
+                                             std::vector<storage::NewEvent> records,
+                                             const CommandContext& ctx) {
+  AppendRequest req{StreamId(hire_id), ExpectedVersion::exactly(StreamVersion{expected}),
+                    std::move(records), ctx.idempotency_key};
   auto r = log_.append(std::move(req));
   if (!r) {
     if (r.error().code == storage::ErrorCode::wrong_expected_version) {
@@ -506,45 +848,36 @@ std::optional<LoadedHire> JourneyEngine::load(const std::string& hire_id,
   if (!records) read_failed(hire_id, records.error());
   if (records->empty()) return std::nullopt;
   const std::uint64_t version = records->back().version.value;
-  if (as_of) {
-    const TimePoint cutoff = to_time(as_of->date + date::days(1));
-    auto& v = *records;
+  const TimePoint cutoff = as_of ? to_time(as_of->date + date::days(1)) : TimePoint{};
+  const bool by_effect = as_of && as_of->basis == AsOf::Basis::effective;
+  auto& v = *records;
+  // What we knew on a date: only what was recorded by then, corrections too
+  // (a correction recorded later was not known). The registration defines the hire.
+  if (as_of && !by_effect) {
     v.erase(
         std::remove_if(v.begin(), v.end(),
-                       [&](const storage::RecordedEvent& r) {
-                         const TimePoint t =
-                             as_of->basis == AsOf::Basis::recorded ? r.recorded_at : r.effective_at;
-                         // The registration defines the hire. What we knew on a date
-                         // excludes a hire registered later; what had happened by a date,
-                         // as known today, is about a hire we know now.
-                         if (r.type == "HireRegistered") {
-                           return as_of->basis == AsOf::Basis::recorded && r.recorded_at >= cutoff;
-                         }
-                         return t >= cutoff;
-                       }),
+                       [&](const storage::RecordedEvent& r) { return r.recorded_at >= cutoff; }),
         v.end());
-    if (v.empty() || v.front().type != "HireRegistered") return std::nullopt;
   }
+  if (as_of && (v.empty() || v.front().type != "HireRegistered")) return std::nullopt;
   std::vector<storage::RecordedEvent> notifications;
   {
-    auto& v = *records;
     auto split = std::stable_partition(v.begin(), v.end(), [](const storage::RecordedEvent& r) {
       return !is_notification_type(r.type);
     });
     notifications.assign(std::make_move_iterator(split), std::make_move_iterator(v.end()));
     v.erase(split, v.end());
   }
-  std::vector<DomainEvent> events;
-  events.reserve(records->size());
-  for (const auto& r : *records) {
-    try {
-      events.push_back(decode(r.type, r.schema_version, r.payload));
-    } catch (const DecodeError& e) {
-      damaged(hire_id, hire_id + " event " + std::to_string(r.version.value) + " (" + r.type +
-                           "): " + e.what());
-    }
+  if (by_effect) {
+    notifications.erase(
+        std::remove_if(notifications.begin(), notifications.end(),
+                       [&](const storage::RecordedEvent& r) { return r.effective_at >= cutoff; }),
+        notifications.end());
   }
-  const auto* reg = std::get_if<HireRegistered>(&events.front());
+  Folded folded = fold_records(hire_id, v);
+  if (!folded.failure.empty()) damaged(hire_id, folded.failure);
+  const auto* reg =
+      folded.replay.front() ? std::get_if<HireRegistered>(&*folded.replay.front()) : nullptr;
   if (!reg) damaged(hire_id, hire_id + " does not begin with HireRegistered");
   auto prog = programme(reg->programme_id, reg->programme_version);
   if (!prog) {
@@ -557,23 +890,42 @@ std::optional<LoadedHire> JourneyEngine::load(const std::string& hire_id,
                   prog,
                   JourneyMachine(prog),
                   version,
-                  date::floor<date::days>((*records).front().recorded_at),
+                  date::floor<date::days>(v.front().recorded_at),
                   {}};
-  hire.records.reserve(records->size());
-  hire.events.reserve(records->size());
-  const bool lenient = as_of && as_of->basis == AsOf::Basis::effective;
-  for (std::size_t i = 0; i < events.size(); ++i) {
-    if (auto r = hire.machine.apply(events[i])) {
-      // A view by effective date leaves out what took effect later, which can
-      // leave an event without its precondition (hours logged for the week of
-      // a mid-week start); such an event is not part of that view. Replaying
-      // the log as recorded must never refuse: that would be a broken log.
-      if (lenient) continue;
-      damaged(hire_id, hire_id + " event " + std::to_string((*records)[i].version.value) +
-                           " cannot be replayed: " + r->message(Language::en));
+  hire.records.reserve(v.size());
+  hire.entries.reserve(v.size());
+  // What had happened by a date, as known today: every correction counts, and
+  // a fact is in if it took effect by then (a corrected fact by its corrected
+  // date); a correction is shown with the fact it corrects.
+  std::map<std::uint64_t, bool> kept;  // fact version -> in this view
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    auto& entry = folded.entries[i];
+    bool keep = true;
+    if (entry.correction) {
+      keep = kept[entry.correction->version];
+    } else if (by_effect && i > 0) {
+      const auto& e = folded.replay[i] ? folded.replay[i] : entry.event;
+      const date::sys_days d = e ? effective_date(*e) : date::sys_days{};
+      keep = (d == date::sys_days{} ? v[i].effective_at : to_time(d)) < cutoff;
     }
-    hire.records.push_back(std::move((*records)[i]));
-    hire.events.push_back(std::move(events[i]));
+    if (!entry.correction) kept[v[i].version.value] = keep;
+    if (!keep) continue;
+    if (folded.replay[i]) {
+      if (auto r = hire.machine.apply(*folded.replay[i])) {
+        // A view by effective date leaves out what took effect later, which can
+        // leave an event without its precondition (hours logged for the week of
+        // a mid-week start); such an event is not part of that view. Replaying
+        // the log as recorded must never refuse: that would be a broken log.
+        if (by_effect) {
+          kept[v[i].version.value] = false;
+          continue;
+        }
+        damaged(hire_id, hire_id + " event " + std::to_string(v[i].version.value) +
+                             " cannot be replayed: " + r->message(Language::en));
+      }
+    }
+    hire.records.push_back(std::move(v[i]));
+    hire.entries.push_back(std::move(entry));
   }
   hire.notifications = std::move(notifications);
   if (!as_of) sound(hire_id);
@@ -584,11 +936,12 @@ std::optional<ReplayedHire> JourneyEngine::replay(const std::string& hire_id) {
   if (!is_hire_id(hire_id)) return std::nullopt;
   ReplayedHire out;
   std::string failure;
+  bool corrected = false;
   auto visited =
       log_.visit_stream(StreamId(hire_id), StreamVersion{1}, [&](const storage::RecordedEvent& r) {
-        if (!failure.empty()) return;
         out.version = r.version.value;
-        if (is_notification_type(r.type)) return;
+        if (is_correction_type(r.type)) corrected = true;  // folded whole below
+        if (!failure.empty() || corrected || is_notification_type(r.type)) return;
         try {
           DomainEvent e = decode(r.type, r.schema_version, r.payload);
           if (!out.machine) {
@@ -616,6 +969,14 @@ std::optional<ReplayedHire> JourneyEngine::replay(const std::string& hire_id) {
         }
       });
   if (!visited) read_failed(hire_id, visited.error());
+  if (corrected) {
+    // An event before the first correction may have been replaced: fold the
+    // whole stream. A failure of the fast pass may be what a correction repairs.
+    auto whole = load(hire_id);
+    if (!whole) return std::nullopt;
+    return ReplayedHire{whole->programme, std::move(whole->machine), whole->version,
+                        whole->registered_on};
+  }
   if (!failure.empty()) damaged(hire_id, failure);
   if (!out.machine) return std::nullopt;
   sound(hire_id);
@@ -666,27 +1027,46 @@ std::optional<HireIdentity> JourneyEngine::identify(const std::string& hire_id) 
   if (!is_hire_id(hire_id)) return std::nullopt;
   HireIdentity id{hire_id, {}, {}, {}};
   bool exists = false;
-  // Only the two kinds of event that say who may see the hire are decoded,
-  // and only for their structure; everything else is skipped unread.
+  // Only the kinds of record that say who may see the hire are decoded, and
+  // only for their structure; everything else is skipped unread. A correction
+  // replaces (or strikes) the registration's name or an introducer appointment
+  // at its place, so the facts are collected by version and resolved after.
+  std::map<std::uint64_t, std::optional<DomainEvent>> facts;  // version -> event; nullopt: struck
   auto visited =
       log_.visit_stream(StreamId(hire_id), StreamVersion{1}, [&](const storage::RecordedEvent& r) {
         exists = true;
-        if (r.type != "HireRegistered" && r.type != "IntroducerAppointed") return;
         try {
-          DomainEvent e = workflows::decode_structure(r.type, r.schema_version, r.payload);
-          if (auto* reg = std::get_if<HireRegistered>(&e)) {
-            if (r.version.value != 1) return;  // only the first event defines the hire
-            if (!workflows::check_name(reg->unit)) id.unit = reg->unit;
-            if (!workflows::check_name(reg->name)) id.name = reg->name;
-          } else if (auto* in = std::get_if<IntroducerAppointed>(&e)) {
-            id.introducer_email =
-                workflows::check_email(in->introducer.email, false) ? "" : in->introducer.email;
+          if (is_correction_type(r.type)) {
+            std::uint64_t target = 0;
+            std::optional<DomainEvent> replacement;
+            if (r.type == kEventCorrected) {
+              auto rec = from_cereal<CorrectionRecord>(r.payload);
+              target = rec.version;
+              replacement = workflows::decode_structure(rec.type, rec.schema_version, rec.payload);
+            } else {
+              target = from_cereal<RetractionRecord>(r.payload).version;
+            }
+            if (auto it = facts.find(target); it != facts.end()) it->second = replacement;
+            return;
           }
-        } catch (const DecodeError&) {
+          if (r.type == "HireRegistered" && r.version.value != 1) return;
+          if (r.type != "HireRegistered" && r.type != "IntroducerAppointed") return;
+          facts[r.version.value] = workflows::decode_structure(r.type, r.schema_version, r.payload);
+        } catch (const std::exception&) {
           // Unreadable: the scope stays as narrow as what was read.
         }
       });
   if (!visited || !exists) return visited ? std::nullopt : std::optional<HireIdentity>(id);
+  for (const auto& [version, e] : facts) {
+    if (!e) continue;
+    if (auto* reg = std::get_if<HireRegistered>(&*e)) {
+      if (!workflows::check_name(reg->unit)) id.unit = reg->unit;
+      if (!workflows::check_name(reg->name)) id.name = reg->name;
+    } else if (auto* in = std::get_if<IntroducerAppointed>(&*e)) {
+      id.introducer_email =
+          workflows::check_email(in->introducer.email, false) ? "" : in->introducer.email;
+    }
+  }
   return id;
 }
 

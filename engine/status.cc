@@ -69,6 +69,9 @@ HireStatus project_status(const std::string& hire_id, const JourneyMachine& mach
   s.mentor = f.mentor;
   s.mentor_replacement = f.mentor_replacement;
   s.leaves = f.leaves;
+  s.modules = f.modules;
+  s.bbic = f.bbic;
+  s.sessions = f.sessions;
   s.started_on = f.started_on;
   s.left_on = f.left_on;
   s.completed_on = f.completed_on;

@@ -95,9 +95,46 @@ const std::map<std::string, Text>& refusal_texts() {
       {"internal_error", {"Internt fel: {what}", "Internal error: {what}"}},
       {"hire_damaged",
        {"Den nyanställdas historik ({hire}) är skadad och kan inte läsas: {reason}. Inget mer "
-        "kan registreras förrän en administratör har återställt loggen från en säkerhetskopia.",
+        "kan registreras förrän den skadade händelsen har rättats eller strukits, eller en "
+        "administratör har återställt loggen från en säkerhetskopia.",
         "The hire's history ({hire}) is damaged and cannot be read: {reason}. Nothing more can "
-        "be recorded until an admin has restored the log from a backup."}},
+        "be recorded until the damaged event has been corrected or retracted, or an admin has "
+        "restored the log from a backup."}},
+      {"correction_unknown_event",
+       {"Den nyanställda har ingen händelse {event} att rätta.",
+        "The hire has no event {event} to correct."}},
+      {"correction_not_a_fact",
+       {"Händelse {event} ({title_sv}) är ingen uppgift om resan och kan inte rättas; bara "
+        "registrerade händelser kan rättas eller strykas.",
+        "Event {event} ({title_en}) is not a fact of the journey and cannot be corrected; only "
+        "recorded events can be corrected or retracted."}},
+      {"correction_target_retracted",
+       {"Händelse {event} är redan struken (i händelse {by}); registrera den på nytt i stället.",
+        "Event {event} was already retracted (by event {by}); record it anew instead."}},
+      {"correction_type_mismatch",
+       {"Händelse {event} är av typen {title_sv}; en rättelse ska vara av samma typ, inte "
+        "{replacement_sv}. "
+        "Stryk händelsen och registrera den rätta i stället.",
+        "Event {event} is of type {title_en}; a correction must be of the same type, not "
+        "{replacement_en}. "
+        "Retract the event and record the right one instead."}},
+      {"correction_unchanged",
+       {"Rättelsen ändrar ingenting i händelse {event}.",
+        "The correction changes nothing in event {event}."}},
+      {"correction_field_fixed",
+       {"Fältet '{field}' i registreringen kan inte rättas (bara namn, e-post och första "
+        "arbetsdag).",
+        "Field '{field}' of the registration cannot be corrected (only name, e-mail and first "
+        "working day)."}},
+      {"registration_cannot_be_retracted",
+       {"Registreringen kan inte strykas; rätta den, eller registrera att personen har slutat.",
+        "The registration cannot be retracted; correct it, or record that the hire left."}},
+      {"correction_inconsistent",
+       {"Rättelsen skulle göra resan motsägelsefull: händelse {event} ({title_sv}) skulle då inte "
+        "gälla: {reason_sv} Rätta eller stryk händelse {event} först.",
+        "The correction would leave the journey inconsistent: event {event} ({title_en}) would "
+        "then "
+        "not hold: {reason_en} Correct or retract event {event} first."}},
       {"unknown_hire",
        {"Det finns ingen nyanställd med id '{hire}'.", "There is no hire with id '{hire}'."}},
       {"version_conflict",
@@ -220,6 +257,10 @@ const std::map<std::string, Text>& event_texts() {
       {"LeaveEnded", {"Tillbaka från ledighet", "Back from leave"}},
       {"HireLeft", {"Slutat", "Left"}},
       {"JourneyCompleted", {"Introduktion avslutad", "Journey completed"}},
+      {"EventCorrected", {"Rättelse", "Correction"}},
+      {"EventRetracted", {"Struken händelse", "Retraction"}},
+      {"NotificationDecided", {"Påminnelse beslutad", "Notification decided"}},
+      {"DeliveryAttempted", {"Leveransförsök", "Delivery attempt"}},
   };
   return texts;
 }

@@ -419,10 +419,14 @@ struct Api::Impl {
         // command itself, for a step the journey's state does not allow).
         std::string field;
         if (o.refusal && o.refusal->args.count("field")) field = "/" + o.refusal->args.at("field");
-        const int status = code == "unknown_unit" || code == "unknown_municipality" ||
-                                   code == "unknown_programme" || code == "unknown_item"
-                               ? 422
-                               : 409;
+        const int status =
+            code == "unknown_unit" || code == "unknown_municipality" ||
+                    code == "unknown_programme" || code == "unknown_item" ||
+                    code == "correction_unknown_event" || code == "correction_not_a_fact" ||
+                    code == "correction_type_mismatch" || code == "correction_unchanged" ||
+                    code == "correction_field_fixed" || code == "registration_cannot_be_retracted"
+                ? 422
+                : 409;
         return c.fail(status, code, msg, field.empty() ? "" : "field", field);
       }
       default:
@@ -561,6 +565,7 @@ std::vector<std::pair<std::string, std::string>> Api::routes() {
       {"POST", "/v1/hires"},
       {"GET", "/v1/hires/{hire}"},
       {"POST", "/v1/hires/{hire}/events"},
+      {"POST", "/v1/hires/{hire}/corrections"},
       {"GET", "/v1/hires/{hire}/history"},
       {"GET", "/v1/hires/{hire}/export"},
       {"POST", "/v1/imports"},
@@ -1075,6 +1080,77 @@ void Api::Impl::install() {
                         "The Idempotency-Key was already used for another hire"),
                     "header", "Idempotency-Key");
     return command_response(c, 201, o, {{"hire", o.hire_id}});
+  });
+  add("POST", "/v1/hires/{hire}/corrections", [this, forbidden](Ctx& c) {
+    // Authorised by the hire's identity, not its projection: correcting the
+    // damaged fact is how a damaged hire is repaired.
+    const std::string hire = c.params["hire"];
+    std::map<std::string, std::string> munis;
+    auto id = engine.identify(hire);
+    if (!id || !engine::may_read_hire(*c.principal, scope_of(*id, &munis)))
+      return c.fail(404, "unknown_hire",
+                    std::string(c.t("Ingen nyanställd med id ", "No hire with id ")) + hire);
+    const engine::HireScope scope = scope_of(*id, &munis);
+    auto body = json_body(c);
+    if (auto* r = std::get_if<Response>(&body)) return *r;
+    auto decoded = http::decode_correction_body(std::get<json>(body));
+    if (auto* e = std::get_if<FieldError>(&decoded)) return field_error(c, *e);
+    const auto& cb = std::get<http::CorrectionBody>(decoded);
+    auto refuse = [&](const std::string& code, std::map<std::string, std::string> args) {
+      CommandOutcome o;
+      o.kind = CommandOutcome::Kind::refused;
+      o.refusal = workflows::Refusal{code, std::move(args)};
+      return outcome_problem(c, o);
+    };
+    auto target = engine.correction_target(hire, cb.event);
+    const std::string event = std::to_string(cb.event);
+    if (!target) return refuse("correction_unknown_event", {{"event", event}, {"field", "event"}});
+    if (!target->fact)
+      return refuse("correction_not_a_fact",
+                    {{"event", event},
+                     {"type", target->type},
+                     {"title_sv", workflows::event_title(target->type, Language::sv)},
+                     {"title_en", workflows::event_title(target->type, Language::en)},
+                     {"field", "event"}});
+    if (target->retracted && !cb.retract)
+      return refuse("correction_target_retracted", {{"event", event}, {"field", "event"}});
+    engine::Correction corr{cb.event, std::nullopt, cb.reason};
+    if (!cb.retract && target->current) {
+      auto merged = http::merge_replacement(*target->current, cb.replacement, engine.today());
+      if (auto* e = std::get_if<FieldError>(&merged)) return field_error(c, *e);
+      corr.replacement = std::get<engine::DomainEvent>(merged);
+    } else if (!cb.retract) {
+      return refuse("hire_damaged",
+                    {{"hire", hire},
+                     {"reason", c.t("händelsen kan inte läsas; stryk den i stället",
+                                    "the event cannot be read; retract it instead")}});
+    }
+    // Who may record the fact may correct it (admins may correct anything of
+    // theirs); the fact as it will stand must be theirs to record too. An
+    // unreadable fact is only an admin's to strike.
+    const auto& prog = target->programme;
+    std::optional<std::string> why;
+    if (!prog || !target->current) {
+      if (!engine::is_admin_of(*c.principal, scope.municipality)) why = "not_your_task";
+    } else {
+      why = engine::may_record(*c.principal, scope, *target->current, *prog);
+      if (!why && corr.replacement)
+        why = engine::may_record(*c.principal, scope, *corr.replacement, *prog);
+    }
+    if (why) return forbidden(c, record_refusal(c, *why));
+    std::optional<Response> err;
+    auto key = idempotency_key(c, err);
+    if (err) return *err;
+    auto expected = if_match(c, err);
+    if (err) return *err;
+    auto o = engine.correct(hire, corr, {c.principal->actor(), *key, expected});
+    if (o.ok() && o.hire_id != hire)
+      return c.fail(409, "idempotency_key_reused",
+                    c.t("Idempotency-Key användes redan för en annan nyanställd",
+                        "The Idempotency-Key was already used for another hire"),
+                    "header", "Idempotency-Key");
+    return command_response(
+        c, 201, o, {{"hire", o.hire_id}, {cb.retract ? "retracts" : "corrects", cb.event}});
   });
   auto audit_load = [this](Ctx& c,
                            std::optional<engine::LoadedHire>& out) -> std::optional<Response> {

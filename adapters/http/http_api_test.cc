@@ -665,4 +665,175 @@ BOOST_AUTO_TEST_CASE(DrainingAnswers503ButHealthStaysUp) {
   BOOST_TEST(call("GET", "/v1/me").status == 200);
 }
 
+// Finding 9: a mistake could not be corrected. The admin who has to clean
+// up a hire registered with "4800-01-01" corrects the registration's start;
+// the bytes no event at all are retracted. Both hires replay again.
+BOOST_AUTO_TEST_CASE(ADamagedHireIsRepairedByCorrectingOrRetractingTheDamagedEvent) {
+  set_unit("Barn och unga Väster");
+  workflows::HireRegistered reg{"Märta Ek",
+                                "marta@example.se",
+                                "Barn och unga Väster",
+                                date::sys_days(date::year(4800) / 1 / 1),
+                                false,
+                                "gr-forsta-aren",
+                                1,
+                                {}};
+  const auto enc = workflows::encode(reg);
+  plant(*real, "hire-0badda7e", enc.type, enc.payload);
+  const std::string broken = register_hire();
+  plant(*real, broken, "HireStarted", std::string("\x01\xff\xff", 3));
+  BOOST_TEST(call("GET", "/v1/hires/hire-0badda7e").status == 409);
+  BOOST_TEST(call("GET", "/v1/hires/" + broken).status == 409);
+
+  // A unit head may correct a registration of her unit, but not strike bytes
+  // nobody can read: that is an admin's.
+  const std::string head =
+      token(engine::AccessRole::unit_head, "default", {"Barn och unga Väster"});
+  auto as_head = [&](const std::string& target, const json& body) {
+    Request r;
+    r.method = "POST";
+    r.target = target;
+    r.body = body.dump();
+    r.headers["Authorization"] = "Bearer " + head;
+    r.headers["Content-Type"] = "application/json";
+    return api->handle(r);
+  };
+  auto fixed = as_head("/v1/hires/hire-0badda7e/corrections",
+                       {{"action", "correct"},
+                        {"event", 1},
+                        {"reason", "skrivfel: 4800 i stället för 2026"},
+                        {"replacement", {{"start", "2026-09-01"}}}});
+  BOOST_TEST_REQUIRE(fixed.status == 201, fixed.body);
+  BOOST_TEST(json::parse(fixed.body)["corrects"] == 1);
+  auto strike = json{{"action", "retract"}, {"event", 2}, {"reason", "oläsbar post"}};
+  BOOST_TEST(as_head("/v1/hires/" + broken + "/corrections", strike).status == 403);
+  auto struck = call("POST", "/v1/hires/" + broken + "/corrections", strike);
+  BOOST_TEST_REQUIRE(struck.status == 201, struck.body);
+
+  auto view = call("GET", "/v1/hires/hire-0badda7e");
+  BOOST_TEST_REQUIRE(view.status == 200, view.body);
+  BOOST_TEST(json::parse(view.body)["start"] == "2026-09-01");
+  BOOST_TEST(call("GET", "/v1/hires/" + broken).status == 200);
+  for (const auto& row : json::parse(call("GET", "/v1/hires").body))
+    BOOST_TEST(!row.value("damaged", false));
+  Request m;
+  m.method = "GET";
+  m.target = "/metrics";
+  BOOST_TEST(api->handle(m).body.find("journey_hires_damaged 0") != std::string::npos);
+  // History keeps the original, the correction, who and why.
+  auto history = json::parse(call("GET", "/v1/hires/hire-0badda7e/history").body);
+  BOOST_REQUIRE(history.size() == 2u);
+  BOOST_TEST(history[0]["corrected_by"] == 2);
+  BOOST_TEST(history[0]["details"].get<std::string>().find("4800-01-01") != std::string::npos);
+  BOOST_TEST(history[1]["type"] == "EventCorrected");
+  BOOST_TEST(history[1]["corrects"] == 1);
+  BOOST_TEST(history[1]["reason"] == "skrivfel: 4800 i stället för 2026");
+  BOOST_TEST(history[1]["replacement"]["start"] == "2026-09-01");
+  BOOST_TEST(history[1]["actor"].get<std::string>().find("tok-") != std::string::npos);
+  // Commands work on both again.
+  BOOST_TEST(
+      call("POST", "/v1/hires/" + broken + "/events", {{"kind", "started"}, {"on", "2026-03-02"}})
+          .status == 201);
+}
+
+// Every refusal of a correction names its field, and the log's head does not move.
+BOOST_AUTO_TEST_CASE(ABadCorrectionIsRefusedNamingTheFieldAndWritesNothing) {
+  const std::string hire = register_hire();
+  BOOST_REQUIRE(
+      call("POST", "/v1/hires/" + hire + "/events", {{"kind", "started"}, {"on", "2026-03-02"}})
+          .status == 201);
+  const std::string target = "/v1/hires/" + hire + "/corrections";
+  struct Case {
+    json body;
+    int status;
+    std::string field;
+  };
+  const std::vector<Case> cases = {
+      {json::object(), 422, "/action"},
+      {{{"action", "fix"}, {"event", 2}, {"reason", "x"}}, 422, "/action"},
+      {{{"action", "correct"}, {"event", 2}, {"reason", "x"}}, 422, "/replacement"},
+      {{{"action", "retract"}, {"event", 2}}, 422, "/reason"},
+      {{{"action", "retract"}, {"event", 2}, {"reason", "  "}}, 422, "/reason"},
+      {{{"action", "retract"}, {"event", 2}, {"reason", "x"}, {"replacement", json::object()}},
+       422,
+       "/replacement"},
+      {{{"action", "retract"}, {"event", 2}, {"reason", std::string(2001, 'x')}}, 422, "/reason"},
+      {{{"action", "retract"}, {"event", "2"}, {"reason", "x"}}, 422, "/event"},
+      {{{"action", "retract"}, {"event", 99}, {"reason", "x"}}, 422, "/event"},
+      {{{"action", "retract"}, {"event", 1}, {"reason", "x"}}, 422, "/action"},
+      {{{"action", "correct"},
+        {"event", 2},
+        {"reason", "x"},
+        {"replacement", {{"on", "4800-01-01"}}}},
+       422,
+       "/replacement/on"},
+      {{{"action", "correct"},
+        {"event", 2},
+        {"reason", "x"},
+        {"replacement", {{"on", "2030-01-01"}}}},
+       409,
+       "/replacement/on"},
+      {{{"action", "correct"}, {"event", 2}, {"reason", "x"}, {"replacement", {{"kind", "item"}}}},
+       422,
+       "/replacement/kind"},
+      {{{"action", "correct"}, {"event", 2}, {"reason", "x"}, {"replacement", {{"bogus", 1}}}},
+       422,
+       "/replacement/bogus"},
+      {{{"action", "correct"},
+        {"event", 2},
+        {"reason", "x"},
+        {"replacement", {{"on", "2026-03-02"}}}},
+       422,
+       "/replacement"},
+      {{{"action", "correct"}, {"event", 1}, {"reason", "x"}, {"replacement", {{"unit", "Annan"}}}},
+       422,
+       "/unit"},
+  };
+  const auto head = real->head();
+  for (const auto& c : cases) {
+    BOOST_TEST_CONTEXT(c.body.dump()) {
+      auto r = call("POST", target, c.body);
+      BOOST_TEST(r.status == c.status, r.body);
+      auto j = json::parse(r.body);
+      BOOST_TEST(j.value("field", "") == c.field);
+      BOOST_TEST(!j.value("detail", "").empty());
+    }
+  }
+  BOOST_TEST(real->head().value == head.value);
+}
+
+// A retraction reopens the item in the status JSON the web pages read.
+BOOST_AUTO_TEST_CASE(ARetractedItemIsOpenAgainInTheStatusAndMarkedInHistory) {
+  const std::string hire = register_hire();
+  auto done = call("POST", "/v1/hires/" + hire + "/events",
+                   {{"kind", "item"}, {"item", "ad.dator"}, {"on", "2026-02-20"}});
+  BOOST_REQUIRE_EQUAL(done.status, 201);
+  const int version = json::parse(done.body)["version"];
+  auto state = [&] {
+    const json view = json::parse(call("GET", "/v1/hires/" + hire).body);
+    for (const auto& i : view["items"])
+      if (i["id"] == "ad.dator") return i["state"].get<std::string>();
+    return std::string();
+  };
+  BOOST_TEST(state() == "done");
+  auto r = call("POST", "/v1/hires/" + hire + "/corrections",
+                {{"action", "retract"}, {"event", version}, {"reason", "fel person"}},
+                {{"Accept-Language", "en"}});
+  BOOST_TEST_REQUIRE(r.status == 201, r.body);
+  BOOST_TEST(state() == "open");
+  auto history = json::parse(call("GET", "/v1/hires/" + hire + "/history").body);
+  BOOST_TEST(history[version - 1]["retracted_by"] == version + 1);
+  BOOST_TEST(history[version]["retracts"] == version);
+  // A correction of what is struck is refused, in the caller's language.
+  auto again = call("POST", "/v1/hires/" + hire + "/corrections",
+                    {{"action", "correct"},
+                     {"event", version},
+                     {"reason", "x"},
+                     {"replacement", {{"on", "2026-02-21"}}}},
+                    {{"Accept-Language", "en"}});
+  BOOST_TEST(again.status == 409);
+  BOOST_TEST(json::parse(again.body)["detail"].get<std::string>().find("record it anew") !=
+             std::string::npos);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

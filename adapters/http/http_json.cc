@@ -15,6 +15,13 @@ using engine::DomainEvent;
 
 namespace {
 
+template <class... Ts>
+struct Overloaded : Ts... {
+  using Ts::operator()...;
+};
+template <class... Ts>
+Overloaded(Ts...) -> Overloaded<Ts...>;
+
 FieldError domain_error(std::string field, const ValueProblem& p) {
   return FieldError{std::move(field), p.text(Language::en), p.text(Language::sv)};
 }
@@ -264,9 +271,11 @@ const std::vector<std::string>& command_kinds() {
   return kinds;
 }
 
-std::variant<DomainEvent, FieldError> decode_command(const json& body, date::sys_days today) {
+namespace {
+std::variant<DomainEvent, FieldError> decode_command_at(const json& body, date::sys_days today,
+                                                        const std::string& prefix) {
   try {
-    Fields f(body, "");
+    Fields f(body, prefix);
     const std::string kind = f.str("kind", 40);
     auto it = decoders().find(kind);
     if (it == decoders().end()) {
@@ -278,6 +287,180 @@ std::variant<DomainEvent, FieldError> decode_command(const json& body, date::sys
     DomainEvent e = it->second(f, today);
     f.done();
     return e;
+  } catch (const FieldError& e) {
+    return e;
+  }
+}
+}  // namespace
+
+std::variant<DomainEvent, FieldError> decode_command(const json& body, date::sys_days today) {
+  return decode_command_at(body, today, "");
+}
+
+json event_json(const DomainEvent& event) {
+  auto person = [](const Person& p) { return json{{"name", p.name}, {"email", p.email}}; };
+  auto d = [](date::sys_days day) { return format_date(day); };
+  return std::visit(
+      Overloaded{
+          [&](const HireRegistered& v) {
+            return json{{"kind", "registration"},
+                        {"name", v.name},
+                        {"email", v.email},
+                        {"unit", v.unit},
+                        {"start", d(v.start)},
+                        {"experienced", v.experienced},
+                        {"programme", v.programme_id},
+                        {"programme_version", v.programme_version}};
+          },
+          [&](const HireStarted& v) {
+            return json{{"kind", "started"}, {"on", d(v.on)}};
+          },
+          [&](const ChecklistItemCompleted& v) {
+            return json{{"kind", "item"},
+                        {"item", v.item_id},
+                        {"on", d(v.done_on)},
+                        {"comment", v.comment}};
+          },
+          [&](const ChecklistItemWaived& v) {
+            return json{{"kind", "waive"}, {"item", v.item_id}, {"reason", v.reason}};
+          },
+          [&](const IntroducerAppointed& v) {
+            json j = person(v.introducer);
+            j["kind"] = "introducer";
+            j["from"] = d(v.from);
+            return j;
+          },
+          [&](const MentorAppointed& v) {
+            json j = person(v.mentor);
+            j["kind"] = "mentor";
+            if (v.replacement) j["replacement"] = person(*v.replacement);
+            return j;
+          },
+          [&](const MentorReplacementNamed& v) {
+            json j = person(v.replacement);
+            j["kind"] = "replacement";
+            return j;
+          },
+          [&](const MentorDroppedOut& v) {
+            return json{{"kind", "mentor-dropout"}, {"on", d(v.on)}, {"reason", v.reason}};
+          },
+          [&](const CourseBooked& v) {
+            return json{
+                {"kind", "course-booked"}, {"starts", d(v.starts_on)}, {"cohort", v.cohort}};
+          },
+          [&](const CourseModuleAttended& v) {
+            return json{{"kind", "module"}, {"number", v.module}, {"on", d(v.on)}};
+          },
+          [&](const BbicPartCompleted& v) {
+            return json{{"kind", "bbic"}, {"part", v.part}, {"on", d(v.on)}};
+          },
+          [&](const CourseCompleted& v) {
+            return json{
+                {"kind", "course-completed"}, {"on", d(v.on)}, {"certificate", v.certificate}};
+          },
+          [&](const PartWaived& v) {
+            return json{{"kind", "waive-part"}, {"part", v.part}, {"reason", v.reason}};
+          },
+          [&](const SupervisionGroupJoined& v) {
+            return json{{"kind", "supervision-group"},
+                        {"group", v.group},
+                        {"supervisor", v.supervisor},
+                        {"starts", d(v.starts_on)}};
+          },
+          [&](const SupervisionSessionAttended& v) {
+            return json{
+                {"kind", "session"}, {"number", v.session}, {"on", d(v.on)}, {"hours", v.hours}};
+          },
+          [&](const SupervisionCompleted& v) {
+            return json{
+                {"kind", "supervision-completed"}, {"on", d(v.on)}, {"certificate", v.certificate}};
+          },
+          [&](const IntroducerHoursLogged& v) {
+            return json{{"kind", "hours"}, {"hours", v.hours}, {"week", d(v.week)}};
+          },
+          [&](const LeaveStarted& v) {
+            return json{{"kind", "leave-start"}, {"leave_kind", v.kind}, {"from", d(v.from)}};
+          },
+          [&](const LeaveEnded& v) {
+            return json{{"kind", "leave-end"}, {"back", d(v.back_on)}};
+          },
+          [&](const HireLeft& v) {
+            return json{{"kind", "left"}, {"on", d(v.on)}, {"reason", v.reason}};
+          },
+          [&](const JourneyCompleted& v) {
+            return json{{"kind", "completed"}, {"on", d(v.on)}};
+          },
+      },
+      event);
+}
+
+std::variant<CorrectionBody, FieldError> decode_correction_body(const json& body) {
+  try {
+    Fields f(body, "");
+    CorrectionBody c;
+    const std::string action = f.str("action", 20);
+    if (action != "correct" && action != "retract")
+      throw FieldError{"/action", "must be correct or retract", "ska vara correct eller retract"};
+    c.retract = action == "retract";
+    c.event = static_cast<std::uint64_t>(f.integer("event", 1, 1000000000));
+    c.reason = f.text_or("reason");
+    if (c.reason.find_first_not_of(" \t\r\n") == std::string::npos)
+      throw FieldError{"/reason", "is required: say why the record was wrong",
+                       "måste anges: skriv varför uppgiften var fel"};
+    const json* r = f.get("replacement");
+    if (c.retract && r)
+      throw FieldError{"/replacement", "must not be given when retracting",
+                       "ska inte anges när en händelse stryks"};
+    if (!c.retract) {
+      if (!r) throw FieldError::required("/replacement");
+      if (!r->is_object()) throw FieldError::not_object("/replacement");
+      c.replacement = *r;
+    }
+    f.done();
+    return c;
+  } catch (const FieldError& e) {
+    return e;
+  }
+}
+
+std::variant<DomainEvent, FieldError> merge_replacement(const DomainEvent& current,
+                                                        const json& changes, date::sys_days today) {
+  json merged = event_json(current);
+  const std::string kind = merged["kind"];
+  for (auto it = changes.begin(); it != changes.end(); ++it) {
+    if (it.key() == "kind" && it.value() != kind)
+      return FieldError{"/replacement/kind",
+                        "must stay '" + kind +
+                            "': a correction keeps the kind; retract the event and record the "
+                            "right one instead",
+                        "ska vara '" + kind +
+                            "': en rättelse behåller händelsens typ; stryk händelsen och "
+                            "registrera den rätta i stället"};
+    if (!merged.contains(it.key()) && !(kind == "mentor" && it.key() == "replacement"))
+      return FieldError::unknown("/replacement/" + it.key());
+    merged[it.key()] = it.value();
+  }
+  if (kind != "registration") return decode_command_at(merged, today, "/replacement");
+  // A registration is not a command of the events route: decoded here, its
+  // fixed fields (unit, programme, experienced) checked by the engine.
+  const auto& was = std::get<HireRegistered>(current);
+  try {
+    Fields f(merged, "/replacement");
+    f.str("kind", 40);
+    HireRegistered r = was;
+    r.name = f.str("name");
+    r.email = f.email_or("email", true);
+    r.unit = f.str("unit");
+    r.start = f.day("start");
+    r.experienced = f.boolean_or("experienced", was.experienced);
+    r.programme_id = f.str("programme");
+    const json* v = f.get("programme_version");
+    if (!v || !v->is_number_integer())
+      throw FieldError{"/replacement/programme_version", "must be an integer",
+                       "ska vara ett heltal"};
+    r.programme_version = v->get<int>();
+    f.done();
+    return DomainEvent(r);
   } catch (const FieldError& e) {
     return e;
   }
@@ -534,6 +717,13 @@ json status_json(const engine::HireStatus& s) {
                        {"email", s.introducer->introducer.email}};
   if (s.mentor) j["mentor"] = {{"name", s.mentor->name}, {"email", s.mentor->email}};
   if (s.mentor_replacement) j["mentor_replacement"] = {{"name", s.mentor_replacement->name}};
+  j["modules"] = json::array();
+  for (const auto& [n, on] : s.modules) j["modules"].push_back({{"number", n}, {"on", day(on)}});
+  j["bbic"] = json::array();
+  for (const auto& [part, on] : s.bbic) j["bbic"].push_back({{"part", part}, {"on", day(on)}});
+  j["sessions"] = json::array();
+  for (const auto& [n, a] : s.sessions)
+    j["sessions"].push_back({{"number", n}, {"on", day(a.on)}, {"hours", a.hours}});
   return j;
 }
 
@@ -541,13 +731,14 @@ namespace {
 struct HistoryRow {
   const storage::RecordedEvent* r;
   std::string details;
-  std::string message_id;  // notification records
-  std::string outcome;     // delivery attempts
+  std::string message_id;                       // notification records
+  std::string outcome;                          // delivery attempts
+  const engine::HistoryEntry* entry = nullptr;  // journey records
 };
 std::vector<HistoryRow> history_rows(const engine::LoadedHire& h) {
   std::vector<HistoryRow> rows;
   for (std::size_t i = 0; i < h.records.size(); ++i)
-    rows.push_back({&h.records[i], describe(h.events[i]), "", ""});
+    rows.push_back({&h.records[i], h.entries[i].details, "", "", &h.entries[i]});
   for (const auto& r : h.notifications) {
     if (r.type == engine::kNotificationDecided) {
       auto n = engine::decode_notification(r.payload);
@@ -586,6 +777,19 @@ json history_json(const engine::LoadedHire& h) {
                  {"prev_hash", storage::to_hex(r.prev_hash)}});
     if (!row.message_id.empty()) j.back()["message_id"] = row.message_id;
     if (!row.outcome.empty()) j.back()["outcome"] = row.outcome;
+    if (const auto* e = row.entry) {
+      if (e->correction) {
+        // What this record corrects or strikes, and why; `replacement` is the
+        // fact as it should have been, in the shape the events route takes.
+        auto& c = j.back();
+        c[e->correction->replacement ? "corrects" : "retracts"] = e->correction->version;
+        c["reason"] = e->correction->reason;
+        if (e->correction->replacement) c["replacement"] = event_json(*e->correction->replacement);
+      } else if (e->superseded_by) {
+        j.back()[e->retracted ? "retracted_by" : "corrected_by"] = e->superseded_by;
+      }
+      if (e->event) j.back()["event"] = event_json(*e->event);
+    }
   }
   return j;
 }

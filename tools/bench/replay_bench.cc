@@ -367,8 +367,8 @@ SetupResult setup(const Config& cfg, const fs::path& dir, VirtualClock& clock) {
     auto hire = engine.load(hire_id(i));  // throws if an event is refused
     if (!hire) throw std::runtime_error(hire_id(i) + " not found");
     const auto expected = journey_events(*prog, i, cfg.events).size();
-    if (hire->events.size() != expected) {
-      throw std::runtime_error(hire_id(i) + ": " + std::to_string(hire->events.size()) +
+    if (hire->entries.size() != expected) {
+      throw std::runtime_error(hire_id(i) + ": " + std::to_string(hire->entries.size()) +
                                " events replayed, " + std::to_string(expected) + " written");
     }
     for (const auto& [region, want] :
@@ -515,7 +515,7 @@ int replay(const Config& cfg, const fs::path& dir, VirtualClock& clock) {
       loaded = timed("load", ids, [&](const std::string& id) -> std::uint64_t {
         auto hire = engine.load(id);
         if (!hire) throw std::runtime_error(id + " not found");
-        return hire->events.size();
+        return hire->entries.size();
       });
       print_figure(*loaded);
     }

@@ -741,6 +741,87 @@ int main(int argc, char** argv) {
     };
   });
 
+  // correct / retract: a new record that names the fact it corrects, never an edit
+  std::string c_hire, c_reason, c_key;
+  std::uint64_t c_event = 0, c_expect = 0;
+  std::vector<std::string> c_sets;
+  auto correction_cmd = [&](const char* name, const char* help, bool retract) {
+    auto* c = app.add_subcommand(name, help);
+    c->add_option("hire", c_hire, "Hire id (hire-…)")->required();
+    c->add_option("event", c_event, "The event's version, the 'Ver' column of 'history'")
+        ->required();
+    c->add_option("--reason", c_reason, "Why the record was wrong (required)")->required();
+    if (!retract)
+      c->add_option("--set", c_sets,
+                    "FIELD=VALUE as in the API's command body (on=2026-03-02, comment=..., "
+                    "hours=4); fields left out keep their recorded value")
+          ->required();
+    c->add_option("--key", c_key, "Idempotency key: the same key twice records once");
+    c->add_option("--expect-version", c_expect,
+                  "Refuse if the journey is no longer at this version");
+    c->callback([&, retract] {
+      run = [&, retract] {
+        auto store = open_store(false);
+        auto& engine = *store->engine;
+        if (!engine.identify(c_hire))
+          fail(1, Refusal{"unknown_hire", {{"hire", c_hire}}}.message(g.language()));
+        Correction corr{c_event, std::nullopt, c_reason};
+        if (!retract) {
+          auto target = engine.correction_target(c_hire, c_event);
+          if (target && target->fact && !target->retracted && !target->current) {
+            fail(1, g.t("Händelse ", "Event ") + std::to_string(c_event) +
+                        g.t(" kan inte läsas och därför inte rättas; stryk den med 'retract' "
+                            "och registrera den rätta.",
+                            " cannot be read, so it cannot be corrected; retract it with "
+                            "'retract' and record the right one."));
+          } else if (!target || !target->fact || !target->current) {
+            // The engine names why (no such event, not a fact, retracted, unreadable).
+            corr.replacement = DomainEvent(HireStarted{engine.today()});
+          } else {
+            // Each value is read as the field's recorded type: a number stays
+            // a number, anything else is text ("2026" as a cohort stays text).
+            const json current = http::event_json(*target->current);
+            json changes = json::object();
+            for (const auto& set : c_sets) {
+              const auto eq = set.find('=');
+              if (eq == std::string::npos || eq == 0)
+                fail(1, "--set: '" + set + g.t("' ska vara FÄLT=VÄRDE.", "' must be FIELD=VALUE."));
+              const std::string field = set.substr(0, eq), value = set.substr(eq + 1);
+              const auto it = current.find(field);
+              if (it != current.end() && (it->is_number() || it->is_boolean())) {
+                auto parsed = json::parse(value, nullptr, false);
+                if (parsed.is_discarded() || parsed.type() != it->type())
+                  if (!(it->is_number() && parsed.is_number()))
+                    fail(1, "--set " + field + ": '" + value + g.t("' ska vara ", "' must be ") +
+                                (it->is_boolean() ? "true/false" : g.t("ett tal", "a number")) +
+                                ".");
+                changes[field] = parsed;
+              } else {
+                changes[field] = value;
+              }
+            }
+            auto merged = http::merge_replacement(*target->current, changes, engine.today());
+            if (auto* e = std::get_if<http::FieldError>(&merged)) {
+              std::string field = e->field;
+              if (field.rfind("/replacement/", 0) == 0) field = field.substr(13);
+              fail(1, "--set " + field + ": " + e->text(g.language() == Language::sv));
+            }
+            corr.replacement = std::get<DomainEvent>(merged);
+          }
+        }
+        CommandContext ctx{actor(), c_key,
+                           c_expect ? std::optional<std::uint64_t>(c_expect) : std::nullopt};
+        auto o = engine.correct(c_hire, corr, ctx);
+        return report(o, retract ? g.t("Händelsen struken för", "Event retracted for")
+                                 : g.t("Händelsen rättad för", "Event corrected for"));
+      };
+    });
+  };
+  correction_cmd("correct",
+                 "Correct a recorded event: a new record with the event as it should have been",
+                 false);
+  correction_cmd("retract", "Retract a recorded event that should not be there", true);
+
   // status / history
   std::string s_hire, s_as_of;
   bool s_effective = false;
@@ -786,7 +867,7 @@ int main(int argc, char** argv) {
           const std::string eff = day(date::floor<date::days>(r.effective_at));
           const std::string hash = storage::to_hex(r.hash);
           t.add({std::to_string(r.position.value), std::to_string(r.version.value), rec, eff,
-                 r.actor, event_title(r.type, g.language()), describe(h->events[i]),
+                 r.actor, event_title(r.type, g.language()), h->entries[i].details,
                  hash.substr(0, 12)});
           const std::string rec_iso = date::format(
               "%FT%TZ", std::chrono::time_point_cast<std::chrono::microseconds>(r.recorded_at));
@@ -796,10 +877,19 @@ int main(int argc, char** argv) {
                        {"effective_at", eff},
                        {"actor", r.actor},
                        {"type", r.type},
-                       {"details", describe(h->events[i])},
+                       {"details", h->entries[i].details},
                        {"idempotency_key", r.idempotency_key},
                        {"hash", hash},
                        {"prev_hash", storage::to_hex(r.prev_hash)}});
+          const auto& e = h->entries[i];
+          if (e.correction) {
+            j.back()[e.correction->replacement ? "corrects" : "retracts"] = e.correction->version;
+            j.back()["reason"] = e.correction->reason;
+            if (e.correction->replacement)
+              j.back()["replacement"] = http::event_json(*e.correction->replacement);
+          } else if (e.superseded_by) {
+            j.back()[e.retracted ? "retracted_by" : "corrected_by"] = e.superseded_by;
+          }
         }
       }
       if (h) {

@@ -28,6 +28,7 @@
 
 #include <array>
 #include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -99,10 +100,45 @@ constexpr const char* kNotificationDecided = "NotificationDecided";
 constexpr const char* kDeliveryAttempted = "DeliveryAttempted";
 bool is_notification_type(const std::string& type);
 
+// Corrections. A recorded fact is never edited: it is corrected or retracted
+// by a new record on the same stream that names the fact's stream version and
+// says why. The machine never sees these records; every replay applies them:
+//   EventCorrected  {version, reason, replacement}  the fact as it should have
+//                   been, of the fact's own type, replayed at the fact's place
+//   EventRetracted  {version, reason}               the fact is left out
+// Several corrections of one fact: the newest counts. A retracted fact cannot
+// be corrected (record it anew). Replay of a stream without corrections takes
+// the streaming fast path; a stream with one is read whole and folded with
+// the corrections applied (rare: a stream holds a handful at most).
+// The registration (version 1) can be corrected (name, e-mail, first working
+// day), never retracted. Corrections are refused when the journey folded with
+// them would refuse any later fact (JourneyEngine::correct).
+constexpr const char* kEventCorrected = "EventCorrected";
+constexpr const char* kEventRetracted = "EventRetracted";
+bool is_correction_type(const std::string& type);
+
+struct Correction {
+  std::uint64_t version = 0;               // stream version of the fact corrected or retracted
+  std::optional<DomainEvent> replacement;  // std::nullopt: retracted
+  std::string reason;                      // required; free text (value_domain.h)
+};
+
+// One journey record of a hire as history shows it (LoadedHire::entries).
+struct HistoryEntry {
+  // The fact as recorded. std::nullopt on a correction record, and on a fact
+  // whose bytes do not decode but that a correction replaced or retracted.
+  std::optional<DomainEvent> event;
+  std::optional<Correction> correction;  // set on a correction record
+  std::uint64_t superseded_by = 0;       // on a fact: the newest correction's version (0: none)
+  bool retracted = false;                // on a fact: the newest correction retracts it
+  std::string details;                   // one line (Swedish, like describe())
+};
+
 struct LoadedHire {
   std::string hire_id;
-  std::vector<storage::RecordedEvent> records;  // the stream as stored (filtered by AsOf)
-  std::vector<DomainEvent> events;              // decoded, same order
+  std::vector<storage::RecordedEvent>
+      records;                        // facts and corrections as stored (filtered by AsOf)
+  std::vector<HistoryEntry> entries;  // decoded, same order
   std::shared_ptr<const Programme> programme;
   workflows::JourneyMachine machine;
   std::uint64_t version = 0;                          // version of the whole stream (unfiltered)
@@ -184,6 +220,28 @@ class JourneyEngine {
   CommandOutcome execute(const std::string& hire_id, const DomainEvent& event,
                          const CommandContext& ctx);
 
+  // Records a correction or retraction of the fact at `c.version` (see
+  // kEventCorrected). Refused, naming why, when the version is no fact of the
+  // hire, is already retracted, the replacement is of another type, outside
+  // the value domain, dated in the future or changes nothing, the reason is
+  // empty, or when the journey replayed with the correction would refuse a
+  // fact ("correction_inconsistent", naming that fact). Works on a damaged
+  // hire too: correcting the damaged fact is how it is repaired.
+  CommandOutcome correct(const std::string& hire_id, const Correction& c,
+                         const CommandContext& ctx);
+  // The fact at `version` as it stands now (the newest correction applied),
+  // for front-ends that merge a partial replacement and check who may correct
+  // it. Decoded for structure only if its bytes are outside the value domain.
+  struct CorrectionTarget {
+    std::string type;
+    std::optional<DomainEvent> current;  // std::nullopt: unreadable
+    bool retracted = false;
+    bool fact = true;                            // false: a correction or notification record
+    std::shared_ptr<const Programme> programme;  // the hire's; nullptr: unreadable
+  };
+  std::optional<CorrectionTarget> correction_target(const std::string& hire_id,
+                                                    std::uint64_t version);
+
   // std::nullopt if the hire does not exist (or did not yet, as of `as_of`).
   // Throws HireDamaged if a stored event cannot be read, decoded or replayed.
   std::optional<LoadedHire> load(const std::string& hire_id, std::optional<AsOf> as_of = {});
@@ -225,8 +283,15 @@ class JourneyEngine {
  private:
   CommandOutcome execute_once(const std::string& hire_id, const DomainEvent& event,
                               const CommandContext& ctx);
+  CommandOutcome correct_once(const std::string& hire_id, const Correction& c,
+                              const CommandContext& ctx);
   CommandOutcome append(const std::string& hire_id, std::uint64_t expected,
                         std::vector<DomainEvent> events, const CommandContext& ctx);
+  CommandOutcome append_records(const std::string& hire_id, std::uint64_t expected,
+                                std::vector<storage::NewEvent> records, const CommandContext& ctx);
+  // Decides under the hire's lock; without If-Match a conflict decides again.
+  CommandOutcome serially(const std::string& hire_id, const CommandContext& ctx,
+                          const std::function<CommandOutcome()>& decide);
   std::optional<CommandOutcome> earlier_outcome(const CommandContext& ctx);
   std::optional<Refusal> check_dates(const DomainEvent& e) const;
 

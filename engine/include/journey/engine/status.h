@@ -9,6 +9,7 @@
 // Thread safety: pure functions over values.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -81,6 +82,10 @@ struct HireStatus {
   std::vector<workflows::LeavePeriod> leaves;
   int leave_days = 0;  // up to as_of
   std::optional<date::sys_days> started_on, left_on, completed_on;
+  // Attendance, as the machine folded it (corrections applied).
+  std::map<int, date::sys_days> modules;                          // course module -> date
+  std::map<std::string, date::sys_days> bbic;                     // BBIC part -> date
+  std::map<int, workflows::SupervisionSessionAttended> sessions;  // session -> attendance
 };
 
 // Moves a deadline by every leave that began on or before it.

@@ -63,6 +63,32 @@ const std::vector<std::string>& command_kinds();
 std::variant<engine::DomainEvent, FieldError> decode_command(const json& body,
                                                              date::sys_days today);
 
+// A fact in the shape decode_command() takes ({"kind": "item", "item": ...,
+// "on": ...}); a registration is {"kind": "registration", name, email, unit,
+// start, experienced, programme, programme_version}. decode_command() of it
+// (registration aside) gives the fact back.
+json event_json(const engine::DomainEvent& e);
+
+// Body of POST /v1/hires/{hire}/corrections:
+//   {"action": "correct", "event": 7, "reason": "...", "replacement": {"on": "2026-03-02"}}
+//   {"action": "retract", "event": 7, "reason": "..."}
+// `replacement` holds only what changes: every field left out keeps the
+// value the fact has now (never a default such as today), null removes an
+// optional field. Decoded in two steps: the body, then (with the fact it
+// names, from the engine) the replacement.
+struct CorrectionBody {
+  bool retract = false;
+  std::uint64_t event = 0;
+  std::string reason;
+  json replacement;  // an object for "correct"
+};
+std::variant<CorrectionBody, FieldError> decode_correction_body(const json& body);
+// The fact `current` with `changes` over it, decoded as a command; errors
+// name their field inside /replacement.
+std::variant<engine::DomainEvent, FieldError> merge_replacement(const engine::DomainEvent& current,
+                                                                const json& changes,
+                                                                date::sys_days today);
+
 // Body of POST /v1/hires.
 std::variant<engine::RegisterHire, FieldError> decode_register(const json& body);
 
