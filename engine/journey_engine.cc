@@ -932,6 +932,49 @@ std::optional<LoadedHire> JourneyEngine::load(const std::string& hire_id,
   return hire;
 }
 
+std::optional<LoadedHire> JourneyEngine::records_of(const std::string& hire_id) {
+  if (!is_hire_id(hire_id)) return std::nullopt;
+  auto records = log_.read_stream(StreamId(hire_id));
+  if (!records || records->empty()) return std::nullopt;
+  static const auto nothing = std::make_shared<const Programme>();
+  LoadedHire hire{hire_id,
+                  {},
+                  {},
+                  nullptr,
+                  JourneyMachine(nothing),
+                  records->back().version.value,
+                  date::floor<date::days>(records->front().recorded_at),
+                  {}};
+  for (auto& r : *records) {
+    if (is_notification_type(r.type)) {
+      hire.notifications.push_back(std::move(r));
+      continue;
+    }
+    HistoryEntry entry;
+    try {
+      if (is_correction_type(r.type)) {
+        entry.correction = decode_correction(r);
+        entry.details = correction_details(*entry.correction);
+      } else {
+        entry.event = decode(r.type, r.schema_version, r.payload);
+        entry.details = describe(*entry.event);
+      }
+    } catch (const DecodeError& e) {
+      entry.damage = e.what();
+      try {
+        entry.details = is_correction_type(r.type)
+                            ? std::string("(oläsbar)")
+                            : describe(decode_structure(r.type, r.schema_version, r.payload));
+      } catch (const DecodeError&) {
+        entry.details = "(oläsbar)";
+      }
+    }
+    hire.records.push_back(std::move(r));
+    hire.entries.push_back(std::move(entry));
+  }
+  return hire;
+}
+
 std::optional<ReplayedHire> JourneyEngine::replay(const std::string& hire_id) {
   if (!is_hire_id(hire_id)) return std::nullopt;
   ReplayedHire out;

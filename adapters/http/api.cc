@@ -1155,7 +1155,14 @@ void Api::Impl::install() {
   auto audit_load = [this](Ctx& c,
                            std::optional<engine::LoadedHire>& out) -> std::optional<Response> {
     auto s = readable_hire(c);
-    if (auto* r = std::get_if<Response>(&s)) return *r;
+    if (auto* r = std::get_if<Response>(&s)) {
+      // A damaged hire's history is what shows where it is damaged (each
+      // unreadable record carries `damage`), and what to correct or retract.
+      if (r->status != 409 || c.query.count("as_of")) return *r;
+      out = engine.records_of(c.params["hire"]);
+      if (!out) return *r;
+      return std::nullopt;
+    }
     std::optional<Response> err;
     auto a = as_of(c, err);
     if (err) return err;
@@ -1187,7 +1194,12 @@ void Api::Impl::install() {
       r.body = history_csv(*h);
       r.headers.push_back({"Content-Disposition", "attachment; filename=\"" + name + ".csv\""});
     } else {
-      auto status = engine.status(c.params["hire"], engine.today(), engine::AsOf{engine.today()});
+      std::optional<engine::HireStatus> status;
+      try {
+        status = engine.status(c.params["hire"], engine.today(), engine::AsOf{engine.today()});
+      } catch (const engine::HireDamaged&) {
+        // A damaged hire exports its records (each unreadable one says why), no status.
+      }
       json j{{"hire", c.params["hire"]},
              {"exported_at", iso_time(engine.clock().now())},
              {"exported_by", c.principal->actor()},

@@ -698,6 +698,13 @@ BOOST_AUTO_TEST_CASE(ADamagedHireIsRepairedByCorrectingOrRetractingTheDamagedEve
     r.headers["Content-Type"] = "application/json";
     return api->handle(r);
   };
+  // The damaged hire's history says which record is wrong and why.
+  auto raw = call("GET", "/v1/hires/" + broken + "/history");
+  BOOST_TEST_REQUIRE(raw.status == 200, raw.body);
+  auto raw_rows = json::parse(raw.body);
+  BOOST_REQUIRE(raw_rows.size() == 2u);
+  BOOST_TEST(!raw_rows[0].contains("damage"));
+  BOOST_TEST(raw_rows[1]["damage"].get<std::string>().find("does not decode") != std::string::npos);
   auto fixed = as_head("/v1/hires/hire-0badda7e/corrections",
                        {{"action", "correct"},
                         {"event", 1},

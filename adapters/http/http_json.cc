@@ -789,6 +789,7 @@ json history_json(const engine::LoadedHire& h) {
         j.back()[e->retracted ? "retracted_by" : "corrected_by"] = e->superseded_by;
       }
       if (e->event) j.back()["event"] = event_json(*e->event);
+      if (!e->damage.empty()) j.back()["damage"] = e->damage;
     }
   }
   return j;

@@ -132,6 +132,7 @@ struct HistoryEntry {
   std::uint64_t superseded_by = 0;       // on a fact: the newest correction's version (0: none)
   bool retracted = false;                // on a fact: the newest correction retracts it
   std::string details;                   // one line (Swedish, like describe())
+  std::string damage;                    // records_of(): why this record does not decode
 };
 
 struct LoadedHire {
@@ -245,6 +246,12 @@ class JourneyEngine {
   // std::nullopt if the hire does not exist (or did not yet, as of `as_of`).
   // Throws HireDamaged if a stored event cannot be read, decoded or replayed.
   std::optional<LoadedHire> load(const std::string& hire_id, std::optional<AsOf> as_of = {});
+  // Every record of a hire as stored, each decoded as far as it goes, without
+  // replaying the journey: the history of a damaged hire, so that those who
+  // may read it see what is wrong where (HistoryEntry::damage) and can
+  // correct or retract that record. `machine` is of an empty programme.
+  // std::nullopt if the hire does not exist or its stream cannot be read.
+  std::optional<LoadedHire> records_of(const std::string& hire_id);
   // The hot path: streams the hire's events straight into the machine.
   std::optional<ReplayedHire> replay(const std::string& hire_id);
   std::optional<HireStatus> status(const std::string& hire_id, date::sys_days today,
