@@ -81,6 +81,41 @@ check "history" 0 "$J" --json history "$hire"
 check "verify" 0 "$J" verify
 contains "verified" "Kedjan verifierad: 7 händelser"
 
+# Corrections: a new record that names the event (its Ver) and says why, never an edit.
+check "correct a done date" 0 "$J" correct "$hire" 3 --reason "fel datum" --set on=2026-08-20
+check "status after the correction" 0 "$J" --json status "$hire"
+[ "$(printf '%s' "$out" | json "[i['done_on'] for i in d['items'] if i['id']=='ad.dator'][0]")" = "2026-08-20" ] &&
+  passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL corrected done date: $out" | head -5; }
+check "correct hours" 0 "$J" correct "$hire" 5 --reason "4 blev 3" --set hours=3
+check "status follows the hours" 0 "$J" --json status "$hire"
+[ "$(printf '%s' "$out" | json "d['hours']['logged']")" = "5.0" ] && passed=$((passed + 1)) ||
+  { failed=$((failed + 1)); echo "FAIL corrected hours: $(printf '%s' "$out" | json "d['hours']")"; }
+check "a number field given text" 1 "$J" correct "$hire" 5 --reason x --set hours=fyra
+contains "number named" "--set hours: 'fyra' ska vara ett tal"
+check "a correction into the future" 1 "$J" correct "$hire" 3 --reason x --set on=2030-01-01
+contains "future named" "ligger i framtiden"
+check "a correction that changes nothing" 1 "$J" correct "$hire" 3 --reason x --set on=2026-08-20
+contains "nothing changes" "ändrar ingenting"
+check "an unknown field" 1 "$J" correct "$hire" 3 --reason x --set when=2026-08-20
+contains "unknown field named" "--set when"
+check "retracting the first day with hours after it" 1 "$J" --lang en retract "$hire" 4 --reason x
+contains "inconsistent, naming the event" "event 5 (Introducer hours logged) would then not hold"
+check "retracting the registration" 1 "$J" retract "$hire" 1 --reason x
+contains "registration stays" "Registreringen kan inte strykas"
+check "retract the second hours entry" 0 "$J" retract "$hire" 6 --reason "dubbelregistrerad"
+check "retracting it again" 1 "$J" retract "$hire" 6 --reason x
+contains "already retracted" "redan struken"
+check "history with corrections" 0 "$J" --json history "$hire"
+[ "$(printf '%s' "$out" | json "(d[2]['corrected_by'], d[6]['corrects'], d[6]['reason'], d[5]['retracted_by'])")" = "(7, 3, 'fel datum', 9)" ] &&
+  passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL correction history: $out" | head -30; }
+check "history table marks the original" 0 "$J" history "$hire"
+contains "original marked" "rättad i händelse 7"
+contains "correction shows why" "skäl: fel datum"
+check "verify with corrections" 0 "$J" verify
+check "an undone correction leaves status as it was" 0 "$J" --json status "$hire"
+[ "$(printf '%s' "$out" | json "d['hours']['logged']")" = "3.0" ] && passed=$((passed + 1)) ||
+  { failed=$((failed + 1)); echo "FAIL hours after retraction: $(printf '%s' "$out" | json "d['hours']")"; }
+
 # A CSV's rows need their units set up first: their reminders need a recipient.
 for u in "Barn och unga Centrum" "Barn och unga Väster"; do
   check "unit $u for the import" 0 "$J" unit set --unit "$u" --head-name "Anna Berg" \
