@@ -516,6 +516,91 @@ class Api(unittest.TestCase):
         st, _, b = c.call("PUT", "/v1/municipalities/Bad_Id", {"name": "X"})
         self.assertEqual((st, b["field"]), (422, "/id"))
 
+    def events_written(self):
+        st, _, text = self.as_("A").call("GET", "/metrics")
+        self.assertEqual(st, 200)
+        return int(re.search(r"^journey_log_events_total (\d+)$", text, re.M).group(1))
+
+    def test_the_bad_input_corpus_names_the_field_and_writes_nothing(self):
+        """Issue 12's list of inputs that got through or got a 500, over real sockets."""
+        c = self.as_("A")
+        hid = self.hires["HO"]
+        reg = {"name": "X", "email": "x@example.se", "unit": VASTER}
+        cases = [  # method, path, body (dict or raw str), status, field
+            ("POST", "/v1/hires", dict(reg, start="4800-01-01"), 422, "/start"),
+            ("POST", "/v1/hires", dict(reg, start="2026- 1-05"), 422, "/start"),
+            ("POST", "/v1/hires", dict(reg, start="+026-01-05"), 422, "/start"),
+            ("POST", "/v1/hires", dict(reg, start="0000-01-01"), 422, "/start"),
+            ("POST", "/v1/hires", dict(reg, start="2026-09-01", name="M\u0000rta"), 422, "/name"),
+            ("POST", "/v1/hires", dict(reg, start="2026-09-01", unit="x" * 8000), 422, "/unit"),
+            ("POST", f"/v1/hires/{hid}/events", {"kind": "course-booked", "starts": "9999-01-04"},
+             422, "/starts"),
+            ("POST", f"/v1/hires/{hid}/events", '{"kind":"hours","hours":1e999}', 422, "/hours"),
+            ("POST", f"/v1/hires/{hid}/events", '{"kind":"started","kind":"left"}', 422, "/kind"),
+            ("POST", f"/v1/hires/{hid}/events", {"kind": "item", "item": "ad.kaffe"}, 422, "/item"),
+            ("POST", f"/v1/hires/{hid}/events", {"kind": "left", "on": "2099-01-01"}, 409, "/on"),
+            ("PUT", "/v1/units/a%00b", contacts("a@gbg.se", "b@gbg.se", "goteborg"), 422, "/unit"),
+            ("PUT", "/v1/units/" + "u" * 8000, contacts("a@gbg.se", "b@gbg.se", "goteborg"), 422,
+             "/unit"),
+            ("POST", f"/v1/hires/{hid}/corrections", {"action": "retract", "event": 2}, 422,
+             "/reason"),
+            ("POST", f"/v1/hires/{hid}/corrections",
+             {"action": "correct", "event": 2, "reason": "x", "replacement": {"on": "4800-01-01"}},
+             422, "/replacement/on"),
+        ]
+        before = self.events_written()
+        for method, path, body, status, field in cases:
+            with self.subTest(path=path[:60], body=str(body)[:80]):
+                if isinstance(body, str):
+                    st, _, b = c.call(method, path, raw=body)
+                else:
+                    st, _, b = c.call(method, path, body)
+                self.assertEqual((st, b.get("field")), (status, field), b)
+                self.assertTrue(b["detail"])
+        self.assertEqual(self.events_written(), before)
+
+    def test_corrections_by_who_may_record_the_fact(self):
+        hid = self.hires["HV"]
+        uv, intro = self.as_("UV"), self.as_("I")
+        st, h, b = uv.call("POST", f"/v1/hires/{hid}/events", self.command("HV", "ec"))
+        self.assertEqual(st, 201, b)
+        ec_version = b["version"]
+        st, _, b = intro.call("POST", f"/v1/hires/{hid}/events", self.command("HV", "hours"))
+        self.assertEqual(st, 201, b)
+        hours_version = b["version"]
+        fix = {"action": "correct", "event": ec_version, "reason": "fel dag",
+               "replacement": {"on": "2026-09-03"}}
+        # The introducer records hours, not the unit head's items; auditors read only;
+        # another municipality does not see the hire at all.
+        st, _, b = intro.call("POST", f"/v1/hires/{hid}/corrections", fix)
+        self.assertEqual(st, 403, b)
+        st, _, b = self.as_("AU").call("POST", f"/v1/hires/{hid}/corrections", fix)
+        self.assertEqual(st, 403, b)
+        st, _, b = self.as_("UB").call("POST", f"/v1/hires/{hid}/corrections", fix)
+        self.assertEqual(st, 404, b)
+        st, h, b = uv.call("GET", f"/v1/hires/{hid}")
+        etag = h["etag"]
+        st, _, b = uv.call("POST", f"/v1/hires/{hid}/corrections", fix,
+                           headers={"If-Match": '"1"'})
+        self.assertEqual(st, 412, b)
+        st, h, b = uv.call("POST", f"/v1/hires/{hid}/corrections", fix,
+                           headers={"If-Match": etag, "Idempotency-Key": "fix-1"})
+        self.assertEqual((st, b["corrects"]), (201, ec_version), b)
+        st, h2, b2 = uv.call("POST", f"/v1/hires/{hid}/corrections", fix,
+                             headers={"Idempotency-Key": "fix-1"})
+        self.assertEqual((st, h2.get("idempotent-replayed"), b2["version"]),
+                         (201, "true", b["version"]))
+        # The introducer may correct her own hours.
+        st, _, b = intro.call("POST", f"/v1/hires/{hid}/corrections",
+                              {"action": "correct", "event": hours_version, "reason": "3 timmar",
+                               "replacement": {"hours": 3}})
+        self.assertEqual(st, 201, b)
+        st, _, hist = uv.call("GET", f"/v1/hires/{hid}/history")
+        by_version = {e["version"]: e for e in hist if "version" in e}
+        self.assertEqual(by_version[ec_version]["corrected_by"], b["version"] - 1)
+        self.assertEqual(by_version[b["version"]]["replacement"]["hours"], 3)
+        self.assertIn("karin@gbg.se", by_version[b["version"]]["actor"])
+
     def test_refusals_and_not_found(self):
         c = self.as_("A")
         st, _, b = c.call("POST", f"/v1/hires/{self.hires['HO']}/events",
