@@ -200,9 +200,16 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
 
   void run() {
     if constexpr (std::is_same_v<Stream, beast::ssl_stream<beast::tcp_stream>>) {
-      beast::get_lowest_layer(stream_).expires_after(server_->config.read_timeout);
+      // The handshake is part of the first request: it counts against
+      // server.header_timeout, and a client silent through it may be
+      // reclaimed at the cap like a plain one that sends nothing.
+      handshaking_ = true;
+      waiting = true;
+      beast::get_lowest_layer(stream_).expires_after(
+          std::min(server_->config.read_timeout, header_time_left()));
       stream_.async_handshake(asio::ssl::stream_base::server,
                               [self = this->shared_from_this()](beast::error_code ec) {
+                                self->handshaking_ = false;
                                 if (ec) return;
                                 self->wait_for_request();
                               });
@@ -236,7 +243,9 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     asio::post(stream_.get_executor(), [self = this->shared_from_this(), reclaimed] {
       // Idle: waiting for a first byte, or (TLS, pipelined) reading a request
       // of which nothing has arrived yet. Never while a request is handled.
-      if (self->busy_ || !(self->idle_ || (self->parser_ && !self->parser_->got_some()))) return;
+      if (self->busy_ ||
+          !(self->idle_ || self->handshaking_ || (self->parser_ && !self->parser_->got_some())))
+        return;
       // To make room, not one whose next request is already on its way in:
       // bytes in the kernel, in our buffer, or (TLS) decrypted in OpenSSL.
       if (reclaimed && self->bytes_waiting()) return;
@@ -394,7 +403,8 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   bool keep_alive_ = true;
   bool idle_ = false;
-  bool busy_ = false;  // from a complete request until its answer is written
+  bool handshaking_ = false;  // TLS: the handshake has not finished
+  bool busy_ = false;         // from a complete request until its answer is written
 };
 
 }  // namespace

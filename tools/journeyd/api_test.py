@@ -964,6 +964,49 @@ class Lifecycle(unittest.TestCase):
         finally:
             shutil.rmtree(d, ignore_errors=True)
 
+    def test_silent_tls_connections_do_not_shut_out_a_real_client(self):
+        """A TLS connection that never sends its ClientHello counts as silent: it is
+        reclaimed at the cap and closed after server.header_timeout, handshake included."""
+        d = tempfile.mkdtemp(prefix="journeyd-tls-silent-")
+        try:
+            key, crt = os.path.join(d, "key.pem"), os.path.join(d, "cert.pem")
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                            "-keyout", key, "-out", crt, "-days", "1", "-subj", "/CN=127.0.0.1",
+                            "-addext", "subjectAltName=IP:127.0.0.1"],
+                           check=True, capture_output=True)
+            s = Journeyd(data=os.path.join(d, "data"),
+                         env={"JOURNEY_SERVER_TLS_CERTIFICATE": crt,
+                              "JOURNEY_SERVER_TLS_PRIVATE_KEY": key,
+                              "JOURNEY_SERVER_MAX_CONNECTIONS": "8",
+                              "JOURNEY_SERVER_HEADER_TIMEOUT_MS": "1500"})
+            silent = []
+            try:
+                for _ in range(20):
+                    silent.append(socket.create_connection(("127.0.0.1", s.port), timeout=5))
+                time.sleep(0.5)  # past the silent grace
+                ctx = ssl.create_default_context(cafile=crt)
+                t0 = time.monotonic()
+                c = http.client.HTTPSConnection("127.0.0.1", s.port, context=ctx, timeout=10)
+                c.request("GET", "/healthz")
+                res = c.getresponse()
+                res.read()
+                took = time.monotonic() - t0
+                c.close()
+                self.assertEqual(res.status, 200)
+                self.assertLess(took, 1.0, "a real client waited %.2f s" % took)
+                # A silent one is closed once its header time (handshake included) is up.
+                lone = socket.create_connection(("127.0.0.1", s.port), timeout=5)
+                t0 = time.monotonic()
+                self.assertEqual(lone.recv(1), b"")  # closed by the server
+                self.assertLess(time.monotonic() - t0, 4.0)
+                lone.close()
+            finally:
+                for sock in silent:
+                    sock.close()
+                self.assertEqual(s.stop(), 0)
+        finally:
+            shutil.rmtree(d, ignore_errors=True)
+
     def test_a_target_with_invalid_utf8_is_logged_not_fatal(self):
         # JSON access log at debug level: every request is logged, its target
         # included; a byte that is not UTF-8 must not stop the process.
