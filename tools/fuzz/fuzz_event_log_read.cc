@@ -92,8 +92,15 @@ void overwrite_first_event(const fs::path& path, const std::string& value) {
   rocksdb::DB* db = nullptr;
   auto s = rocksdb::DB::Open(o, path.string(), d, &cfs, &db);
   if (!s.ok()) fail("raw open: " + s.ToString());
-  s = db->Put(rocksdb::WriteOptions(), cfs[1], event_key(journey::fuzz::kSampleStream, 1), value);
+  // Straight into a table file: a WAL record of a raw put carries no
+  // position, and the log's WAL filter (zero_filled_wal.h) rightly stops its
+  // replay there, so the bytes under test would never be read.
+  rocksdb::WriteOptions no_wal;
+  no_wal.disableWAL = true;
+  s = db->Put(no_wal, cfs[1], event_key(journey::fuzz::kSampleStream, 1), value);
   if (!s.ok()) fail("raw put: " + s.ToString());
+  s = db->Flush(rocksdb::FlushOptions(), cfs[1]);
+  if (!s.ok()) fail("raw flush: " + s.ToString());
   for (auto* h : cfs) db->DestroyColumnFamilyHandle(h);
   s = db->Close();
   if (!s.ok()) fail("raw close: " + s.ToString());
@@ -116,8 +123,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   auto events = log.read_stream(stream);
   if (events.ok() != direct.ok()) fail("read_stream and envelope::decode disagree");
-  if (events && (events->size() != 1 || events->front().hash != direct->hash)) {
-    fail("read_stream returned another event than the one stored");
+  // The event is read back as stored, or (its envelope claims a position
+  // past the log's head, so no reader may see it yet) not at all; verify
+  // below must then call the log not ok: hidden is never silent.
+  const bool hidden = events && events->empty() && direct && direct->position.value > 1;
+  if (events && !hidden && (events->size() != 1 || events->front().hash != direct->hash)) {
+    fail("read_stream returned another event than the one stored (" +
+         std::to_string(events->size()) + " events)");
   }
   std::size_t visited = 0;
   auto walk =
@@ -130,6 +142,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   auto report = log.verify();
   if (!report) fail("verify failed to run: " + report.error().message);
+  if (hidden && report->ok()) fail("an event past the head was hidden and verify said ok");
   if (report->ok()) {
     // Only a faithful first event passes: it decodes, claims position 1 under
     // this key, starts the chain and hashes to its own hash.

@@ -172,6 +172,12 @@ int main(int argc, char** argv) {
        "POST /v1/imports\nContent-Type: "
        "text/csv\n\nname,email,unit,start\nA,a@x.se,E,2026-09-01\n"},
       {"notes", "GET /v1/notifications?outcome=dead_letter\n\n"},
+      {"correct", std::string("POST /v1/hires/hire-00000000/corrections\n") + json +
+                      R"({"action":"correct","event":1,"reason":"fel datum",)"
+                      R"("replacement":{"start":"2026-09-02","name":"B"}})"},
+      {"retract", std::string("POST /v1/hires/hire-00000000/corrections\n") + json +
+                      R"({"action":"retract","event":2,"reason":"fel person"})"},
+      {"history", "GET /v1/hires/hire-00000000/history?as_of=2026-10-01\n\n"},
   };
   for (const auto& [name, text] : requests) {
     write_file(http_dir, name, std::string(1, '\x01') + text);
