@@ -261,6 +261,35 @@ BOOST_AUTO_TEST_CASE(DoneItemsAndLeavingCancelPendingReminders) {
   BOOST_TEST(notifications(hire).size() == n);
 }
 
+// A correction goes through the scheduler like any event: the administrator's
+// tasks ticked on the wrong hire and then retracted are pending again, and a
+// corrected first working day moves them.
+BOOST_AUTO_TEST_CASE(RetractedDoneItemsAreRemindedOfAgain) {
+  const std::string hire = register_sara();
+  scheduler->tick();
+  const auto timers = scheduler->pending_timers();
+  std::vector<std::uint64_t> done;
+  for (const auto& cl : engine->load(hire)->programme->checklists) {
+    if (cl.id != "ad-forbereda-ankomst") continue;
+    for (const auto& item : cl.items) {
+      auto o = engine->execute(hire, ChecklistItemCompleted{item.id, ymd(2026, 2, 2), ""},
+                               {"omar", "", std::nullopt});
+      BOOST_REQUIRE(o.ok());
+      done.push_back(o.version);
+    }
+  }
+  clock.advance(std::chrono::minutes(1));
+  scheduler->tick();
+  BOOST_REQUIRE(scheduler->pending_timers() < timers);
+  for (auto v : done)
+    BOOST_REQUIRE(
+        engine->correct(hire, {v, std::nullopt, "fel nyanställd"}, {"omar", "", std::nullopt})
+            .ok());
+  clock.advance(std::chrono::minutes(1));
+  scheduler->tick();
+  BOOST_TEST(scheduler->pending_timers() == timers);
+}
+
 BOOST_AUTO_TEST_CASE(TransientFailuresAreRetriedThenDeadLetteredThenRedelivered) {
   const std::string hire = register_sara();
   mail->mode = FaultyTransport::Mode::retry;
