@@ -342,8 +342,14 @@ void write_secrets(const std::string& id, const std::vector<std::string>& secret
 std::string fingerprint(const std::string& secret) { return adapters::secret_fingerprint(secret); }
 
 std::string require_hire(JourneyEngine& e, const std::string& id) {
-  if (!is_hire_id(id) || !e.load(id))
-    fail(1, Refusal{"unknown_hire", {{"hire", id}}}.message(g.language()));
+  try {
+    if (!is_hire_id(id) || !e.load(id))
+      fail(1, Refusal{"unknown_hire", {{"hire", id}}}.message(g.language()));
+  } catch (const HireDamaged& d) {
+    // Named as a refusal (exit 1), with what to do: 'history' shows where.
+    fail(1, Refusal{"hire_damaged", {{"hire", id}, {"reason", d.what()}}}.message(g.language()) +
+                " ('journeyctl history " + id + "' " + g.t("visar var.)", "shows where.)"));
+  }
   return id;
 }
 
@@ -853,8 +859,18 @@ int main(int argc, char** argv) {
   history->callback([&] {
     run = [&] {
       auto store = open_store(false);
-      require_hire(*store->engine, s_hire);
-      auto h = store->engine->load(s_hire, as_of_option(s_as_of, s_effective));
+      if (!store->engine->identify(s_hire))
+        fail(1, Refusal{"unknown_hire", {{"hire", s_hire}}}.message(g.language()));
+      std::optional<LoadedHire> h;
+      try {
+        h = store->engine->load(s_hire, as_of_option(s_as_of, s_effective));
+      } catch (const HireDamaged& e) {
+        // What is damaged, and where: every record decoded as far as it goes,
+        // so the damaged one can be corrected or retracted.
+        if (!s_as_of.empty()) throw;
+        std::cerr << g.t("Skadad: ", "Damaged: ") << e.what() << '\n';
+        h = store->engine->records_of(s_hire);
+      }
       json j = json::array();
       Table t({g.t("Löpnr", "Seq"), "Ver", g.t("Registrerad (UTC)", "Recorded (UTC)"),
                g.t("Gäller", "Effective"), g.t("Av", "Actor"), g.t("Händelse", "Event"),
@@ -867,7 +883,11 @@ int main(int argc, char** argv) {
           const std::string eff = day(date::floor<date::days>(r.effective_at));
           const std::string hash = storage::to_hex(r.hash);
           t.add({std::to_string(r.position.value), std::to_string(r.version.value), rec, eff,
-                 r.actor, event_title(r.type, g.language()), h->entries[i].details,
+                 r.actor, event_title(r.type, g.language()),
+                 h->entries[i].damage.empty()
+                     ? h->entries[i].details
+                     : h->entries[i].details + g.t(" — SKADAD: ", " — DAMAGED: ") +
+                           h->entries[i].damage,
                  hash.substr(0, 12)});
           const std::string rec_iso = date::format(
               "%FT%TZ", std::chrono::time_point_cast<std::chrono::microseconds>(r.recorded_at));
@@ -890,6 +910,7 @@ int main(int argc, char** argv) {
           } else if (e.superseded_by) {
             j.back()[e.retracted ? "retracted_by" : "corrected_by"] = e.superseded_by;
           }
+          if (!e.damage.empty()) j.back()["damage"] = e.damage;
         }
       }
       if (h) {
