@@ -725,7 +725,9 @@ CommandOutcome JourneyEngine::correct_once(const std::string& hire_id, const Cor
                           : reg->programme_version != was->programme_version ? "programme_version"
                           : reg->waived_items != was->waived_items           ? "waived_items"
                                                                              : nullptr;
-      if (fixed) return refused("correction_field_fixed", {{"field", fixed}});
+      if (fixed)
+        return refused("correction_field_fixed",
+                       {{"field", std::string("replacement/") + fixed}, {"name", fixed}});
     }
     if (current && encode(*current).payload == encode(*c.replacement).payload)
       return refused("correction_unchanged", {{"event", event}, {"field", "replacement"}});

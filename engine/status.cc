@@ -98,7 +98,8 @@ HireStatus project_status(const std::string& hire_id, const JourneyMachine& mach
       role.role = item.role;
       if (line.state.status == ItemState::Status::waived) {
         ++role.waived;
-        continue;  // EJ items count neither as owed nor as done
+        s.items.push_back(std::move(line));  // listed as EJ; neither owed nor done
+        continue;
       }
       ++role.total;
       ++part.total;

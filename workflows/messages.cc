@@ -122,9 +122,9 @@ const std::map<std::string, Text>& refusal_texts() {
        {"Rättelsen ändrar ingenting i händelse {event}.",
         "The correction changes nothing in event {event}."}},
       {"correction_field_fixed",
-       {"Fältet '{field}' i registreringen kan inte rättas (bara namn, e-post och första "
+       {"Fältet '{name}' i registreringen kan inte rättas (bara namn, e-post och första "
         "arbetsdag).",
-        "Field '{field}' of the registration cannot be corrected (only name, e-mail and first "
+        "Field '{name}' of the registration cannot be corrected (only name, e-mail and first "
         "working day)."}},
       {"registration_cannot_be_retracted",
        {"Registreringen kan inte strykas; rätta den, eller registrera att personen har slutat.",

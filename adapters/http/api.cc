@@ -427,7 +427,14 @@ struct Api::Impl {
                     code == "correction_field_fixed" || code == "registration_cannot_be_retracted"
                 ? 422
                 : 409;
-        return c.fail(status, code, msg, field.empty() ? "" : "field", field);
+        Response r = c.fail(status, code, msg, field.empty() ? "" : "field", field);
+        if (code == "correction_inconsistent" && o.refusal->args.count("event")) {
+          // The later event that would no longer hold, for a page to point at.
+          auto j = json::parse(r.body);
+          j["event"] = std::stoull(o.refusal->args.at("event"));
+          r.body = dump(j);
+        }
+        return r;
       }
       default:
         if (code == "storage_full") return c.fail(507, code, msg);
@@ -1177,7 +1184,11 @@ void Api::Impl::install() {
   add("GET", "/v1/hires/{hire}/history", [audit_load](Ctx& c) {
     std::optional<engine::LoadedHire> h;
     if (auto r = audit_load(c, h)) return *r;
-    return json_response(200, history_json(*h));
+    Response r = json_response(200, history_json(*h));
+    // The whole stream's version (what If-Match takes), also for a damaged
+    // hire, whose status route answers 409.
+    r.headers.push_back({"ETag", "\"" + std::to_string(h->version) + "\""});
+    return r;
   });
   add("GET", "/v1/hires/{hire}/export", [this, audit_load](Ctx& c) {
     const std::string format = c.query.count("format") ? c.query["format"] : "json";

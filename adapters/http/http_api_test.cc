@@ -794,7 +794,7 @@ BOOST_AUTO_TEST_CASE(ABadCorrectionIsRefusedNamingTheFieldAndWritesNothing) {
        "/replacement"},
       {{{"action", "correct"}, {"event", 1}, {"reason", "x"}, {"replacement", {{"unit", "Annan"}}}},
        422,
-       "/unit"},
+       "/replacement/unit"},
   };
   const auto head = real->head();
   for (const auto& c : cases) {

@@ -595,7 +595,17 @@ class Api(unittest.TestCase):
                               {"action": "correct", "event": hours_version, "reason": "3 timmar",
                                "replacement": {"hours": 3}})
         self.assertEqual(st, 201, b)
+        # Striking the first working day would orphan the hours after it: refused,
+        # naming (machine-readably too) the event that would no longer hold.
         st, _, hist = uv.call("GET", f"/v1/hires/{hid}/history")
+        started = next(e["version"] for e in hist if e["type"] == "HireStarted")
+        st, _, refusal = uv.call("POST", f"/v1/hires/{hid}/corrections",
+                                 {"action": "retract", "event": started, "reason": "fel"})
+        self.assertEqual((st, refusal["code"]), (409, "correction_inconsistent"), refusal)
+        self.assertGreater(refusal["event"], started)
+        self.assertIn(f"händelse {refusal['event']}", refusal["detail"])
+        st, h, hist = uv.call("GET", f"/v1/hires/{hid}/history")
+        self.assertEqual(h["etag"], '"%d"' % max(e["version"] for e in hist))
         by_version = {e["version"]: e for e in hist if "version" in e}
         self.assertEqual(by_version[ec_version]["corrected_by"], b["version"] - 1)
         self.assertEqual(by_version[b["version"]]["replacement"]["hours"], 3)

@@ -13,6 +13,7 @@ export interface Problem {
   parameter?: string; // query parameter, e.g. "as_of"
   header?: string; // request header, e.g. "If-Match"
   current_version?: number;
+  damage?: string; // hire_damaged: why the hire's history cannot be read
 }
 
 export class ApiError extends Error {
@@ -54,6 +55,10 @@ export interface HireSummary {
   lifecycle: string;
   overdue: number;
   next_deadline?: { id: string; due: string };
+  // A hire whose stream cannot be read, decoded or replayed: lifecycle
+  // "Damaged", start "", no parts, and `damage` says why.
+  damaged?: boolean;
+  damage?: string;
 }
 
 export interface PartProgress {
@@ -78,6 +83,20 @@ export interface OverdueEntry {
   text: string;
   role?: string; // absent for a deadline
   due: string;
+}
+
+// One checklist item of the hire, corrections applied; waived (EJ) items are
+// listed too, with state 'waived'.
+export interface StatusItem {
+  id: string;
+  text: string;
+  checklist: string;
+  role: string;
+  due: string;
+  state: 'open' | 'done' | 'waived';
+  overdue: boolean;
+  done_on?: string;
+  note?: string;
 }
 
 export interface WeekHours {
@@ -105,6 +124,10 @@ export interface Status {
   next_deadline?: { id: string; title: string; due: string };
   overdue: OverdueEntry[];
   weeks?: WeekHours[];
+  items: StatusItem[];
+  modules: { number: number; on: string }[];
+  bbic: { part: string; on: string }[];
+  sessions: { number: number; on: string; hours: number }[];
   introducer?: Person;
   mentor?: Person;
   mentor_replacement?: Person;
@@ -153,6 +176,26 @@ export interface HistoryEntry {
   idempotency_key: string;
   hash: string;
   prev_hash: string;
+  // A journey fact: the fact as recorded, in the events route's command shape
+  // ({"kind":"item","item":…,"on":…}; the registration is kind "registration").
+  // Absent on correction records, notifications and unreadable records.
+  event?: FactFields;
+  corrected_by?: number; // on a fact: the version of its newest correction
+  retracted_by?: number; // on a fact: the version of the retraction that struck it
+  corrects?: number; // on an EventCorrected: the version it corrects
+  retracts?: number; // on an EventRetracted: the version it strikes
+  reason?: string; // on a correction or retraction: why
+  replacement?: FactFields; // on an EventCorrected: the fact as it should have been
+  damage?: string; // on a damaged hire's history: why this record does not decode
+}
+
+export type FactFields = { kind: string } & Record<string, unknown>;
+
+export interface CorrectionBody {
+  action: 'correct' | 'retract';
+  event: number;
+  reason: string;
+  replacement?: Record<string, unknown>; // only the fields that change
 }
 
 export interface Notification {
@@ -186,6 +229,8 @@ export interface CommandResult {
   version: number;
   position: number;
   hire?: string;
+  corrects?: number;
+  retracts?: number;
 }
 
 export interface ImportRow {
@@ -286,6 +331,9 @@ export class Api {
   }
   record(hire: string, command: Record<string, unknown>, o: { ifMatch?: string; idempotencyKey?: string } = {}) {
     return this.json<CommandResult>('POST', `/hires/${encodeURIComponent(hire)}/events`, { json: command, ...o });
+  }
+  correct(hire: string, body: CorrectionBody, o: { ifMatch?: string; idempotencyKey?: string } = {}) {
+    return this.json<CommandResult>('POST', `/hires/${encodeURIComponent(hire)}/corrections`, { json: body, ...o });
   }
   programme(id: string, version: number) {
     return this.json<Programme>('GET', `/programmes/${encodeURIComponent(id)}/versions/${version}`);

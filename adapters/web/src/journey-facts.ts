@@ -1,51 +1,23 @@
-// What the hire's status JSON does not say yet, read from the hire's history:
-// each checklist item's state and done date, the course modules and BBIC parts
-// attended, the supervision sessions. The history's `details` are the engine's
-// Swedish one-line descriptions (workflows/events.cc describe()); this parser
-// follows them. It is a stop-gap until GET /v1/hires/{id} lists `items`
-// (id, role, part, state, done_on, due, overdue) and the course and supervision
-// attendance; the report that came with this code names the fields.
-import type { HistoryEntry, ProgrammeItem, Status, Task } from './api';
+// The hire's checklist and attendance as GET /v1/hires/{id} states them, with
+// every correction and retraction applied: each item's state, done date and due
+// date from the status's `items`, the course modules, BBIC parts and
+// supervision sessions from `modules`, `bbic` and `sessions`. The programme
+// version gives every item with its part and order; the status lists waived
+// (EJ) items with state 'waived' (an item it does not list shows as EJ too).
+import type { ProgrammeItem, Status, StatusItem } from './api';
 
-export interface JourneyFacts {
-  itemsDone: Map<string, string>; // item id -> done date
-  itemsWaived: Set<string>;
-  modules: Map<number, string>;
-  bbic: Map<string, string>;
-  sessions: Map<number, string>;
+export interface Attendance {
+  modules: Map<number, string>; // module number -> attended on
+  bbic: Map<string, string>; // part -> completed on
+  sessions: Map<number, string>; // session number -> attended on
 }
 
-const DAY = '(\\d{4}-\\d{2}-\\d{2})';
-
-export function factsFromHistory(history: HistoryEntry[]): JourneyFacts {
-  const f: JourneyFacts = {
-    itemsDone: new Map(),
-    itemsWaived: new Set(),
-    modules: new Map(),
-    bbic: new Map(),
-    sessions: new Map(),
+export function attendance(status: Status): Attendance {
+  return {
+    modules: new Map((status.modules ?? []).map((m) => [m.number, m.on])),
+    bbic: new Map((status.bbic ?? []).map((b) => [b.part, b.on])),
+    sessions: new Map((status.sessions ?? []).map((s) => [s.number, s.on])),
   };
-  for (const e of history) {
-    let m: RegExpExecArray | null;
-    switch (e.type) {
-      case 'ChecklistItemCompleted':
-        if ((m = new RegExp(`^(\\S+) klart ${DAY}`).exec(e.details))) f.itemsDone.set(m[1], m[2]);
-        break;
-      case 'ChecklistItemWaived':
-        if ((m = /^(\S+) EJ/.exec(e.details))) f.itemsWaived.add(m[1]);
-        break;
-      case 'CourseModuleAttended':
-        if ((m = new RegExp(`^modul (\\d+) ${DAY}`).exec(e.details))) f.modules.set(Number(m[1]), m[2]);
-        break;
-      case 'BbicPartCompleted':
-        if ((m = new RegExp(`^BBIC del (\\S+) ${DAY}`).exec(e.details))) f.bbic.set(m[1], m[2]);
-        break;
-      case 'SupervisionSessionAttended':
-        if ((m = new RegExp(`^träff (\\d+) ${DAY}`).exec(e.details))) f.sessions.set(Number(m[1]), m[2]);
-        break;
-    }
-  }
-  return f;
 }
 
 export type ItemState = 'open' | 'done' | 'waived';
@@ -56,32 +28,29 @@ export interface ChecklistLine {
   doneOn?: string;
   due?: string;
   overdue: boolean;
+  note?: string;
 }
 
-// Every item of the hire's programme with its state: done and waived from the
-// history, due dates from the open tasks and the status's overdue list.
-export function checklist(
-  items: ProgrammeItem[],
-  status: Status,
-  facts: JourneyFacts,
-  openTasks: Task[],
-): ChecklistLine[] {
-  const tasks = new Map(openTasks.filter((t) => t.hire === status.hire).map((t) => [t.item, t]));
-  const overdue = new Map(status.overdue.filter((o) => o.role).map((o) => [o.id, o]));
-  return items.map((item) => {
-    const done = facts.itemsDone.get(item.id);
-    if (done) return { item, state: 'done', doneOn: done, overdue: false };
-    if (facts.itemsWaived.has(item.id) || (status.experienced && item.waived_if_experienced))
-      return { item, state: 'waived', overdue: false };
-    const task = tasks.get(item.id);
-    const late = overdue.get(item.id);
-    return {
-      item,
-      state: 'open',
-      due: task?.due ?? late?.due,
-      overdue: Boolean(late) || Boolean(task?.overdue),
-    };
-  });
+function line(item: ProgrammeItem, s: StatusItem | undefined): ChecklistLine {
+  if (!s) return { item, state: 'waived', overdue: false };
+  if (s.state === 'done') return { item, state: 'done', doneOn: s.done_on, overdue: false, note: s.note };
+  if (s.state === 'waived') return { item, state: 'waived', overdue: false, note: s.note };
+  return { item, state: 'open', due: s.due, overdue: s.overdue, note: s.note };
+}
+
+// Every item of the hire's programme with its state from the status.
+export function checklist(items: ProgrammeItem[], status: Status): ChecklistLine[] {
+  const byId = new Map((status.items ?? []).map((i) => [i.id, i]));
+  const lines = items.map((item) => line(item, byId.get(item.id)));
+  // An item the status lists that the programme version does not (it should
+  // not happen) still shows, in its role's group.
+  const known = new Set(items.map((i) => i.id));
+  for (const s of status.items ?? []) {
+    if (known.has(s.id)) continue;
+    const item: ProgrammeItem = { id: s.id, text: s.text, checklist: s.checklist, part: '', role: s.role, due: '', waived_if_experienced: false };
+    lines.push(line(item, s));
+  }
+  return lines;
 }
 
 export const ROLE_ORDER = ['EC', '1:e', 'FA', 'AD', 'SJ'];

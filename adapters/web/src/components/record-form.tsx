@@ -4,18 +4,45 @@
 import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import { useI18n } from '../i18n';
-import { Field, GeneralError, noErrors, type FormErrors } from './ui';
+import { Field, GeneralError, noErrors, type FieldProps, type FormErrors } from './ui';
 
 export interface FieldDef {
   name: string; // "/on", "/number"
   label: string;
-  type: 'date' | 'number' | 'text' | 'select';
+  type: 'date' | 'number' | 'text' | 'email' | 'select';
   options?: { value: string; label: string }[];
   initial?: string;
   step?: string;
   min?: string;
   max?: string;
   required?: boolean;
+}
+
+// The control of one field, given the labelled Field's props (id, aria-*):
+// shared by the record forms and the correction form.
+export function FieldControl({ f, p, value, set }: { f: FieldDef; p: FieldProps; value: string; set: (v: string) => void }) {
+  if (f.type === 'select')
+    return (
+      <select {...p} value={value} onChange={(e) => set((e.target as HTMLSelectElement).value)}>
+        {f.options!.map((o) => (
+          <option key={o.value} value={o.value}>
+            {o.label}
+          </option>
+        ))}
+      </select>
+    );
+  return (
+    <input
+      {...p}
+      type={f.type}
+      step={f.step}
+      min={f.min}
+      max={f.max}
+      inputMode={f.type === 'number' ? 'decimal' : undefined}
+      value={value}
+      onInput={(e) => set((e.target as HTMLInputElement).value)}
+    />
+  );
 }
 
 export type Submit = (values: Record<string, string>, controls: string[]) => Promise<FormErrors | null>;
@@ -68,28 +95,7 @@ export function RecordForm({
         <div class="record-fields">
           {fields.map((f) => (
             <Field key={f.name} label={f.label} name={f.name} errors={errors}>
-              {(p) =>
-                f.type === 'select' ? (
-                  <select {...p} value={values[f.name]} onChange={(e) => setValues({ ...values, [f.name]: (e.target as HTMLSelectElement).value })}>
-                    {f.options!.map((o) => (
-                      <option key={o.value} value={o.value}>
-                        {o.label}
-                      </option>
-                    ))}
-                  </select>
-                ) : (
-                  <input
-                    {...p}
-                    type={f.type}
-                    step={f.step}
-                    min={f.min}
-                    max={f.max}
-                    inputMode={f.type === 'number' ? 'decimal' : undefined}
-                    value={values[f.name]}
-                    onInput={(e) => setValues({ ...values, [f.name]: (e.target as HTMLInputElement).value })}
-                  />
-                )
-              }
+              {(p) => <FieldControl f={f} p={p} value={values[f.name]} set={(v) => setValues({ ...values, [f.name]: v })} />}
             </Field>
           ))}
         </div>

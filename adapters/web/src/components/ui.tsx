@@ -65,23 +65,26 @@ export function useId(prefix: string): string {
   return ref.current;
 }
 
-interface FieldProps {
+// What a Field hands its control: the id its label names, the error state.
+export interface FieldProps {
+  id: string;
+  'aria-invalid'?: 'true';
+  'aria-describedby'?: string;
+  'data-api-name': string;
+}
+
+interface LabelledFieldProps {
   label: string;
   name: string; // what the API calls it: "/email", "as_of"
   errors: FormErrors;
   hint?: string;
-  children: (props: {
-    id: string;
-    'aria-invalid'?: 'true';
-    'aria-describedby'?: string;
-    'data-api-name': string;
-  }) => JSX.Element;
+  children: (props: FieldProps) => JSX.Element;
   class?: string;
 }
 
 // A <label> for every control; the API's error for that control below it,
 // tied to it with aria-describedby.
-export function Field({ label, name, errors, hint, children, class: cls }: FieldProps) {
+export function Field({ label, name, errors, hint, children, class: cls }: LabelledFieldProps) {
   const id = useId('f');
   const error = errors.byName[name];
   const described = [hint ? `${id}-hint` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ');

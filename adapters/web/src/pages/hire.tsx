@@ -1,16 +1,22 @@
 // One hire, for the unit head: progress, deadlines, the checklist grouped by
 // responsible role (ticked with a done date), course modules, supervision,
-// leave, and the introducer's hours. Every command carries If-Match with the
-// version the page was drawn from; a 412 reloads and says so.
+// leave, the introducer's hours, and the history, where a fact recorded wrong
+// is corrected or retracted. Every command carries If-Match with the version
+// the page was drawn from; a 412 reloads and says so. A damaged hire (its
+// status answers 409 hire_damaged) shows why, and its history with the
+// unreadable record marked, to be corrected or retracted.
+import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
-import { ApiError, newIdempotencyKey, type Api, type HistoryEntry, type Programme, type Status, type Task } from '../api';
+import { ApiError, newIdempotencyKey, type Api, type CorrectionBody, type HistoryEntry, type Problem, type Programme, type Status } from '../api';
+import { etagOfHistory, nameFromHistory } from '../corrections';
+import { HireHistory } from '../components/history';
 import { HoursChart, HoursTable } from '../components/hours';
 import { handleUnauthorized, Loaded, useLoad } from '../components/load';
 import { RecordForm, type FieldDef } from '../components/record-form';
-import { DoneDateField, formErrors, PageTitle, ProgressBar, useSession, type FormErrors } from '../components/ui';
+import { DoneDateField, formErrors, PageTitle, ProgressBar, problemText, useSession, type FormErrors } from '../components/ui';
 import { noteServerToday, today } from '../dates';
 import { known, useI18n, type Translate } from '../i18n';
-import { checklist, factsFromHistory, ROLE_ORDER, type ChecklistLine, type JourneyFacts } from '../journey-facts';
+import { attendance, checklist, ROLE_ORDER, type Attendance, type ChecklistLine } from '../journey-facts';
 import { href, pageRoles } from '../router';
 
 const programmes = new Map<string, Promise<Programme>>();
@@ -27,58 +33,76 @@ export function programmeOf(api: Api, id: string, version: number): Promise<Prog
 }
 
 interface Bundle {
+  damaged?: undefined;
   status: Status;
   etag?: string;
   programme: Programme;
-  tasks: Task[];
   history: HistoryEntry[];
-  facts: JourneyFacts;
+}
+
+// A hire whose history cannot be read, decoded or replayed: no status, the
+// reason, and (when the records can be read at all) its history.
+interface DamagedBundle {
+  damaged: Problem;
+  hire: string;
+  history?: HistoryEntry[];
+  historyError?: string;
+}
+
+export function isDamaged(e: unknown): e is ApiError {
+  return e instanceof ApiError && e.status === 409 && e.problem.code === 'hire_damaged';
 }
 
 export function HirePage({ hire }: { hire: string }) {
   const { api } = useSession();
+  const { t } = useI18n();
   const [conflict, setConflict] = useState(false);
-  const [bundle, reload] = useLoad(async (): Promise<Bundle> => {
+  const [bundle, reload] = useLoad(async (): Promise<Bundle | DamagedBundle> => {
     // The status first: a hire one may not read stops here, with nothing shown.
-    const s = await api.status(hire);
+    let s;
+    try {
+      s = await api.status(hire);
+    } catch (e) {
+      if (!isDamaged(e)) throw e;
+      try {
+        return { damaged: e.problem, hire, history: (await api.history(hire)).data };
+      } catch (h) {
+        if (handleUnauthorized(h)) throw h;
+        return { damaged: e.problem, hire, historyError: problemText(t, h) };
+      }
+    }
     noteServerToday(s.data.as_of);
-    const [programme, tasks, history] = await Promise.all([
+    const [programme, history] = await Promise.all([
       programmeOf(api, s.data.programme.id, s.data.programme.version),
-      api.tasks({ unit: s.data.unit }).then((a) => a.data),
       api.history(hire).then((a) => a.data),
     ]);
-    return { status: s.data, etag: s.etag, programme, tasks, history, facts: factsFromHistory(history) };
+    return { status: s.data, etag: s.etag, programme, history };
   }, [api, hire]);
 
   return (
     <Loaded load={bundle} retry={reload}>
-      {(b) => <HireView b={b} reload={reload} conflict={conflict} setConflict={setConflict} />}
+      {(b) =>
+        b.damaged ? (
+          <DamagedView b={b} reload={reload} conflict={conflict} setConflict={setConflict} />
+        ) : (
+          <HireView b={b} reload={reload} conflict={conflict} setConflict={setConflict} />
+        )
+      }
     </Loaded>
   );
 }
 
-function HireView({
-  b,
-  reload,
-  conflict,
-  setConflict,
-}: {
-  b: Bundle;
-  reload: () => Promise<void>;
-  conflict: boolean;
-  setConflict: (c: boolean) => void;
-}) {
-  const { api, me, announce } = useSession();
+// Sends one command or correction; null when it was recorded (the page is
+// reloaded and the live region says what), else the errors to show.
+function useSender(reload: () => Promise<void>, setConflict: (c: boolean) => void) {
+  const { announce } = useSession();
   const { t } = useI18n();
-  const s = b.status;
-
-  // Sends one command; null when it was recorded, else the errors to show.
-  const record = async (command: Record<string, unknown>, controls: string[], what: string): Promise<FormErrors | null> => {
+  return async (send: () => Promise<unknown>, controls: string[], what: string): Promise<FormErrors | null> => {
     try {
-      await api.record(s.hire, command, { ifMatch: b.etag, idempotencyKey: newIdempotencyKey() });
+      await send();
       setConflict(false);
       await reload();
-      announce(t('record.saved', { what }));
+      announce(what);
       return null;
     } catch (e) {
       if (handleUnauthorized(e)) return null;
@@ -91,6 +115,26 @@ function HireView({
       return formErrors(t, e, controls);
     }
   };
+}
+
+interface ViewProps<B> {
+  b: B;
+  reload: () => Promise<void>;
+  conflict: boolean;
+  setConflict: (c: boolean) => void;
+}
+
+function HireView({ b, reload, conflict, setConflict }: ViewProps<Bundle>) {
+  const { api, me } = useSession();
+  const { t } = useI18n();
+  const s = b.status;
+  const sender = useSender(reload, setConflict);
+
+  const record = (command: Record<string, unknown>, controls: string[], what: string) =>
+    sender(() => api.record(s.hire, command, { ifMatch: b.etag, idempotencyKey: newIdempotencyKey() }), controls, t('record.saved', { what }));
+  const correct = (body: CorrectionBody, controls: string[], what: string) =>
+    sender(() => api.correct(s.hire, body, { ifMatch: b.etag, idempotencyKey: newIdempotencyKey() }), controls, what);
+  const itemRoles = new Map([...b.programme.items.map((i) => [i.id, i.role] as const), ...(s.items ?? []).map((i) => [i.id, i.role] as const)]);
 
   return (
     <article class="hire" data-hire={s.hire} data-version={b.etag}>
@@ -102,22 +146,75 @@ function HireView({
           </a>
         )}
       </div>
-      {conflict && (
-        <div class="alert alert--warn" role="alert" data-conflict>
-          {t('hire.reloaded')}
-        </div>
-      )}
+      {conflict && <Conflict />}
       <div class="hire-grid">
         <Summary s={s} />
         <Progress s={s} />
       </div>
-      <Checklist lines={checklist(b.programme.items, s, b.facts, b.tasks)} record={record} />
+      <Checklist lines={checklist(b.programme.items, s)} record={record} />
       <h2 class="section-title">{t('record.title')}</h2>
       <div class="record-grid">
-        <RecordForms s={s} facts={b.facts} record={record} />
+        <RecordForms s={s} facts={attendance(s)} record={record} />
       </div>
       <Hours s={s} record={record} />
+      <HireHistory
+        history={b.history}
+        me={me}
+        choices={{ items: b.programme.items.map((i) => ({ id: i.id, text: i.text })) }}
+        itemRole={(id) => itemRoles.get(id)}
+        send={correct}
+      />
     </article>
+  );
+}
+
+function Conflict() {
+  const { t } = useI18n();
+  return (
+    <div class="alert alert--warn" role="alert" data-conflict>
+      {t('hire.reloaded')}
+    </div>
+  );
+}
+
+function DamagedView({ b, reload, conflict, setConflict }: ViewProps<DamagedBundle>) {
+  const { api, me } = useSession();
+  const { t } = useI18n();
+  const sender = useSender(reload, setConflict);
+  const history = b.history ?? [];
+  const etag = etagOfHistory(history);
+  const correct = (body: CorrectionBody, controls: string[], what: string) =>
+    sender(() => api.correct(b.hire, body, { ifMatch: etag, idempotencyKey: newIdempotencyKey() }), controls, what);
+  return (
+    <article class="hire hire--damaged" data-hire={b.hire} data-version={etag} data-damaged>
+      <div class="page-head">
+        <PageTitle>{nameFromHistory(history) ?? b.hire}</PageTitle>
+        {pageRoles.timeline.includes(me.role) && (
+          <a class="button" href={href({ page: 'timeline', hire: b.hire })}>
+            {t('hire.timeline')}
+          </a>
+        )}
+      </div>
+      {conflict && <Conflict />}
+      <DamageNotice problem={b.damaged}>
+        {b.history ? <p>{t('hire.damaged.history')}</p> : <p>{t('hire.damaged.noHistory')} {b.historyError}</p>}
+      </DamageNotice>
+      {b.history && <HireHistory history={history} me={me} choices={{ items: [] }} itemRole={() => undefined} send={correct} />}
+    </article>
+  );
+}
+
+// Why a hire is damaged, as the server's 409 hire_damaged says it.
+export function DamageNotice({ problem, children }: { problem: Problem; children?: ComponentChildren }) {
+  const { t } = useI18n();
+  return (
+    <section class="alert alert--error damage-notice" aria-labelledby="damage-title" data-damage-notice>
+      <h2 id="damage-title">
+        <span class="tag tag--late">{known(t, 'state', 'Damaged')}</span> {t('hire.damaged.title')}
+      </h2>
+      <p data-damage-detail>{problem.detail || problem.damage}</p>
+      {children}
+    </section>
   );
 }
 
@@ -283,6 +380,7 @@ function ItemLine({ line, busy, error, onTick, t }: { line: ChecklistLine; busy:
       <span class="item-meta" id={`${id}-meta`}>
         {line.state === 'done' && (line.doneOn ? t('checklist.done', { date: line.doneOn }) : t('checklist.doneUnknown'))}
         {line.state === 'waived' && t('checklist.waived')}
+        {line.note && ` – ${line.note}`}
         {line.state === 'open' && line.due && (line.overdue ? t('checklist.overdue', { date: line.due }) : t('checklist.due', { date: line.due }))}
       </span>
       {error && (
@@ -299,7 +397,7 @@ function list(t: Translate, values: Iterable<string | number>): string {
   return a.length ? a.join(', ') : t('record.noneYet');
 }
 
-function RecordForms({ s, facts, record }: { s: Status; facts: JourneyFacts; record: Recorder }) {
+function RecordForms({ s, facts, record }: { s: Status; facts: Attendance; record: Recorder }) {
   const { t } = useI18n();
   const day = today();
   const date = (name: string, label: string, initial = day): FieldDef => ({ name, label, type: 'date', initial, required: true });
@@ -387,8 +485,7 @@ function RecordForms({ s, facts, record }: { s: Status; facts: JourneyFacts; rec
         date('/from', t('record.from')),
       ],
       // The command's own "kind" field is taken by the command type, so the
-      // kind of leave travels as "leave_kind" (see the report: the decoder in
-      // adapters/http/http_json.cc reads "kind" for both today).
+      // kind of leave travels as "leave_kind".
       build: (v) => ({ kind: 'leave-start', leave_kind: v['/leave_kind'], from: v['/from'] }),
     },
     {

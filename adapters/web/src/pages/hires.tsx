@@ -1,5 +1,6 @@
 // The unit head's overview: every hire in my units, a progress bar per
-// programme part, the next deadline, and what is overdue in red.
+// programme part, the next deadline, and what is overdue in red. A damaged
+// hire (its history cannot be read) is listed, marked, with the reason.
 import { useState } from 'preact/hooks';
 import type { HireSummary, Status } from '../api';
 import { Loaded, useLoad } from '../components/load';
@@ -40,8 +41,11 @@ export function HiresPage() {
 
   const [rows, reload] = useLoad(async () => {
     const list = (await api.hires({ unit: unit || undefined, overdue: overdueOnly })).data;
-    list.sort((a, b) => b.overdue - a.overdue || a.start.localeCompare(b.start) || a.name.localeCompare(b.name));
+    // A damaged hire first: it needs someone to repair it.
+    list.sort((a, b) => Number(Boolean(b.damaged)) - Number(Boolean(a.damaged)) || b.overdue - a.overdue || a.start.localeCompare(b.start) || a.name.localeCompare(b.name));
     return mapLimited(list, 4, async (summary): Promise<Row> => {
+      // A damaged hire has no status (it answers 409 hire_damaged): nothing to ask.
+      if (summary.damaged) return { summary };
       try {
         const s = (await api.status(summary.hire)).data;
         noteServerToday(s.as_of);
@@ -104,6 +108,7 @@ export function HiresPage() {
 function HireCard({ row }: { row: Row }) {
   const { t } = useI18n();
   const { summary, status } = row;
+  if (summary.damaged) return <DamagedCard summary={summary} />;
   const next = status?.next_deadline;
   const late = summary.overdue > 0;
   return (
@@ -117,7 +122,7 @@ function HireCard({ row }: { row: Row }) {
       <p class="meta">
         {summary.unit} · {t('hires.start')} {summary.start}
       </p>
-      {status?.parts && (
+      {status?.parts && status.parts.length > 0 && (
         <div class="parts">
           {status.parts.map((p) => (
             <ProgressBar key={p.part} label={known(t, 'part', p.part)} done={p.done} total={p.total} />
@@ -137,6 +142,27 @@ function HireCard({ row }: { row: Row }) {
       </p>
       <p class={late ? 'overdue' : 'ok'} data-overdue={summary.overdue}>
         {late ? t('hires.overdue', { n: summary.overdue }) : t('hires.noOverdue')}
+      </p>
+    </li>
+  );
+}
+
+// No parts, no start, no deadlines: only who, where, and why it cannot be read.
+function DamagedCard({ summary }: { summary: HireSummary }) {
+  const { t } = useI18n();
+  return (
+    <li class="hire-card card hire-card--damaged" data-hire={summary.hire} data-damaged>
+      <div class="hire-card-head">
+        <h2>
+          <a href={href({ page: 'hire', hire: summary.hire })}>{summary.name || summary.hire}</a>
+        </h2>
+        <span class="badge badge--damaged" data-lifecycle="Damaged">
+          {known(t, 'state', 'Damaged')}
+        </span>
+      </div>
+      <p class="meta">{summary.unit}</p>
+      <p class="overdue damage" data-damage>
+        {t('hires.damage', { reason: summary.damage ?? '' })}
       </p>
     </li>
   );

@@ -1,17 +1,23 @@
 // The auditor's timeline of one hire: every record of its stream (recorded,
 // effective, actor, type, details, hash) with the outcome of each reminder's
-// delivery, the journey as it stood on a chosen date, and the export.
+// delivery, the journey as it stood on a chosen date, and the export. A fact
+// corrected or retracted shows struck through, naming the record that did it;
+// that record shows what it changed, why, who and when. A damaged hire shows
+// why, and its records (each unreadable one marked), without a state.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { ApiError, type AsOf, type HistoryEntry, type Notification, type Status } from '../api';
+import { ApiError, type AsOf, type HistoryEntry, type Notification, type Problem, type Status } from '../api';
 import { handleUnauthorized, Loaded, useLoad } from '../components/load';
 import { Field, formErrors, GeneralError, noErrors, PageTitle, problemText, useSession, type FormErrors } from '../components/ui';
 import { dateTime, noteServerToday, today } from '../dates';
 import { known, useI18n } from '../i18n';
+import { RecordBody, recordState, useHistoryIndex } from '../components/history';
+import { isCorrection, isFact, nameFromHistory } from '../corrections';
 import { ChainMark } from './audit';
-import { Progress } from './hire';
+import { DamageNotice, isDamaged, Progress } from './hire';
 
 interface View {
-  current: Status; // today's status: the name, and proof that the hire may be read
+  current?: Status; // today's status: the name, and proof that the hire may be read
+  damaged?: Problem; // instead of a status: the hire's records cannot all be read
   view?: Status; // as of the chosen date
   history: HistoryEntry[];
   notifications: Notification[];
@@ -26,7 +32,15 @@ export function TimelinePage({ hire }: { hire: string }) {
 
   const [data, reload] = useLoad(async (): Promise<View> => {
     // Today's status first: a hire one may not read stops here (404), showing nothing.
-    const current = (await api.status(hire)).data;
+    let current: Status;
+    try {
+      current = (await api.status(hire)).data;
+    } catch (e) {
+      // A damaged hire (409, only to those who may read it) has records but no state.
+      if (!isDamaged(e)) throw e;
+      const [history, notifications] = await Promise.all([api.history(hire), api.notifications(hire)]);
+      return { damaged: e.problem, history: history.data, notifications: notifications.data };
+    }
     noteServerToday(current.as_of);
     const notifications = (await api.notifications(hire)).data;
     if (!asOf) {
@@ -55,60 +69,65 @@ export function TimelinePage({ hire }: { hire: string }) {
     <Loaded load={data} retry={reload}>
       {(d) => (
         <article class="timeline-page" data-hire={hire}>
-          <PageTitle>{t('timeline.title', { name: d.current.name })}</PageTitle>
+          <PageTitle>{t('timeline.title', { name: d.current?.name ?? nameFromHistory(d.history) ?? hire })}</PageTitle>
           <ChainMark />
-          <form class="card asof" onSubmit={show} noValidate>
-            <GeneralError errors={{ byName: {}, general: d.asOfError?.general }} />
-            <div class="asof-row">
-              <Field label={t('timeline.asOf')} name="as_of" errors={d.asOfError ?? noErrors}>
-                {(p) => (
-                  <input
-                    {...p}
-                    type="date"
-                    name="as_of"
-                    value={draft.date}
-                    max={today()}
-                    onInput={(e) => setDraft({ ...draft, date: (e.target as HTMLInputElement).value })}
-                  />
-                )}
-              </Field>
-              <fieldset class="basis" data-api-name="basis">
-                <legend>{t('timeline.basis')}</legend>
-                {(['recorded', 'effective'] as const).map((b) => (
-                  <div class="field field--check" key={b}>
+          {d.damaged && <DamageNotice problem={d.damaged} />}
+          {d.current && (
+            <form class="card asof" onSubmit={show} noValidate>
+              <GeneralError errors={{ byName: {}, general: d.asOfError?.general }} />
+              <div class="asof-row">
+                <Field label={t('timeline.asOf')} name="as_of" errors={d.asOfError ?? noErrors}>
+                  {(p) => (
                     <input
-                      type="radio"
-                      name="basis"
-                      id={`basis-${b}`}
-                      value={b}
-                      checked={draft.basis === b}
-                      onChange={() => setDraft({ ...draft, basis: b })}
+                      {...p}
+                      type="date"
+                      name="as_of"
+                      value={draft.date}
+                      max={today()}
+                      onInput={(e) => setDraft({ ...draft, date: (e.target as HTMLInputElement).value })}
                     />
-                    <label for={`basis-${b}`}>{t(`timeline.basis.${b}`)}</label>
-                  </div>
-                ))}
-              </fieldset>
-            </div>
-            <div class="actions">
-              <button type="submit" class="button--primary">
-                {t('timeline.show')}
-              </button>
-              <button
-                type="button"
-                onClick={() => {
-                  setDraft({ date: '', basis: draft.basis });
-                  setAsOf(undefined);
-                }}
-              >
-                {t('timeline.today')}
-              </button>
-            </div>
-          </form>
-          <p class="viewing" data-viewing={asOf ? asOf.date : 'today'}>
-            {asOf
-              ? t('timeline.viewing', { date: asOf.date, basis: t(`timeline.basis.${asOf.basis}.short`) })
-              : t('timeline.viewing.today')}
-          </p>
+                  )}
+                </Field>
+                <fieldset class="basis" data-api-name="basis">
+                  <legend>{t('timeline.basis')}</legend>
+                  {(['recorded', 'effective'] as const).map((b) => (
+                    <div class="field field--check" key={b}>
+                      <input
+                        type="radio"
+                        name="basis"
+                        id={`basis-${b}`}
+                        value={b}
+                        checked={draft.basis === b}
+                        onChange={() => setDraft({ ...draft, basis: b })}
+                      />
+                      <label for={`basis-${b}`}>{t(`timeline.basis.${b}`)}</label>
+                    </div>
+                  ))}
+                </fieldset>
+              </div>
+              <div class="actions">
+                <button type="submit" class="button--primary">
+                  {t('timeline.show')}
+                </button>
+                <button
+                  type="button"
+                  onClick={() => {
+                    setDraft({ date: '', basis: draft.basis });
+                    setAsOf(undefined);
+                  }}
+                >
+                  {t('timeline.today')}
+                </button>
+              </div>
+            </form>
+          )}
+          {d.current && (
+            <p class="viewing" data-viewing={asOf ? asOf.date : 'today'}>
+              {asOf
+                ? t('timeline.viewing', { date: asOf.date, basis: t(`timeline.basis.${asOf.basis}.short`) })
+                : t('timeline.viewing.today')}
+            </p>
+          )}
           {d.view && (
             <div class="hire-grid">
               <section class="card" aria-labelledby="state-title" data-asof-state>
@@ -146,6 +165,7 @@ function Events({ history, notifications, lang }: { history: HistoryEntry[]; not
   const byMessage = new Map<string, Notification[]>();
   for (const n of notifications) byMessage.set(n.message_id, [...(byMessage.get(n.message_id) ?? []), n]);
   const inHistory = new Set<string>();
+  const { byVersion, changes } = useHistoryIndex(history);
   const rows = history.map((h) => {
     const message = h.type === 'NotificationDecided' ? h.details.split(' ')[0] : undefined;
     if (message) inHistory.add(message);
@@ -160,12 +180,12 @@ function Events({ history, notifications, lang }: { history: HistoryEntry[]; not
       </h2>
       <ol class="event-list">
         {rows.map(({ h, deliveries }) => (
-          <li key={h.position} class="event card" data-type={h.type} data-version={h.version}>
+          <li key={h.position} class={`event card event--${recordState(h)}`} data-type={h.type} data-version={h.version} data-state={recordState(h)}>
             <div class="event-head">
               <strong class="event-type">{known(t, 'event', h.type)}</strong>
               <span class="event-version">v{h.version}</span>
             </div>
-            <p class="event-details">{h.details}</p>
+            {isFact(h) || isCorrection(h) ? <RecordBody h={h} byVersion={byVersion} changes={changes} /> : <p class="event-details">{h.details}</p>}
             <dl class="event-meta">
               <div>
                 <dt>{t('timeline.recorded')}</dt>
