@@ -191,6 +191,16 @@ std::optional<std::string> may_record(const Principal& p, const HireScope& h,
   return "read_only_role";
 }
 
+bool recorded_by(const Principal& p, const std::string& actor) {
+  if (p.role != AccessRole::introducer && p.role != AccessRole::administrator) return true;
+  // "karin@gbg.se (introducer, tok-…)": the same person under any of their tokens.
+  const std::string who = !p.email.empty() ? p.email : p.name;
+  const auto open = actor.find(" (");
+  return !who.empty() && open != std::string::npos && lower(actor.substr(0, open)) == lower(who) &&
+         actor.compare(open + 2, std::string(access_role_id(p.role)).size(),
+                       access_role_id(p.role)) == 0;
+}
+
 bool may_audit(const Principal& p, const std::string& municipality) {
   return sees_municipality(p, municipality) &&
          (p.role == AccessRole::admin || p.role == AccessRole::auditor);

@@ -572,6 +572,22 @@ BOOST_AUTO_TEST_CASE(RetractingAModuleOfACompletedCourseIsRefusedNamingTheComple
                  .find("Correct or retract event " + std::to_string(completed.version) +
                        " first") != std::string::npos);
   BOOST_TEST(engine->load(id)->version == version);  // nothing written
+  // A replacement the machine refuses where it stands names the replacement.
+  auto no_such = engine->correct(
+      id, {module_three, CourseModuleAttended{99, ymd(2026, 4, 4)}, "fel nummer"}, as("ec"));
+  BOOST_REQUIRE(no_such.refusal);
+  BOOST_TEST(no_such.refusal->code == "unknown_module");
+  BOOST_TEST(no_such.refusal->args.at("field") == "replacement");
+  // Decided on a fact that has been corrected since: refused, not overwritten.
+  BOOST_REQUIRE(engine
+                    ->correct(id, {module_three, CourseModuleAttended{3, ymd(2026, 4, 5)}, "dag"},
+                              as("ec"))
+                    .ok());
+  auto stale = engine->correct(
+      id, {module_three, CourseModuleAttended{3, ymd(2026, 4, 6)}, "dag", std::uint64_t{0}},
+      as("ec"));
+  BOOST_REQUIRE(stale.refusal);
+  BOOST_TEST(stale.refusal->code == "correction_target_changed");
   // Correct the completion first (retract it), then the module can go.
   BOOST_REQUIRE(
       engine->correct(id, {completed.version, std::nullopt, "för tidigt"}, as("ec")).ok());

@@ -644,7 +644,10 @@ CommandOutcome JourneyEngine::correct_once(const std::string& hire_id, const Cor
   // A refusal about the replacement names its field inside "replacement", as
   // the API's body has it ("replacement/on").
   auto inside = [](std::map<std::string, std::string> args) {
-    if (args.count("field")) args["field"] = "replacement/" + args["field"];
+    // The kind cannot change, so a refusal of the kind is one of the replacement.
+    const auto it = args.find("field");
+    args["field"] = it == args.end() || it->second == "kind" ? std::string("replacement")
+                                                             : "replacement/" + it->second;
     return args;
   };
   if (c.replacement) {
@@ -697,6 +700,10 @@ CommandOutcome JourneyEngine::correct_once(const std::string& hire_id, const Cor
   if (before.failure.empty() && now.retracted)
     return refused(
         "correction_target_retracted",
+        {{"event", event}, {"by", std::to_string(now.superseded_by)}, {"field", "event"}});
+  if (c.basis && *c.basis != now.superseded_by)
+    return refused(
+        "correction_target_changed",
         {{"event", event}, {"by", std::to_string(now.superseded_by)}, {"field", "event"}});
   if (!c.replacement && c.version == 1)
     return refused("registration_cannot_be_retracted", {{"field", "action"}});
@@ -796,6 +803,8 @@ std::optional<JourneyEngine::CorrectionTarget> JourneyEngine::correction_target(
     }
   };
   t.retracted = f.entries[at].retracted;
+  t.superseded_by = f.entries[at].superseded_by;
+  t.actor = target.actor;
   t.current = f.replay[at] ? f.replay[at] : f.entries[at].event;
   if (!t.current && !t.retracted) t.current = structure(target);
   auto reg = f.replay.front() ? f.replay.front() : structure(journey.front());
@@ -974,6 +983,24 @@ std::optional<LoadedHire> JourneyEngine::records_of(const std::string& hire_id) 
     hire.records.push_back(std::move(r));
     hire.entries.push_back(std::move(entry));
   }
+  // The corrections that could be read still mark what they corrected.
+  std::map<std::uint64_t, std::size_t> at;  // version -> index
+  for (std::size_t i = 0; i < hire.records.size(); ++i) {
+    auto& entry = hire.entries[i];
+    if (!entry.correction) {
+      at[hire.records[i].version.value] = i;
+      continue;
+    }
+    auto it = at.find(entry.correction->version);
+    if (it == at.end()) continue;
+    auto& target = hire.entries[it->second];
+    target.superseded_by = hire.records[i].version.value;
+    target.retracted = !entry.correction->replacement;
+  }
+  for (auto& entry : hire.entries)
+    if (entry.superseded_by)
+      entry.details += (entry.retracted ? " — struken i händelse " : " — rättad i händelse ") +
+                       std::to_string(entry.superseded_by);
   return hire;
 }
 

@@ -118,6 +118,10 @@ const std::map<std::string, Text>& refusal_texts() {
         "Event {event} is of type {title_en}; a correction must be of the same type, not "
         "{replacement_en}. "
         "Retract the event and record the right one instead."}},
+      {"correction_target_changed",
+       {"Händelse {event} har rättats under tiden (i händelse {by}); läs in den igen och försök "
+        "på nytt.",
+        "Event {event} was corrected meanwhile (by event {by}); reload it and try again."}},
       {"correction_unchanged",
        {"Rättelsen ändrar ingenting i händelse {event}.",
         "The correction changes nothing in event {event}."}},

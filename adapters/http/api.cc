@@ -808,6 +808,10 @@ std::string record_refusal(const Ctx& c, const std::string& why) {
                "The hire does not belong to your units.");
   if (why == "not_your_hire")
     return c.t("Du är inte introduktör för den nyanställda.", "You are not the hire's introducer.");
+  if (why == "not_your_record")
+    return c.t("Du får bara rätta det du själv har registrerat; enhetschefen rättar resten.",
+               "You may only correct what you recorded yourself; the unit head corrects the "
+               "rest.");
   if (why == "not_your_task")
     return c.t(
         "Det här är inte din roll att registrera (administratören registrerar AD-moment i "
@@ -1103,6 +1107,24 @@ void Api::Impl::install() {
     auto decoded = http::decode_correction_body(std::get<json>(body));
     if (auto* e = std::get_if<FieldError>(&decoded)) return field_error(c, *e);
     const auto& cb = std::get<http::CorrectionBody>(decoded);
+    std::optional<Response> err;
+    auto key = idempotency_key(c, err);
+    if (err) return *err;
+    auto expected = if_match(c, err);
+    if (err) return *err;
+    // A repeat gets the first outcome before any check: the fact may have
+    // been corrected or struck by someone else since.
+    if (!key->empty()) {
+      auto seen = engine.log().find_idempotency_key(*key);
+      if (seen && seen->has_value()) {
+        CommandOutcome o;
+        o.kind = CommandOutcome::Kind::duplicate;
+        o.hire_id = (*seen)->stream.str();
+        o.version = (*seen)->last_version.value;
+        o.position = (*seen)->last_position.value;
+        return command_response(c, 201, o, {{"hire", o.hire_id}});
+      }
+    }
     auto refuse = [&](const std::string& code, std::map<std::string, std::string> args) {
       CommandOutcome o;
       o.kind = CommandOutcome::Kind::refused;
@@ -1120,17 +1142,24 @@ void Api::Impl::install() {
                      {"title_en", workflows::event_title(target->type, Language::en)},
                      {"field", "event"}});
     if (target->retracted && !cb.retract)
-      return refuse("correction_target_retracted", {{"event", event}, {"field", "event"}});
-    engine::Correction corr{cb.event, std::nullopt, cb.reason};
+      return refuse(
+          "correction_target_retracted",
+          {{"event", event}, {"by", std::to_string(target->superseded_by)}, {"field", "event"}});
+    // Decided on the fact as it stands now; the engine refuses if another
+    // correction lands before this one is written.
+    engine::Correction corr{cb.event, std::nullopt, cb.reason, target->superseded_by};
     if (!cb.retract && target->current) {
       auto merged = http::merge_replacement(*target->current, cb.replacement, engine.today());
       if (auto* e = std::get_if<FieldError>(&merged)) return field_error(c, *e);
       corr.replacement = std::get<engine::DomainEvent>(merged);
     } else if (!cb.retract) {
-      return refuse("hire_damaged",
-                    {{"hire", hire},
-                     {"reason", c.t("händelsen kan inte läsas; stryk den i stället",
-                                    "the event cannot be read; retract it instead")}});
+      return refuse(
+          "hire_damaged",
+          {{"hire", hire},
+           {"reason", cb.event == 1
+                          ? c.t("registreringen kan inte läsas", "the registration cannot be read")
+                          : c.t("händelsen kan inte läsas; stryk den i stället",
+                                "the event cannot be read; retract it instead")}});
     }
     // Who may record the fact may correct it (admins may correct anything of
     // theirs); the fact as it will stand must be theirs to record too. An
@@ -1143,13 +1172,11 @@ void Api::Impl::install() {
       why = engine::may_record(*c.principal, scope, *target->current, *prog);
       if (!why && corr.replacement)
         why = engine::may_record(*c.principal, scope, *corr.replacement, *prog);
+      // An introducer or administrator corrects what they recorded themselves
+      // (hours a previous introducer logged are the unit head's to correct).
+      if (!why && !engine::recorded_by(*c.principal, target->actor)) why = "not_your_record";
     }
     if (why) return forbidden(c, record_refusal(c, *why));
-    std::optional<Response> err;
-    auto key = idempotency_key(c, err);
-    if (err) return *err;
-    auto expected = if_match(c, err);
-    if (err) return *err;
     auto o = engine.correct(hire, corr, {c.principal->actor(), *key, expected});
     if (o.ok() && o.hire_id != hire)
       return c.fail(409, "idempotency_key_reused",

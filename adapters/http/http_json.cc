@@ -438,6 +438,21 @@ std::variant<DomainEvent, FieldError> merge_replacement(const DomainEvent& curre
                             "registrera den rätta i stället"};
     if (!merged.contains(it.key()) && !(kind == "mentor" && it.key() == "replacement"))
       return FieldError::unknown("/replacement/" + it.key());
+    if (it.value().is_null()) {
+      // Null removes what may be absent (a comment, a reason, an optional
+      // e-mail, the mentor's replacement); anything else would fall back to
+      // a default such as today, which nobody asked for.
+      static const std::set<std::string> optional = {"comment", "reason",      "certificate",
+                                                     "cohort",  "replacement", "email"};
+      if (!optional.count(it.key()) || (kind == "registration" && it.key() == "email"))
+        return FieldError{"/replacement/" + it.key(), "cannot be removed; give the right value",
+                          "kan inte tas bort; ange det rätta värdet"};
+      if (it.key() == "replacement")
+        merged.erase("replacement");
+      else
+        merged[it.key()] = "";
+      continue;
+    }
     merged[it.key()] = it.value();
   }
   if (kind != "registration") return decode_command_at(merged, today, "/replacement");
@@ -454,11 +469,7 @@ std::variant<DomainEvent, FieldError> merge_replacement(const DomainEvent& curre
     r.start = f.day("start");
     r.experienced = f.boolean_or("experienced", was.experienced);
     r.programme_id = f.str("programme");
-    const json* v = f.get("programme_version");
-    if (!v || !v->is_number_integer())
-      throw FieldError{"/replacement/programme_version", "must be an integer",
-                       "ska vara ett heltal"};
-    r.programme_version = v->get<int>();
+    r.programme_version = f.integer("programme_version", 1, 100000);
     f.done();
     return DomainEvent(r);
   } catch (const FieldError& e) {

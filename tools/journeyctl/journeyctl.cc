@@ -780,10 +780,23 @@ int main(int argc, char** argv) {
                             "och registrera den rätta.",
                             " cannot be read, so it cannot be corrected; retract it with "
                             "'retract' and record the right one."));
-          } else if (!target || !target->fact || !target->current) {
-            // The engine names why (no such event, not a fact, retracted, unreadable).
-            corr.replacement = DomainEvent(HireStarted{engine.today()});
+          } else if (!target) {
+            fail(1,
+                 Refusal{"correction_unknown_event", {{"event", std::to_string(c_event)}}}.message(
+                     g.language()));
+          } else if (!target->fact) {
+            fail(1, Refusal{"correction_not_a_fact",
+                            {{"event", std::to_string(c_event)},
+                             {"title_sv", event_title(target->type, Language::sv)},
+                             {"title_en", event_title(target->type, Language::en)}}}
+                        .message(g.language()));
+          } else if (target->retracted) {
+            fail(1, Refusal{"correction_target_retracted",
+                            {{"event", std::to_string(c_event)},
+                             {"by", std::to_string(target->superseded_by)}}}
+                        .message(g.language()));
           } else {
+            corr.basis = target->superseded_by;
             // Each value is read as the field's recorded type: a number stays
             // a number, anything else is text ("2026" as a cohort stays text).
             const json current = http::event_json(*target->current);

@@ -590,6 +590,27 @@ class Api(unittest.TestCase):
                              headers={"Idempotency-Key": "fix-1"})
         self.assertEqual((st, h2.get("idempotent-replayed"), b2["version"]),
                          (201, "true", b["version"]))
+        # Hours the unit head logged are not the introducer's to correct.
+        st, _, b = uv.call("POST", f"/v1/hires/{hid}/events", self.command("HV", "hours"))
+        self.assertEqual(st, 201, b)
+        st, _, b = intro.call("POST", f"/v1/hires/{hid}/corrections",
+                              {"action": "retract", "event": b["version"], "reason": "x"})
+        self.assertEqual((st, b["code"]), (403, "forbidden"), b)
+        self.assertIn("själv", b["detail"])
+        # A repeat with the key gets the first outcome, even after the fact moved on.
+        st, _, b = uv.call("POST", f"/v1/hires/{hid}/corrections",
+                           {"action": "correct", "event": ec_version, "reason": "igen",
+                            "replacement": {"on": "2026-09-04"}})
+        self.assertEqual(st, 201, b)
+        st, h3, b3 = uv.call("POST", f"/v1/hires/{hid}/corrections", fix,
+                             headers={"Idempotency-Key": "fix-1"})
+        self.assertEqual((st, h3.get("idempotent-replayed"), b3["version"]),
+                         (201, "true", b2["version"]), b3)
+        # A null would have put today's date in; it is refused instead.
+        st, _, b = uv.call("POST", f"/v1/hires/{hid}/corrections",
+                           {"action": "correct", "event": ec_version, "reason": "x",
+                            "replacement": {"on": None}})
+        self.assertEqual((st, b["field"]), (422, "/replacement/on"), b)
         # The introducer may correct her own hours.
         st, _, b = intro.call("POST", f"/v1/hires/{hid}/corrections",
                               {"action": "correct", "event": hours_version, "reason": "3 timmar",

@@ -69,6 +69,10 @@ bool may_register_hire(const Principal& p, const std::string& unit,
 // "not_your_hire", "not_your_task").
 std::optional<std::string> may_record(const Principal& p, const HireScope& h,
                                       const DomainEvent& event, const Programme& programme);
+// Whether `p` may correct a fact recorded by `actor` (an event's actor, as
+// Principal::actor() wrote it): admins and unit heads any they may record;
+// introducers and administrators only their own (matched by e-mail).
+bool recorded_by(const Principal& p, const std::string& actor);
 bool may_audit(const Principal& p, const std::string& municipality);
 bool is_admin_of(const Principal& p, const std::string& municipality);
 

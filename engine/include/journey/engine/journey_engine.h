@@ -121,6 +121,10 @@ struct Correction {
   std::uint64_t version = 0;               // stream version of the fact corrected or retracted
   std::optional<DomainEvent> replacement;  // std::nullopt: retracted
   std::string reason;                      // required; free text (value_domain.h)
+  // What the caller decided on: the version of the fact's newest correction
+  // when it read the fact (0: none). Set, a correction recorded in between is
+  // a refusal ("correction_target_changed"), never silently overwritten.
+  std::optional<std::uint64_t> basis;
 };
 
 // One journey record of a hire as history shows it (LoadedHire::entries).
@@ -239,6 +243,8 @@ class JourneyEngine {
     bool retracted = false;
     bool fact = true;                            // false: a correction or notification record
     std::shared_ptr<const Programme> programme;  // the hire's; nullptr: unreadable
+    std::uint64_t superseded_by = 0;             // the newest correction's version (0: none)
+    std::string actor;                           // who recorded the fact
   };
   std::optional<CorrectionTarget> correction_target(const std::string& hire_id,
                                                     std::uint64_t version);
