@@ -21,6 +21,8 @@
 #include <system_error>
 #include <utility>
 
+#include "journey/workflows/value_domain.h"
+
 namespace journey::workflows {
 
 // ---------------------------------------------------------------------------------------------
@@ -322,7 +324,9 @@ bool blank(const std::string& s) {
   });
 }
 
-// Ids end up in events, file names and command lines, so they are kept to a safe alphabet.
+// Ids end up in events, file names and command lines, so they are kept to a safe alphabet
+// and to the length the API's fields take.
+constexpr std::size_t kMaxIdChars = 100;
 bool valid_id(const std::string& s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_';
@@ -418,6 +422,9 @@ class Loader {
     if (!n.is_string()) wrong_type(n, path, "a string");
     std::string s = n.as_string()->get();
     if (blank(s)) fail(n, path, "must not be empty");
+    // The value domain's free text (value_domain.h): what the programme
+    // says is shown in e-mails and pages, and stored in the log.
+    if (auto bad = check_text(s)) fail(n, path, bad->text(Language::en));
     return s;
   }
 
@@ -439,6 +446,12 @@ class Loader {
     if (!valid_id(s)) {
       fail(n, join(path, key),
            "'" + s + "' is not a valid id; use lowercase a-z, digits, '.', '-' and '_'");
+    }
+    // An item id is what the API's "item" field takes (at most kMaxIdChars).
+    if (s.size() > kMaxIdChars) {
+      fail(n, join(path, key),
+           "'" + s.substr(0, 20) + "…' is longer than " + std::to_string(kMaxIdChars) +
+               " characters");
     }
     return s;
   }
@@ -604,6 +617,8 @@ class Loader {
         check_keys(b, p, {"id", "title"});
         BbicPart part;
         part.id = string(b, p, "id");
+        if (auto bad = check_name(part.id, true, 10))
+          fail(*b.get("id"), p + ".id", bad->text(Language::en));
         if (!seen.insert(part.id).second) {
           fail(*b.get("id"), join(p, "id"), "duplicate BBIC part id '" + part.id + "'");
         }

@@ -446,6 +446,22 @@ BOOST_AUTO_TEST_CASE(EmptyUserFacingStringRejected) {
   BOOST_TEST(starts_with(error_of(title), at(title, "title = \"\"", "course.modules[1].title")));
 }
 
+// The programme loader is an entrance like the API: its texts are the value
+// domain's free text and its ids fit the API's fields (value_domain.h).
+BOOST_AUTO_TEST_CASE(ProgrammeTextsAndIdsAreHeldToTheValueDomain) {
+  const std::string control = with("text = \"Två\"", "text = \"Tv\\u0001\"");
+  BOOST_TEST(
+      starts_with(error_of(control), at(control, "text = \"Tv", "checklists[1].items[1].text")));
+  BOOST_TEST(contains(error_of(control), "control character"), error_of(control));
+  const std::string long_text = with("text = \"Två\"", "text = \"" + std::string(2001, 'x') + "\"");
+  BOOST_TEST(contains(error_of(long_text), "checklists[1].items[1].text"));
+  BOOST_TEST(contains(error_of(long_text), "2000"), error_of(long_text));
+  const std::string long_id = with("id = \"b.ett\"", "id = \"b." + std::string(99, 'e') + "\"");
+  BOOST_TEST(
+      starts_with(error_of(long_id), at(long_id, "id = \"b.eee", "checklists[1].items[0].id")));
+  BOOST_TEST(contains(error_of(long_id), "longer than 100"), error_of(long_id));
+}
+
 BOOST_AUTO_TEST_CASE(VersionBelowOneRejected) {
   const std::string text = with("version = 1", "version = 0");
   BOOST_TEST(error_of(text) == at(text, "version", "programme.version") + "must be >= 1");
