@@ -513,10 +513,22 @@ BOOST_AUTO_TEST_CASE(AWrongDoneDateIsCorrectedAndStatusAndHistoryFollow) {
   BOOST_TEST(correction.correction->reason == "fel datum: datorn kontrollerades i februari");
   BOOST_TEST(h->records.back().actor == "ad");
   BOOST_TEST(h->records.back().type == kEventCorrected);
-  // What we knew on the 10th, before the correction was recorded the 11th? Same day here:
-  // a view as of the day before the correction shows nothing of it.
+  // What was known on the 9th (the correction was recorded the 10th) shows nothing of it.
   auto before = engine->load(id, AsOf{ymd(2026, 3, 9)});
   for (const auto& e : before->entries) BOOST_TEST(!e.correction);
+  // What had happened by 1 March, as known today: done, by its corrected date
+  // (the original's 9 March would have left it out), the correction shown with it.
+  auto state_by = [&](AsOf a) {
+    const auto st = engine->status(id, a.date, a);
+    for (const auto& i : st->items)
+      if (i.id == "ad.dator") return i.state.status;
+    return ItemState::Status::open;
+  };
+  BOOST_TEST((state_by(AsOf{ymd(2026, 3, 1), AsOf::Basis::effective}) == ItemState::Status::done));
+  BOOST_TEST((state_by(AsOf{ymd(2026, 3, 10), AsOf::Basis::recorded}) == ItemState::Status::done));
+  BOOST_TEST((state_by(AsOf{ymd(2026, 3, 9), AsOf::Basis::recorded}) == ItemState::Status::open));
+  auto by_first = engine->load(id, AsOf{ymd(2026, 3, 1), AsOf::Basis::effective});
+  BOOST_TEST(by_first->entries.back().correction.has_value());
 }
 
 BOOST_AUTO_TEST_CASE(ARetractedItemIsOpenAgainAndItsRemindersReturn) {
@@ -579,10 +591,9 @@ BOOST_AUTO_TEST_CASE(RetractingAModuleOfACompletedCourseIsRefusedNamingTheComple
   BOOST_TEST(no_such.refusal->code == "unknown_module");
   BOOST_TEST(no_such.refusal->args.at("field") == "replacement");
   // Decided on a fact that has been corrected since: refused, not overwritten.
-  BOOST_REQUIRE(engine
-                    ->correct(id, {module_three, CourseModuleAttended{3, ymd(2026, 4, 5)}, "dag"},
-                              as("ec"))
-                    .ok());
+  BOOST_REQUIRE(
+      engine->correct(id, {module_three, CourseModuleAttended{3, ymd(2026, 4, 5)}, "dag"}, as("ec"))
+          .ok());
   auto stale = engine->correct(
       id, {module_three, CourseModuleAttended{3, ymd(2026, 4, 6)}, "dag", std::uint64_t{0}},
       as("ec"));
