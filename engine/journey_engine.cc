@@ -908,18 +908,19 @@ std::optional<LoadedHire> JourneyEngine::load(const std::string& hire_id,
   // What had happened by a date, as known today: every correction counts, and
   // a fact is in if it took effect by then (a corrected fact by its corrected
   // date); a correction is shown with the fact it corrects.
+  // Only that view leaves facts out, so only it keeps the map.
   std::map<std::uint64_t, bool> kept;  // fact version -> in this view
   for (std::size_t i = 0; i < v.size(); ++i) {
     auto& entry = folded.entries[i];
     bool keep = true;
-    if (entry.correction) {
+    if (by_effect && entry.correction) {
       keep = kept[entry.correction->version];
     } else if (by_effect && i > 0) {
       const auto& e = folded.replay[i] ? folded.replay[i] : entry.event;
       const date::sys_days d = e ? effective_date(*e) : date::sys_days{};
       keep = (d == date::sys_days{} ? v[i].effective_at : to_time(d)) < cutoff;
     }
-    if (!entry.correction) kept[v[i].version.value] = keep;
+    if (by_effect && !entry.correction) kept[v[i].version.value] = keep;
     if (!keep) continue;
     if (folded.replay[i]) {
       if (auto r = hire.machine.apply(*folded.replay[i])) {
