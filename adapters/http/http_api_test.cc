@@ -207,14 +207,9 @@ void plant(storage::EventLog& log, const std::string& stream, const std::string&
   BOOST_REQUIRE(
       log.append({storage::StreamId(stream), storage::ExpectedVersion::any(), {e}, ""}).ok());
 }
-}  // namespace
-
-// The first finding: one hire registered with "4800-01-01" made every
-// list 500 for every user of every municipality, and the 500 named the hire.
-BOOST_AUTO_TEST_CASE(ADamagedHireNeverStopsListsForAnyoneElseNorShowsToOutsiders) {
-  for (const char* unit : {"Barn och unga Väster", "Barn och unga Öster"}) set_unit(unit);
-  const std::string good = register_hire();  // Väster
-  // A registration whose start lies past the value domain (what the old parser let in) ...
+// hire-0badda7e, registered in "Barn och unga Väster" with a start past the
+// value domain (4800-01-01): what the old parser let in.
+void plant_4800_registration(storage::EventLog& log) {
   workflows::HireRegistered reg{"Märta Ek",
                                 "marta@example.se",
                                 "Barn och unga Väster",
@@ -224,7 +219,17 @@ BOOST_AUTO_TEST_CASE(ADamagedHireNeverStopsListsForAnyoneElseNorShowsToOutsiders
                                 1,
                                 {}};
   const auto enc = workflows::encode(reg);
-  plant(*real, "hire-0badda7e", enc.type, enc.payload);
+  plant(log, "hire-0badda7e", enc.type, enc.payload);
+}
+}  // namespace
+
+// The first finding: one hire registered with "4800-01-01" made every
+// list 500 for every user of every municipality, and the 500 named the hire.
+BOOST_AUTO_TEST_CASE(ADamagedHireNeverStopsListsForAnyoneElseNorShowsToOutsiders) {
+  for (const char* unit : {"Barn och unga Väster", "Barn och unga Öster"}) set_unit(unit);
+  const std::string good = register_hire();  // Väster
+  // A registration whose start lies past the value domain (what the old parser let in) ...
+  plant_4800_registration(*real);
   // ... and bytes that are no event at all, on a hire in another unit.
   auto other = call("POST", "/v1/hires",
                     {{"name", "Bo Ek"},
@@ -670,16 +675,7 @@ BOOST_AUTO_TEST_CASE(DrainingAnswers503ButHealthStaysUp) {
 // the bytes no event at all are retracted. Both hires replay again.
 BOOST_AUTO_TEST_CASE(ADamagedHireIsRepairedByCorrectingOrRetractingTheDamagedEvent) {
   set_unit("Barn och unga Väster");
-  workflows::HireRegistered reg{"Märta Ek",
-                                "marta@example.se",
-                                "Barn och unga Väster",
-                                date::sys_days(date::year(4800) / 1 / 1),
-                                false,
-                                "gr-forsta-aren",
-                                1,
-                                {}};
-  const auto enc = workflows::encode(reg);
-  plant(*real, "hire-0badda7e", enc.type, enc.payload);
+  plant_4800_registration(*real);
   const std::string broken = register_hire();
   plant(*real, broken, "HireStarted", std::string("\x01\xff\xff", 3));
   BOOST_TEST(call("GET", "/v1/hires/hire-0badda7e").status == 409);

@@ -165,6 +165,16 @@ class Client:
         return res.status, {k.lower(): v for k, v in res.getheaders()}, parsed
 
 
+def self_signed(folder):
+    """A throwaway key and certificate for 127.0.0.1 in `folder`: (key, cert)."""
+    key, crt = os.path.join(folder, "key.pem"), os.path.join(folder, "cert.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                    "-keyout", key, "-out", crt, "-days", "1", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1"],
+                   check=True, capture_output=True)
+    return key, crt
+
+
 def q(s):
     return urllib.parse.quote(s, safe="")
 
@@ -961,11 +971,7 @@ class Lifecycle(unittest.TestCase):
     def test_https_and_json_log_lines(self):
         d = tempfile.mkdtemp(prefix="journeyd-tls-")
         try:
-            key, crt = os.path.join(d, "key.pem"), os.path.join(d, "cert.pem")
-            subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
-                            "-keyout", key, "-out", crt, "-days", "1", "-subj", "/CN=127.0.0.1",
-                            "-addext", "subjectAltName=IP:127.0.0.1"],
-                           check=True, capture_output=True)
+            key, crt = self_signed(d)
             s = Journeyd(data=os.path.join(d, "data"),
                          env={"JOURNEY_SERVER_TLS_CERTIFICATE": crt,
                               "JOURNEY_SERVER_TLS_PRIVATE_KEY": key,
@@ -1000,11 +1006,7 @@ class Lifecycle(unittest.TestCase):
         reclaimed at the cap and closed after server.header_timeout, handshake included."""
         d = tempfile.mkdtemp(prefix="journeyd-tls-silent-")
         try:
-            key, crt = os.path.join(d, "key.pem"), os.path.join(d, "cert.pem")
-            subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
-                            "-keyout", key, "-out", crt, "-days", "1", "-subj", "/CN=127.0.0.1",
-                            "-addext", "subjectAltName=IP:127.0.0.1"],
-                           check=True, capture_output=True)
+            key, crt = self_signed(d)
             s = Journeyd(data=os.path.join(d, "data"),
                          env={"JOURNEY_SERVER_TLS_CERTIFICATE": crt,
                               "JOURNEY_SERVER_TLS_PRIVATE_KEY": key,

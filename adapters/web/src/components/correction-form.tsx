@@ -5,7 +5,7 @@
 // names nothing here is shown at the top of the form, read out as an alert.
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { useI18n } from '../i18n';
-import { FieldControl, type FieldDef } from './record-form';
+import { FieldList, type FieldDef } from './record-form';
 import { Field, GeneralError, noErrors, type FormErrors } from './ui';
 
 export type CorrectionSubmit = (values: Record<string, string>, reason: string, controls: string[]) => Promise<FormErrors | null>;
@@ -80,15 +80,7 @@ export function CorrectionForm({
         <legend>{legend}</legend>
         <p class="hint">{mode === 'correct' ? t('correct.intro') : t('retract.intro')}</p>
         <GeneralError errors={errors} />
-        {fields.length > 0 && (
-          <div class="record-fields">
-            {fields.map((f) => (
-              <Field key={f.name} label={f.label} name={f.name} errors={errors}>
-                {(p) => <FieldControl f={f} p={p} value={values[f.name]} set={(v) => setValues({ ...values, [f.name]: v })} />}
-              </Field>
-            ))}
-          </div>
-        )}
+        {fields.length > 0 && <FieldList fields={fields} values={values} setValues={setValues} errors={errors} />}
         <Field label={mode === 'correct' ? t('correct.reason') : t('retract.reason')} name="/reason" errors={errors} hint={t('correct.reason.hint')}>
           {(p) => <textarea {...p} rows={2} maxLength={2000} value={reason} onInput={(e) => setReason((e.target as HTMLTextAreaElement).value)} />}
         </Field>

@@ -84,6 +84,44 @@ export function RecordBody({ h, byVersion, changes }: { h: HistoryEntry; byVersi
   );
 }
 
+// When a record was recorded, when it took effect and who recorded it (the
+// auditor's timeline adds its hash), shared by the hire page and the timeline.
+export function EventMeta({ h, effective, hash = false }: { h: HistoryEntry; effective: boolean; hash?: boolean }) {
+  const { t, lang } = useI18n();
+  return (
+    <dl class="event-meta">
+      <div>
+        <dt>{t('timeline.recorded')}</dt>
+        <dd>
+          <time dateTime={h.recorded_at}>{dateTime(h.recorded_at, lang)}</time>
+        </dd>
+      </div>
+      {effective && (
+        <div>
+          <dt>{t('timeline.effective')}</dt>
+          <dd>
+            <time dateTime={h.effective_at}>{h.effective_at}</time>
+          </dd>
+        </div>
+      )}
+      <div>
+        <dt>{t('timeline.actor')}</dt>
+        <dd class="actor">{h.actor}</dd>
+      </div>
+      {hash && (
+        <div>
+          <dt>{t('timeline.hash')}</dt>
+          <dd>
+            <code class="hash" title={h.hash}>
+              {h.hash.slice(0, 16)}…
+            </code>
+          </dd>
+        </div>
+      )}
+    </dl>
+  );
+}
+
 export function recordState(h: HistoryEntry): string {
   if (h.damage) return 'damaged';
   if (h.retracted_by) return 'retracted';
@@ -114,7 +152,7 @@ export function HireHistory({
   itemRole: (item: string) => string | undefined;
   send: CorrectionSender;
 }) {
-  const { t, lang } = useI18n();
+  const { t } = useI18n();
   const [open, setOpen] = useState<{ version: number; mode: 'correct' | 'retract' } | null>(null);
   const { byVersion, changes } = useHistoryIndex(history);
   const rows = history.filter((h) => isFact(h) || isCorrection(h)).sort((a, b) => b.position - a.position);
@@ -158,26 +196,7 @@ export function HireHistory({
                 <span class="event-version">{t('history.version', { n: h.version })}</span>
               </div>
               <RecordBody h={h} byVersion={byVersion} changes={changes} />
-              <dl class="event-meta">
-                <div>
-                  <dt>{t('timeline.recorded')}</dt>
-                  <dd>
-                    <time dateTime={h.recorded_at}>{dateTime(h.recorded_at, lang)}</time>
-                  </dd>
-                </div>
-                {isFact(h) && (
-                  <div>
-                    <dt>{t('timeline.effective')}</dt>
-                    <dd>
-                      <time dateTime={h.effective_at}>{h.effective_at}</time>
-                    </dd>
-                  </div>
-                )}
-                <div>
-                  <dt>{t('timeline.actor')}</dt>
-                  <dd class="actor">{h.actor}</dd>
-                </div>
-              </dl>
+              <EventMeta h={h} effective={isFact(h)} />
               {(may.correct || may.retract) && !isOpen && (
                 <div class="actions event-actions">
                   {may.correct && (

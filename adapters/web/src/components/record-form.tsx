@@ -45,6 +45,30 @@ export function FieldControl({ f, p, value, set }: { f: FieldDef; p: FieldProps;
   );
 }
 
+// The labelled controls of a form's fields, each showing the error the API
+// names for it (the record form and the correction form share it).
+export function FieldList({
+  fields,
+  values,
+  setValues,
+  errors,
+}: {
+  fields: FieldDef[];
+  values: Record<string, string>;
+  setValues: (v: Record<string, string>) => void;
+  errors: FormErrors;
+}) {
+  return (
+    <div class="record-fields">
+      {fields.map((f) => (
+        <Field key={f.name} label={f.label} name={f.name} errors={errors}>
+          {(p) => <FieldControl f={f} p={p} value={values[f.name]} set={(v) => setValues({ ...values, [f.name]: v })} />}
+        </Field>
+      ))}
+    </div>
+  );
+}
+
 export type Submit = (values: Record<string, string>, controls: string[]) => Promise<FormErrors | null>;
 
 export function RecordForm({
@@ -92,13 +116,7 @@ export function RecordForm({
         <legend>{legend}</legend>
         {note && <p class="hint">{note}</p>}
         <GeneralError errors={errors} />
-        <div class="record-fields">
-          {fields.map((f) => (
-            <Field key={f.name} label={f.label} name={f.name} errors={errors}>
-              {(p) => <FieldControl f={f} p={p} value={values[f.name]} set={(v) => setValues({ ...values, [f.name]: v })} />}
-            </Field>
-          ))}
-        </div>
+        <FieldList fields={fields} values={values} setValues={setValues} errors={errors} />
         <button type="submit" disabled={busy}>
           {submitLabel ?? t('record.submit')}
         </button>

@@ -8,9 +8,9 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, type AsOf, type HistoryEntry, type Notification, type Problem, type Status } from '../api';
 import { handleUnauthorized, Loaded, useLoad } from '../components/load';
 import { Field, formErrors, GeneralError, noErrors, PageTitle, problemText, useSession, type FormErrors } from '../components/ui';
-import { dateTime, noteServerToday, today } from '../dates';
+import { noteServerToday, today } from '../dates';
 import { known, useI18n } from '../i18n';
-import { RecordBody, recordState, useHistoryIndex } from '../components/history';
+import { EventMeta, RecordBody, recordState, useHistoryIndex } from '../components/history';
 import { isCorrection, isFact, nameFromHistory } from '../corrections';
 import { ChainMark } from './audit';
 import { DamageNotice, isDamaged, Progress } from './hire';
@@ -26,7 +26,7 @@ interface View {
 
 export function TimelinePage({ hire }: { hire: string }) {
   const { api } = useSession();
-  const { t, lang } = useI18n();
+  const { t } = useI18n();
   const [asOf, setAsOf] = useState<AsOf | undefined>();
   const [draft, setDraft] = useState<AsOf>({ date: '', basis: 'recorded' });
 
@@ -153,14 +153,14 @@ export function TimelinePage({ hire }: { hire: string }) {
             </div>
           )}
           <Export hire={hire} asOf={asOf} />
-          <Events history={d.history} notifications={d.notifications} lang={lang} />
+          <Events history={d.history} notifications={d.notifications} />
         </article>
       )}
     </Loaded>
   );
 }
 
-function Events({ history, notifications, lang }: { history: HistoryEntry[]; notifications: Notification[]; lang: string }) {
+function Events({ history, notifications }: { history: HistoryEntry[]; notifications: Notification[] }) {
   const { t } = useI18n();
   const byMessage = new Map<string, Notification[]>();
   for (const n of notifications) byMessage.set(n.message_id, [...(byMessage.get(n.message_id) ?? []), n]);
@@ -186,32 +186,7 @@ function Events({ history, notifications, lang }: { history: HistoryEntry[]; not
               <span class="event-version">v{h.version}</span>
             </div>
             {isFact(h) || isCorrection(h) ? <RecordBody h={h} byVersion={byVersion} changes={changes} /> : <p class="event-details">{h.details}</p>}
-            <dl class="event-meta">
-              <div>
-                <dt>{t('timeline.recorded')}</dt>
-                <dd>
-                  <time dateTime={h.recorded_at}>{dateTime(h.recorded_at, lang)}</time>
-                </dd>
-              </div>
-              <div>
-                <dt>{t('timeline.effective')}</dt>
-                <dd>
-                  <time dateTime={h.effective_at}>{h.effective_at}</time>
-                </dd>
-              </div>
-              <div>
-                <dt>{t('timeline.actor')}</dt>
-                <dd class="actor">{h.actor}</dd>
-              </div>
-              <div>
-                <dt>{t('timeline.hash')}</dt>
-                <dd>
-                  <code class="hash" title={h.hash}>
-                    {h.hash.slice(0, 16)}…
-                  </code>
-                </dd>
-              </div>
-            </dl>
+            <EventMeta h={h} effective hash />
             {deliveries.map((n) => (
               <p key={n.channel} class={`delivery delivery--${n.outcome}`}>
                 {n.channel}: {t('timeline.delivery', { outcome: known(t, 'outcome', n.outcome), attempts: n.attempts })}{' '}
