@@ -192,6 +192,13 @@ BOOST_AUTO_TEST_CASE(FullDiskAnswers507AndWritesNothing) {
   BOOST_TEST(r.status == 507);
   BOOST_TEST(r.content_type == "application/problem+json");
   BOOST_TEST(json::parse(r.body)["code"].get<std::string>() == "storage_full");
+  // A correction goes through the same append: 507, nothing written.
+  r = call("POST", "/v1/hires/" + hire + "/corrections",
+           {{"action", "correct"},
+            {"event", 1},
+            {"reason", "stavfel"},
+            {"replacement", {{"name", "Sara Lindh"}}}});
+  BOOST_TEST(r.status == 507, r.body);
   BOOST_TEST(real->head().value == before.value);
   log->full = false;
   r = call("POST", "/v1/hires/" + hire + "/events", {{"kind", "started"}, {"on", "2026-03-02"}});
