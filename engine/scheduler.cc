@@ -104,6 +104,17 @@ std::string encode_notification(const NotificationRecord& r) { return to_bytes(r
 NotificationRecord decode_notification(const std::string& p) {
   return from_bytes<NotificationRecord>(p);
 }
+NotificationRecord notification_copy_for(const NotificationRecord& n, const std::string& hire) {
+  if (n.hire_ids.empty() || n.hire_ids.front() == hire) return n;
+  NotificationRecord c = n;
+  c.body.clear();
+  c.hire_ids = {hire};
+  c.reminder_ids.clear();
+  const std::string prefix = hire + "/";
+  for (const auto& id : n.reminder_ids)
+    if (id.compare(0, prefix.size(), prefix) == 0) c.reminder_ids.push_back(id);
+  return c;
+}
 std::string encode_delivery(const DeliveryRecord& r) { return to_bytes(r); }
 DeliveryRecord decode_delivery(const std::string& p) { return from_bytes<DeliveryRecord>(p); }
 
@@ -150,8 +161,7 @@ struct ReminderScheduler::Impl {
         if (!is_hire_id(e.stream.str())) continue;
         if (e.type == kNotificationDecided) {
           auto n = decode_notification(e.payload);
-          complete_fan_out(kNotificationDecided, e.payload, n.hire_ids,
-                           "notify/" + n.message_id + "/");
+          complete_notification_fan_out(n);
           for (const auto& id : n.reminder_ids) w.puts.push_back({"d" + id, n.message_id});
           // The first stream to record the message owns its outbox entries.
           if (!get("r" + n.message_id)) {
@@ -193,6 +203,21 @@ struct ReminderScheduler::Impl {
                                  storage::ExpectedVersion::any(),
                                  {storage::NewEvent{type, 1, payload, clock.now(), "scheduler"}},
                                  key_prefix + hire};
+      must(engine.log().append(std::move(req)), "recording on every hire's stream");
+    }
+  }
+
+  // The same for a message's records: the owner's in full, a copy on the others.
+  // A copy names only its own hire, so completing from it is a no-op.
+  void complete_notification_fan_out(const NotificationRecord& n) {
+    for (const auto& hire : n.hire_ids) {
+      storage::AppendRequest req{
+          storage::StreamId(hire),
+          storage::ExpectedVersion::any(),
+          {storage::NewEvent{kNotificationDecided, 1,
+                             encode_notification(notification_copy_for(n, hire)), clock.now(),
+                             "scheduler"}},
+          "notify/" + n.message_id + "/" + hire};
       must(engine.log().append(std::move(req)), "recording on every hire's stream");
     }
   }
@@ -396,12 +421,13 @@ struct ReminderScheduler::Impl {
         n.channels.push_back("webhook:" + w.id);
     }
     std::uint64_t first_position = 0;
-    const std::string payload = encode_notification(n);
     for (const auto& hire : m.hire_ids) {
       storage::AppendRequest req{
           storage::StreamId(hire),
           storage::ExpectedVersion::any(),
-          {storage::NewEvent{kNotificationDecided, 1, payload, clock.now(), "scheduler"}},
+          {storage::NewEvent{kNotificationDecided, 1,
+                             encode_notification(notification_copy_for(n, hire)), clock.now(),
+                             "scheduler"}},
           "notify/" + m.id + "/" + hire};
       auto r = must(engine.log().append(std::move(req)), "recording a notification");
       if (!first_position) first_position = r.first_position.value;

@@ -473,11 +473,11 @@ ChildRun run_child(const std::vector<std::string>& args, const fs::path& stderr_
 // ---- what the log says -----------------------------------------------------------
 
 struct Decided {
-  NotificationRecord record;
-  std::string encoded;            // to compare copies on several streams
+  NotificationRecord record;      // the owner's: the whole message
   std::set<std::string> streams;  // hire streams that recorded it
   std::uint64_t first_position = 0;
-  TimePoint recorded_at{};
+  // Every stream's record, to compare with what the owner's implies.
+  std::vector<std::tuple<std::uint64_t, std::string, std::string>> copies;  // position, hire, bytes
 };
 
 struct LogView {
@@ -501,23 +501,8 @@ LogView read_log(JourneyEngine& engine) {
     for (const auto& e : loaded->notifications) {
       if (e.type == kNotificationDecided) {
         NotificationRecord n = decode_notification(e.payload);
-        auto [it, fresh] = v.decided.try_emplace(n.message_id);
-        Decided& d = it->second;
-        if (fresh) {
-          d.record = n;
-          d.encoded = e.payload;
-          d.first_position = e.position.value;
-          d.recorded_at = e.recorded_at;
-          v.catch_up += n.catch_up;
-        } else {
-          if (d.encoded != e.payload)
-            v.problems.push_back("message " + n.message_id + " is recorded differently on " + hire +
-                                 " than before");
-          if (e.position.value < d.first_position) {
-            d.first_position = e.position.value;
-            d.recorded_at = e.recorded_at;
-          }
-        }
+        Decided& d = v.decided[n.message_id];
+        d.copies.emplace_back(e.position.value, hire, e.payload);
         if (!d.streams.insert(hire).second)
           v.problems.push_back("message " + n.message_id + " is decided twice on " + hire);
       } else if (e.type == kDeliveryAttempted) {
@@ -526,6 +511,24 @@ LogView read_log(JourneyEngine& engine) {
         v.retry_records += d.outcome == "retry";
         v.attempts[{d.message_id, hire, d.channel}].push_back(std::move(d));
       }
+    }
+  }
+  // The first record of a message is its owner's, the whole message; every
+  // other stream holds exactly the copy the owner's implies (scheduler.h).
+  for (auto& [id, d] : v.decided) {
+    std::sort(d.copies.begin(), d.copies.end());
+    const auto& [position, owner, bytes] = d.copies.front();
+    d.record = decode_notification(bytes);
+    d.first_position = position;
+    v.catch_up += d.record.catch_up;
+    if (d.record.hire_ids.empty() || d.record.hire_ids.front() != owner)
+      v.problems.push_back("message " + id + " is first recorded on " + owner +
+                           ", not on the first hire it names");
+    for (std::size_t i = 1; i < d.copies.size(); ++i) {
+      const auto& [p, hire, b] = d.copies[i];
+      if (b != encode_notification(notification_copy_for(d.record, hire)))
+        v.problems.push_back("message " + id + " is recorded differently on " + hire +
+                             " than its owner's record implies");
     }
   }
   return v;

@@ -1489,7 +1489,7 @@ void Api::Impl::install() {
                             n.hire_ids.empty() ? std::vector<std::string>{h} : n.hire_ids))
           seen = true;
       }
-      if (exists) break;
+      if (seen) break;  // a copy names only its own hire: look on until one may be seen
     }
     if (!exists || !seen)
       return c.fail(404, "unknown_message",

@@ -67,6 +67,7 @@
 #include <mutex>
 #include <optional>
 #include <random>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -632,6 +633,7 @@ Lateness lateness_round(const Config& c, const fs::path& dir, int interval_ms, d
 
   // Lateness from the log: recorded_at - 08:00.
   std::size_t reminders = 0, catch_up = 0;
+  std::set<std::string> messages;
   for (std::uint64_t pos = first_position;;) {
     auto batch = must(store.log->read_all(st::GlobalPosition{pos}, 5000), "reading the log");
     if (batch.empty()) break;
@@ -641,8 +643,11 @@ Lateness lateness_round(const Config& c, const fs::path& dir, int interval_ms, d
       if (e.type == en::kNotificationDecided) {
         const auto n = en::decode_notification(e.payload);
         out.decided.push_back(late);
-        reminders += n.reminder_ids.size();
-        catch_up += n.catch_up;
+        // Once per message: its owner's record (the first) names every reminder.
+        if (messages.insert(n.message_id).second) {
+          reminders += n.reminder_ids.size();
+          catch_up += n.catch_up;
+        }
       } else if (e.type == en::kDeliveryAttempted) {
         if (en::decode_delivery(e.payload).outcome == "delivered") out.delivered.push_back(late);
       }

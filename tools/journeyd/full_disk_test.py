@@ -177,6 +177,11 @@ def main():
         conn.close()
         assert server.stop() == 0, "".join(server.output[-30:])
 
+        # Room for the retries and for the reminders that fell due for every
+        # hire while the disk was full: the restart's scheduler writes them at
+        # once, ~5,000 hires of one unit in one catch-up message. That message
+        # used to be copied whole onto each hire's stream and filled even
+        # 1 GiB; now only its first hire's record carries it (scheduler.h).
         subprocess.run(["mount", "-o", f"remount,size={SIZE_MIB * 4}m", mnt], check=True)
         server = start(data)
         conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)

@@ -22,6 +22,11 @@
 //   "delivery/<attempt id>/<hire>"). Folding the log completes a fan-out that a
 //   crash interrupted: the missing records are appended, existing ones are
 //   idempotent no-ops, so every hire's history ends up complete.
+//   Only the first hire's record (the message's owner, the first appended, at
+//   the position the outbox points to) carries the whole message: body, every
+//   hire and every reminder. The others carry a copy without the body and with
+//   only their own hire and reminders (notification_copy_for), so a digest or
+//   catch-up about N hires costs O(N) bytes in the log, not O(N^2).
 //
 // Not a storm, not at 03:00: reminders whose send time passed while the
 // scheduler was not running are coalesced into one message per recipient, and
@@ -80,6 +85,9 @@ struct DeliveryRecord {
 
 std::string encode_notification(const NotificationRecord& r);
 NotificationRecord decode_notification(const std::string& payload);
+// The record of `n` on `hire`'s stream: `n` itself for its first hire (the
+// owner), else `n` without the body and with only that hire and its reminders.
+NotificationRecord notification_copy_for(const NotificationRecord& n, const std::string& hire);
 std::string encode_delivery(const DeliveryRecord& r);
 DeliveryRecord decode_delivery(const std::string& payload);
 
