@@ -1,7 +1,7 @@
 // The application shell: sign-in, the header with language and sign-out, the
 // live region for status messages, and the page for the current route.
 import { render } from 'preact';
-import { useCallback, useContext, useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useCallback, useContext, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { Api, ApiError, type Principal } from './api';
 import { setUnauthorizedHandler } from './components/load';
 import { Forbidden, SessionContext, type Session } from './components/ui';
@@ -35,7 +35,10 @@ function App() {
   const [notice, setNotice] = useState<string>('');
   const [live, setLive] = useState<string>('');
 
-  useEffect(() => {
+  // A layout effect, so that the lang attribute changes in the same commit as
+  // the texts: with useEffect, Preact sets it a frame later, and a screen
+  // reader (or a test) can meet English text marked as Swedish.
+  useLayoutEffect(() => {
     document.documentElement.lang = lang;
     document.title = `${i18n.t('app.name')} – ${i18n.t('app.tagline')}`;
   }, [lang, i18n]);
