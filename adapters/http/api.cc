@@ -33,6 +33,60 @@ bool CaseLess::operator()(const std::string& a, const std::string& b) const {
 
 namespace {
 
+// Pages of a list (GET /v1/hires): `limit` rows, 1..kMaxPage.
+constexpr std::size_t kDefaultPage = 100;
+constexpr std::size_t kMaxPage = 500;
+
+// A cursor: where the last page stopped, (unit, hire id), as hex of
+// unit 0x00 hire. Opaque to clients; anything else is refused by name.
+std::string encode_cursor(const std::pair<std::string, std::string>& at) {
+  static const char* digits = "0123456789abcdef";
+  const std::string raw = at.first + std::string(1, '\0') + at.second;
+  std::string out;
+  for (unsigned char ch : raw) {
+    out += digits[ch >> 4];
+    out += digits[ch & 15];
+  }
+  return out;
+}
+std::optional<std::pair<std::string, std::string>> decode_cursor(const std::string& hex) {
+  if (hex.empty() || hex.size() % 2 || hex.size() > 2000) return std::nullopt;
+  auto nibble = [](char ch) -> int {
+    if (ch >= '0' && ch <= '9') return ch - '0';
+    if (ch >= 'a' && ch <= 'f') return ch - 'a' + 10;
+    return -1;
+  };
+  std::string raw;
+  for (std::size_t i = 0; i < hex.size(); i += 2) {
+    const int hi = nibble(hex[i]), lo = nibble(hex[i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    raw += static_cast<char>(hi * 16 + lo);
+  }
+  const auto zero = raw.find('\0');
+  if (zero == std::string::npos || raw.find('\0', zero + 1) != std::string::npos)
+    return std::nullopt;
+  std::pair<std::string, std::string> at{raw.substr(0, zero), raw.substr(zero + 1)};
+  if (!engine::is_hire_id(at.second)) return std::nullopt;
+  return at;
+}
+
+// A query value for a link this service hands out.
+std::string url_encode(const std::string& v) {
+  static const char* digits = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char ch : v) {
+    if ((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+        ch == '-' || ch == '_' || ch == '.' || ch == '~') {
+      out += static_cast<char>(ch);
+    } else {
+      out += '%';
+      out += digits[ch >> 4];
+      out += digits[ch & 15];
+    }
+  }
+  return out;
+}
+
 // Text that reaches an answer may come from bytes we did not check (a path,
 // an old record): never let an invalid UTF-8 byte make dump() throw; it
 // becomes U+FFFD (fuzz_http_request found the throw, which escaped handle()).
@@ -335,6 +389,11 @@ struct Api::Impl {
   };
   std::optional<Listed> listed(const Principal& p, const std::string& hire_id, date::sys_days today,
                                std::map<std::string, std::string>& munis) {
+    if (hooks.views) {
+      auto v = hooks.views->get(hire_id, today);
+      if (!v) return std::nullopt;
+      return listed_view(p, std::move(*v), munis);
+    }
     auto id = engine.identify(hire_id);
     if (!id || !engine::may_read_hire(p, scope_of(*id, &munis))) return std::nullopt;
     Listed out{*id, std::nullopt, {}};
@@ -348,6 +407,121 @@ struct Api::Impl {
       out.damage = e.what();
     }
     return out;
+  }
+
+  std::optional<Listed> listed_view(const Principal& p, engine::HireView v,
+                                    std::map<std::string, std::string>& munis) {
+    if (!engine::may_read_hire(p, scope_of(v.id, &munis))) return std::nullopt;
+    if (v.status && !engine::may_read_hire(p, scope_of(*v.status, &munis))) return std::nullopt;
+    return Listed{std::move(v.id), std::move(v.status), std::move(v.damage)};
+  }
+
+  // The hires `p` may read, in (unit, hire id) order, after `after` (a unit
+  // and hire, both empty to start), until f returns false. With the views:
+  // only the index entries of what p may read (its units, its municipality's,
+  // the hires it introduces), each read from its view entry. Without: every
+  // hire replayed, the reference.
+  using After = std::pair<std::string, std::string>;
+  void visit_readable(const Principal& p, const std::string& unit_filter, const After& after,
+                      date::sys_days today, const std::function<bool(Listed&)>& f) {
+    std::map<std::string, std::string> munis;
+    const auto past = [&](const std::string& unit, const std::string& hire) {
+      return after.first.empty() && after.second.empty() ? true : After{unit, hire} > after;
+    };
+    bool indexed = hooks.views != nullptr;
+    if (indexed) {
+      try {
+        hooks.views->apply();  // the index holds every hire committed before this read
+      } catch (const std::exception&) {
+        indexed = false;  // e.g. a full disk: the index may lack the newest; replay instead
+      }
+    }
+    if (!indexed) {
+      std::vector<Listed> all;
+      for (const auto& id : engine.hires()) {
+        auto l = listed(p, id, today, munis);
+        if (l && (unit_filter.empty() || l->id.unit == unit_filter) &&
+            past(l->id.unit, l->id.hire_id))
+          all.push_back(std::move(*l));
+      }
+      std::sort(all.begin(), all.end(), [](const Listed& a, const Listed& b) {
+        return std::tie(a.id.unit, a.id.hire_id) < std::tie(b.id.unit, b.id.hire_id);
+      });
+      for (auto& l : all)
+        if (!f(l)) return;
+      return;
+    }
+    engine::HireViews& views = *hooks.views;
+    bool go_on = true;
+    // One index key: its view, if it is still of that unit (a key left by a
+    // move is skipped; the hire is listed under its unit now) and readable.
+    auto visit = [&](const std::string& unit, const std::string& hire) {
+      auto v = views.get(hire, today);
+      if (!v || v->id.unit != unit) return true;
+      auto l = listed_view(p, std::move(*v), munis);
+      if (l) go_on = f(*l);
+      return go_on;
+    };
+    auto unit_after = [&](const std::string& unit) {
+      return after.first == unit && !after.second.empty()
+                 ? "u" + unit + std::string(1, '\0') + after.second
+                 : std::string();
+    };
+    auto scan_unit = [&](const std::string& unit) {
+      views.scan_unit(unit, unit_after(unit), [&](const std::string& hire, const std::string&) {
+        return visit(unit, hire);
+      });
+    };
+    if (!unit_filter.empty()) {
+      if (unit_filter >= after.first) scan_unit(unit_filter);
+      return;
+    }
+    switch (p.role) {
+      case AccessRole::unit_head:
+      case AccessRole::administrator: {
+        std::vector<std::string> units = p.units;
+        std::sort(units.begin(), units.end());
+        units.erase(std::unique(units.begin(), units.end()), units.end());  // each once
+        for (const auto& u : units)
+          if (go_on && u >= after.first) scan_unit(u);
+        return;
+      }
+      case AccessRole::introducer: {
+        // Few hires each: gathered, then put in the lists' order.
+        std::vector<Listed> mine;
+        views.scan_introducer(p.email, "", [&](const std::string& hire, const std::string&) {
+          auto v = views.get(hire, today);
+          if (!v) return true;
+          auto l = listed_view(p, std::move(*v), munis);
+          if (l && past(l->id.unit, l->id.hire_id)) mine.push_back(std::move(*l));
+          return true;
+        });
+        std::sort(mine.begin(), mine.end(), [](const Listed& a, const Listed& b) {
+          return std::tie(a.id.unit, a.id.hire_id) < std::tie(b.id.unit, b.id.hire_id);
+        });
+        for (auto& l : mine)
+          if (!f(l)) return;
+        return;
+      }
+      default: {
+        // admin, auditor: their municipality's units, another's passed over
+        // whole. A hire whose unit cannot be read ("") only "*" sees.
+        auto skip = [&](const std::string& unit) {
+          if (p.all_municipalities()) return false;
+          if (unit.empty()) return true;
+          auto it = munis.find(unit);
+          if (it == munis.end()) it = munis.emplace(unit, municipality_of_unit(unit)).first;
+          return !engine::sees_municipality(p, it->second);
+        };
+        const std::string from = after.first.empty() && after.second.empty()
+                                     ? std::string()
+                                     : "u" + after.first + std::string(1, '\0') + after.second;
+        views.scan_all(from, skip, [&](const std::string& hire, const std::string& key) {
+          return visit(key.substr(1, key.size() - hire.size() - 2), hire);
+        });
+        return;
+      }
+    }
   }
 
   json damaged_json(const engine::HireIdentity& id, const std::string& why) {
@@ -983,30 +1157,49 @@ void Api::Impl::install() {
                       "parameter", "overdue");
       overdue_only = c.query["overdue"] == "true";
     }
+    std::size_t limit = kDefaultPage;
+    if (c.query.count("limit")) {
+      const std::string& v = c.query["limit"];
+      std::size_t n = 0;
+      bool ok = !v.empty() && v.size() <= 3;
+      for (char ch : v) ok = ok && ch >= '0' && ch <= '9';
+      if (ok) n = std::stoul(v);
+      if (!ok || n < 1 || n > kMaxPage)
+        return c.fail(400, "bad_parameter",
+                      c.t("limit ska vara ett heltal 1–500", "limit must be a whole number 1–500"),
+                      "parameter", "limit");
+      limit = n;
+    }
+    After after;
+    if (c.query.count("cursor")) {
+      auto a = decode_cursor(c.query["cursor"]);
+      if (!a)
+        return c.fail(400, "bad_parameter",
+                      c.t("cursor är inte en markör som den här tjänsten har lämnat ut",
+                          "cursor is not a cursor this service handed out"),
+                      "parameter", "cursor");
+      after = *a;
+    }
     json j = json::array();
     const auto today = engine.today();
-    std::map<std::string, std::string> munis;  // unit -> municipality
-    for (const auto& id : engine.hires()) {
-      auto l = listed(*c.principal, id, today, munis);
-      if (!l) continue;
-      if (!unit.empty() && l->id.unit != unit) continue;
-      if (!l->status) {
+    std::optional<After> next;  // set when the page is full and more may follow
+    After last;                 // the sort key of the last row: (identity's unit, hire)
+    // The row of one hire, or null when the filters leave it out.
+    auto row_of = [&](const Listed& l) -> json {
+      if (!l.status) {
         // Damaged: shown (it needs someone's attention) unless a filter it
         // cannot be matched against asks for something else.
-        if (state.empty() || state == "Damaged") j.push_back(damaged_json(l->id, l->damage));
-        continue;
+        if (state.empty() || state == "Damaged") return damaged_json(l.id, l.damage);
+        return nullptr;
       }
-      const engine::HireStatus* s = &*l->status;
-      if (!state.empty() && s->lifecycle != state) continue;
+      const engine::HireStatus* s = &*l.status;
+      if (!state.empty() && s->lifecycle != state) return nullptr;
       int overdue = static_cast<int>(s->overdue_items.size());
       for (const auto& d : s->deadlines) overdue += d.overdue ? 1 : 0;
-      if (overdue_only && overdue == 0) continue;
-      json row{{"hire", id},
-               {"name", s->hire.name},
-               {"unit", s->hire.unit},
-               {"start", iso_day(s->hire.start)},
-               {"lifecycle", s->lifecycle},
-               {"overdue", overdue}};
+      if (overdue_only && overdue == 0) return nullptr;
+      json row{{"hire", l.id.hire_id},      {"name", s->hire.name},
+               {"unit", s->hire.unit},      {"start", iso_day(s->hire.start)},
+               {"lifecycle", s->lifecycle}, {"overdue", overdue}};
       if (s->next_deadline)
         row["next_deadline"] = {{"id", s->next_deadline->id},
                                 {"title", s->next_deadline->title},
@@ -1018,9 +1211,28 @@ void Api::Impl::install() {
                                 {"done", p.done},
                                 {"total", p.total},
                                 {"finished", p.finished}});
-      j.push_back(row);
+      return row;
+    };
+    visit_readable(*c.principal, unit, after, today, [&](Listed& l) {
+      json row = row_of(l);
+      if (row.is_null()) return true;
+      if (j.size() == limit) {
+        next = last;  // a row beyond this page exists
+        return false;
+      }
+      j.push_back(std::move(row));
+      last = After{l.id.unit, l.id.hire_id};
+      return true;
+    });
+    Response r = json_response(200, j);
+    if (next) {
+      std::string link =
+          "/v1/hires?limit=" + std::to_string(limit) + "&cursor=" + encode_cursor(*next);
+      for (const char* k : {"unit", "state", "overdue"})
+        if (c.query.count(k)) link += std::string("&") + k + "=" + url_encode(c.query[k]);
+      r.headers.push_back({"Link", "<" + link + ">; rel=\"next\""});
     }
-    return json_response(200, j);
+    return r;
   });
   add("POST", "/v1/hires", [this, forbidden](Ctx& c) {
     auto body = json_body(c);
@@ -1325,13 +1537,15 @@ void Api::Impl::install() {
     const auto today = engine.today();
     std::map<std::string, std::optional<engine::UnitContacts>> units;
     std::map<std::string, std::string> munis;  // unit -> municipality
-    for (const auto& id : engine.hires()) {
-      if (!hire_filter.empty() && id != hire_filter) continue;
-      auto l = listed(*c.principal, id, today, munis);
-      if (!l || !l->status) continue;  // damaged: its tasks cannot be known; /v1/hires says why
+    // Only the hires the caller may read are visited (with the views, only
+    // those are read at all); one hire alone when asked for.
+    auto each = [&](const Listed& listed_hire) {
+      const Listed* l = &listed_hire;
+      if (!l->status) return;  // damaged: its tasks cannot be known; /v1/hires says why
+      const std::string& id = l->id.hire_id;
       const engine::HireStatus* s = &*l->status;
-      if (s->lifecycle == "Left" || s->lifecycle == "Completed") continue;
-      if (!unit.empty() && s->hire.unit != unit) continue;
+      if (s->lifecycle == "Left" || s->lifecycle == "Completed") return;
+      if (!unit.empty() && s->hire.unit != unit) return;
       if (!units.count(s->hire.unit)) units[s->hire.unit] = engine.unit(s->hire.unit);
       const auto& u = units[s->hire.unit];
       for (const auto& item : s->items) {
@@ -1372,6 +1586,14 @@ void Api::Impl::install() {
                      {"due", iso_day(item.due)},
                      {"overdue", item.overdue}});
       }
+    };
+    if (!hire_filter.empty()) {
+      if (auto l = listed(*c.principal, hire_filter, today, munis)) each(*l);
+    } else {
+      visit_readable(*c.principal, unit, {}, today, [&](Listed& l) {
+        each(l);
+        return true;
+      });
     }
     std::stable_sort(j.begin(), j.end(), [](const json& a, const json& b) {
       return a["due"].get<std::string>() < b["due"].get<std::string>();
@@ -1410,25 +1632,22 @@ void Api::Impl::install() {
                         "outcome must be pending, delivered, retry, failed, dead_letter or "
                         "redeliver"),
                     "parameter", "outcome");
-    std::vector<std::string> hires;
-    if (c.query.count("hire"))
-      hires.push_back(c.query["hire"]);
-    else
-      hires = engine.hires();
     const auto today = engine.today();
     json j = json::array();
     ChannelView shows{c, engine, std::nullopt};
     std::map<std::string, std::string> munis;  // unit -> municipality
-    for (const auto& h : hires) {
-      auto l = listed(*c.principal, h, today, munis);
-      if (!l || !l->status) continue;
+    // The hires the caller may read, in the lists' order (unit, hire id);
+    // one alone when asked for.
+    auto each = [&](const Listed& l) {
+      if (!l.status) return;
+      const std::string& h = l.id.hire_id;
       std::optional<engine::LoadedHire> loaded;
       try {
         loaded = engine.load(h);
       } catch (const engine::HireDamaged&) {
-        continue;
+        return;
       }
-      if (!loaded) continue;
+      if (!loaded) return;
       std::map<std::string, engine::DeliveryRecord> last;
       for (const auto& r : loaded->notifications)
         if (r.type == engine::kDeliveryAttempted) {
@@ -1463,6 +1682,14 @@ void Api::Impl::install() {
                        {"catch_up", n.catch_up}});
         }
       }
+    };
+    if (c.query.count("hire")) {
+      if (auto l = listed(*c.principal, c.query["hire"], today, munis)) each(*l);
+    } else {
+      visit_readable(*c.principal, "", {}, today, [&](Listed& l) {
+        each(l);
+        return true;
+      });
     }
     return json_response(200, j);
   });

@@ -1,8 +1,9 @@
 // The /v1 API in-process, over a real RocksDB log in a temporary folder:
 // the route table matches the OpenAPI document both ways, a full disk answers
 // 507 (a fault-injecting wrapper around the real log), and the command
-// decoder names the field that is wrong. Everything else is exercised over
-// real sockets by tools/journeyd/api_test.py.
+// decoder names the field that is wrong, and the lists read from the
+// maintained views answer exactly what a replay of every hire answers.
+// Everything else is exercised over real sockets by tools/journeyd/api_test.py.
 #define BOOST_TEST_MODULE http_api
 #include "journey/adapters/http_api.h"
 
@@ -15,6 +16,8 @@
 
 #include "journey/adapters/http_json.h"
 #include "journey/engine/scheduler.h"
+#include "journey/engine/views.h"
+#include "journey/storage/kv_store.h"
 #include "journey/storage/rocksdb_event_log.h"
 #include "journey/workflows/value_domain.h"
 
@@ -849,6 +852,327 @@ BOOST_AUTO_TEST_CASE(ARetractedItemIsOpenAgainInTheStatusAndMarkedInHistory) {
   BOOST_TEST(detail.find("record it anew") != std::string::npos);
   BOOST_TEST(detail.find("by event " + std::to_string(version + 1)) != std::string::npos, detail);
   BOOST_TEST(detail.find('{') == std::string::npos, detail);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// ---- the maintained views (engine/views.h) ----------------------------------
+
+namespace {
+// GET `target` as `token`, every page: the rows of all pages, following
+// Link rel="next", and how many pages there were.
+std::pair<json, int> all_pages(Api& api, const std::string& token, std::string target) {
+  json rows = json::array();
+  int pages = 0;
+  for (;;) {
+    Request r;
+    r.method = "GET";
+    r.target = target;
+    r.headers["Authorization"] = "Bearer " + token;
+    const Response res = api.handle(r);
+    BOOST_REQUIRE_MESSAGE(res.status == 200, target << ": " << res.status << " " << res.body);
+    ++pages;
+    for (const auto& row : json::parse(res.body)) rows.push_back(row);
+    std::string next;
+    for (const auto& [k, v] : res.headers)
+      if (k == "Link") next = v.substr(1, v.find('>') - 1);
+    if (next.empty()) return {rows, pages};
+    BOOST_REQUIRE_MESSAGE(pages < 1000, target << " pages on for ever");
+    target = next;
+  }
+}
+
+struct ViewsFixture : Fixture {
+  fs::path views_dir = dir.string() + "-views";
+  std::unique_ptr<engine::HireViews> views;
+  std::unique_ptr<Api> indexed;                   // the same API, lists from the views
+  std::map<std::string, std::string> principals;  // what -> token
+  const engine::CommandContext setup{"setup", "", std::nullopt};
+
+  ViewsFixture() {
+    BOOST_REQUIRE(engine->set_municipality({"boras", "Borås"}, setup).ok());
+    set_unit("Barn och unga Väster");
+    set_unit("Barn och unga Öster");
+    BOOST_REQUIRE(engine
+                      ->set_unit({"Familj Borås",
+                                  {"Bea Holm", "bea@boras.se"},
+                                  {"Bo Holm", "bo@boras.se"},
+                                  std::nullopt,
+                                  "boras"},
+                                 setup)
+                      .ok());
+    const char* units[] = {"Barn och unga Väster", "Barn och unga Öster", "Familj Borås"};
+    for (int n = 0; n < 21; ++n) {
+      json body{{"name", "Ny " + std::to_string(n)},
+                {"email", "ny" + std::to_string(n) + "@example.se"},
+                {"unit", units[n % 3]},
+                {"start", n % 2 ? "2026-03-02" : "2026-11-02"}};
+      if (n % 4 == 0) body["introducer"] = {{"name", "Karin"}, {"email", "karin@example.se"}};
+      if (n % 4 == 1) body["introducer"] = {{"name", "Olle"}, {"email", "Olle@Example.se"}};
+      auto r = call("POST", "/v1/hires", body);
+      BOOST_REQUIRE_MESSAGE(r.status == 201, r.body);
+      const std::string hire = json::parse(r.body)["hire"];
+      hires.push_back(hire);
+      auto event = [&](const json& e) {
+        auto res = call("POST", "/v1/hires/" + hire + "/events", e);
+        BOOST_REQUIRE_MESSAGE(res.status == 201, e.dump() << ": " << res.body);
+      };
+      if (n % 2) event({{"kind", "started"}, {"on", "2026-03-02"}});
+      if (n % 2 && n % 5 == 1)
+        event({{"kind", "leave-start"}, {"leave_kind", "parental"}, {"from", "2026-06-01"}});
+      if (n == 9) event({{"kind", "left"}, {"on", "2026-05-04"}});
+    }
+    // A corrected registration, a damaged hire of Väster (start past the
+    // domain), bytes no event at all on a hire of Öster, and a hire whose
+    // registration cannot be read at all (its unit unknown: "*" alone sees it).
+    auto fixed = call("POST", "/v1/hires/" + hires[4] + "/corrections",
+                      {{"action", "correct"},
+                       {"event", 1},
+                       {"reason", "stavfel"},
+                       {"replacement", {{"name", "Ny Fyra"}}}});
+    BOOST_REQUIRE_MESSAGE(fixed.status == 201, fixed.body);
+    http_api::plant_4800_registration(*real);
+    http_api::plant(*real, hires[1], "HireStarted", std::string("\x01\xff\xff", 3));
+    http_api::plant(*real, "hire-0000dead", "HireRegistered", std::string("\x02\xfe", 2));
+
+    principals["admin *"] = admin;
+    principals["admin default"] = token(engine::AccessRole::admin, "default", {});
+    principals["auditor default"] = token(engine::AccessRole::auditor, "default", {});
+    principals["auditor boras"] = token(engine::AccessRole::auditor, "boras", {});
+    principals["unit head Väster"] =
+        token(engine::AccessRole::unit_head, "default", {"Barn och unga Väster"});
+    principals["unit head of two"] = token(engine::AccessRole::unit_head, "default",
+                                           {"Barn och unga Öster", "Barn och unga Väster"});
+    // A token may name a unit twice: its hires are still listed once.
+    principals["unit head, a unit twice"] = token(engine::AccessRole::unit_head, "default",
+                                                  {"Barn och unga Väster", "Barn och unga Väster"});
+    principals["administrator Öster"] =
+        token(engine::AccessRole::administrator, "default", {"Barn och unga Öster"});
+    principals["unit head Borås"] = token(engine::AccessRole::unit_head, "boras", {"Familj Borås"});
+    principals["introducer Karin"] = introducer("karin@example.se");
+    principals["introducer Olle"] = introducer("olle@example.se");
+
+    open_views();
+  }
+  ~ViewsFixture() {
+    indexed.reset();
+    views.reset();
+    fs::remove_all(views_dir);
+  }
+  std::vector<std::string> hires;
+
+  std::string introducer(const std::string& email) {
+    engine::Principal p;
+    p.role = engine::AccessRole::introducer;
+    p.name = email;
+    p.email = email;
+    p.municipality = "default";
+    auto issued = tokens->issue(p, setup);
+    BOOST_REQUIRE(issued.outcome.ok());
+    return issued.token;
+  }
+  void open_views() {
+    indexed.reset();
+    views.reset();
+    auto kv = storage::open_rocksdb_kv(views_dir);
+    BOOST_REQUIRE_MESSAGE(kv.ok(), (kv.ok() ? "" : kv.error().message));
+    views = std::make_unique<engine::HireViews>(*engine, std::move(kv.value()));
+    ApiHooks hooks;
+    hooks.views = views.get();
+    indexed = std::make_unique<Api>(*engine, *tokens, hooks);
+  }
+  // The views' store itself, with the views closed (RocksDB locks it).
+  template <class F>
+  void with_store(F f) {
+    indexed.reset();
+    views.reset();
+    auto kv = storage::open_rocksdb_kv(views_dir);
+    BOOST_REQUIRE(kv.ok());
+    f(*kv.value());
+  }
+  // Every list, for every principal, the same from the views as from a replay.
+  void lists_agree() {
+    const std::vector<std::string> targets = {
+        "/v1/hires",
+        "/v1/hires?limit=2",
+        "/v1/hires?limit=1&unit=Barn%20och%20unga%20V%C3%A4ster",
+        "/v1/hires?overdue=true&limit=3",
+        "/v1/hires?state=Damaged",
+        "/v1/tasks",
+        "/v1/tasks?mine",
+        "/v1/tasks?unit=Barn%20och%20unga%20%C3%96ster",
+        "/v1/notifications"};
+    for (const auto& [who, t] : principals)
+      for (const auto& target : targets) {
+        BOOST_TEST_CONTEXT(who << " " << target) {
+          const auto replayed = all_pages(*api, t, target);
+          const auto viewed = all_pages(*indexed, t, target);
+          BOOST_TEST(viewed.first == replayed.first);
+          BOOST_TEST(viewed.second == replayed.second);
+        }
+      }
+  }
+};
+
+std::set<std::string> ids_of(const json& rows) {
+  std::set<std::string> out;
+  for (const auto& r : rows) out.insert(r["hire"].get<std::string>());
+  return out;
+}
+}  // namespace
+
+// With the views a list reads only what its caller may see; without them
+// every hire is replayed. The two must answer alike, page by page, for every
+// kind of principal, damaged and corrected hires included.
+BOOST_FIXTURE_TEST_SUITE(http_api_views, ViewsFixture)
+
+BOOST_AUTO_TEST_CASE(ListsFromTheViewsAnswerWhatAReplayAnswersForEveryPrincipal) {
+  lists_agree();
+  // And the lists are what each may see: a unit head her unit (the damaged
+  // 4800 hire marked), an introducer the hires she introduces, whatever the
+  // case of the address she was given with; Borås nothing of the others.
+  const auto vaster = all_pages(*indexed, principals["unit head Väster"], "/v1/hires").first;
+  BOOST_TEST(vaster.size() == 8u);  // 7 registered + hire-0badda7e
+  BOOST_TEST(ids_of(vaster).count("hire-0badda7e") == 1);
+  const auto olle = all_pages(*indexed, principals["introducer Olle"], "/v1/hires").first;
+  // n = 1, 9, 13 (1 damaged, but his); 5 and 17 are Borås's, another municipality.
+  BOOST_TEST(olle.size() == 3u);
+  const auto boras = all_pages(*indexed, principals["unit head Borås"], "/v1/hires").first;
+  BOOST_TEST(boras.size() == 7u);
+  for (const auto& row : boras) BOOST_TEST(row["unit"] == "Familj Borås");
+  const auto everyone = all_pages(*indexed, admin, "/v1/hires").first;
+  BOOST_TEST(everyone.size() == 23u);  // 21 + the two planted registrations
+  BOOST_TEST(ids_of(all_pages(*indexed, principals["admin default"], "/v1/hires").first)
+                 .count("hire-0000dead") == 0);
+}
+
+BOOST_AUTO_TEST_CASE(PagesWalkEveryHireOnceInUnitOrderAndRefuseABadLimitOrCursorByName) {
+  const auto whole = all_pages(*indexed, admin, "/v1/hires");
+  BOOST_TEST(whole.second == 1);
+  const auto one_by_one = all_pages(*indexed, admin, "/v1/hires?limit=1");
+  BOOST_TEST(one_by_one.second == 23);
+  BOOST_TEST(one_by_one.first == whole.first);
+  for (std::size_t i = 1; i < whole.first.size(); ++i) {
+    const auto& a = whole.first[i - 1];
+    const auto& b = whole.first[i];
+    BOOST_TEST((std::tie(a["unit"], a["hire"]) < std::tie(b["unit"], b["hire"])));
+  }
+  // A hire registered between two pages shows on a later page when it sorts
+  // after the cursor ("Familj Borås" comes after the first page's units);
+  // nothing is listed twice.
+  Request first;
+  first.method = "GET";
+  first.target = "/v1/hires?limit=3";
+  first.headers["Authorization"] = "Bearer " + admin;
+  const Response page = indexed->handle(first);
+  BOOST_REQUIRE(page.status == 200);
+  std::string next;
+  for (const auto& [k, v] : page.headers)
+    if (k == "Link") next = v.substr(1, v.find('>') - 1);
+  BOOST_REQUIRE(!next.empty());
+  auto added = call("POST", "/v1/hires",
+                    {{"name", "Mellan Sidor"},
+                     {"email", "mellan@example.se"},
+                     {"unit", "Familj Borås"},
+                     {"start", "2026-03-02"}});
+  BOOST_REQUIRE(added.status == 201);
+  const auto rest = all_pages(*indexed, admin, next).first;
+  auto seen = ids_of(json::parse(page.body));
+  BOOST_TEST(seen.size() == 3u);
+  for (const auto& id : ids_of(rest)) BOOST_TEST(seen.insert(id).second, id << " listed twice");
+  BOOST_TEST(seen.size() == 24u);
+  BOOST_TEST(seen.count(json::parse(added.body)["hire"].get<std::string>()) == 1);
+  for (const char* bad : {"limit=0", "limit=501", "limit=abc", "limit=", "limit=-1", "cursor=zz",
+                          "cursor=00", "cursor=6869", "cursor=41006869"}) {
+    BOOST_TEST_CONTEXT(bad) {
+      for (Api* a : {api.get(), indexed.get()}) {
+        Request r;
+        r.method = "GET";
+        r.target = std::string("/v1/hires?") + bad;
+        r.headers["Authorization"] = "Bearer " + admin;
+        const Response res = a->handle(r);
+        BOOST_TEST(res.status == 400);
+        const std::string name = std::string(bad).substr(0, std::string(bad).find('='));
+        BOOST_TEST(json::parse(res.body)["parameter"].get<std::string>() == name);
+        BOOST_TEST(json::parse(res.body)["code"].get<std::string>() == "bad_parameter");
+      }
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(ACommandIsSeenByTheNextListWithoutWaitingForTheBackground) {
+  // Nothing folds the views in the background here: the list must fold them.
+  auto r = call("POST", "/v1/hires",
+                {{"name", "Helt Ny"},
+                 {"email", "helt.ny@example.se"},
+                 {"unit", "Barn och unga Öster"},
+                 {"start", "2026-03-02"}});
+  BOOST_REQUIRE(r.status == 201);
+  const std::string hire = json::parse(r.body)["hire"];
+  BOOST_TEST(ids_of(all_pages(*indexed, admin, "/v1/hires").first).count(hire) == 1);
+  BOOST_REQUIRE(
+      call("POST", "/v1/hires/" + hire + "/events", {{"kind", "started"}, {"on", "2026-03-02"}})
+          .status == 201);
+  lists_agree();
+  // An introducer appointed later finds the hire in her list at once.
+  BOOST_REQUIRE(call("POST", "/v1/hires/" + hire + "/events",
+                     {{"kind", "introducer"}, {"name", "Karin"}, {"email", "karin@example.se"}})
+                    .status == 201);
+  BOOST_TEST(
+      ids_of(all_pages(*indexed, principals["introducer Karin"], "/v1/hires").first).count(hire) ==
+      1);
+  lists_agree();
+}
+
+BOOST_AUTO_TEST_CASE(ViewsOfAnotherFormatOrAheadOfARestoredLogAreRebuiltFromTheLog) {
+  views->apply();
+  const auto head = real->head().value;
+  // Another format version, and a stray entry: both gone after the open.
+  with_store([&](storage::KvStore& kv) {
+    storage::KvWrite w;
+    w.puts.push_back({"f", storage::be64(engine::HireViews::kFormat + 1)});
+    w.puts.push_back({std::string("uBarn och unga Väster") + '\0' + "hire-5ca1ab1e", ""});
+    BOOST_REQUIRE(kv.write(w, true).ok());
+  });
+  open_views();
+  BOOST_TEST(views->applied() == head);
+  with_store([&](storage::KvStore& kv) {
+    BOOST_TEST(storage::from_be64(kv.get("f").value().value()) == engine::HireViews::kFormat);
+    BOOST_TEST(
+        !kv.get(std::string("uBarn och unga Väster") + '\0' + "hire-5ca1ab1e").value().has_value());
+    // Views that say they applied more than the log holds (a log restored
+    // from an older backup under them): rebuilt too.
+    storage::KvWrite w;
+    w.puts.push_back({"c", storage::be64(head + 100)});
+    w.puts.push_back({std::string("uBarn och unga Väster") + '\0' + "hire-5ca1ab1e", ""});
+    BOOST_REQUIRE(kv.write(w, true).ok());
+  });
+  open_views();
+  BOOST_TEST(views->applied() == head);
+  with_store([&](storage::KvStore& kv) {
+    BOOST_TEST(
+        !kv.get(std::string("uBarn och unga Väster") + '\0' + "hire-5ca1ab1e").value().has_value());
+  });
+  open_views();
+  lists_agree();
+}
+
+BOOST_AUTO_TEST_CASE(AViewOfAnotherDayIsRecomputedNotServedStale) {
+  views->apply();
+  const auto today = engine->today();
+  for (const auto& hire : hires) {
+    if (hire == hires[1]) continue;  // damaged
+    for (auto day : {today, today + date::days(40), today + date::days(400)}) {
+      auto v = views->get(hire, day);
+      auto s = engine->status(hire, day);
+      BOOST_REQUIRE(v && v->status && s);
+      BOOST_TEST(v->status->lifecycle == s->lifecycle);
+      BOOST_TEST(v->status->overdue_items.size() == s->overdue_items.size());
+      BOOST_TEST(v->status->deadlines.size() == s->deadlines.size());
+    }
+  }
+  BOOST_TEST(views->refresh_day() > 0u);  // entries of day+400 are not of today
+  lists_agree();
 }
 
 BOOST_AUTO_TEST_SUITE_END()

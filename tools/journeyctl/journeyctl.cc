@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
@@ -29,6 +30,7 @@
 #include "journey/engine/journey_engine.h"
 #include "journey/engine/scheduler.h"
 #include "journey/engine/simulation.h"
+#include "journey/engine/views.h"
 #include "journey/storage/rocksdb_event_log.h"
 #include "journey/workflows/value_domain.h"
 #include "table.h"
@@ -1386,6 +1388,30 @@ int main(int argc, char** argv) {
       if (!cleared) fail(4, cleared.error().message);
       std::cout << g.t("Schemaläggarens index tömt; nästa körning bygger om det från loggen.\n",
                        "Scheduler index cleared; the next tick rebuilds it from the log.\n");
+      return 0;
+    };
+  });
+
+  // views: the hire lists' derived store (engine/views.h), data/views
+  auto* views_cmd = app.add_subcommand(
+      "views", "The maintained hire views the lists read (derived from the log)");
+  views_cmd->require_subcommand(1);
+  auto* vrebuild = views_cmd->add_subcommand(
+      "rebuild", "Clear the hire views and derive them again from the log (journeyd stopped)");
+  vrebuild->callback([&] {
+    run = [&] {
+      auto store = open_store(false);  // first: names a running journeyd
+      auto index = storage::open_rocksdb_kv(fs::path(g.data) / "views");
+      if (!index) fail(4, index.error().message);
+      engine::HireViews views(*store->engine, std::move(index.value()));
+      const auto t0 = std::chrono::steady_clock::now();
+      const std::size_t n = views.rebuild();
+      const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::steady_clock::now() - t0)
+                          .count();
+      std::cout << g.t("Vyerna byggda om från loggen: ", "Views rebuilt from the log: ") << n
+                << g.t(" nyanställda, position ", " hires, position ") << views.applied() << " ("
+                << ms << " ms)\n";
       return 0;
     };
   });

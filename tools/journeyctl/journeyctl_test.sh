@@ -188,6 +188,11 @@ check "redeliver an unknown message" 1 "$J" redeliver n-000000000000
 check "scheduler rebuild" 0 "$J" scheduler rebuild
 check "scheduler after rebuild" 0 "$J" scheduler run --once
 check "chain still verifies" 0 "$J" verify
+check "views rebuild" 0 "$J" views rebuild
+contains "views rebuilt, counted" "Vyerna byggda om från loggen: "
+check "views rebuild twice" 0 "$J" --lang en views rebuild
+contains "views rebuilt, in English" "Views rebuilt from the log: "
+check "views without a subcommand" 106 "$J" views
 
 # Municipalities, units in them, and tokens for journeyd (only hashes stored)
 check "municipality set" 0 "$J" municipality set goteborg --name "Göteborgs Stad"

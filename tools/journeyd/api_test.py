@@ -97,6 +97,22 @@ def command(conn, method, path, token, body=None, key=None):
     return res.status, dict(res.getheaders()), json.loads(raw) if raw else None
 
 
+def every_page(conn, path, token):
+    """GET a paged list (GET /v1/hires) to its end, following each answer's
+    Link rel="next": (status of the first failing page or 200, all rows)."""
+    rows = []
+    for _ in range(100000):
+        st, h, b = command(conn, "GET", path, token)
+        if st != 200:
+            return st, rows
+        rows.extend(b)
+        m = re.search(r'<([^>]*)>\s*;\s*rel="next"', h.get("Link", ""))
+        if not m:
+            return 200, rows
+        path = m.group(1)
+    raise AssertionError(f"{path}: pages on for ever")
+
+
 def load_openapi(server):
     c = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
     c.request("GET", "/v1/openapi.json")

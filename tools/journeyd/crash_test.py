@@ -26,7 +26,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from api_test import Journeyd, command  # noqa: E402
+from api_test import Journeyd, command, every_page  # noqa: E402
 
 JOURNEYD, JOURNEYCTL = sys.argv[1], sys.argv[2]
 ROUNDS = int(sys.argv[3]) if len(sys.argv) > 3 else 15
@@ -70,7 +70,10 @@ def main():
                 del unanswered[key]
                 last_round.add(key)
             last_round = set()
-            st, hires = call(conn, "GET", "/v1/hires", token)
+            # Every page: the list comes 100 at a time.
+            st, hires = every_page(conn, "/v1/hires?limit=500", token)
+            assert st == 200, st
+            assert len(hires) >= len({v[2] for v in acked.values()}), (len(hires), len(acked))
             names = [h["name"] for h in hires]
             dupes = {n for n in names if names.count(n) > 1}
             assert not dupes, f"round {round_}: registered twice: {sorted(dupes)[:5]}"

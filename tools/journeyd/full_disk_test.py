@@ -128,8 +128,11 @@ def main():
         for t in threads:
             t.join(timeout=600)
         stop.set()
-        assert not errors, errors[:3]
-        assert server.proc.poll() is None, "journeyd died:\n" + "".join(server.output[-30:])
+        # Whether journeyd is alive first: a client's "no answer" says little
+        # without the server's last words.
+        assert server.proc.poll() is None, (f"journeyd died ({server.proc.returncode}):\n"
+                                            + "".join(server.output[-30:]))
+        assert not errors, (errors[:3], "".join(server.output[-30:]))
         assert full_answers, "the disk never filled"
         print(f"filled {SIZE_MIB} MiB in {time.time() - t0:.1f} s: {len(acked)} acknowledged, "
               f"{len(to_retry)} answered 507; journeyd is still up", flush=True)
@@ -162,13 +165,13 @@ def main():
 
         # Stopping cut the zeros off the WAL's tail, which freed a little:
         # fill the rest, so that the start meets a disk with no byte free.
-        with open(os.path.join(mnt, "filler"), "wb") as f:
-            try:
+        try:
+            with open(os.path.join(mnt, "filler"), "wb") as f:
                 while True:
                     f.write(b"\0" * 65536)
                     f.flush()
-            except OSError:
-                pass
+        except OSError:
+            pass  # full to the last byte (the views may have taken what was left)
         server = start(data)  # full to the last byte
         conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
         r = reads_work(conn, "restarted on the full disk")

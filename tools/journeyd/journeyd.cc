@@ -452,6 +452,31 @@ int main(int argc, char** argv) {
   }
   std::atomic<std::uint64_t> delivered{0}, retried{0}, failed{0}, ticks{0}, tick_errors{0};
 
+  // The maintained hire views (engine/views.h): derived, rebuilt from the log
+  // when their format differs. Without them (they cannot be opened, e.g. on a
+  // full disk) every list replays every hire: slower, the same answers.
+  std::unique_ptr<engine::HireViews> views;
+  {
+    const auto t0 = std::chrono::steady_clock::now();
+    auto index = storage::open_rocksdb_kv(data / "views");
+    if (!index) {
+      logger.log(spdlog::level::err, "hire views off: lists replay every hire",
+                 {{"error", index.error().message}});
+    } else {
+      try {
+        views = std::make_unique<engine::HireViews>(eng, std::move(index.value()));
+        logger.log(spdlog::level::info, "hire views ready",
+                   {{"applied", views->applied()},
+                    {"ms", std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::steady_clock::now() - t0)
+                               .count()}});
+      } catch (const std::exception& e) {
+        logger.log(spdlog::level::err, "hire views off: lists replay every hire",
+                   {{"error", e.what()}});
+      }
+    }
+  }
+
   http::ApiHooks hooks;
   hooks.redeliver = [&](const std::string& id, const std::string& actor,
                         const std::function<bool(const std::string&)>& may) {
@@ -470,6 +495,7 @@ int main(int argc, char** argv) {
     adapters::write_secret_file(secrets_dir, id, s);
   };
   hooks.backups_dir = (data / "backups").string();
+  hooks.views = views.get();
   hooks.degraded = [&]() -> std::string {
     return cfg.scheduler_enabled && !scheduler ? "no reminders are sent: " + scheduler_off : "";
   };
@@ -634,6 +660,32 @@ int main(int argc, char** argv) {
     }
   });
 
+  // Keeps the views close to the log, so that reads rarely recompute: folds
+  // new events a few times a second, and once a day recomputes every entry
+  // for the new date (overdue flags move without an event).
+  std::thread views_thread([&] {
+    if (!views) return;
+    date::sys_days day{};
+    std::string last_error;  // logged once until it changes (a full disk fails every pass)
+    while (!stopping) {
+      try {
+        views->apply();
+        last_error.clear();
+        if (eng.today() != day) {
+          const auto n = views->refresh_day();
+          day = eng.today();
+          if (n) logger.log(spdlog::level::info, "hire views: a new day", {{"recomputed", n}});
+        }
+      } catch (const std::exception& e) {
+        if (last_error != e.what())
+          logger.log(spdlog::level::err, "hire views: maintenance failed", {{"error", e.what()}});
+        last_error = e.what();
+      }
+      std::unique_lock<std::mutex> lock(stop_mu);
+      stop_cv.wait_for(lock, std::chrono::milliseconds(250), [&] { return stopping.load(); });
+    }
+  });
+
   int sig = 0;
   sigwait(&signals, &sig);
   logger.log(spdlog::level::info, "stopping", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
@@ -646,7 +698,9 @@ int main(int argc, char** argv) {
   }
   stop_cv.notify_all();
   scheduler_thread.join();  // finishes its current tick, deliveries included
+  views_thread.join();
   scheduler.reset();
+  views.reset();
   log.reset();  // waits for the writer: every acknowledged append is synced
   logger.log(spdlog::level::info, "stopped", {{"drained", drained}});
   return drained ? 0 : 1;

@@ -267,6 +267,12 @@ interface RequestOptions {
   idempotencyKey?: string;
 }
 
+// The target of a Link header's rel="next", if there is one.
+function nextPage(link: string | null): string | undefined {
+  const m = link ? /<([^>]*)>\s*;\s*rel="next"/.exec(link) : null;
+  return m ? m[1] : undefined;
+}
+
 export class Api {
   constructor(
     private readonly token: string,
@@ -311,10 +317,24 @@ export class Api {
   units() {
     return this.json<Unit[]>('GET', '/units');
   }
-  hires(filter: { unit?: string; overdue?: boolean } = {}) {
-    return this.json<HireSummary[]>('GET', '/hires', {
-      query: { unit: filter.unit, overdue: filter.overdue ? 'true' : undefined },
-    });
+  // Every hire the caller may see. The API answers in pages (at most 500
+  // rows, the next page named by a Link rel="next" header); they are
+  // followed here to the end, so that no list stops short at a page.
+  async hires(filter: { unit?: string; overdue?: boolean } = {}): Promise<Answer<HireSummary[]>> {
+    const rows: HireSummary[] = [];
+    let query: Record<string, string | undefined> = {
+      unit: filter.unit,
+      overdue: filter.overdue ? 'true' : undefined,
+      limit: '500',
+    };
+    for (let page = 0; page < 10000; page++) {
+      const res = await this.send('GET', '/hires', { query });
+      rows.push(...((await res.json()) as HireSummary[]));
+      const next = nextPage(res.headers.get('Link'));
+      if (!next) break;
+      query = Object.fromEntries(new URL(next, window.location.origin).searchParams);
+    }
+    return { data: rows };
   }
   status(hire: string, asOf?: AsOf) {
     return this.json<Status>('GET', `/hires/${encodeURIComponent(hire)}`, {

@@ -16,6 +16,10 @@
 //     hire's stream version as the ETag ("7"); a stale one gets 412 with the
 //     current version in the ETag header and the body.
 //   - Every command records the token's principal as the event's actor.
+//   - Lists that grow with the system page: GET /v1/hires takes `limit`
+//     (1..500, default 100) and an opaque `cursor`; the body stays an array, in
+//     (unit, hire id) order, and a `Link: <...>; rel="next"` header names the
+//     next page while there is one.
 //
 // Thread safety: handle() may be called from many threads at once.
 #pragma once
@@ -32,6 +36,7 @@
 
 #include "journey/engine/access.h"
 #include "journey/engine/journey_engine.h"
+#include "journey/engine/views.h"
 
 namespace journey::http {
 
@@ -69,6 +74,9 @@ struct ApiHooks {
   std::function<std::string()> degraded;
   // Where POST /v1/backups puts its folders (journeyd: DATA/backups); empty: no backups.
   std::string backups_dir;
+  // The maintained hire views (engine/views.h) the lists read; null: every
+  // list replays every hire, the reference the views are tested against.
+  engine::HireViews* views = nullptr;
 };
 
 struct ApiLimits {

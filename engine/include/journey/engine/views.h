@@ -1,0 +1,120 @@
+// Maintained views of the hires: what lists read instead of replaying every
+// hire in the system.
+//
+// A view entry is a hire's identity and its status projected for one local
+// day, as JourneyEngine::status() computes it, or why the hire is damaged. It
+// is kept in a KvStore of its own (journeyd: DATA/views), derived from the log
+// alone: `journeyctl views rebuild`, or a start whose format version differs,
+// or a log shorter than the position the views say they applied, clears it
+// and derives it again.
+//
+// ## Always the log's answer
+// An entry records the hire's stream version it was computed from (read
+// BEFORE the projection, so an entry can only be newer than its label, never
+// older) and its day. A read checks both against the log (one index lookup)
+// and recomputes on the spot when either differs, so a view never answers
+// with less than the log had when the read began. A caller's own write is
+// therefore always visible to its next read, with no waiting. What the
+// maintenance below buys is that the recomputation is rarely needed.
+//
+// ## Maintenance
+// apply() folds the log from the last applied position: every hire stream
+// that has new events gets its entry recomputed and its index keys moved,
+// then the position is recorded. journeyd runs it in the background every
+// fraction of a second; every list read runs it first too, so the index holds
+// every hire committed before the read. refresh_day() recomputes the entries
+// of an earlier day (overdue flags, leave and hours owed depend on the date);
+// journeyd's background thread runs it after each change of local day, and
+// until it is through, reads recompute the entries they meet (it does not
+// hold up apply(), so reads do not wait for the pass).
+//
+// ## Durability
+// The store is written without sync (journeyd: WAL on, no fsync): a crash of
+// the process loses nothing the kernel has, a power loss may lose the newest
+// writes, and RocksDB recovers a consistent earlier state either way, from
+// which apply() folds the log again. A rebuild that could not store every
+// entry throws and leaves the format key unwritten, so the next open
+// rebuilds again. A log restored from a backup that is shorter than the
+// applied position rebuilds the views at open; after any restore, remove
+// DATA/views (or run `journeyctl views rebuild`): a restore to a log that has
+// since grown past the old position cannot be told from the same log.
+//
+// ## Key layout (all derived)
+//   "f"                          BE64 format version (kFormat)
+//   "c"                          BE64 last log position applied
+//   "e" hire                     BE64 stream version, BE64 day, cereal(HireView)
+//   "u" unit 0x00 hire           ""   hires by unit ("" for an unreadable one)
+//   "i" email 0x00 hire          ""   hires by their introducer (lower-case)
+// A hire's index keys are rewritten whenever its entry is: the old entry says
+// which to delete. Lists page in key order, (unit, hire id).
+//
+// Thread safety: every member may be called from several threads. apply() and
+// rebuild() serialise among themselves; reads do not wait for them.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "journey/engine/journey_engine.h"
+#include "journey/storage/kv_store.h"
+
+namespace journey::engine {
+
+// One hire as the lists see it: the status of `day`, or why it is damaged.
+struct HireView {
+  HireIdentity id;
+  std::optional<HireStatus> status;  // std::nullopt: damaged, see `damage`
+  std::string damage;
+};
+
+class HireViews {
+ public:
+  // The entries' format AND what they were computed by: bump it whenever the
+  // entry layout changes, or what JourneyEngine::status() or identify()
+  // answer for the same log does (a rule fixed, a field added), so that a
+  // start of the new build rebuilds instead of serving the old answers.
+  static constexpr std::uint64_t kFormat = 1;
+
+  // Opens the views over `index` and brings them up to the log: rebuilds
+  // when the format differs or the views are ahead of the log (a restored
+  // log), else applies what was appended since. REQUIRES: engine outlives this.
+  HireViews(JourneyEngine& engine, std::unique_ptr<storage::KvStore> index);
+  ~HireViews();
+
+  // Folds every event after the applied position; returns the number of
+  // hires recomputed.
+  std::size_t apply();
+  // Recomputes every entry not of today; returns how many.
+  std::size_t refresh_day();
+  // Clears the views and derives them again from the log; returns the hires.
+  std::size_t rebuild();
+  // The last log position applied.
+  std::uint64_t applied();
+
+  // The hire as of `today`: from the view when it matches the log's stream
+  // version and the day, else recomputed and stored. std::nullopt if the
+  // hire does not exist.
+  std::optional<HireView> get(const std::string& hire_id, date::sys_days today);
+
+  // Hire ids in key order, from just after `after` (a key from a previous
+  // call's `last`, "" to start), until f returns false.
+  //   unit:       the hires of one unit ("u" unit 0x00)
+  //   all_units:  every hire, unit by unit; skip(unit) = true passes a whole
+  //               unit over without reading it (another municipality's)
+  //   introducer: the hires a person introduces
+  // f gets (hire id, key); the key is what `after` takes to resume after it.
+  using Visit = std::function<bool(const std::string& hire, const std::string& key)>;
+  void scan_unit(const std::string& unit, const std::string& after, const Visit& f);
+  void scan_all(const std::string& after, const std::function<bool(const std::string&)>& skip,
+                const Visit& f);
+  void scan_introducer(const std::string& email, const std::string& after, const Visit& f);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace journey::engine

@@ -1,0 +1,381 @@
+// Maintained views of the hires; the contract and key layout are in views.h.
+#include "journey/engine/views.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cereal/archives/portable_binary.hpp>
+#include <cereal/types/map.hpp>
+#include <cereal/types/optional.hpp>
+#include <cereal/types/string.hpp>
+#include <cereal/types/vector.hpp>
+#include <set>
+#include <sstream>
+
+#include "journey/workflows/bounded_archive.h"
+#include "journey/workflows/cereal_events.h"
+
+namespace journey {
+// An enum as a 32-bit number, refused when out of its range on the way in:
+// a damaged entry must not become an enumerator that does not exist.
+template <class E, int Max>
+struct EnumField {
+  E& e;
+  template <class A>
+  void save(A& ar) const {
+    ar(static_cast<std::int32_t>(e));
+  }
+  template <class A>
+  void load(A& ar) {
+    std::int32_t v = 0;
+    ar(v);
+    if (v < 0 || v > Max) throw cereal::Exception("an enumerator is out of range");
+    e = static_cast<E>(v);
+  }
+};
+using RoleField = EnumField<workflows::Role, static_cast<int>(workflows::Role::EJ)>;
+using PartField = EnumField<workflows::Part, static_cast<int>(workflows::Part::internal_support)>;
+using StatusField =
+    EnumField<workflows::ItemState::Status, static_cast<int>(workflows::ItemState::Status::waived)>;
+}  // namespace journey
+
+namespace journey::workflows {
+template <class A>
+void serialize(A& ar, ItemState& v) {
+  ar(StatusField{v.status}, v.done_on, v.note);
+}
+template <class A>
+void serialize(A& ar, LeavePeriod& v) {
+  ar(v.kind, v.from, v.back_on);
+}
+template <class A>
+void serialize(A& ar, RegionState& v) {
+  ar(v.region, v.state);
+}
+}  // namespace journey::workflows
+
+namespace journey::engine {
+
+template <class A>
+void serialize(A& ar, HireIdentity& v) {
+  ar(v.hire_id, v.name, v.unit, v.introducer_email);
+}
+template <class A>
+void serialize(A& ar, ItemLine& v) {
+  ar(v.id, v.text, v.checklist, RoleField{v.role}, v.due, v.state, v.overdue);
+}
+template <class A>
+void serialize(A& ar, PartProgress& v) {
+  ar(PartField{v.part}, v.state, v.done, v.total, v.finished);
+}
+template <class A>
+void serialize(A& ar, RoleProgress& v) {
+  ar(RoleField{v.role}, v.done, v.waived, v.total);
+}
+template <class A>
+void serialize(A& ar, DeadlineStatus& v) {
+  ar(v.id, v.title, PartField{v.part}, v.nominal, v.due, v.met, v.overdue);
+}
+template <class A>
+void serialize(A& ar, WeekHours& v) {
+  ar(v.monday, v.owed, v.logged);
+}
+template <class A>
+void serialize(A& ar, HireStatus& v) {
+  ar(v.hire_id, v.hire, v.as_of, v.lifecycle, v.regions, v.parts, v.roles, v.deadlines,
+     v.next_deadline, v.items, v.overdue_items, v.weeks, v.hours_owed, v.hours_logged, v.introducer,
+     v.mentor, v.mentor_replacement, v.leaves, v.leave_days, v.started_on, v.left_on,
+     v.completed_on, v.modules, v.bbic, v.sessions);
+}
+template <class A>
+void serialize(A& ar, HireView& v) {
+  ar(v.id, v.status, v.damage);
+}
+
+using storage::be64;
+using storage::from_be64;
+using storage::KvWrite;
+
+namespace {
+
+template <class T>
+T must(storage::Result<T> r, const char* what) {
+  if (!r) throw std::runtime_error(std::string(what) + ": " + r.error().message);
+  return std::move(r.value());
+}
+
+std::string lower(std::string s) {
+  for (auto& ch : s)
+    if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
+  return s;
+}
+
+std::uint64_t day_number(date::sys_days d) {
+  return static_cast<std::uint64_t>(static_cast<std::int64_t>(d.time_since_epoch().count()));
+}
+
+std::string entry_key(const std::string& hire) { return "e" + hire; }
+std::string unit_key(const std::string& unit, const std::string& hire) {
+  return "u" + unit + '\0' + hire;
+}
+std::string introducer_key(const std::string& email, const std::string& hire) {
+  return "i" + lower(email) + '\0' + hire;
+}
+
+// The index keys an entry puts.
+std::vector<std::string> index_keys(const HireView& v) {
+  std::vector<std::string> keys{unit_key(v.id.unit, v.id.hire_id)};
+  std::string introducer = v.id.introducer_email;
+  if (v.status && v.status->introducer) introducer = v.status->introducer->introducer.email;
+  if (!introducer.empty()) keys.push_back(introducer_key(introducer, v.id.hire_id));
+  return keys;
+}
+
+struct Entry {
+  std::uint64_t version = 0;
+  std::uint64_t day = 0;
+  HireView view;
+};
+
+std::string encode(const Entry& e) {
+  std::ostringstream os;
+  {
+    cereal::PortableBinaryOutputArchive ar(os);
+    ar(const_cast<HireView&>(e.view));
+  }
+  return be64(e.version) + be64(e.day) + os.str();
+}
+
+// std::nullopt for bytes this format cannot read (a damaged or foreign
+// entry): the caller recomputes it, as for a stale one.
+std::optional<Entry> decode(const std::string& s) {
+  if (s.size() < 16) return std::nullopt;
+  Entry e;
+  e.version = from_be64(s.substr(0, 8));
+  e.day = from_be64(s.substr(8, 8));
+  try {
+    std::istringstream is(s.substr(16));
+    BoundedInputArchive ar(is, s.size() - 16);
+    ar(e.view);
+    if (ar.remaining() != 0) return std::nullopt;  // not this format: recompute
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  return e;
+}
+
+}  // namespace
+
+struct HireViews::Impl {
+  Impl(JourneyEngine& e, std::unique_ptr<storage::KvStore> k) : engine(e), kv(std::move(k)) {}
+  JourneyEngine& engine;
+  std::unique_ptr<storage::KvStore> kv;
+  std::mutex apply_mu;  // apply(), refresh_day() and rebuild()
+  std::mutex write_mu;  // one entry's read-modify-write (refresh)
+
+  std::optional<std::string> get_raw(const std::string& k) {
+    return must(kv->get(k), "reading the hire views");
+  }
+  std::uint64_t get_u64(const std::string& k) {
+    auto v = get_raw(k);
+    return v && v->size() == 8 ? from_be64(*v) : 0;
+  }
+
+  // Recomputes one hire for `today` and stores it with its index keys. Under
+  // write_mu, with the old entry read again under it, so that two refreshes of
+  // one hire cannot leave an index key of the older one behind.
+  // `failure`, if given, gets the reason when the entry could not be stored
+  // (the answer is still returned: a view is a cache of the log).
+  std::optional<HireView> refresh(const std::string& hire, date::sys_days today,
+                                  std::string* failure = nullptr) {
+    std::lock_guard<std::mutex> lock(write_mu);
+    auto raw = get_raw(entry_key(hire));
+    const std::optional<Entry> old = raw ? decode(*raw) : std::nullopt;
+    // The version first: the projection below sees at least this much.
+    auto version = engine.log().stream_version(storage::StreamId(hire));
+    if (!version) throw std::runtime_error("reading the hire views: " + version.error().message);
+    KvWrite w;
+    if (old)
+      for (const auto& k : index_keys(old->view)) w.deletes.push_back(k);
+    auto id = engine.identify(hire);
+    Entry e{version->value, day_number(today),
+            HireView{id ? *id : HireIdentity{}, std::nullopt, {}}};
+    bool absent = !id;
+    if (id) {
+      try {
+        e.view.status = engine.status(hire, today);
+        absent = !e.view.status;  // no registration to project: not listed, as by a replay
+      } catch (const HireDamaged& d) {
+        e.view.damage = d.what();
+      }
+    }
+    if (absent) {  // gone (or never a hire): no entry, no index keys
+      w.deletes.push_back(entry_key(hire));
+      store(w, failure);
+      return std::nullopt;
+    }
+    for (const auto& k : index_keys(e.view)) {
+      w.deletes.erase(std::remove(w.deletes.begin(), w.deletes.end(), k), w.deletes.end());
+      w.puts.push_back({k, ""});
+    }
+    w.puts.push_back({entry_key(hire), encode(e)});
+    store(w, failure);
+    return std::move(e.view);
+  }
+
+  // A view is a cache of the log: when it cannot be written (a full disk),
+  // the read still gets the computed answer, and apply() does not move the
+  // position past what could not be stored (it passes `failure`).
+  void store(const KvWrite& w, std::string* failure) {
+    auto r = kv->write(w);
+    if (!r && failure) *failure = r.error().message;
+  }
+
+  std::size_t apply_locked() {
+    const date::sys_days today = engine.today();
+    std::uint64_t pos = get_u64("c");
+    std::set<std::string> dirty;
+    for (;;) {
+      auto batch = must(engine.log().read_all(storage::GlobalPosition{pos + 1}, 5000),
+                        "reading the log for the hire views");
+      if (batch.empty()) break;
+      for (const auto& e : batch) {
+        pos = e.position.value;
+        if (is_hire_id(e.stream.str())) dirty.insert(e.stream.str());
+      }
+    }
+    std::string failure;
+    for (const auto& h : dirty) refresh(h, today, &failure);
+    if (!failure.empty()) throw std::runtime_error("writing the hire views: " + failure);
+    if (!dirty.empty() || pos != get_u64("c"))
+      must(kv->write(KvWrite{{{"c", be64(pos)}}, {}}), "writing the hire views");
+    return dirty.size();
+  }
+
+  std::size_t refresh_day_pass() {
+    const date::sys_days today = engine.today();
+    std::size_t n = 0;
+    for (const auto& h : engine.hires()) {
+      auto raw = get_raw(entry_key(h));
+      auto e = raw ? decode(*raw) : std::nullopt;
+      if (e && e->day == day_number(today)) continue;
+      refresh(h, today);
+      ++n;
+    }
+    return n;
+  }
+
+  std::size_t rebuild_locked() {
+    must(kv->clear(), "clearing the hire views");
+    // Everything up to this position is in the hires listed after it; what
+    // comes later, the next apply() folds.
+    const std::uint64_t head = engine.log().head().value;
+    const date::sys_days today = engine.today();
+    std::size_t n = 0;
+    std::string failure;  // an entry missing from the index would never be listed
+    for (const auto& h : engine.hires()) {
+      refresh(h, today, &failure);
+      ++n;
+    }
+    if (!failure.empty()) throw std::runtime_error("writing the hire views: " + failure);
+    must(kv->write(KvWrite{{{"f", be64(kFormat)}, {"c", be64(head)}}, {}},
+                   /*sync=*/true),
+         "writing the hire views");
+    return n;
+  }
+
+  void scan(const std::string& from, const std::string& to, const std::string& prefix,
+            const Visit& f) {
+    must(kv->scan(from, to,
+                  [&](const std::string& k, const std::string&) {
+                    const auto zero = k.find('\0', prefix.size());
+                    if (zero == std::string::npos) return true;
+                    return f(k.substr(zero + 1), k);
+                  }),
+         "scanning the hire views");
+  }
+};
+
+HireViews::HireViews(JourneyEngine& engine, std::unique_ptr<storage::KvStore> index)
+    : impl_(std::make_unique<Impl>(engine, std::move(index))) {
+  std::lock_guard<std::mutex> lock(impl_->apply_mu);
+  const bool format_ok = impl_->get_u64("f") == kFormat;
+  const bool ahead = impl_->get_u64("c") > engine.log().head().value;
+  if (!format_ok || ahead)
+    impl_->rebuild_locked();
+  else
+    impl_->apply_locked();
+}
+
+HireViews::~HireViews() = default;
+
+std::size_t HireViews::apply() {
+  std::lock_guard<std::mutex> lock(impl_->apply_mu);
+  return impl_->apply_locked();
+}
+
+std::size_t HireViews::refresh_day() {
+  // Not under apply_mu: each entry is refreshed alone (under write_mu), so
+  // reads, which apply() first, do not wait for the whole day's pass.
+  return impl_->refresh_day_pass();
+}
+
+std::size_t HireViews::rebuild() {
+  std::lock_guard<std::mutex> lock(impl_->apply_mu);
+  return impl_->rebuild_locked();
+}
+
+std::uint64_t HireViews::applied() { return impl_->get_u64("c"); }
+
+std::optional<HireView> HireViews::get(const std::string& hire_id, date::sys_days today) {
+  if (!is_hire_id(hire_id)) return std::nullopt;
+  auto raw = impl_->get_raw(entry_key(hire_id));
+  std::optional<Entry> e = raw ? decode(*raw) : std::nullopt;
+  if (e && e->day == day_number(today)) {
+    auto version = impl_->engine.log().stream_version(storage::StreamId(hire_id));
+    if (!version) throw std::runtime_error("reading the hire views: " + version.error().message);
+    if (version->value == e->version) return std::move(e->view);
+  }
+  return impl_->refresh(hire_id, today);
+}
+
+void HireViews::scan_unit(const std::string& unit, const std::string& after, const Visit& f) {
+  const std::string prefix = "u" + unit + '\0';
+  const std::string from = after.empty() ? prefix : after + '\0';
+  impl_->scan(std::max(from, prefix), "u" + unit + '\x01', "u" + unit, f);
+}
+
+void HireViews::scan_all(const std::string& after,
+                         const std::function<bool(const std::string&)>& skip, const Visit& f) {
+  std::string from = after.empty() ? std::string("u") : after + '\0';
+  for (;;) {
+    std::optional<std::string> next_unit;  // set when a unit is to be skipped
+    bool stopped = false;
+    must(impl_->kv->scan(from, "v",
+                         [&](const std::string& k, const std::string&) {
+                           const auto zero = k.find('\0', 1);
+                           if (zero == std::string::npos) return true;
+                           std::string unit = k.substr(1, zero - 1);
+                           if (skip(unit)) {
+                             next_unit = std::move(unit);
+                             return false;
+                           }
+                           if (!f(k.substr(zero + 1), k)) {
+                             stopped = true;
+                             return false;
+                           }
+                           return true;
+                         }),
+         "scanning the hire views");
+    if (stopped || !next_unit) return;
+    from = "u" + *next_unit + '\x01';
+  }
+}
+
+void HireViews::scan_introducer(const std::string& email, const std::string& after,
+                                const Visit& f) {
+  const std::string prefix = "i" + lower(email) + '\0';
+  const std::string from = after.empty() ? prefix : after + '\0';
+  impl_->scan(std::max(from, prefix), "i" + lower(email) + '\x01', "i" + lower(email), f);
+}
+
+}  // namespace journey::engine
