@@ -1113,7 +1113,8 @@ BOOST_AUTO_TEST_CASE(ACommandIsSeenByTheNextListWithoutWaitingForTheBackground) 
   BOOST_REQUIRE(
       call("POST", "/v1/hires/" + hire + "/events", {{"kind", "started"}, {"on", "2026-03-02"}})
           .status == 201);
-  lists_agree();
+  BOOST_TEST(all_pages(*indexed, admin, "/v1/hires").first ==
+             all_pages(*api, admin, "/v1/hires").first);
   // An introducer appointed later finds the hire in her list at once.
   BOOST_REQUIRE(call("POST", "/v1/hires/" + hire + "/events",
                      {{"kind", "introducer"}, {"name", "Karin"}, {"email", "karin@example.se"}})
