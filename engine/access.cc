@@ -130,6 +130,8 @@ bool sees_municipality(const Principal& p, const std::string& municipality) {
   return !p.revoked && (p.all_municipalities() || p.municipality == municipality);
 }
 
+std::string email_match_key(const std::string& email) { return lower(email); }
+
 bool may_read_hire(const Principal& p, const HireScope& h) {
   if (!sees_municipality(p, h.municipality)) return false;
   switch (p.role) {
@@ -140,7 +142,7 @@ bool may_read_hire(const Principal& p, const HireScope& h) {
     case AccessRole::administrator:
       return has_unit(p, h.unit);
     case AccessRole::introducer:
-      return !p.email.empty() && lower(p.email) == lower(h.introducer_email);
+      return !p.email.empty() && email_match_key(p.email) == email_match_key(h.introducer_email);
   }
   return false;
 }
@@ -179,7 +181,8 @@ std::optional<std::string> may_record(const Principal& p, const HireScope& h,
       return "not_your_task";
     }
     case AccessRole::introducer: {
-      if (p.email.empty() || lower(p.email) != lower(h.introducer_email)) return "not_your_hire";
+      if (p.email.empty() || email_match_key(p.email) != email_match_key(h.introducer_email))
+        return "not_your_hire";
       if (std::holds_alternative<workflows::IntroducerHoursLogged>(event)) return std::nullopt;
       auto r = item_role();
       if (r && r->first == workflows::Role::FA) return std::nullopt;

@@ -92,12 +92,6 @@ std::chrono::milliseconds default_backoff(int attempt,
   return d;
 }
 
-template <class T>
-T must(storage::Result<T> r, const char* what) {
-  if (!r) throw std::runtime_error(std::string(what) + ": " + r.error().message);
-  return std::move(r.value());
-}
-
 }  // namespace
 
 std::string encode_notification(const NotificationRecord& r) { return to_bytes(r); }
@@ -128,10 +122,10 @@ struct ReminderScheduler::Impl {
   std::unique_ptr<storage::KvStore> kv;
 
   std::optional<std::string> get(const std::string& k) {
-    return must(kv->get(k), "scheduler index");
+    return storage::value_or_throw(kv->get(k), "scheduler index");
   }
   void write(const KvWrite& w, bool sync = false) {
-    if (!w.empty()) must(kv->write(w, sync), "scheduler index");
+    if (!w.empty()) storage::value_or_throw(kv->write(w, sync), "scheduler index");
   }
   std::uint64_t get_u64(const std::string& k) {
     auto v = get(k);
@@ -152,8 +146,8 @@ struct ReminderScheduler::Impl {
     std::set<std::string> dirty;
     std::uint64_t pos = get_u64("c");
     for (;;) {
-      auto batch =
-          must(engine.log().read_all(storage::GlobalPosition{pos + 1}, 2000), "reading the log");
+      auto batch = storage::value_or_throw(
+          engine.log().read_all(storage::GlobalPosition{pos + 1}, 2000), "reading the log");
       if (batch.empty()) break;
       KvWrite w;
       for (const auto& e : batch) {
@@ -175,8 +169,9 @@ struct ReminderScheduler::Impl {
         } else if (e.type == kDeliveryAttempted) {
           const DeliveryRecord d = decode_delivery(e.payload);
           if (auto ref = get("r" + d.message_id); ref && !d.attempt_id.empty()) {
-            auto first = must(engine.log().read_all(storage::GlobalPosition{from_be64(*ref)}, 1),
-                              "reading a notification");
+            auto first = storage::value_or_throw(
+                engine.log().read_all(storage::GlobalPosition{from_be64(*ref)}, 1),
+                "reading a notification");
             if (!first.empty() && first.front().type == kNotificationDecided) {
               complete_fan_out(kDeliveryAttempted, e.payload,
                                decode_notification(first.front().payload).hire_ids,
@@ -203,7 +198,8 @@ struct ReminderScheduler::Impl {
                                  storage::ExpectedVersion::any(),
                                  {storage::NewEvent{type, 1, payload, clock.now(), "scheduler"}},
                                  key_prefix + hire};
-      must(engine.log().append(std::move(req)), "recording on every hire's stream");
+      storage::value_or_throw(engine.log().append(std::move(req)),
+                              "recording on every hire's stream");
     }
   }
 
@@ -218,7 +214,8 @@ struct ReminderScheduler::Impl {
                              encode_notification(notification_copy_for(n, hire)), clock.now(),
                              "scheduler"}},
           "notify/" + n.message_id + "/" + hire};
-      must(engine.log().append(std::move(req)), "recording on every hire's stream");
+      storage::value_or_throw(engine.log().append(std::move(req)),
+                              "recording on every hire's stream");
     }
   }
 
@@ -250,13 +247,13 @@ struct ReminderScheduler::Impl {
   // again once it replays), and nobody else's plan waits for it.
   bool replan(const std::string& hire_id, date::sys_days today, TimePoint now) {
     std::map<std::string, std::int64_t> old_timers;  // reminder id -> send
-    must(kv->scan("h" + hire_id + '\0', "h" + hire_id + '\1',
-                  [&](const std::string& k, const std::string& v) {
-                    old_timers[k.substr(hire_id.size() + 2)] =
-                        static_cast<std::int64_t>(from_be64(v));
-                    return true;
-                  }),
-         "scanning timers");
+    storage::value_or_throw(kv->scan("h" + hire_id + '\0', "h" + hire_id + '\1',
+                                     [&](const std::string& k, const std::string& v) {
+                                       old_timers[k.substr(hire_id.size() + 2)] =
+                                           static_cast<std::int64_t>(from_be64(v));
+                                       return true;
+                                     }),
+                            "scanning timers");
     std::map<std::string, std::int64_t> new_timers;
     std::optional<ReplayedHire> hire;
     try {
@@ -303,15 +300,16 @@ struct ReminderScheduler::Impl {
       bool missed;
     };
     std::vector<Due> due;
-    must(kv->scan("t", "t" + be64(static_cast<std::uint64_t>(us(now)) + 1),
-                  [&](const std::string& k, const std::string& v) {
-                    const auto send = static_cast<std::int64_t>(from_be64(k, 1));
-                    const bool missed =
-                        send <= last_tick || time.local_date(from_us(send)) < today_local;
-                    due.push_back({k.substr(9), v, missed});
-                    return true;
-                  }),
-         "scanning due timers");
+    storage::value_or_throw(kv->scan("t", "t" + be64(static_cast<std::uint64_t>(us(now)) + 1),
+                                     [&](const std::string& k, const std::string& v) {
+                                       const auto send = static_cast<std::int64_t>(from_be64(k, 1));
+                                       const bool missed =
+                                           send <= last_tick ||
+                                           time.local_date(from_us(send)) < today_local;
+                                       due.push_back({k.substr(9), v, missed});
+                                       return true;
+                                     }),
+                            "scanning due timers");
     if (due.empty()) return;
     const date::sys_days today = today_local;
 
@@ -429,7 +427,8 @@ struct ReminderScheduler::Impl {
                              encode_notification(notification_copy_for(n, hire)), clock.now(),
                              "scheduler"}},
           "notify/" + m.id + "/" + hire};
-      auto r = must(engine.log().append(std::move(req)), "recording a notification");
+      auto r =
+          storage::value_or_throw(engine.log().append(std::move(req)), "recording a notification");
       if (!first_position) first_position = r.first_position.value;
     }
     KvWrite w;
@@ -459,22 +458,22 @@ struct ReminderScheduler::Impl {
       std::uint32_t attempts;
     };
     std::vector<Entry> ready;
-    must(kv->scan("o", "p",
-                  [&](const std::string& k, const std::string& v) {
-                    if (static_cast<std::int64_t>(from_be64(v, 8)) <= us(now)) {
-                      const auto sep = k.find('\x1f');
-                      ready.push_back({k.substr(1, sep - 1), k.substr(sep + 1), from_be64(v),
-                                       from_be32(v, 16)});
-                    }
-                    return true;
-                  }),
-         "scanning the outbox");
+    storage::value_or_throw(kv->scan("o", "p",
+                                     [&](const std::string& k, const std::string& v) {
+                                       if (static_cast<std::int64_t>(from_be64(v, 8)) <= us(now)) {
+                                         const auto sep = k.find('\x1f');
+                                         ready.push_back({k.substr(1, sep - 1), k.substr(sep + 1),
+                                                          from_be64(v), from_be32(v, 16)});
+                                       }
+                                       return true;
+                                     }),
+                            "scanning the outbox");
     std::optional<std::vector<WebhookSubscription>> subscriptions;
     const auto wall = std::chrono::system_clock::time_point(
         std::chrono::duration_cast<std::chrono::system_clock::duration>(now.time_since_epoch()));
     for (const auto& e : ready) {
-      auto events = must(engine.log().read_all(storage::GlobalPosition{e.position}, 1),
-                         "reading a notification");
+      auto events = storage::value_or_throw(
+          engine.log().read_all(storage::GlobalPosition{e.position}, 1), "reading a notification");
       if (events.empty() || events.front().type != kNotificationDecided) continue;
       const NotificationRecord n = decode_notification(events.front().payload);
       adapters::DeliveryResult result;
@@ -613,20 +612,23 @@ TickReport ReminderScheduler::tick() {
   return report;
 }
 
-void ReminderScheduler::rebuild() { must(impl_->kv->clear(), "clearing the scheduler index"); }
+void ReminderScheduler::rebuild() {
+  storage::value_or_throw(impl_->kv->clear(), "clearing the scheduler index");
+}
 
 CommandOutcome ReminderScheduler::redeliver(
     const std::string& message_id, const std::string& actor,
     const std::function<bool(const std::string& channel)>& may) {
   Impl& s = *impl_;
   std::vector<std::pair<std::string, std::uint64_t>> dead;  // channel, position
-  must(s.kv->scan("x" + message_id + '\x1f', "x" + message_id + '\x20',
-                  [&](const std::string& k, const std::string& v) {
-                    std::string channel = k.substr(message_id.size() + 2);
-                    if (!may || may(channel)) dead.push_back({std::move(channel), from_be64(v)});
-                    return true;
-                  }),
-       "scanning dead letters");
+  storage::value_or_throw(s.kv->scan("x" + message_id + '\x1f', "x" + message_id + '\x20',
+                                     [&](const std::string& k, const std::string& v) {
+                                       std::string channel = k.substr(message_id.size() + 2);
+                                       if (!may || may(channel))
+                                         dead.push_back({std::move(channel), from_be64(v)});
+                                       return true;
+                                     }),
+                          "scanning dead letters");
   CommandOutcome o;
   if (dead.empty()) {
     o.kind = CommandOutcome::Kind::refused;
@@ -634,8 +636,8 @@ CommandOutcome ReminderScheduler::redeliver(
     return o;
   }
   for (const auto& [channel, position] : dead) {
-    auto events = must(s.engine.log().read_all(storage::GlobalPosition{position}, 1),
-                       "reading a notification");
+    auto events = storage::value_or_throw(
+        s.engine.log().read_all(storage::GlobalPosition{position}, 1), "reading a notification");
     const NotificationRecord n = decode_notification(events.front().payload);
     DeliveryRecord d{
         message_id, channel,
@@ -648,7 +650,8 @@ CommandOutcome ReminderScheduler::redeliver(
           storage::ExpectedVersion::any(),
           {storage::NewEvent{kDeliveryAttempted, 1, encode_delivery(d), s.clock.now(), actor}},
           "delivery/" + d.attempt_id + "/" + hire};
-      auto r = must(s.engine.log().append(std::move(req)), "recording a redelivery");
+      auto r =
+          storage::value_or_throw(s.engine.log().append(std::move(req)), "recording a redelivery");
       o.hire_id = hire;
       o.position = r.last_position.value;
     }
@@ -660,26 +663,29 @@ CommandOutcome ReminderScheduler::redeliver(
 
 std::size_t ReminderScheduler::pending_timers() {
   std::size_t n = 0;
-  must(impl_->kv->scan("t", "u", [&](const std::string&, const std::string&) { return ++n, true; }),
-       "counting timers");
+  storage::value_or_throw(
+      impl_->kv->scan("t", "u", [&](const std::string&, const std::string&) { return ++n, true; }),
+      "counting timers");
   return n;
 }
 
 std::size_t ReminderScheduler::dead_letters() {
   std::size_t n = 0;
-  must(impl_->kv->scan("x", "y", [&](const std::string&, const std::string&) { return ++n, true; }),
-       "counting dead letters");
+  storage::value_or_throw(
+      impl_->kv->scan("x", "y", [&](const std::string&, const std::string&) { return ++n, true; }),
+      "counting dead letters");
   return n;
 }
 
 std::optional<TimePoint> ReminderScheduler::next_due() {
   std::optional<TimePoint> next;
-  must(impl_->kv->scan("t", "u",
-                       [&](const std::string& k, const std::string&) {
-                         next = from_us(static_cast<std::int64_t>(from_be64(k, 1)));
-                         return false;
-                       }),
-       "finding the next timer");
+  storage::value_or_throw(impl_->kv->scan("t", "u",
+                                          [&](const std::string& k, const std::string&) {
+                                            next =
+                                                from_us(static_cast<std::int64_t>(from_be64(k, 1)));
+                                            return false;
+                                          }),
+                          "finding the next timer");
   return next;
 }
 

@@ -2,7 +2,6 @@
 #include "journey/engine/views.h"
 
 #include <algorithm>
-#include <atomic>
 #include <cereal/archives/portable_binary.hpp>
 #include <cereal/types/map.hpp>
 #include <cereal/types/optional.hpp>
@@ -11,6 +10,7 @@
 #include <set>
 #include <sstream>
 
+#include "journey/engine/access.h"
 #include "journey/workflows/bounded_archive.h"
 #include "journey/workflows/cereal_events.h"
 
@@ -97,18 +97,6 @@ using storage::KvWrite;
 
 namespace {
 
-template <class T>
-T must(storage::Result<T> r, const char* what) {
-  if (!r) throw std::runtime_error(std::string(what) + ": " + r.error().message);
-  return std::move(r.value());
-}
-
-std::string lower(std::string s) {
-  for (auto& ch : s)
-    if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
-  return s;
-}
-
 std::uint64_t day_number(date::sys_days d) {
   return static_cast<std::uint64_t>(static_cast<std::int64_t>(d.time_since_epoch().count()));
 }
@@ -118,7 +106,7 @@ std::string unit_key(const std::string& unit, const std::string& hire) {
   return "u" + unit + '\0' + hire;
 }
 std::string introducer_key(const std::string& email, const std::string& hire) {
-  return "i" + lower(email) + '\0' + hire;
+  return "i" + email_match_key(email) + '\0' + hire;
 }
 
 // The index keys an entry puts.
@@ -145,13 +133,24 @@ std::string encode(const Entry& e) {
   return be64(e.version) + be64(e.day) + os.str();
 }
 
+// An entry's label, read without decoding the view: whether it is still
+// good is decided from these 16 bytes alone.
+struct Label {
+  std::uint64_t version = 0;
+  std::uint64_t day = 0;
+};
+std::optional<Label> label_of(const std::string& s) {
+  if (s.size() < 16) return std::nullopt;
+  return Label{from_be64(s, 0), from_be64(s, 8)};
+}
+
 // std::nullopt for bytes this format cannot read (a damaged or foreign
 // entry): the caller recomputes it, as for a stale one.
 std::optional<Entry> decode(const std::string& s) {
   if (s.size() < 16) return std::nullopt;
   Entry e;
-  e.version = from_be64(s.substr(0, 8));
-  e.day = from_be64(s.substr(8, 8));
+  e.version = from_be64(s, 0);
+  e.day = from_be64(s, 8);
   try {
     std::istringstream is(s.substr(16));
     BoundedInputArchive ar(is, s.size() - 16);
@@ -173,7 +172,7 @@ struct HireViews::Impl {
   std::mutex write_mu;  // one entry's read-modify-write (refresh)
 
   std::optional<std::string> get_raw(const std::string& k) {
-    return must(kv->get(k), "reading the hire views");
+    return storage::value_or_throw(kv->get(k), "reading the hire views");
   }
   std::uint64_t get_u64(const std::string& k) {
     auto v = get_raw(k);
@@ -235,8 +234,9 @@ struct HireViews::Impl {
     std::uint64_t pos = get_u64("c");
     std::set<std::string> dirty;
     for (;;) {
-      auto batch = must(engine.log().read_all(storage::GlobalPosition{pos + 1}, 5000),
-                        "reading the log for the hire views");
+      auto batch =
+          storage::value_or_throw(engine.log().read_all(storage::GlobalPosition{pos + 1}, 5000),
+                                  "reading the log for the hire views");
       if (batch.empty()) break;
       for (const auto& e : batch) {
         pos = e.position.value;
@@ -247,7 +247,7 @@ struct HireViews::Impl {
     for (const auto& h : dirty) refresh(h, today, &failure);
     if (!failure.empty()) throw std::runtime_error("writing the hire views: " + failure);
     if (!dirty.empty() || pos != get_u64("c"))
-      must(kv->write(KvWrite{{{"c", be64(pos)}}, {}}), "writing the hire views");
+      storage::value_or_throw(kv->write(KvWrite{{{"c", be64(pos)}}, {}}), "writing the hire views");
     return dirty.size();
   }
 
@@ -256,8 +256,8 @@ struct HireViews::Impl {
     std::size_t n = 0;
     for (const auto& h : engine.hires()) {
       auto raw = get_raw(entry_key(h));
-      auto e = raw ? decode(*raw) : std::nullopt;
-      if (e && e->day == day_number(today)) continue;
+      auto label = raw ? label_of(*raw) : std::nullopt;
+      if (label && label->day == day_number(today)) continue;  // an unreadable one: get() mends it
       refresh(h, today);
       ++n;
     }
@@ -265,7 +265,7 @@ struct HireViews::Impl {
   }
 
   std::size_t rebuild_locked() {
-    must(kv->clear(), "clearing the hire views");
+    storage::value_or_throw(kv->clear(), "clearing the hire views");
     // Everything up to this position is in the hires listed after it; what
     // comes later, the next apply() folds.
     const std::uint64_t head = engine.log().head().value;
@@ -277,21 +277,21 @@ struct HireViews::Impl {
       ++n;
     }
     if (!failure.empty()) throw std::runtime_error("writing the hire views: " + failure);
-    must(kv->write(KvWrite{{{"f", be64(kFormat)}, {"c", be64(head)}}, {}},
-                   /*sync=*/true),
-         "writing the hire views");
+    storage::value_or_throw(kv->write(KvWrite{{{"f", be64(kFormat)}, {"c", be64(head)}}, {}},
+                                      /*sync=*/true),
+                            "writing the hire views");
     return n;
   }
 
   void scan(const std::string& from, const std::string& to, const std::string& prefix,
             const Visit& f) {
-    must(kv->scan(from, to,
-                  [&](const std::string& k, const std::string&) {
-                    const auto zero = k.find('\0', prefix.size());
-                    if (zero == std::string::npos) return true;
-                    return f(k.substr(zero + 1), k);
-                  }),
-         "scanning the hire views");
+    storage::value_or_throw(kv->scan(from, to,
+                                     [&](const std::string& k, const std::string&) {
+                                       const auto zero = k.find('\0', prefix.size());
+                                       if (zero == std::string::npos) return true;
+                                       return f(k.substr(zero + 1), k);
+                                     }),
+                            "scanning the hire views");
   }
 };
 
@@ -329,11 +329,13 @@ std::uint64_t HireViews::applied() { return impl_->get_u64("c"); }
 std::optional<HireView> HireViews::get(const std::string& hire_id, date::sys_days today) {
   if (!is_hire_id(hire_id)) return std::nullopt;
   auto raw = impl_->get_raw(entry_key(hire_id));
-  std::optional<Entry> e = raw ? decode(*raw) : std::nullopt;
-  if (e && e->day == day_number(today)) {
+  // The label first: a stale entry is recomputed without being decoded.
+  auto label = raw ? label_of(*raw) : std::nullopt;
+  if (label && label->day == day_number(today)) {
     auto version = impl_->engine.log().stream_version(storage::StreamId(hire_id));
     if (!version) throw std::runtime_error("reading the hire views: " + version.error().message);
-    if (version->value == e->version) return std::move(e->view);
+    if (version->value == label->version)
+      if (auto e = decode(*raw)) return std::move(e->view);
   }
   return impl_->refresh(hire_id, today);
 }
@@ -350,22 +352,22 @@ void HireViews::scan_all(const std::string& after,
   for (;;) {
     std::optional<std::string> next_unit;  // set when a unit is to be skipped
     bool stopped = false;
-    must(impl_->kv->scan(from, "v",
-                         [&](const std::string& k, const std::string&) {
-                           const auto zero = k.find('\0', 1);
-                           if (zero == std::string::npos) return true;
-                           std::string unit = k.substr(1, zero - 1);
-                           if (skip(unit)) {
-                             next_unit = std::move(unit);
-                             return false;
-                           }
-                           if (!f(k.substr(zero + 1), k)) {
-                             stopped = true;
-                             return false;
-                           }
-                           return true;
-                         }),
-         "scanning the hire views");
+    storage::value_or_throw(impl_->kv->scan(from, "v",
+                                            [&](const std::string& k, const std::string&) {
+                                              const auto zero = k.find('\0', 1);
+                                              if (zero == std::string::npos) return true;
+                                              std::string unit = k.substr(1, zero - 1);
+                                              if (skip(unit)) {
+                                                next_unit = std::move(unit);
+                                                return false;
+                                              }
+                                              if (!f(k.substr(zero + 1), k)) {
+                                                stopped = true;
+                                                return false;
+                                              }
+                                              return true;
+                                            }),
+                            "scanning the hire views");
     if (stopped || !next_unit) return;
     from = "u" + *next_unit + '\x01';
   }
@@ -373,9 +375,10 @@ void HireViews::scan_all(const std::string& after,
 
 void HireViews::scan_introducer(const std::string& email, const std::string& after,
                                 const Visit& f) {
-  const std::string prefix = "i" + lower(email) + '\0';
+  const std::string key = "i" + email_match_key(email);
+  const std::string prefix = key + '\0';
   const std::string from = after.empty() ? prefix : after + '\0';
-  impl_->scan(std::max(from, prefix), "i" + lower(email) + '\x01', "i" + lower(email), f);
+  impl_->scan(std::max(from, prefix), key + '\x01', key, f);
 }
 
 }  // namespace journey::engine

@@ -70,6 +70,15 @@ std::optional<std::pair<std::string, std::string>> decode_cursor(const std::stri
   return at;
 }
 
+// A decimal of 1..max_digits digits and nothing else (no sign, no space),
+// for the headers and parameters that take a whole number.
+std::optional<std::uint64_t> whole_number(const std::string& v, std::size_t max_digits) {
+  if (v.empty() || v.size() > max_digits || max_digits > 19 ||
+      !std::all_of(v.begin(), v.end(), [](unsigned char ch) { return ch >= '0' && ch <= '9'; }))
+    return std::nullopt;
+  return std::stoull(v);
+}
+
 // A query value for a link this service hands out.
 std::string url_encode(const std::string& v) {
   static const char* digits = "0123456789ABCDEF";
@@ -422,6 +431,11 @@ struct Api::Impl {
   // the hires it introduces), each read from its view entry. Without: every
   // hire replayed, the reference.
   using After = std::pair<std::string, std::string>;
+  static void sort_in_list_order(std::vector<Listed>& v) {
+    std::sort(v.begin(), v.end(), [](const Listed& a, const Listed& b) {
+      return std::tie(a.id.unit, a.id.hire_id) < std::tie(b.id.unit, b.id.hire_id);
+    });
+  }
   void visit_readable(const Principal& p, const std::string& unit_filter, const After& after,
                       date::sys_days today, const std::function<bool(Listed&)>& f) {
     std::map<std::string, std::string> munis;
@@ -444,9 +458,7 @@ struct Api::Impl {
             past(l->id.unit, l->id.hire_id))
           all.push_back(std::move(*l));
       }
-      std::sort(all.begin(), all.end(), [](const Listed& a, const Listed& b) {
-        return std::tie(a.id.unit, a.id.hire_id) < std::tie(b.id.unit, b.id.hire_id);
-      });
+      sort_in_list_order(all);
       for (auto& l : all)
         if (!f(l)) return;
       return;
@@ -496,9 +508,7 @@ struct Api::Impl {
           if (l && past(l->id.unit, l->id.hire_id)) mine.push_back(std::move(*l));
           return true;
         });
-        std::sort(mine.begin(), mine.end(), [](const Listed& a, const Listed& b) {
-          return std::tie(a.id.unit, a.id.hire_id) < std::tie(b.id.unit, b.id.hire_id);
-        });
+        sort_in_list_order(mine);
         for (auto& l : mine)
           if (!f(l)) return;
         return;
@@ -639,14 +649,15 @@ struct Api::Impl {
     std::string v = it->second;
     if (v.rfind("W/", 0) == 0) v = v.substr(2);
     if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
-    if (v.empty() || v.size() > 19 || !std::all_of(v.begin(), v.end(), ::isdigit)) {
+    const auto version = whole_number(v, 19);
+    if (!version) {
       error = c.fail(400, "bad_header",
                      c.t("If-Match ska vara journeyns version, t.ex. \"7\"",
                          "If-Match must be the journey's version, e.g. \"7\""),
                      "header", "If-Match");
       return std::nullopt;
     }
-    return std::stoull(v);
+    return *version;
   }
 
   Response command_response(const Ctx& c, int status, const CommandOutcome& o, json extra = {}) {
@@ -1159,16 +1170,12 @@ void Api::Impl::install() {
     }
     std::size_t limit = kDefaultPage;
     if (c.query.count("limit")) {
-      const std::string& v = c.query["limit"];
-      std::size_t n = 0;
-      bool ok = !v.empty() && v.size() <= 3;
-      for (char ch : v) ok = ok && ch >= '0' && ch <= '9';
-      if (ok) n = std::stoul(v);
-      if (!ok || n < 1 || n > kMaxPage)
+      const auto n = whole_number(c.query["limit"], 3);
+      if (!n || *n < 1 || *n > kMaxPage)
         return c.fail(400, "bad_parameter",
                       c.t("limit ska vara ett heltal 1–500", "limit must be a whole number 1–500"),
                       "parameter", "limit");
-      limit = n;
+      limit = static_cast<std::size_t>(*n);
     }
     After after;
     if (c.query.count("cursor")) {
@@ -1539,11 +1546,10 @@ void Api::Impl::install() {
     std::map<std::string, std::string> munis;  // unit -> municipality
     // Only the hires the caller may read are visited (with the views, only
     // those are read at all); one hire alone when asked for.
-    auto each = [&](const Listed& listed_hire) {
-      const Listed* l = &listed_hire;
-      if (!l->status) return;  // damaged: its tasks cannot be known; /v1/hires says why
-      const std::string& id = l->id.hire_id;
-      const engine::HireStatus* s = &*l->status;
+    auto each = [&](const Listed& l) {
+      if (!l.status) return;  // damaged: its tasks cannot be known; /v1/hires says why
+      const std::string& id = l.id.hire_id;
+      const engine::HireStatus* s = &*l.status;
       if (s->lifecycle == "Left" || s->lifecycle == "Completed") return;
       if (!unit.empty() && s->hire.unit != unit) return;
       if (!units.count(s->hire.unit)) units[s->hire.unit] = engine.unit(s->hire.unit);
@@ -2011,13 +2017,13 @@ void Api::Impl::install() {
     return command_response(c, 201, o);
   });
   add("GET", "/v1/programmes/{programme}/versions/{version}", [this](Ctx& c) {
-    int version = 0;
     const std::string& v = c.params["version"];
-    if (v.empty() || v.size() > 6 || !std::all_of(v.begin(), v.end(), ::isdigit))
+    const auto parsed = whole_number(v, 6);
+    if (!parsed)
       return c.fail(400, "bad_parameter",
                     c.t("version ska vara ett heltal", "version must be an integer"), "parameter",
                     "version");
-    version = std::stoi(v);
+    const int version = static_cast<int>(*parsed);
     auto p = engine.programme(c.params["programme"], version);
     if (!p)
       return c.fail(

@@ -859,23 +859,30 @@ BOOST_AUTO_TEST_SUITE_END()
 // ---- the maintained views (engine/views.h) ----------------------------------
 
 namespace {
+Response get_as(Api& api, const std::string& token, const std::string& target) {
+  Request r;
+  r.method = "GET";
+  r.target = target;
+  r.headers["Authorization"] = "Bearer " + token;
+  return api.handle(r);
+}
+// The target of a page's Link rel="next", "" on the last page.
+std::string next_link(const Response& res) {
+  for (const auto& [k, v] : res.headers)
+    if (k == "Link") return v.substr(1, v.find('>') - 1);
+  return "";
+}
 // GET `target` as `token`, every page: the rows of all pages, following
 // Link rel="next", and how many pages there were.
 std::pair<json, int> all_pages(Api& api, const std::string& token, std::string target) {
   json rows = json::array();
   int pages = 0;
   for (;;) {
-    Request r;
-    r.method = "GET";
-    r.target = target;
-    r.headers["Authorization"] = "Bearer " + token;
-    const Response res = api.handle(r);
+    const Response res = get_as(api, token, target);
     BOOST_REQUIRE_MESSAGE(res.status == 200, target << ": " << res.status << " " << res.body);
     ++pages;
     for (const auto& row : json::parse(res.body)) rows.push_back(row);
-    std::string next;
-    for (const auto& [k, v] : res.headers)
-      if (k == "Link") next = v.substr(1, v.find('>') - 1);
+    const std::string next = next_link(res);
     if (next.empty()) return {rows, pages};
     BOOST_REQUIRE_MESSAGE(pages < 1000, target << " pages on for ever");
     target = next;
@@ -1060,15 +1067,9 @@ BOOST_AUTO_TEST_CASE(PagesWalkEveryHireOnceInUnitOrderAndRefuseABadLimitOrCursor
   // A hire registered between two pages shows on a later page when it sorts
   // after the cursor ("Familj Borås" comes after the first page's units);
   // nothing is listed twice.
-  Request first;
-  first.method = "GET";
-  first.target = "/v1/hires?limit=3";
-  first.headers["Authorization"] = "Bearer " + admin;
-  const Response page = indexed->handle(first);
+  const Response page = get_as(*indexed, admin, "/v1/hires?limit=3");
   BOOST_REQUIRE(page.status == 200);
-  std::string next;
-  for (const auto& [k, v] : page.headers)
-    if (k == "Link") next = v.substr(1, v.find('>') - 1);
+  const std::string next = next_link(page);
   BOOST_REQUIRE(!next.empty());
   auto added = call("POST", "/v1/hires",
                     {{"name", "Mellan Sidor"},
@@ -1086,11 +1087,7 @@ BOOST_AUTO_TEST_CASE(PagesWalkEveryHireOnceInUnitOrderAndRefuseABadLimitOrCursor
                           "cursor=00", "cursor=6869", "cursor=41006869"}) {
     BOOST_TEST_CONTEXT(bad) {
       for (Api* a : {api.get(), indexed.get()}) {
-        Request r;
-        r.method = "GET";
-        r.target = std::string("/v1/hires?") + bad;
-        r.headers["Authorization"] = "Bearer " + admin;
-        const Response res = a->handle(r);
+        const Response res = get_as(*a, admin, std::string("/v1/hires?") + bad);
         BOOST_TEST(res.status == 400);
         const std::string name = std::string(bad).substr(0, std::string(bad).find('='));
         BOOST_TEST(json::parse(res.body)["parameter"].get<std::string>() == name);

@@ -62,6 +62,9 @@ struct HireScope {
 
 bool sees_municipality(const Principal& p, const std::string& municipality);
 bool may_read_hire(const Principal& p, const HireScope& h);
+// An introducer's e-mail as may_read_hire compares it (ASCII lower case);
+// the hire views' introducer index keys by it too, so the two cannot differ.
+std::string email_match_key(const std::string& email);
 bool may_register_hire(const Principal& p, const std::string& unit,
                        const std::string& municipality);
 // Why the principal may not record `event` on this hire, or nullopt if it may.

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <variant>
@@ -53,5 +54,13 @@ class [[nodiscard]] Result {
 };
 
 struct Unit {};
+
+// The value, or std::runtime_error("<what>: <the error>"): for code whose
+// contract is to throw, such as the scheduler's and the hire views' passes.
+template <class T>
+T value_or_throw(Result<T> r, const char* what) {
+  if (!r) throw std::runtime_error(std::string(what) + ": " + r.error().message);
+  return std::move(r).value();
+}
 
 }  // namespace journey::storage
