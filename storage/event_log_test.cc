@@ -859,17 +859,22 @@ BOOST_AUTO_TEST_CASE(OpeningWithoutWritingDoesNotPileUpWalFiles) {
   BOOST_TEST(log->read_stream(StreamId("s"))->size() == 1u);
 }
 
+// n acknowledged appends over 7 streams, each payload a little longer.
+void append_varied(EventLog& log, int n) {
+  for (int i = 0; i < n; ++i) {
+    BOOST_REQUIRE(log.append(req("s" + std::to_string(i % 7), ExpectedVersion::any(),
+                                 {ev("T", std::string(100 + i, 'x'))}))
+                      .ok());
+  }
+}
+
 // What a crash leaves (the folder as it is while the log is open, zeros and
 // all) opens with every acknowledged event.
 BOOST_AUTO_TEST_CASE(ACopyOfAnOpenLogWithItsZeroTailOpensWithEveryAcknowledgedEvent) {
   TempDir dir;
   VirtualClock clock{TimePoint(std::chrono::seconds(1'767'225'600))};
   auto log = open_log(dir.path / "log", clock);
-  for (int i = 0; i < 300; ++i) {
-    BOOST_REQUIRE(log->append(req("s" + std::to_string(i % 7), ExpectedVersion::any(),
-                                  {ev("T", std::string(100 + i, 'x'))}))
-                      .ok());
-  }
+  append_varied(*log, 300);
   fs::copy(dir.path / "log", dir.path / "image", fs::copy_options::recursive);
   BOOST_TEST(fs::file_size(the_wal(dir.path / "image")) >
              walk_wal(the_wal(dir.path / "image")).end);
@@ -880,6 +885,108 @@ BOOST_AUTO_TEST_CASE(ACopyOfAnOpenLogWithItsZeroTailOpensWithEveryAcknowledgedEv
   auto next = image->append(req("s0", ExpectedVersion::any(), {ev("T")}));
   BOOST_REQUIRE(next.ok());
   BOOST_TEST(next->last_position.value == 301u);
+}
+
+// journeyctl reads while journeyd writes: a secondary instance opens beside
+// the writer without its lock, sees every event acknowledged before it
+// opened (through the writer's zero-filled live WAL, not only table files),
+// verifies the chain, and refuses appends and backups; the writer goes on.
+BOOST_AUTO_TEST_CASE(AReaderBesideTheWriterSeesEveryAcknowledgedEventAndCannotWrite) {
+  TempDir dir;
+  VirtualClock clock{TimePoint(std::chrono::seconds(1'767'225'600))};
+  auto log = open_log(dir.path / "log", clock);
+  append_varied(*log, 300);
+  RocksDbOptions o{dir.path / "log"};
+  o.create_if_missing = false;
+  o.secondary_path = dir.path / "reader";
+  {
+    auto opened = open_rocksdb_event_log(o, clock);
+    BOOST_REQUIRE_MESSAGE(opened.ok(), (opened.ok() ? std::string() : opened.error().message));
+    auto& reader = *opened.value();
+    BOOST_TEST(reader.head().value == 300u);
+    require_gapless(reader);
+    BOOST_TEST(reader.stream_version(StreamId("s3"))->value == 43u);
+    auto refused = reader.append(req("s0", ExpectedVersion::any(), {ev("T")}));
+    BOOST_REQUIRE(!refused.ok());
+    BOOST_TEST((refused.error().code == ErrorCode::read_only));
+    auto backup = reader.backup(dir.path / "backup");
+    BOOST_REQUIRE(!backup.ok());
+    BOOST_TEST((backup.error().code == ErrorCode::read_only));
+    BOOST_TEST(!fs::exists(dir.path / "backup"));
+    BOOST_TEST(!reader.stats().writes_refused.empty());
+  }
+  auto next = log->append(req("s0", ExpectedVersion::any(), {ev("T")}));
+  BOOST_REQUIRE(next.ok());
+  BOOST_TEST(next->last_position.value == 301u);
+  // A second reader, opened later, sees the newer event too.
+  auto later = open_rocksdb_event_log(o, clock);
+  BOOST_REQUIRE(later.ok());
+  BOOST_TEST(later.value()->head().value == 301u);
+  require_gapless(*later.value());
+}
+
+// journeyctl opens readers while journeyd appends: each must see at least
+// what was acknowledged before it opened, gapless and verified, whatever
+// half-written WAL record the writer is in the middle of.
+BOOST_AUTO_TEST_CASE(AReaderOpenedWhileTheWriterAppendsSeesEveryAcknowledgedEventGapless) {
+  TempDir dir;
+  VirtualClock clock{TimePoint(std::chrono::seconds(1'767'225'600))};
+  auto log = open_log(dir.path / "log", clock);
+  std::atomic<std::uint64_t> acked{0};
+  std::atomic<bool> stop{false};
+  std::atomic<int> failures{0};
+  std::thread writer([&] {
+    for (int i = 0; !stop.load(); ++i) {
+      auto r = log->append(req("s" + std::to_string(i % 13), ExpectedVersion::any(),
+                               {ev("T", std::string(50 + (i * 37) % 3000, 'y'))}));
+      if (!r.ok()) {
+        ++failures;
+        return;
+      }
+      acked.store(r->last_position.value);
+    }
+  });
+  struct Join {  // a failed BOOST_REQUIRE must not leave the writer running
+    std::atomic<bool>& stop;
+    std::thread& t;
+    ~Join() {
+      stop = true;
+      if (t.joinable()) t.join();
+    }
+  } join{stop, writer};
+  RocksDbOptions o{dir.path / "log"};
+  o.create_if_missing = false;
+  int opened_readers = 0;
+  for (int round = 0; round < 25; ++round) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    const std::uint64_t before = acked.load();
+    o.secondary_path = dir.path / ("reader" + std::to_string(round));
+    auto opened = open_rocksdb_event_log(o, clock);
+    BOOST_REQUIRE_MESSAGE(opened.ok(), (opened.ok() ? std::string() : opened.error().message));
+    BOOST_TEST(opened.value()->head().value >= before);
+    require_gapless(*opened.value());
+    ++opened_readers;
+  }
+  stop = true;
+  writer.join();
+  BOOST_TEST(failures.load() == 0);
+  BOOST_TEST(opened_readers == 25);
+  BOOST_TEST(acked.load() > 25u);
+}
+
+BOOST_AUTO_TEST_CASE(AReaderCannotCreateALogOrOpenAMissingOne) {
+  TempDir dir;
+  VirtualClock clock{TimePoint(std::chrono::seconds(1'767'225'600))};
+  RocksDbOptions o{dir.path / "log"};
+  o.secondary_path = dir.path / "reader";
+  auto created = open_rocksdb_event_log(o, clock);
+  BOOST_REQUIRE(!created.ok());
+  BOOST_TEST((created.error().code == ErrorCode::invalid_argument));
+  o.create_if_missing = false;
+  auto missing = open_rocksdb_event_log(o, clock);
+  BOOST_REQUIRE(!missing.ok());
+  BOOST_TEST((missing.error().code == ErrorCode::not_found));
+  BOOST_TEST(!fs::exists(dir.path / "log"));
 }
 
 // A power loss can leave an unsynced WAL block unwritten (zeros) and a later
@@ -1259,32 +1366,43 @@ BOOST_DATA_TEST_CASE(AByteFlippedAtRestIsNamedAndNeverOpensOkWithFewerEvents,
                           : where == Damaged::sst ? largest_with(db, "", ".sst")
                                                   : largest_with(db, "MANIFEST-", "");
   flip_middle_byte(victim);
+  // The same damage as a reader beside a writer (journeyctl while journeyd
+  // runs) meets it: a copy, opened as a secondary instance.
+  fs::copy(db, dir.path / "copy", fs::copy_options::recursive);
 
-  auto opened = open_rocksdb_event_log({db}, clock);
-  if (!opened) {
-    // Refusing to open is detection, if it says what is wrong.
-    BOOST_TEST_MESSAGE(where << ": open refused: " << opened.error().message);
-    BOOST_TEST((opened.error().code == ErrorCode::corruption));
-    BOOST_TEST(!opened.error().message.empty());
-    return;
-  }
-  auto log = std::move(opened.value());
-  auto report = log->verify();
-  if (report && report->ok()) {
-    // Only acceptable if nothing is missing and the log takes appends as before.
-    BOOST_TEST(report->events_checked == kAcknowledged, where << " opened ok with fewer events");
-    BOOST_TEST(log->stats().writes_refused.empty());
-    return;
-  }
-  const std::string named = report ? report->problem : report.error().message;
-  BOOST_TEST_MESSAGE(where << ": " << named);
-  BOOST_TEST(!named.empty());
-  if (where == Damaged::wal) {
-    // The range that recovery lost is named, appends are refused, reads work.
-    BOOST_TEST(named.find("were acknowledged") != std::string::npos, named);
-    BOOST_TEST(named.find(".." + std::to_string(kAcknowledged)) != std::string::npos, named);
-    BOOST_TEST(!log->stats().writes_refused.empty());
-    BOOST_TEST(!log->append(req("hire-0", ExpectedVersion::any(), {ev("E")})).ok());
-    BOOST_TEST(log->read_stream(StreamId("hire-0")).ok());
-  }
+  auto judge = [&](Result<std::unique_ptr<EventLog>> opened, const char* who) {
+    if (!opened) {
+      // Refusing to open is detection, if it says what is wrong.
+      BOOST_TEST_MESSAGE(where << ", " << who << ": open refused: " << opened.error().message);
+      BOOST_TEST((opened.error().code == ErrorCode::corruption));
+      BOOST_TEST(!opened.error().message.empty());
+      return;
+    }
+    auto log = std::move(opened.value());
+    const bool reader = std::string(who) == "reader";
+    auto report = log->verify();
+    if (report && report->ok()) {
+      // Only acceptable if nothing is missing and the log takes appends as before.
+      BOOST_TEST(report->events_checked == kAcknowledged,
+                 where << ", " << who << " opened ok with fewer events");
+      BOOST_TEST(log->stats().writes_refused.empty() != reader);
+      return;
+    }
+    const std::string named = report ? report->problem : report.error().message;
+    BOOST_TEST_MESSAGE(where << ", " << who << ": " << named);
+    BOOST_TEST(!named.empty());
+    if (where == Damaged::wal) {
+      // The range that recovery lost is named, appends are refused, reads work.
+      BOOST_TEST(named.find("were acknowledged") != std::string::npos, named);
+      BOOST_TEST(named.find(".." + std::to_string(kAcknowledged)) != std::string::npos, named);
+      BOOST_TEST(!log->stats().writes_refused.empty());
+      BOOST_TEST(!log->append(req("hire-0", ExpectedVersion::any(), {ev("E")})).ok());
+      BOOST_TEST(log->read_stream(StreamId("hire-0")).ok());
+    }
+  };
+  judge(open_rocksdb_event_log({db}, clock), "writer");
+  RocksDbOptions beside{dir.path / "copy"};
+  beside.create_if_missing = false;
+  beside.secondary_path = dir.path / "reader";
+  judge(open_rocksdb_event_log(beside, clock), "reader");
 }

@@ -59,6 +59,8 @@ const char* to_string(ErrorCode code) {
       return "no_space";
     case ErrorCode::closed:
       return "closed";
+    case ErrorCode::read_only:
+      return "read_only";
   }
   return "unknown";
 }
@@ -454,7 +456,9 @@ class RocksDbEventLog final : public EventLog {
     }
   }
 
-  Result<Unit> open(const RocksDbOptions& o) {
+  // quiet: an attempt that may be retried logs only FATAL (see
+  // open_rocksdb_event_log).
+  Result<Unit> open(const RocksDbOptions& o, bool quiet = false) {
     rocksdb::Options options;
     options.create_if_missing = o.create_if_missing;
     options.create_missing_column_families = true;
@@ -462,6 +466,7 @@ class RocksDbEventLog final : public EventLog {
     // Never RocksDB's own LOG file: on a full disk its PosixLogger asserted
     // and aborted the process (spdlog_rocksdb_logger.h).
     options.info_log = make_spdlog_rocksdb_logger("rocksdb " + o.path.filename().string());
+    if (quiet) options.info_log->SetInfoLogLevel(rocksdb::InfoLogLevel::FATAL_LEVEL);
     if (o.env != nullptr) {
       options.env = o.env;
     } else if (o.zero_filled_wal) {
@@ -495,13 +500,42 @@ class RocksDbEventLog final : public EventLog {
         {"idempotency", cf_opts},
     };
     std::error_code ec;
-    if (o.create_if_missing) std::filesystem::create_directories(o.path, ec);
+    if (o.create_if_missing && o.secondary_path.empty())
+      std::filesystem::create_directories(o.path, ec);
     if (ec) {
       return Error{ErrorCode::io_error, "cannot create " + o.path.string() + ": " + ec.message(),
                    std::nullopt};
     }
-    rocksdb::Status s = rocksdb::DB::Open(options, o.path.string(), cfs, &handles_, &db_);
-    if (!s.ok() && is_no_space(s) && std::filesystem::exists(o.path / "CURRENT")) {
+    // A secondary reads the acknowledged record BEFORE it recovers: the writer
+    // records a position only after syncing it, so everything the record
+    // names is in the files the recovery then reads. (The other order could
+    // meet a record written after the recovery and take it for a loss.)
+    std::optional<Result<std::uint64_t>> acked_before;
+    rocksdb::Status s;
+    if (!o.secondary_path.empty()) {
+      if (o.create_if_missing)
+        return Error{ErrorCode::invalid_argument, "a secondary instance cannot create a log",
+                     std::nullopt};
+      if (!std::filesystem::exists(o.path / "CURRENT"))
+        return Error{ErrorCode::not_found, "no event log at " + o.path.string(), std::nullopt};
+      std::filesystem::create_directories(o.secondary_path, ec);
+      if (ec) {
+        return Error{ErrorCode::io_error,
+                     "cannot create " + o.secondary_path.string() + ": " + ec.message(),
+                     std::nullopt};
+      }
+      secondary_ = true;
+      read_only_ = "the log was opened for reading beside its writer (a secondary instance)";
+      acked_before = read_acked(o.path);
+      // A secondary keeps every file open that it has read (max_open_files
+      // -1 is required); it lives for one command.
+      options.max_open_files = -1;
+      s = rocksdb::DB::OpenAsSecondary(options, o.path.string(), o.secondary_path.string(), cfs,
+                                       &handles_, &db_);
+    } else {
+      s = rocksdb::DB::Open(options, o.path.string(), cfs, &handles_, &db_);
+    }
+    if (!s.ok() && !secondary_ && is_no_space(s) && std::filesystem::exists(o.path / "CURRENT")) {
       // Opening writes (a new WAL, a new MANIFEST): on a full disk it cannot.
       // Everything acknowledged is in the WAL and table files, which a
       // read-only open replays without writing: serve reads, refuse appends.
@@ -529,8 +563,8 @@ class RocksDbEventLog final : public EventLog {
     std::string tag;
     s = db_->Get(rocksdb::ReadOptions(), "format", &tag);
     if (s.IsNotFound() && !read_only_.empty()) {
-      return Error{ErrorCode::no_space, read_only_ + "; and it holds no format tag yet",
-                   std::nullopt};
+      return Error{secondary_ ? ErrorCode::read_only : ErrorCode::no_space,
+                   read_only_ + "; and it holds no format tag yet", std::nullopt};
     } else if (s.IsNotFound()) {
       rocksdb::WriteOptions w;
       w.sync = true;
@@ -590,7 +624,7 @@ class RocksDbEventLog final : public EventLog {
 
     // RocksDB's recovery stops silently at a damaged WAL record (point-in-time
     // recovery): what it replayed must reach what was acknowledged.
-    auto acked = read_acked(o.path);
+    auto acked = acked_before ? std::move(*acked_before) : read_acked(o.path);
     if (!acked && acked.error().code != ErrorCode::corruption)
       return acked.error();  // cannot tell: never guess "nothing was lost"
     if (!acked) {
@@ -796,10 +830,14 @@ class RocksDbEventLog final : public EventLog {
     // not yet synced, (durable, written], are not part of the log yet; every
     // other stored event must be reachable from the position index.
     const std::uint64_t durable = committed_.load(std::memory_order_acquire);
-    rocksdb::ManagedSnapshot snapshot(db_);
+    // A secondary has no snapshots (RocksDB refuses them), and needs none:
+    // it changes only when TryCatchUpWithPrimary runs, which it never does
+    // during a verify.
+    std::optional<rocksdb::ManagedSnapshot> snapshot;
+    if (!secondary_) snapshot.emplace(db_);
     const std::uint64_t written = written_.load(std::memory_order_acquire);
     rocksdb::ReadOptions ro;
-    ro.snapshot = snapshot.snapshot();
+    if (snapshot) ro.snapshot = snapshot->snapshot();
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, positions_));
     auto bad = [&](std::uint64_t pos, std::string why) {
       report.first_bad = GlobalPosition{pos};
@@ -869,6 +907,9 @@ class RocksDbEventLog final : public EventLog {
   // one consistent sequence number. The backup's ACKNOWLEDGED holds the
   // durable head read before the checkpoint, which the checkpoint contains.
   Result<BackupReport> backup(const std::filesystem::path& dir) override {
+    if (secondary_)
+      return Error{ErrorCode::read_only, "a backup needs the log's writer: " + read_only_,
+                   std::nullopt};
     if (std::filesystem::exists(dir))
       return Error{ErrorCode::invalid_argument, dir.string() + " exists already; name a new folder",
                    std::nullopt};
@@ -1017,7 +1058,9 @@ class RocksDbEventLog final : public EventLog {
                    "the event log is damaged, appends are refused: " + damaged_ + " (run verify)",
                    std::nullopt};
     }
-    if (!read_only_.empty()) return Error{ErrorCode::no_space, read_only_, std::nullopt};
+    if (!read_only_.empty())
+      return Error{secondary_ ? ErrorCode::read_only : ErrorCode::no_space, read_only_,
+                   std::nullopt};
     if (failed_.load(std::memory_order_acquire)) return failure();
     return std::nullopt;
   }
@@ -1323,8 +1366,9 @@ class RocksDbEventLog final : public EventLog {
   bool stopping_ = false;
   std::thread writer_;
 
-  std::string damaged_;    // set at open: the head cannot be read, or a hole was replayed
-  std::string read_only_;  // set at open: the disk was full, the folder opened read-only
+  std::string damaged_;     // set at open: the head cannot be read, or a hole was replayed
+  std::string read_only_;   // set at open: the disk was full, the folder opened read-only
+  bool secondary_ = false;  // opened as a secondary instance (read_only_ says so)
   // Acknowledged but not recovered at open: verify() names the range.
   std::uint64_t missing_from_ = 0, missing_to_ = 0;
   std::string ack_record_problem_;  // the ACKNOWLEDGED record does not check
@@ -1421,10 +1465,25 @@ std::unique_ptr<Subscription> RocksDbEventLog::subscribe(GlobalPosition from,
 
 Result<std::unique_ptr<EventLog>> open_rocksdb_event_log(const RocksDbOptions& options,
                                                          const Clock& clock) {
-  auto log = std::make_unique<RocksDbEventLog>(clock, options.max_group);
-  auto opened = log->open(options);
-  if (!opened) return opened.error();
-  return std::unique_ptr<EventLog>(std::move(log));
+  // A secondary reads the WAL while its writer may be writing it: with the
+  // file filled with zeros ahead of the writer, the reader can take a record's
+  // first fragment for zeros and meet its next fragment once written, which
+  // RocksDB reports as corruption ("missing start of fragmented record";
+  // seen in 5 of 200 opens under a busy writer, each time gone at the first
+  // retry). Such a record is past
+  // what was acknowledged when the reader began, so the next attempt reads it
+  // whole. Real damage fails every attempt and is reported as it is, by the
+  // last one, which alone logs RocksDB's warnings.
+  constexpr int kSecondaryAttempts = 8;
+  for (int attempt = 1;; ++attempt) {
+    const bool last = options.secondary_path.empty() || attempt == kSecondaryAttempts;
+    auto log = std::make_unique<RocksDbEventLog>(clock, options.max_group);
+    auto opened = log->open(options, !last);
+    if (opened) return std::unique_ptr<EventLog>(std::move(log));
+    if (last || opened.error().code != ErrorCode::corruption) return opened.error();
+    log.reset();
+    std::this_thread::sleep_for(std::chrono::milliseconds(5 * attempt));
+  }
 }
 
 }  // namespace journey::storage

@@ -19,6 +19,7 @@ class SpdlogRocksDbLogger : public rocksdb::Logger {
     Logv(rocksdb::InfoLogLevel::INFO_LEVEL, format, ap);
   }
   void Logv(const rocksdb::InfoLogLevel level, const char* format, va_list ap) override {
+    if (level < GetInfoLogLevel()) return;  // SetInfoLogLevel quiets an attempt
     const spdlog::level::level_enum to =
         level >= rocksdb::InfoLogLevel::ERROR_LEVEL  ? spdlog::level::err
         : level == rocksdb::InfoLogLevel::WARN_LEVEL ? spdlog::level::warn

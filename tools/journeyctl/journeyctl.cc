@@ -3,15 +3,19 @@
 //
 // Exit codes: 0 done, 1 refused or bad input, 2 usage, 3 version conflict,
 // 4 storage or internal error, 5 the log failed verification.
+#include <fcntl.h>
 #include <openssl/evp.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -69,8 +73,54 @@ struct Store {
   SystemClock clock;
   std::unique_ptr<storage::EventLog> log;
   std::unique_ptr<JourneyEngine> engine;
+  fs::path reader_dir;  // a secondary instance's own folder, removed at the end
+
+  Store() = default;
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+  ~Store() {
+    engine.reset();
+    log.reset();
+    std::error_code ec;
+    if (!reader_dir.empty()) fs::remove_all(reader_dir, ec);
+  }
 };
 
+// RocksDB's LOCK file is held: journeyd (or another journeyctl) has the log.
+bool locked_by_another_process(const storage::Error& e) {
+  const std::string& m = e.message;
+  return e.code == storage::ErrorCode::io_error &&
+         (m.find("lock") != std::string::npos || m.find("LOCK") != std::string::npos);
+}
+
+// Whether another process holds RocksDB's LOCK on the log folder: the POSIX
+// record lock RocksDB's Env::LockFile takes (F_SETLK), probed with F_GETLK,
+// which takes nothing. A probe, not a promise: the open still handles the
+// lock being taken in between.
+bool log_locked_elsewhere(const fs::path& log) {
+  const int fd = ::open((log / "LOCK").c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  struct flock probe {};
+  probe.l_type = F_WRLCK;
+  probe.l_whence = SEEK_SET;
+  const bool held = ::fcntl(fd, F_GETLK, &probe) == 0 && probe.l_type != F_UNLCK;
+  ::close(fd);
+  return held;
+}
+
+std::string in_use_message(const std::string& detail) {
+  return g.t("journeyd (eller en annan journeyctl) använder datamappen just nu. Ändringar görs "
+             "då genom journeyds HTTP-API (en säkerhetskopia med POST /v1/backups); läsningar "
+             "(status, history, verify, listor) fungerar bredvid den. Se README, \"Medan "
+             "journeyd kör\". (",
+             "journeyd (or another journeyctl) is using the data folder. While it runs, changes "
+             "go through journeyd's HTTP API (a backup: POST /v1/backups); reads (status, "
+             "history, verify, lists) work beside it. See the README, \"While journeyd "
+             "runs\". (") +
+         detail + ")";
+}
+
+// For commands that change the log: only one process may write it.
 std::unique_ptr<Store> open_store(bool create) {
   auto s = std::make_unique<Store>();
   const fs::path path = fs::path(g.data) / "log";
@@ -78,19 +128,53 @@ std::unique_ptr<Store> open_store(bool create) {
     fail(1, g.t("Ingen data i ", "No data in ") + g.data +
                 g.t(": kör 'journeyctl init' först.", ": run 'journeyctl init' first."));
   }
+  if (log_locked_elsewhere(path)) fail(4, in_use_message((path / "LOCK").string()));
   storage::RocksDbOptions o;
   o.path = path;
   o.create_if_missing = create;
   auto opened = storage::open_rocksdb_event_log(o, s->clock);
   if (!opened) {
-    std::string m = opened.error().message;
-    if (m.find("lock") != std::string::npos || m.find("LOCK") != std::string::npos) {
-      m = g.t("Datamappen används av en annan process (körs journeyd?): ",
-              "The data folder is in use by another process (is journeyd running?): ") +
-          m;
-    }
-    fail(4, m);
+    const std::string& m = opened.error().message;
+    fail(4, locked_by_another_process(opened.error()) ? in_use_message(m) : m);
   }
+  s->log = std::move(opened.value());
+  s->engine = std::make_unique<JourneyEngine>(*s->log, s->clock);
+  return s;
+}
+
+// For commands that only read. With the folder free, the log opens as
+// always; while journeyd holds it, as a RocksDB secondary instance beside it
+// (storage/include/journey/storage/rocksdb_event_log.h): the log as it was at
+// this moment, and nothing written to the data folder.
+std::unique_ptr<Store> open_reader() {
+  const fs::path path = fs::path(g.data) / "log";
+  if (!fs::exists(path / "CURRENT")) return open_store(false);  // names the missing data
+  auto s = std::make_unique<Store>();
+  storage::RocksDbOptions o;
+  o.path = path;
+  o.create_if_missing = false;
+  auto beside = [&] {
+    std::error_code ec;
+    std::string tmpl = (fs::temp_directory_path(ec) / "journeyctl-reader-XXXXXX").string();
+    if (ec || ::mkdtemp(tmpl.data()) == nullptr)
+      fail(4, g.t("Kan inte skapa en tillfällig mapp för läsningen: ",
+                  "Cannot create a temporary folder for the read: ") +
+                  std::string(std::strerror(errno)));
+    s->reader_dir = tmpl;
+    o.secondary_path = s->reader_dir;
+    auto opened = storage::open_rocksdb_event_log(o, s->clock);
+    if (opened) {
+      std::cerr << g.t("journeyd kör: läser loggen bredvid den, som den är nu (position ",
+                       "journeyd is running: reading the log beside it, as it is now (position ")
+                << opened.value()->head().value
+                << g.t("), utan att skriva.\n", "), writing nothing.\n");
+    }
+    return opened;
+  };
+  auto opened =
+      log_locked_elsewhere(path) ? beside() : storage::open_rocksdb_event_log(o, s->clock);
+  if (!opened && locked_by_another_process(opened.error())) opened = beside();
+  if (!opened) fail(4, opened.error().message);
   s->log = std::move(opened.value());
   s->engine = std::make_unique<JourneyEngine>(*s->log, s->clock);
   return s;
@@ -452,7 +536,7 @@ int main(int argc, char** argv) {
         }
         return 0;
       }
-      auto store = open_store(false);
+      auto store = open_reader();
       auto p = store->engine->programme(
           prog_id, prog_version ? std::optional<int>(prog_version) : std::nullopt);
       if (!p)
@@ -464,7 +548,7 @@ int main(int argc, char** argv) {
   auto* plist = prog->add_subcommand("list", "List installed programmes");
   plist->callback([&] {
     run = [&] {
-      auto store = open_store(false);
+      auto store = open_reader();
       auto list = store->engine->programmes();
       if (g.json) {
         json j = json::array();
@@ -530,7 +614,7 @@ int main(int argc, char** argv) {
   hlist->add_option("--as-of", list_as_of, "Evaluate on this date (default today)");
   hlist->callback([&] {
     run = [&] {
-      auto store = open_store(false);
+      auto store = open_reader();
       const date::sys_days when =
           list_as_of.empty() ? store->engine->today() : parse_day(list_as_of, "--as-of");
       Table t({"Id", g.t("Namn", "Name"), g.t("Enhet", "Unit"), "Start", g.t("Läge", "State"),
@@ -854,7 +938,7 @@ int main(int argc, char** argv) {
                    "With --as-of: what had happened by then, as known today");
   status->callback([&] {
     run = [&] {
-      auto store = open_store(false);
+      auto store = open_reader();
       require_hire(*store->engine, s_hire);
       auto as_of = as_of_option(s_as_of, s_effective);
       auto s = store->engine->status(s_hire, store->engine->today(), as_of);
@@ -873,7 +957,7 @@ int main(int argc, char** argv) {
   history->add_flag("--effective", s_effective, "With --as-of: what had taken effect by then");
   history->callback([&] {
     run = [&] {
-      auto store = open_store(false);
+      auto store = open_reader();
       if (!store->engine->identify(s_hire))
         fail(1, Refusal{"unknown_hire", {{"hire", s_hire}}}.message(g.language()));
       std::optional<LoadedHire> h;
@@ -968,7 +1052,7 @@ int main(int argc, char** argv) {
   auto* verify = app.add_subcommand("verify", "Walk the whole log and check the hash chain");
   verify->callback([&] {
     run = [&] {
-      auto store = open_store(false);
+      auto store = open_reader();
       auto r = store->log->verify();
       if (!r) fail(4, r.error().message);
       if (g.json) {
@@ -1054,7 +1138,7 @@ int main(int argc, char** argv) {
   auto* ulist = unit->add_subcommand("list", "List units and their contacts");
   ulist->callback([&] {
     run = [&] {
-      auto store = open_store(false);
+      auto store = open_reader();
       auto contact = [](const Contact& c) {
         return c.name + " <" + c.email + ">" + (c.language == Language::en ? " en" : "") +
                (c.digest ? " (sammandrag)" : "");
@@ -1095,7 +1179,7 @@ int main(int argc, char** argv) {
   });
   muni->add_subcommand("list", "List municipalities")->callback([&] {
     run = [&] {
-      auto store = open_store(false);
+      auto store = open_reader();
       Table t({"Id", g.t("Namn", "Name")});
       json j = json::array();
       for (const auto& m : store->engine->municipalities()) {
@@ -1150,7 +1234,7 @@ int main(int argc, char** argv) {
   });
   tok->add_subcommand("list", "List tokens (never the tokens themselves)")->callback([&] {
     run = [&] {
-      auto store = open_store(false);
+      auto store = open_reader();
       TokenRegistry registry(*store->engine);
       Table t({"Id", g.t("Roll", "Role"), g.t("Namn", "Name"), g.t("E-post", "E-mail"),
                g.t("Kommun", "Municipality"), g.t("Enheter", "Units"),
@@ -1496,7 +1580,7 @@ int main(int argc, char** argv) {
   auto* wlist = wh->add_subcommand("list", "List subscriptions");
   wlist->callback([&] {
     run = [&] {
-      auto store = open_store(false);
+      auto store = open_reader();
       Table t({"Id", "URL", g.t("Kommun", "Municipality"), g.t("Aktiv", "Enabled"),
                g.t("Hemligheter", "Secrets"), g.t("Orsak", "Reason")});
       json j = json::array();
@@ -1526,7 +1610,7 @@ int main(int argc, char** argv) {
   notes->add_flag("--dead", n_dead, "Only dead letters (redeliver with 'journeyctl redeliver ID')");
   notes->callback([&] {
     run = [&] {
-      auto store = open_store(false);
+      auto store = open_reader();
       std::vector<std::string> hires =
           n_hire.empty() ? store->engine->hires() : std::vector<std::string>{n_hire};
       Table t({g.t("Beslutad (UTC)", "Decided (UTC)"), "Id", g.t("Nyanställd", "Hire"),

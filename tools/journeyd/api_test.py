@@ -479,6 +479,49 @@ class Api(unittest.TestCase):
         self.assertTrue(b["ok"])
         self.assertGreater(b["events_checked"], 10)
 
+    def test_journeyctl_reads_beside_the_running_journeyd_and_names_it_for_writes(self):
+        def ctl(*args):
+            env = dict(os.environ, JOURNEY_DATA=self.server.data)
+            r = subprocess.run([JOURNEYCTL, *args], env=env, capture_output=True, text=True,
+                               timeout=120)
+            return r.returncode, r.stdout, r.stderr
+
+        hire = self.hires["HV"]
+        rc, out, err = ctl("status", hire)
+        self.assertEqual(rc, 0, err)
+        self.assertIn("journeyd kör", err)
+        self.assertIn("Ny HV", out)
+        rc, out, err = ctl("--json", "verify")
+        self.assertEqual(rc, 0, err)
+        report = json.loads(out)
+        self.assertTrue(report["ok"], report)
+        # The reader saw the log as the server has it now, every event.
+        st, _, b = self.as_("AU").call("GET", "/v1/audit/verify")
+        self.assertEqual(st, 200)
+        self.assertEqual(report["events_checked"], b["events_checked"])
+        self.assertGreater(report["events_checked"], 10)
+        for args in (("history", hire), ("hire", "list"), ("unit", "list"),
+                     ("municipality", "list"), ("token", "list"), ("notifications", hire),
+                     ("webhook", "list"), ("programme", "list")):
+            rc, out, err = ctl(*args)
+            self.assertEqual(rc, 0, f"{args}: {err}")
+        # A write names journeyd and the way to change things while it runs,
+        # in the user's language, and changes nothing.
+        rc, out, err = ctl("record", "item", hire, self.items["ad"][-1])
+        self.assertEqual(rc, 4, out + err)
+        self.assertIn("HTTP-API", err)
+        self.assertIn("journeyd", err)
+        rc, out, err = ctl("--lang", "en", "unit", "set", "--unit", VASTER, "--municipality",
+                           "goteborg", "--head-name", "X", "--head-email", "x@gbg.se",
+                           "--admin-name", "Y", "--admin-email", "y@gbg.se")
+        self.assertEqual(rc, 4, out + err)
+        self.assertIn("changes go through journeyd's HTTP API", err)
+        # Nothing of the reader is left behind, in the data folder or in /tmp.
+        self.assertFalse([f for f in os.listdir(tempfile.gettempdir())
+                          if f.startswith("journeyctl-reader-")])
+        st, _, b = self.as_("A").call("GET", "/v1/hires/" + hire)
+        self.assertEqual(st, 200)
+
     def test_task_inboxes(self):
         st, _, mine = self.as_("I").call("GET", "/v1/tasks?mine=1")
         self.assertEqual(st, 200)
@@ -1098,4 +1141,4 @@ class Lifecycle(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main(argv=[sys.argv[0], "-v"])
+    unittest.main(argv=[sys.argv[0], "-v", *sys.argv[3:]])

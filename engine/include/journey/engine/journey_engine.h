@@ -124,7 +124,7 @@ struct Correction {
   // What the caller decided on: the version of the fact's newest correction
   // when it read the fact (0: none). Set, a correction recorded in between is
   // a refusal ("correction_target_changed"), never silently overwritten.
-  std::optional<std::uint64_t> basis;
+  std::optional<std::uint64_t> basis{};
 };
 
 // One journey record of a hire as history shows it (LoadedHire::entries).

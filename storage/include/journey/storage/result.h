@@ -20,6 +20,7 @@ enum class ErrorCode {
   io_error,    // the disk or the OS said no
   no_space,    // the disk is full
   closed,      // the log is shutting down
+  read_only,   // the log was opened for reading (a secondary instance)
 };
 
 const char* to_string(ErrorCode code);

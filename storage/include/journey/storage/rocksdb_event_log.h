@@ -118,7 +118,15 @@
 // family once (the format tag, rewritten), so that RocksDB retires the empty
 // WAL files that opens without writes leave behind.
 //
-// Only one process may open a folder at a time (RocksDB's LOCK file).
+// Only one process may open a folder for writing at a time (RocksDB's LOCK
+// file). Any number may open it beside that one as a RocksDB secondary
+// instance (RocksDbOptions::secondary_path): each sees the log as it was when
+// it opened (recovered from the writer's table files and WAL without taking
+// the lock: everything acknowledged by then, and possibly the last few events
+// written but not yet synced), serves reads and verify(), and
+// refuses appends and backups with read_only. journeyctl's read commands open
+// the log this way, so they work while journeyd runs. A secondary writes
+// nothing into the primary's folder; its own info files go to secondary_path.
 #pragma once
 
 #include <filesystem>
@@ -158,6 +166,10 @@ struct RocksDbOptions {
   // The RocksDB environment (files, clock). Null: the default. Tests pass a
   // fault-injecting wrapper around the real file system.
   rocksdb::Env* env = nullptr;
+  // Non-empty: open as a read-only secondary instance beside a writer that may
+  // be running (see the top of this file); the folder for the secondary's own
+  // files, created if missing. create_if_missing must then be false.
+  std::filesystem::path secondary_path{};
 };
 
 // Opens (or creates) the log at options.path. The clock stamps recorded_at and
