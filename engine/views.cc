@@ -110,8 +110,11 @@ std::string introducer_key(const std::string& email, const std::string& hire) {
 }
 
 // The index keys an entry puts.
+std::string damaged_key(const std::string& hire) { return std::string("d") + '\0' + hire; }
+
 std::vector<std::string> index_keys(const HireView& v) {
   std::vector<std::string> keys{unit_key(v.id.unit, v.id.hire_id)};
+  if (!v.status) keys.push_back(damaged_key(v.id.hire_id));
   std::string introducer = v.id.introducer_email;
   if (v.status && v.status->introducer) introducer = v.status->introducer->introducer.email;
   if (!introducer.empty()) keys.push_back(introducer_key(introducer, v.id.hire_id));
@@ -371,6 +374,15 @@ void HireViews::scan_all(const std::string& after,
     if (stopped || !next_unit) return;
     from = "u" + *next_unit + '\x01';
   }
+}
+
+std::vector<std::string> HireViews::damaged() {
+  std::vector<std::string> out;
+  impl_->scan(damaged_key(""), "d\x01", "d", [&](const std::string& hire, const std::string&) {
+    out.push_back(hire);
+    return true;
+  });
+  return out;
 }
 
 void HireViews::scan_introducer(const std::string& email, const std::string& after,

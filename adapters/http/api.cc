@@ -2,6 +2,7 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "journey/adapters/http_api.h"
@@ -643,6 +644,24 @@ struct Api::Impl {
            c.req.target.substr(0, c.req.target.find('?')) + "/" + k;
   }
 
+  // The hires the engine found damaged since start, and those the views
+  // hold as damaged (lists served from the views load no one, so after a
+  // restart the engine alone would count none). views_readable: false when
+  // the views' store could not be read (the count is then the engine's).
+  std::size_t damaged_hire_count(bool& views_readable) {
+    std::set<std::string> ids;
+    for (const auto& [id, why] : engine.damaged_hires()) ids.insert(id);
+    views_readable = true;
+    if (hooks.views) {
+      try {
+        for (auto& id : hooks.views->damaged()) ids.insert(std::move(id));
+      } catch (const std::exception&) {
+        views_readable = false;
+      }
+    }
+    return ids.size();
+  }
+
   std::optional<std::uint64_t> if_match(const Ctx& c, std::optional<Response>& error) {
     auto it = c.req.headers.find("If-Match");
     if (it == c.req.headers.end()) return std::nullopt;
@@ -1041,6 +1060,7 @@ void Api::Impl::install() {
         r.content_type = "text/plain; version=0.0.4";
         const auto st = engine.log().stats();
         std::ostringstream os;
+        bool views_readable = true;
         os << api->metrics().text()
            << "# HELP journey_log_appends_total Appends written to the event log.\n"
            << "# TYPE journey_log_appends_total counter\n"
@@ -1054,7 +1074,10 @@ void Api::Impl::install() {
            << "# HELP journey_hires_damaged Hires whose stream could not be read, decoded or "
               "replayed when last read (each is logged with its reason).\n"
            << "# TYPE journey_hires_damaged gauge\n"
-           << "journey_hires_damaged " << engine.damaged_hires().size() << '\n';
+           << "journey_hires_damaged " << damaged_hire_count(views_readable) << '\n'
+           << "# HELP journey_views_readable 0 when the hire views' store could not be read.\n"
+           << "# TYPE journey_views_readable gauge\n"
+           << "journey_views_readable " << (views_readable ? 1 : 0) << '\n';
         if (hooks.extra_metrics) os << hooks.extra_metrics();
         r.body = os.str();
         return r;

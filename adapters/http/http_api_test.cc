@@ -1122,6 +1122,40 @@ BOOST_AUTO_TEST_CASE(ACommandIsSeenByTheNextListWithoutWaitingForTheBackground) 
   lists_agree();
 }
 
+// Lists served from the views load no one, so after a restart the engine
+// had found no hire damaged and /metrics said journey_hires_damaged 0 while
+// the lists showed three. The views' own index of damaged hires counts them.
+BOOST_AUTO_TEST_CASE(AfterARestartMetricsCountTheDamagedHiresTheListsShow) {
+  auto metric = [](Api& a) {
+    Request m;
+    m.method = "GET";
+    m.target = "/metrics";
+    const std::string body = a.handle(m).body;
+    const auto at = body.find("\njourney_hires_damaged ");
+    BOOST_REQUIRE(at != std::string::npos);
+    return std::stoi(body.substr(at + 23));
+  };
+  int shown = 0;
+  for (const auto& row : all_pages(*indexed, admin, "/v1/hires").first)
+    shown += row.value("damaged", false);
+  BOOST_TEST(shown == 3);
+  BOOST_TEST(metric(*indexed) == shown);
+  // A restart: a new engine and views over the same log and views store.
+  indexed.reset();
+  views.reset();
+  engine::JourneyEngine fresh(*log, clock);
+  engine::TokenRegistry fresh_tokens(fresh);
+  auto kv = storage::open_rocksdb_kv(views_dir);
+  BOOST_REQUIRE(kv.ok());
+  engine::HireViews reopened(fresh, std::move(kv.value()));
+  BOOST_TEST(fresh.damaged_hires().empty());
+  ApiHooks hooks;
+  hooks.views = &reopened;
+  Api restarted(fresh, fresh_tokens, hooks);
+  BOOST_TEST(metric(restarted) == shown);
+  BOOST_TEST(reopened.damaged().size() == 3u);
+}
+
 BOOST_AUTO_TEST_CASE(ViewsOfAnotherFormatOrAheadOfARestoredLogAreRebuiltFromTheLog) {
   views->apply();
   const auto head = real->head().value;

@@ -45,6 +45,7 @@
 //   "e" hire                     BE64 stream version, BE64 day, cereal(HireView)
 //   "u" unit 0x00 hire           ""   hires by unit ("" for an unreadable one)
 //   "i" email 0x00 hire          ""   hires by their introducer (lower-case)
+//   "d" 0x00 hire                ""   hires whose entry is damage, not a status
 // A hire's index keys are rewritten whenever its entry is: the old entry says
 // which to delete. Lists page in key order, (unit, hire id).
 //
@@ -76,7 +77,7 @@ class HireViews {
   // entry layout changes, or what JourneyEngine::status() or identify()
   // answer for the same log does (a rule fixed, a field added), so that a
   // start of the new build rebuilds instead of serving the old answers.
-  static constexpr std::uint64_t kFormat = 1;
+  static constexpr std::uint64_t kFormat = 2;  // 2: the "d" index
 
   // Opens the views over `index` and brings them up to the log: rebuilds
   // when the format differs or the views are ahead of the log (a restored
@@ -111,6 +112,9 @@ class HireViews {
   void scan_all(const std::string& after, const std::function<bool(const std::string&)>& skip,
                 const Visit& f);
   void scan_introducer(const std::string& email, const std::string& after, const Visit& f);
+  // The hires whose entry says they are damaged (the "d" index), as of the
+  // last apply(): what /metrics counts, without loading anyone.
+  std::vector<std::string> damaged();
 
  private:
   struct Impl;
