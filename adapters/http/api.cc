@@ -662,12 +662,45 @@ struct Api::Impl {
     return ids.size();
   }
 
+  // A hire's status ETag: its stream version and the day the status is
+  // computed for ("7-20261203", engine.today()), since overdue flags, leave and hours owed
+  // change with the day. A strong tag: the body is the same bytes for the
+  // same version and day (it has no language-dependent text).
+  static std::string status_etag(std::uint64_t version, date::sys_days day) {
+    return "\"" + std::to_string(version) + "-" + date::format("%Y%m%d", day) + "\"";
+  }
+
+  // If-None-Match (RFC 9110 13.1.2): "*" or a list of entity tags; weak
+  // comparison, so W/"x" matches "x".
+  static bool none_match(const Ctx& c, const std::string& etag) {
+    auto it = c.req.headers.find("If-None-Match");
+    if (it == c.req.headers.end()) return false;
+    std::string_view rest = it->second;
+    while (!rest.empty()) {
+      const auto comma = rest.find(',');
+      std::string_view tag = rest.substr(0, comma);
+      while (!tag.empty() && (tag.front() == ' ' || tag.front() == '\t')) tag.remove_prefix(1);
+      while (!tag.empty() && (tag.back() == ' ' || tag.back() == '\t')) tag.remove_suffix(1);
+      if (tag.substr(0, 2) == "W/") tag.remove_prefix(2);
+      if (tag == "*" || tag == etag) return true;
+      if (comma == std::string_view::npos) break;
+      rest.remove_prefix(comma + 1);
+    }
+    return false;
+  }
+
+  // If-Match takes the version alone ("7", what commands and history answer)
+  // or a status ETag ("7-20261203": its day says nothing about the version).
   std::optional<std::uint64_t> if_match(const Ctx& c, std::optional<Response>& error) {
     auto it = c.req.headers.find("If-Match");
     if (it == c.req.headers.end()) return std::nullopt;
     std::string v = it->second;
     if (v.rfind("W/", 0) == 0) v = v.substr(2);
     if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
+    if (const auto dash = v.find('-');
+        dash != std::string::npos && v.size() - dash - 1 == 8 &&
+        v.find_first_not_of("0123456789", dash + 1) == std::string::npos)
+      v.resize(dash);
     const auto version = whole_number(v, 19);
     if (!version) {
       error = c.fail(400, "bad_header",
@@ -1287,12 +1320,25 @@ void Api::Impl::install() {
     // The ETag is read before the view is built. If a command lands in between,
     // the view is newer than its ETag and an If-Match with it gets 412; the
     // other order could hand out an ETag for an event the view does not show.
+    // So is the day: a status computed for a later day than its label is
+    // served at most once more than needed, never a stale one as fresh.
     auto version = engine.log().stream_version(storage::StreamId(c.params["hire"]));
+    const date::sys_days day = engine.today();
     auto s = readable_hire(c);
     if (auto* r = std::get_if<Response>(&s)) return *r;
     std::optional<Response> err;
     auto a = as_of(c, err);
     if (err) return *err;
+    // The same version and day are the same bytes: 304, nothing serialised.
+    // (Authorised above: a 304 tells no one what a 404 would hide.)
+    const std::string etag = version ? status_etag(version->value, day) : std::string();
+    if (!etag.empty() && none_match(c, etag)) {
+      Response r;
+      r.status = 304;
+      r.content_type.clear();
+      r.headers.push_back({"ETag", etag});
+      return r;
+    }
     std::optional<engine::HireStatus> view = std::get<engine::HireStatus>(s);
     if (a) {
       view = engine.status(c.params["hire"], engine.today(), a);
@@ -1303,7 +1349,7 @@ void Api::Impl::install() {
                       "parameter", "as_of");
     }
     Response r = json_response(200, status_json(*view));
-    if (version) r.headers.push_back({"ETag", "\"" + std::to_string(version->value) + "\""});
+    if (!etag.empty()) r.headers.push_back({"ETag", etag});
     return r;
   });
   add("POST", "/v1/hires/{hire}/events", [this, forbidden](Ctx& c) {

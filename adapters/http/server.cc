@@ -362,7 +362,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     res->version(11);
     res->result(static_cast<unsigned>(r.status));
     res->set(bhttp::field::server, "journeyd");
-    res->set(bhttp::field::content_type, r.content_type);
+    if (!r.content_type.empty()) res->set(bhttp::field::content_type, r.content_type);
     for (const auto& [k, v] : r.headers) res->set(k, v);
     res->body() = std::move(r.body);
     if (server_->stopping) keep_alive_ = false;

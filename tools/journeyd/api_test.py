@@ -419,7 +419,7 @@ class Api(unittest.TestCase):
         admin = self.as_("A")
         st, h, now = admin.call("GET", f"/v1/hires/{hid}")
         self.assertEqual(st, 200)
-        self.assertRegex(h["etag"], r'^"\d+"$')
+        self.assertRegex(h["etag"], r'^"\d+-\d{8}"$')
         st, _, b = admin.call("GET", f"/v1/hires/{hid}?as_of=2020-01-01")
         self.assertEqual(st, 404)
         self.assertEqual(b["parameter"], "as_of")
@@ -521,6 +521,47 @@ class Api(unittest.TestCase):
                           if f.startswith("journeyctl-reader-")])
         st, _, b = self.as_("A").call("GET", "/v1/hires/" + hire)
         self.assertEqual(st, 200)
+
+    def test_an_unchanged_status_is_304_with_no_body_until_a_command_changes_it(self):
+        st, _, b = self.as_("A").call("POST", "/v1/hires", {
+            "name": "Etag Test", "email": "etag@example.se", "unit": VASTER,
+            "start": "2026-09-01"})
+        self.assertEqual(st, 201, b)
+        hid = b["hire"]
+        uv = self.as_("UV")
+        st, h, first = uv.call("GET", f"/v1/hires/{hid}")
+        self.assertEqual(st, 200)
+        etag = h["etag"]
+        today = time.strftime("%Y%m%d", time.gmtime())  # the engine's today(): a UTC day
+        self.assertTrue(etag.endswith(today + '"'), etag)
+        st, h, body = uv.call("GET", f"/v1/hires/{hid}", headers={"If-None-Match": etag})
+        self.assertEqual((st, body, h["etag"]), (304, "", etag))
+        # A list of tags, a weak form, and "*" match too; another tag does not.
+        for value in (f'"1-19990101", {etag}', "W/" + etag, "*"):
+            st, _, _ = uv.call("GET", f"/v1/hires/{hid}", headers={"If-None-Match": value})
+            self.assertEqual(st, 304, value)
+        st, _, again = uv.call("GET", f"/v1/hires/{hid}", headers={"If-None-Match": '"1-19990101"'})
+        self.assertEqual((st, again), (200, first))
+        # Someone who may not read the hire learns nothing from a 304.
+        st, _, _ = self.as_("UB").call("GET", f"/v1/hires/{hid}", headers={"If-None-Match": "*"})
+        self.assertEqual(st, 404)
+        # The status ETag is what If-Match takes; the command moves it on.
+        st, h, b = uv.call("POST", f"/v1/hires/{hid}/events",
+                           {"kind": "item", "item": self.items["ad"][0], "on": "2026-08-20"},
+                           headers={"If-Match": etag})
+        self.assertEqual(st, 201, b)
+        st, h, _ = uv.call("GET", f"/v1/hires/{hid}", headers={"If-None-Match": etag})
+        self.assertEqual(st, 200)
+        self.assertNotEqual(h["etag"], etag)
+        st, _, b = uv.call("POST", f"/v1/hires/{hid}/events",
+                           {"kind": "item", "item": self.items["ad"][1], "on": "2026-08-20"},
+                           headers={"If-Match": etag})
+        self.assertEqual(st, 412, b)
+        st, _, b = uv.call("POST", f"/v1/hires/{hid}/events",
+                           {"kind": "item", "item": self.items["ad"][1], "on": "2026-08-20"},
+                           headers={"If-Match": '"7-2026120"'})
+        self.assertEqual(st, 400, b)
+        self.assertIn("If-Match", json.dumps(b, ensure_ascii=False))
 
     def test_task_inboxes(self):
         st, _, mine = self.as_("I").call("GET", "/v1/tasks?mine=1")
