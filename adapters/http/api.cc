@@ -38,11 +38,16 @@ namespace {
 constexpr std::size_t kDefaultPage = 100;
 constexpr std::size_t kMaxPage = 500;
 
-// A cursor: where the last page stopped, (unit, hire id), as hex of
-// unit 0x00 hire. Opaque to clients; anything else is refused by name.
-std::string encode_cursor(const std::pair<std::string, std::string>& at) {
+// A cursor: where the last page stopped, as hex of its sort key's fields
+// joined by 0x00 (/v1/hires: unit, hire id; /v1/tasks: due, unit, hire id,
+// item index). Opaque to clients; anything else is refused by name.
+std::string encode_cursor(const std::vector<std::string>& fields) {
   static const char* digits = "0123456789abcdef";
-  const std::string raw = at.first + std::string(1, '\0') + at.second;
+  std::string raw;
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    if (i) raw += '\0';
+    raw += fields[i];
+  }
   std::string out;
   for (unsigned char ch : raw) {
     out += digits[ch >> 4];
@@ -50,7 +55,8 @@ std::string encode_cursor(const std::pair<std::string, std::string>& at) {
   }
   return out;
 }
-std::optional<std::pair<std::string, std::string>> decode_cursor(const std::string& hex) {
+// Exactly `n` fields, else std::nullopt.
+std::optional<std::vector<std::string>> decode_cursor(const std::string& hex, std::size_t n) {
   if (hex.empty() || hex.size() % 2 || hex.size() > 2000) return std::nullopt;
   auto nibble = [](char ch) -> int {
     if (ch >= '0' && ch <= '9') return ch - '0';
@@ -63,12 +69,15 @@ std::optional<std::pair<std::string, std::string>> decode_cursor(const std::stri
     if (hi < 0 || lo < 0) return std::nullopt;
     raw += static_cast<char>(hi * 16 + lo);
   }
-  const auto zero = raw.find('\0');
-  if (zero == std::string::npos || raw.find('\0', zero + 1) != std::string::npos)
-    return std::nullopt;
-  std::pair<std::string, std::string> at{raw.substr(0, zero), raw.substr(zero + 1)};
-  if (!engine::is_hire_id(at.second)) return std::nullopt;
-  return at;
+  std::vector<std::string> fields;
+  for (std::size_t from = 0;;) {
+    const auto zero = raw.find('\0', from);
+    fields.push_back(raw.substr(from, zero == std::string::npos ? std::string::npos : zero - from));
+    if (zero == std::string::npos) break;
+    from = zero + 1;
+  }
+  if (fields.size() != n) return std::nullopt;
+  return fields;
 }
 
 // A decimal of 1..max_digits digits and nothing else (no sign, no space),
@@ -662,6 +671,53 @@ struct Api::Impl {
     return ids.size();
   }
 
+  // A page request: `limit` (1..kMaxPage, default kDefaultPage) and an
+  // optional `cursor` of `fields` fields; a bad one sets error, naming it.
+  struct Page {
+    std::size_t limit = kDefaultPage;
+    std::optional<std::vector<std::string>> after;
+  };
+  static Response bad_cursor(const Ctx& c) {
+    return c.fail(400, "bad_parameter",
+                  c.t("cursor är inte en markör som den här tjänsten har lämnat ut",
+                      "cursor is not a cursor this service handed out"),
+                  "parameter", "cursor");
+  }
+  static Page page_of(const Ctx& c, std::size_t fields, std::optional<Response>& error) {
+    Page page;
+    if (auto it = c.query.find("limit"); it != c.query.end()) {
+      const auto n = whole_number(it->second, 3);
+      if (!n || *n < 1 || *n > kMaxPage) {
+        error = c.fail(400, "bad_parameter",
+                       c.t("limit ska vara ett heltal 1–500", "limit must be a whole number 1–500"),
+                       "parameter", "limit");
+        return page;
+      }
+      page.limit = static_cast<std::size_t>(*n);
+    }
+    if (auto it = c.query.find("cursor"); it != c.query.end()) {
+      page.after = decode_cursor(it->second, fields);
+      if (!page.after) error = bad_cursor(c);
+    }
+    return page;
+  }
+
+  // A true/false query parameter; absent: std::nullopt; another value sets
+  // error, naming it.
+  static std::optional<bool> flag_param(const Ctx& c, const char* name,
+                                        std::optional<Response>& error) {
+    auto it = c.query.find(name);
+    if (it == c.query.end()) return std::nullopt;
+    if (it->second != "true" && it->second != "false") {
+      error =
+          c.fail(400, "bad_parameter",
+                 std::string(name) + c.t(" ska vara true eller false", " must be true or false"),
+                 "parameter", name);
+      return std::nullopt;
+    }
+    return it->second == "true";
+  }
+
   // A hire's status ETag: its stream version and the day the status is
   // computed for ("7-20261203", engine.today()), since overdue flags, leave and hours owed
   // change with the day. A strong tag: the body is the same bytes for the
@@ -1216,32 +1272,16 @@ void Api::Impl::install() {
   add("GET", "/v1/hires", [this](Ctx& c) {
     const std::string unit = c.query.count("unit") ? c.query["unit"] : "";
     const std::string state = c.query.count("state") ? c.query["state"] : "";
-    bool overdue_only = false;
-    if (c.query.count("overdue")) {
-      if (c.query["overdue"] != "true" && c.query["overdue"] != "false")
-        return c.fail(400, "bad_parameter",
-                      c.t("overdue ska vara true eller false", "overdue must be true or false"),
-                      "parameter", "overdue");
-      overdue_only = c.query["overdue"] == "true";
-    }
-    std::size_t limit = kDefaultPage;
-    if (c.query.count("limit")) {
-      const auto n = whole_number(c.query["limit"], 3);
-      if (!n || *n < 1 || *n > kMaxPage)
-        return c.fail(400, "bad_parameter",
-                      c.t("limit ska vara ett heltal 1–500", "limit must be a whole number 1–500"),
-                      "parameter", "limit");
-      limit = static_cast<std::size_t>(*n);
-    }
+    std::optional<Response> err;
+    const bool overdue_only = flag_param(c, "overdue", err).value_or(false);
+    if (err) return *err;
+    auto page = page_of(c, 2, err);
+    if (err) return *err;
+    const std::size_t limit = page.limit;
     After after;
-    if (c.query.count("cursor")) {
-      auto a = decode_cursor(c.query["cursor"]);
-      if (!a)
-        return c.fail(400, "bad_parameter",
-                      c.t("cursor är inte en markör som den här tjänsten har lämnat ut",
-                          "cursor is not a cursor this service handed out"),
-                      "parameter", "cursor");
-      after = *a;
+    if (page.after) {
+      if (!engine::is_hire_id((*page.after)[1])) return bad_cursor(c);
+      after = After{(*page.after)[0], (*page.after)[1]};
     }
     json j = json::array();
     const auto today = engine.today();
@@ -1289,8 +1329,8 @@ void Api::Impl::install() {
     });
     Response r = json_response(200, j);
     if (next) {
-      std::string link =
-          "/v1/hires?limit=" + std::to_string(limit) + "&cursor=" + encode_cursor(*next);
+      std::string link = "/v1/hires?limit=" + std::to_string(limit) +
+                         "&cursor=" + encode_cursor({next->first, next->second});
       for (const char* k : {"unit", "state", "overdue"})
         if (c.query.count(k)) link += std::string("&") + k + "=" + url_encode(c.query[k]);
       r.headers.push_back({"Link", "<" + link + ">; rel=\"next\""});
@@ -1609,7 +1649,33 @@ void Api::Impl::install() {
           break;
       }
     }
-    json j = json::array();
+    // due_before / due_after: strictly before / after the date; overdue.
+    std::optional<date::sys_days> due_before, due_after;
+    for (auto [name, into] : {std::pair{"due_before", &due_before}, {"due_after", &due_after}}) {
+      if (!c.query.count(name)) continue;
+      *into = workflows::parse_date(c.query[name]);
+      if (!*into)
+        return c.fail(
+            400, "bad_parameter",
+            std::string(name) + c.t(" ska vara ett datum ÅÅÅÅ-MM-DD", " must be a date YYYY-MM-DD"),
+            "parameter", name);
+    }
+    std::optional<Response> err;
+    const std::optional<bool> overdue = flag_param(c, "overdue", err);
+    if (err) return *err;
+    const auto page = page_of(c, 4, err);
+    if (err) return *err;
+    // The order, and the cursor's fields: (due, unit, hire, the item's place
+    // in the hire's programme order).
+    using TaskKey = std::tuple<std::string, std::string, std::string, std::size_t>;
+    std::optional<TaskKey> after;
+    if (page.after) {
+      const auto& f = *page.after;
+      const auto index = whole_number(f[3], 6);
+      if (!workflows::parse_date(f[0]) || !engine::is_hire_id(f[2]) || !index) return bad_cursor(c);
+      after = TaskKey{f[0], f[1], f[2], static_cast<std::size_t>(*index)};
+    }
+    std::vector<std::pair<TaskKey, json>> rows;
     const auto today = engine.today();
     std::map<std::string, std::optional<engine::UnitContacts>> units;
     std::map<std::string, std::string> munis;  // unit -> municipality
@@ -1623,9 +1689,15 @@ void Api::Impl::install() {
       if (!unit.empty() && s->hire.unit != unit) return;
       if (!units.count(s->hire.unit)) units[s->hire.unit] = engine.unit(s->hire.unit);
       const auto& u = units[s->hire.unit];
-      for (const auto& item : s->items) {
+      for (std::size_t index = 0; index < s->items.size(); ++index) {
+        const auto& item = s->items[index];
         if (item.state.status != workflows::ItemState::Status::open) continue;
         if (role && item.role != *role) continue;
+        if (due_before && !(item.due < *due_before)) continue;
+        if (due_after && !(item.due > *due_after)) continue;
+        if (overdue && item.overdue != *overdue) continue;
+        TaskKey key{iso_day(item.due), s->hire.unit, id, index};
+        if (after && !(key > *after)) continue;
         std::string responsible;
         switch (item.role) {
           case workflows::Role::FA:
@@ -1650,16 +1722,16 @@ void Api::Impl::install() {
           std::transform(b.begin(), b.end(), b.begin(), ::tolower);
           if (a != b) continue;
         }
-        j.push_back({{"hire", id},
-                     {"hire_name", s->hire.name},
-                     {"unit", s->hire.unit},
-                     {"item", item.id},
-                     {"text", item.text},
-                     {"checklist", item.checklist},
-                     {"role", workflows::role_code(item.role)},
-                     {"responsible", responsible},
-                     {"due", iso_day(item.due)},
-                     {"overdue", item.overdue}});
+        rows.emplace_back(std::move(key), json{{"hire", id},
+                                               {"hire_name", s->hire.name},
+                                               {"unit", s->hire.unit},
+                                               {"item", item.id},
+                                               {"text", item.text},
+                                               {"checklist", item.checklist},
+                                               {"role", workflows::role_code(item.role)},
+                                               {"responsible", responsible},
+                                               {"due", iso_day(item.due)},
+                                               {"overdue", item.overdue}});
       }
     };
     if (!hire_filter.empty()) {
@@ -1670,10 +1742,24 @@ void Api::Impl::install() {
         return true;
       });
     }
-    std::stable_sort(j.begin(), j.end(), [](const json& a, const json& b) {
-      return a["due"].get<std::string>() < b["due"].get<std::string>();
-    });
-    return json_response(200, j);
+    // Only the page is sorted out of the rest (partial_sort); the keys are
+    // unique, so the order is total and a cursor resumes exactly after it.
+    const std::size_t shown = std::min(rows.size(), page.limit);
+    std::partial_sort(rows.begin(), rows.begin() + static_cast<std::ptrdiff_t>(shown), rows.end(),
+                      [](const auto& a, const auto& b) { return a.first < b.first; });
+    json j = json::array();
+    for (std::size_t i = 0; i < shown; ++i) j.push_back(std::move(rows[i].second));
+    Response r = json_response(200, j);
+    if (rows.size() > shown) {
+      const auto& [due, unit_of, hire, index] = rows[shown - 1].first;
+      std::string link = "/v1/tasks?limit=" + std::to_string(page.limit) +
+                         "&cursor=" + encode_cursor({due, unit_of, hire, std::to_string(index)});
+      for (const char* k :
+           {"role", "unit", "hire", "person", "mine", "due_before", "due_after", "overdue"})
+        if (c.query.count(k)) link += std::string("&") + k + "=" + url_encode(c.query[k]);
+      r.headers.push_back({"Link", "<" + link + ">; rel=\"next\""});
+    }
+    return r;
   });
 
   // -- notifications --

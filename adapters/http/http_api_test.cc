@@ -1008,6 +1008,8 @@ struct ViewsFixture : Fixture {
         "/v1/tasks",
         "/v1/tasks?mine",
         "/v1/tasks?unit=Barn%20och%20unga%20%C3%96ster",
+        "/v1/tasks?limit=3",
+        "/v1/tasks?role=AD&limit=5&overdue=true&due_after=2026-01-01",
         "/v1/notifications"};
     for (const auto& [who, t] : principals)
       for (const auto& target : targets) {

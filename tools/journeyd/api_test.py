@@ -578,6 +578,57 @@ class Api(unittest.TestCase):
         st, _, b = self.as_("G").call("GET", "/v1/tasks?role=XX")
         self.assertEqual((st, b["parameter"]), (400, "role"))
 
+    def test_tasks_page_by_cursor_in_due_order_and_filter_by_due_and_overdue(self):
+        g = self.as_("G")
+
+        def pages(path):
+            rows, n = [], 0
+            while path:
+                st, h, b = g.call("GET", path)
+                self.assertEqual(st, 200, b)
+                self.assertLessEqual(len(b), 500)
+                rows.extend(b)
+                n += 1
+                m = re.search(r'<([^>]*)>\s*;\s*rel="next"', h.get("link", ""))
+                path = m.group(1) if m else None
+                self.assertLess(n, 1000)
+            return rows, n
+
+        whole, _ = pages("/v1/tasks?role=AD&limit=500")
+        self.assertGreater(len(whole), 7)
+        paged, n = pages("/v1/tasks?role=AD&limit=7")
+        self.assertEqual(paged, whole)  # every task once, in the same order
+        self.assertEqual(n, (len(whole) + 6) // 7)
+        self.assertEqual([t["due"] for t in whole], sorted(t["due"] for t in whole))
+        self.assertEqual({t["role"] for t in paged}, {"AD"})  # the filter kept across pages
+        # The default page is 100 rows, with a next link when there are more.
+        st, h, first = g.call("GET", "/v1/tasks")
+        self.assertEqual(st, 200)
+        everything, _ = pages("/v1/tasks?limit=500")
+        self.assertEqual(first, everything[:100])
+        self.assertEqual("link" in h, len(everything) > 100)
+        # Due before / after (strictly) and overdue, against the whole list.
+        mid = whole[len(whole) // 2]["due"]
+        before, _ = pages(f"/v1/tasks?role=AD&limit=500&due_before={mid}")
+        after, _ = pages(f"/v1/tasks?role=AD&limit=500&due_after={mid}")
+        self.assertEqual(before, [t for t in whole if t["due"] < mid])
+        self.assertEqual(after, [t for t in whole if t["due"] > mid])
+        late, _ = pages("/v1/tasks?role=AD&limit=500&overdue=true")
+        on_time, _ = pages("/v1/tasks?role=AD&limit=500&overdue=false")
+        self.assertEqual(late, [t for t in whole if t["overdue"]])
+        self.assertEqual(on_time, [t for t in whole if not t["overdue"]])
+        # Bad parameters are named; a cursor of another list is no cursor here.
+        for query, parameter in (("due_before=2026-02-30", "due_before"),
+                                 ("due_after=" + q("igår"), "due_after"), ("overdue=ja", "overdue"),
+                                 ("limit=0", "limit"), ("limit=501", "limit"),
+                                 ("cursor=zz", "cursor"), ("cursor=" + "41" * 3, "cursor")):
+            st, _, b = g.call("GET", "/v1/tasks?" + query)
+            self.assertEqual((st, b.get("parameter")), (400, parameter), query)
+        st, h, _ = g.call("GET", "/v1/hires?limit=1")
+        hires_cursor = re.search(r"cursor=([0-9a-f]+)", h["link"]).group(1)
+        st, _, b = g.call("GET", "/v1/tasks?cursor=" + hires_cursor)
+        self.assertEqual((st, b.get("parameter")), (400, "cursor"))
+
     def test_list_filters(self):
         admin = self.as_("A")
         st, _, b = admin.call("GET", "/v1/hires?unit=" + q(OSTER))

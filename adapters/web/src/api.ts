@@ -317,24 +317,27 @@ export class Api {
   units() {
     return this.json<Unit[]>('GET', '/units');
   }
-  // Every hire the caller may see. The API answers in pages (at most 500
-  // rows, the next page named by a Link rel="next" header); they are
-  // followed here to the end, so that no list stops short at a page.
-  async hires(filter: { unit?: string; overdue?: boolean } = {}): Promise<Answer<HireSummary[]>> {
-    const rows: HireSummary[] = [];
-    let query: Record<string, string | undefined> = {
-      unit: filter.unit,
-      overdue: filter.overdue ? 'true' : undefined,
-      limit: '500',
-    };
+  // A paged list to its end. The API answers in pages (at most 500 rows,
+  // the next page named by a Link rel="next" header); they are followed here,
+  // so that no list stops short at a page.
+  private async allPages<T>(path: string, first: Record<string, string | undefined>): Promise<Answer<T[]>> {
+    const rows: T[] = [];
+    let query: Record<string, string | undefined> = { ...first, limit: '500' };
     for (let page = 0; page < 10000; page++) {
-      const res = await this.send('GET', '/hires', { query });
-      rows.push(...((await res.json()) as HireSummary[]));
+      const res = await this.send('GET', path, { query });
+      rows.push(...((await res.json()) as T[]));
       const next = nextPage(res.headers.get('Link'));
       if (!next) break;
       query = Object.fromEntries(new URL(next, window.location.origin).searchParams);
     }
     return { data: rows };
+  }
+  // Every hire the caller may see.
+  hires(filter: { unit?: string; overdue?: boolean } = {}): Promise<Answer<HireSummary[]>> {
+    return this.allPages<HireSummary>('/hires', {
+      unit: filter.unit,
+      overdue: filter.overdue ? 'true' : undefined,
+    });
   }
   status(hire: string, asOf?: AsOf) {
     return this.json<Status>('GET', `/hires/${encodeURIComponent(hire)}`, {
@@ -358,10 +361,9 @@ export class Api {
   programme(id: string, version: number) {
     return this.json<Programme>('GET', `/programmes/${encodeURIComponent(id)}/versions/${version}`);
   }
-  tasks(query: { mine?: boolean; unit?: string; role?: string } = {}) {
-    return this.json<Task[]>('GET', '/tasks', {
-      query: { mine: query.mine ? '1' : undefined, unit: query.unit, role: query.role },
-    });
+  // Every open task the caller asks for, earliest due first.
+  tasks(query: { mine?: boolean; unit?: string; role?: string } = {}): Promise<Answer<Task[]>> {
+    return this.allPages<Task>('/tasks', { mine: query.mine ? '1' : undefined, unit: query.unit, role: query.role });
   }
   notifications(hire: string) {
     return this.json<Notification[]>('GET', '/notifications', { query: { hire } });
