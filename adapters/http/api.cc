@@ -1793,22 +1793,40 @@ void Api::Impl::install() {
                         "outcome must be pending, delivered, retry, failed, dead_letter or "
                         "redeliver"),
                     "parameter", "outcome");
+    std::optional<Response> err;
+    const auto page = page_of(c, 4, err);
+    if (err) return *err;
+    // The order, and the cursor's fields: (unit, hire, the decision's stream
+    // version, the channel's place in it); the visit order of the hires, then
+    // their records' order, so rows come sorted and nothing is held back.
+    using NoteKey = std::tuple<std::string, std::string, std::uint64_t, std::size_t>;
+    std::optional<NoteKey> after;
+    if (page.after) {
+      const auto& f = *page.after;
+      const auto version = whole_number(f[2], 19);
+      const auto index = whole_number(f[3], 6);
+      if (!engine::is_hire_id(f[1]) || !version || !index) return bad_cursor(c);
+      after = NoteKey{f[0], f[1], *version, static_cast<std::size_t>(*index)};
+    }
     const auto today = engine.today();
     json j = json::array();
+    std::optional<NoteKey> next;  // set when the page is full and another row exists
     ChannelView shows{c, engine, std::nullopt};
     std::map<std::string, std::string> munis;  // unit -> municipality
     // The hires the caller may read, in the lists' order (unit, hire id);
     // one alone when asked for.
     auto each = [&](const Listed& l) {
-      if (!l.status) return;
+      if (!l.status) return true;
       const std::string& h = l.id.hire_id;
+      if (after && std::tie(l.id.unit, h) < std::tie(std::get<0>(*after), std::get<1>(*after)))
+        return true;
       std::optional<engine::LoadedHire> loaded;
       try {
         loaded = engine.load(h);
       } catch (const engine::HireDamaged&) {
-        return;
+        return true;
       }
-      if (!loaded) return;
+      if (!loaded) return true;
       std::map<std::string, engine::DeliveryRecord> last;
       for (const auto& r : loaded->notifications)
         if (r.type == engine::kDeliveryAttempted) {
@@ -1820,8 +1838,11 @@ void Api::Impl::install() {
         auto n = engine::decode_notification(r.payload);
         std::vector<std::string> channels = n.channels;
         if (channels.empty()) channels.push_back(n.channel);
-        for (const auto& ch : channels) {
+        for (std::size_t index = 0; index < channels.size(); ++index) {
+          const std::string& ch = channels[index];
           if (!shows(ch)) continue;
+          NoteKey key{l.id.unit, h, r.version.value, index};
+          if (after && !(key > *after)) continue;
           auto it = last.find(n.message_id + "\x1f" + ch);
           std::string outcome = it == last.end() ? "pending" : it->second.outcome;
           const bool failed =
@@ -1841,18 +1862,42 @@ void Api::Impl::install() {
                        {"code", it == last.end() ? 0 : it->second.code},
                        {"detail", it == last.end() ? "" : it->second.detail},
                        {"catch_up", n.catch_up}});
+          if (j.size() > page.limit) {  // one row past the page: there is a next
+            j.erase(j.size() - 1);
+            return false;
+          }
+          next = std::move(key);
         }
       }
+      return true;
     };
+    bool full = false;  // each() found a row past the page
     if (c.query.count("hire")) {
-      if (auto l = listed(*c.principal, c.query["hire"], today, munis)) each(*l);
+      if (auto l = listed(*c.principal, c.query["hire"], today, munis)) full = !each(*l);
     } else {
-      visit_readable(*c.principal, "", {}, today, [&](Listed& l) {
-        each(l);
-        return true;
+      // From the cursor's hire on: (unit, its id less its last character) is
+      // just before it in the visit order; each() skips what lies between.
+      After from;
+      if (after) {
+        const std::string& hire = std::get<1>(*after);
+        from = After{std::get<0>(*after), hire.substr(0, hire.size() - 1)};
+      }
+      visit_readable(*c.principal, "", from, today, [&](Listed& l) {
+        full = !each(l);
+        return !full;
       });
     }
-    return json_response(200, j);
+    Response r = json_response(200, j);
+    if (full && next) {
+      const auto& [unit, hire, version, index] = *next;
+      std::string link =
+          "/v1/notifications?limit=" + std::to_string(page.limit) +
+          "&cursor=" + encode_cursor({unit, hire, std::to_string(version), std::to_string(index)});
+      for (const char* k : {"hire", "outcome"})
+        if (c.query.count(k)) link += std::string("&") + k + "=" + url_encode(c.query[k]);
+      r.headers.push_back({"Link", "<" + link + ">; rel=\"next\""});
+    }
+    return r;
   });
   add("POST", "/v1/notifications/{message}/redeliver", [this, forbidden](Ctx& c) {
     if (c.principal->role != AccessRole::admin)

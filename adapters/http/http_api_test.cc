@@ -1124,6 +1124,70 @@ BOOST_AUTO_TEST_CASE(ACommandIsSeenByTheNextListWithoutWaitingForTheBackground) 
   lists_agree();
 }
 
+// A hire reminded for two years has hundreds of notifications: the list
+// pages, every row once, in (unit, hire, record, channel) order, the same
+// from the views as from a replay, and the filters hold across pages.
+BOOST_AUTO_TEST_CASE(NotificationsPageEveryRowOnceInOrderWithTheFiltersKept) {
+  BOOST_REQUIRE(
+      engine->set_webhook({"wh-000000aa", "http://127.0.0.1:9/a", {"fp"}, true, "", "*"}, setup)
+          .ok());
+  int planted = 0;
+  for (const std::size_t h : {0u, 2u, 3u, 5u}) {
+    for (int i = 0; i < 4 + static_cast<int>(h); ++i) {
+      engine::NotificationRecord n;
+      n.message_id = "n-" + std::to_string(100000 + planted) + "0123456789abcdef01";
+      n.audience = "unit_head";
+      n.to_email = "anna@example.se";
+      n.subject = "Påminnelse " + std::to_string(i);
+      n.hire_ids = {hires[h]};
+      n.channels = {"email", "webhook:wh-000000aa"};
+      BOOST_REQUIRE(real->append({storage::StreamId(hires[h]),
+                                  storage::ExpectedVersion::any(),
+                                  {storage::NewEvent{engine::kNotificationDecided, 1,
+                                                     engine::encode_notification(n), clock.now(),
+                                                     "scheduler"}},
+                                  ""})
+                        .ok());
+      ++planted;
+    }
+  }
+  const auto whole = all_pages(*api, admin, "/v1/notifications?limit=500");
+  BOOST_TEST(whole.second == 1);
+  BOOST_TEST(whole.first.size() == static_cast<std::size_t>(2 * planted));  // two channels each
+  for (const char* target :
+       {"/v1/notifications?limit=1", "/v1/notifications?limit=3", "/v1/notifications?limit=7"}) {
+    BOOST_TEST_CONTEXT(target) {
+      const auto replayed = all_pages(*api, admin, target);
+      const auto viewed = all_pages(*indexed, admin, target);
+      BOOST_TEST(replayed.first == whole.first);
+      BOOST_TEST(viewed.first == whole.first);
+      BOOST_TEST(viewed.second == replayed.second);
+    }
+  }
+  BOOST_TEST(all_pages(*api, admin, "/v1/notifications?limit=1").second == 2 * planted);
+  // One hire's, paged, keeps to that hire; an outcome filter keeps to it.
+  const auto one = all_pages(*indexed, admin, "/v1/notifications?limit=2&hire=" + hires[5]);
+  BOOST_TEST(one.first.size() == 18u);
+  for (const auto& row : one.first) BOOST_TEST(row["hire"] == hires[5]);
+  const auto pending = all_pages(*indexed, admin, "/v1/notifications?limit=4&outcome=pending");
+  BOOST_TEST(pending.first == whole.first);  // none was attempted
+  BOOST_TEST(all_pages(*indexed, admin, "/v1/notifications?limit=4&outcome=delivered").first ==
+             json::array());
+  // A unit head sees her units' e-mail rows only, paged alike.
+  const std::string& head = principals["unit head Väster"];
+  BOOST_TEST(all_pages(*indexed, head, "/v1/notifications?limit=2").first.size() ==
+             4u + 7u);  // hires 0 and 3, e-mail only
+  BOOST_TEST(all_pages(*indexed, head, "/v1/notifications?limit=2").first ==
+             all_pages(*api, head, "/v1/notifications?limit=500").first);
+  // A cursor of another list is no cursor here.
+  const auto hires_page = get_as(*indexed, admin, "/v1/hires?limit=1");
+  const std::string link = next_link(hires_page);
+  const std::string cursor = link.substr(link.find("cursor=") + 7);
+  const auto bad = get_as(*indexed, admin, "/v1/notifications?cursor=" + cursor);
+  BOOST_TEST(bad.status == 400);
+  BOOST_TEST(json::parse(bad.body)["parameter"] == "cursor");
+}
+
 // Lists served from the views load no one, so after a restart the engine
 // had found no hire damaged and /metrics said journey_hires_damaged 0 while
 // the lists showed three. The views' own index of damaged hires counts them.

@@ -365,8 +365,9 @@ export class Api {
   tasks(query: { mine?: boolean; unit?: string; role?: string } = {}): Promise<Answer<Task[]>> {
     return this.allPages<Task>('/tasks', { mine: query.mine ? '1' : undefined, unit: query.unit, role: query.role });
   }
-  notifications(hire: string) {
-    return this.json<Notification[]>('GET', '/notifications', { query: { hire } });
+  // Every notification of a hire, every page.
+  notifications(hire: string): Promise<Answer<Notification[]>> {
+    return this.allPages<Notification>('/notifications', { hire });
   }
   verify() {
     return this.json<Verification>('GET', '/audit/verify');
