@@ -466,6 +466,14 @@ class RocksDbEventLog final : public EventLog {
     // Never RocksDB's own LOG file: on a full disk its PosixLogger asserted
     // and aborted the process (spdlog_rocksdb_logger.h).
     options.info_log = make_spdlog_rocksdb_logger("rocksdb " + o.path.filename().string());
+    // Quiet for this attempt only: whatever open() returns, the log it leaves
+    // open speaks as usual.
+    struct Loud {
+      std::shared_ptr<rocksdb::Logger> logger;
+      ~Loud() {
+        if (logger) logger->SetInfoLogLevel(rocksdb::InfoLogLevel::INFO_LEVEL);
+      }
+    } loud{quiet ? options.info_log : nullptr};
     if (quiet) options.info_log->SetInfoLogLevel(rocksdb::InfoLogLevel::FATAL_LEVEL);
     if (o.env != nullptr) {
       options.env = o.env;
@@ -532,6 +540,11 @@ class RocksDbEventLog final : public EventLog {
       options.max_open_files = -1;
       s = rocksdb::DB::OpenAsSecondary(options, o.path.string(), o.secondary_path.string(), cfs,
                                        &handles_, &db_);
+      // The open read the MANIFEST, then listed the WALs: a flush in between
+      // (a new table file recorded, the old WAL purged) leaves the events of
+      // that WAL in neither. Reading the MANIFEST again finds the new table
+      // file; a gap that is still there is found below, and retried.
+      if (s.ok()) s = db_->TryCatchUpWithPrimary();
     } else {
       s = rocksdb::DB::Open(options, o.path.string(), cfs, &handles_, &db_);
     }
@@ -641,6 +654,24 @@ class RocksDbEventLog final : public EventLog {
                    std::to_string(missing_from_) + ".." + std::to_string(missing_to_) +
                    " are missing (a damaged WAL or table file); restore from a backup";
     }
+    if (secondary_ && damaged_.empty()) {
+      // RocksDB's secondary replay does not call the WAL filter, so the gap
+      // guard has not looked: walk the position index (keys only) instead.
+      std::unique_ptr<rocksdb::Iterator> p(db_->NewIterator(rocksdb::ReadOptions(), positions_));
+      std::uint64_t expected = 1;
+      for (p->SeekToFirst(); p->Valid() && damaged_.empty(); p->Next(), ++expected) {
+        const std::uint64_t at = p->key().size() == 8 ? get_u64(p->key().data()) : 0;
+        if (at != expected)
+          damaged_ = "the reader found position " + std::to_string(expected) +
+                     " missing (the next is " + std::to_string(at) +
+                     "): the writer's files changed while it opened, or the log has a hole";
+      }
+      if (!p->status().ok()) return from_rocksdb(p->status(), "walking the position index");
+    }
+    // A reader that meets damage may have met the writer mid-change: the
+    // factory opens it again, and only the last attempt opens it damaged.
+    if (secondary_ && quiet && !damaged_.empty())
+      return Error{ErrorCode::corruption, damaged_, std::nullopt};
     if (!damaged_.empty())
       rocksdb::Log(rocksdb::InfoLogLevel::ERROR_LEVEL, db_->GetDBOptions().info_log,
                    "journey: the log opens damaged: %s", damaged_.c_str());
@@ -1465,22 +1496,29 @@ std::unique_ptr<Subscription> RocksDbEventLog::subscribe(GlobalPosition from,
 
 Result<std::unique_ptr<EventLog>> open_rocksdb_event_log(const RocksDbOptions& options,
                                                          const Clock& clock) {
-  // A secondary reads the WAL while its writer may be writing it: with the
-  // file filled with zeros ahead of the writer, the reader can take a record's
-  // first fragment for zeros and meet its next fragment once written, which
-  // RocksDB reports as corruption ("missing start of fragmented record";
-  // seen in 5 of 200 opens under a busy writer, each time gone at the first
-  // retry). Such a record is past
-  // what was acknowledged when the reader began, so the next attempt reads it
-  // whole. Real damage fails every attempt and is reported as it is, by the
-  // last one, which alone logs RocksDB's warnings.
+  // A secondary reads the writer's files while the writer changes them:
+  //  - with the WAL filled with zeros ahead of the writer, the reader can take
+  //    a record's first fragment for zeros and meet its next fragment once
+  //    written, which RocksDB reports as corruption ("missing start of
+  //    fragmented record"; seen in 5 of 200 opens under a busy writer, each
+  //    time gone at the first retry);
+  //  - a flush or compaction can delete a file the reader was about to read
+  //    (an I/O error or not found), or a WAL it had not listed yet (a gap in
+  //    the positions, or fewer events than were acknowledged: open() returns
+  //    that as an error while it is quiet).
+  // Each is past what the reader must show, or gone at the next attempt.
+  // Real damage fails every attempt and is reported as it is by the last
+  // one, which alone logs RocksDB's warnings and opens damaged.
   constexpr int kSecondaryAttempts = 8;
   for (int attempt = 1;; ++attempt) {
     const bool last = options.secondary_path.empty() || attempt == kSecondaryAttempts;
     auto log = std::make_unique<RocksDbEventLog>(clock, options.max_group);
     auto opened = log->open(options, !last);
     if (opened) return std::unique_ptr<EventLog>(std::move(log));
-    if (last || opened.error().code != ErrorCode::corruption) return opened.error();
+    const ErrorCode code = opened.error().code;
+    if (last || (code != ErrorCode::corruption && code != ErrorCode::io_error &&
+                 code != ErrorCode::not_found))
+      return opened.error();
     log.reset();
     std::this_thread::sleep_for(std::chrono::milliseconds(5 * attempt));
   }

@@ -1371,8 +1371,12 @@ void Api::Impl::install() {
     if (err) return *err;
     // The same version and day are the same bytes: 304, nothing serialised.
     // (Authorised above: a 304 tells no one what a 404 would hide.)
-    const std::string etag = version ? status_etag(version->value, day) : std::string();
-    if (!etag.empty() && none_match(c, etag)) {
+    // As of a date the answer is another representation: no 304, and the
+    // bare version (what If-Match takes) as its ETag, as before.
+    const std::string etag = !version ? std::string()
+                             : a      ? "\"" + std::to_string(version->value) + "\""
+                                      : status_etag(version->value, day);
+    if (!a && !etag.empty() && none_match(c, etag)) {
       Response r;
       r.status = 304;
       r.content_type.clear();
@@ -1672,7 +1676,13 @@ void Api::Impl::install() {
     if (page.after) {
       const auto& f = *page.after;
       const auto index = whole_number(f[3], 6);
-      if (!workflows::parse_date(f[0]) || !engine::is_hire_id(f[2]) || !index) return bad_cursor(c);
+      // The due day's form only: a due date may lie past the value domain
+      // of dates a user enters (a start in 2200 and a "4m" item).
+      const bool day_form = f[0].size() == 10 && f[0][4] == '-' && f[0][7] == '-' &&
+                            std::all_of(f[0].begin(), f[0].end(), [](unsigned char ch) {
+                              return ch == '-' || (ch >= '0' && ch <= '9');
+                            });
+      if (!day_form || !engine::is_hire_id(f[2]) || !index) return bad_cursor(c);
       after = TaskKey{f[0], f[1], f[2], static_cast<std::size_t>(*index)};
     }
     std::vector<std::pair<TaskKey, json>> rows;

@@ -73,24 +73,22 @@ struct Store {
   SystemClock clock;
   std::unique_ptr<storage::EventLog> log;
   std::unique_ptr<JourneyEngine> engine;
-  fs::path reader_dir;  // a secondary instance's own folder, removed at the end
 
   Store() = default;
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
   ~Store() {
-    engine.reset();
+    engine.reset();  // before the log it reads
     log.reset();
-    std::error_code ec;
-    if (!reader_dir.empty()) fs::remove_all(reader_dir, ec);
   }
 };
 
 // RocksDB's LOCK file is held: journeyd (or another journeyctl) has the log.
 bool locked_by_another_process(const storage::Error& e) {
-  const std::string& m = e.message;
+  // RocksDB's words ("IO error: While lock file: …/LOCK: Resource temporarily
+  // unavailable"), not any message that happens to hold "lock" (a path may).
   return e.code == storage::ErrorCode::io_error &&
-         (m.find("lock") != std::string::npos || m.find("LOCK") != std::string::npos);
+         e.message.find("While lock file: ") != std::string::npos;
 }
 
 // Whether another process holds RocksDB's LOCK on the log folder: the POSIX
@@ -160,9 +158,11 @@ std::unique_ptr<Store> open_reader() {
       fail(4, g.t("Kan inte skapa en tillfällig mapp för läsningen: ",
                   "Cannot create a temporary folder for the read: ") +
                   std::string(std::strerror(errno)));
-    s->reader_dir = tmpl;
-    o.secondary_path = s->reader_dir;
+    o.secondary_path = tmpl;
     auto opened = storage::open_rocksdb_event_log(o, s->clock);
+    // The reader needs its folder only to open (our info log goes to
+    // stderr): gone now, nothing is left behind by a Ctrl-C or a SIGPIPE.
+    fs::remove_all(o.secondary_path, ec);
     if (opened) {
       std::cerr << g.t("journeyd kör: läser loggen bredvid den, som den är nu (position ",
                        "journeyd is running: reading the log beside it, as it is now (position ")
@@ -171,9 +171,9 @@ std::unique_ptr<Store> open_reader() {
     }
     return opened;
   };
-  auto opened =
-      log_locked_elsewhere(path) ? beside() : storage::open_rocksdb_event_log(o, s->clock);
-  if (!opened && locked_by_another_process(opened.error())) opened = beside();
+  const bool locked = log_locked_elsewhere(path);
+  auto opened = locked ? beside() : storage::open_rocksdb_event_log(o, s->clock);
+  if (!locked && !opened && locked_by_another_process(opened.error())) opened = beside();
   if (!opened) fail(4, opened.error().message);
   s->log = std::move(opened.value());
   s->engine = std::make_unique<JourneyEngine>(*s->log, s->clock);

@@ -542,6 +542,14 @@ class Api(unittest.TestCase):
             self.assertEqual(st, 304, value)
         st, _, again = uv.call("GET", f"/v1/hires/{hid}", headers={"If-None-Match": '"1-19990101"'})
         self.assertEqual((st, again), (200, first))
+        # As of a date is another answer: never 304, and its own 404 stands.
+        st, _, _ = uv.call("GET", f"/v1/hires/{hid}?as_of=2020-01-01",
+                           headers={"If-None-Match": "*"})
+        self.assertEqual(st, 404)
+        st, h, _ = uv.call("GET", f"/v1/hires/{hid}?as_of=2026-12-01&basis=effective",
+                           headers={"If-None-Match": etag})
+        self.assertEqual(st, 200)
+        self.assertRegex(h["etag"], r'^"\d+"$')
         # Someone who may not read the hire learns nothing from a 304.
         st, _, _ = self.as_("UB").call("GET", f"/v1/hires/{hid}", headers={"If-None-Match": "*"})
         self.assertEqual(st, 404)
