@@ -109,6 +109,16 @@ int main(int argc, char** argv) {
                                  ("journey-views-bench-" + std::to_string(std::random_device{}()))
                            : fs::path(data);
   SystemClock clock;
+  // Removed after everything below is closed (the log writes ACKNOWLEDGED
+  // as it closes; removed before, it logged "cannot record" errors).
+  struct RemoveAtExit {
+    fs::path dir;
+    bool remove;
+    ~RemoveAtExit() {
+      std::error_code ec;
+      if (remove) fs::remove_all(dir, ec);
+    }
+  } remove_at_exit{dir, temporary};
   auto opened = storage::open_rocksdb_event_log({dir / "log"}, clock);
   if (!opened.ok()) {
     std::fprintf(stderr, "cannot open the log: %s\n", opened.error().message.c_str());
@@ -271,6 +281,5 @@ int main(int argc, char** argv) {
   });
   print("write+read", "views", wr);
 
-  if (temporary) fs::remove_all(dir);
   return 0;
 }
