@@ -1005,11 +1005,13 @@ struct ViewsFixture : Fixture {
         "/v1/hires?limit=1&unit=Barn%20och%20unga%20V%C3%A4ster",
         "/v1/hires?overdue=true&limit=3",
         "/v1/hires?state=Damaged",
-        "/v1/tasks",
-        "/v1/tasks?mine",
-        "/v1/tasks?unit=Barn%20och%20unga%20%C3%96ster",
-        "/v1/tasks?limit=3",
-        "/v1/tasks?role=AD&limit=5&overdue=true&due_after=2026-01-01",
+        // Every task page computes every hire its caller may read (there is
+        // no index by due yet), so here the pages are the largest; paging
+        // by small pages is TasksPageEveryRowOnceInDueOrder's.
+        "/v1/tasks?limit=500",
+        "/v1/tasks?mine&limit=500",
+        "/v1/tasks?unit=Barn%20och%20unga%20%C3%96ster&limit=500",
+        "/v1/tasks?role=AD&limit=500&overdue=true&due_after=2026-01-01",
         "/v1/notifications"};
     for (const auto& [who, t] : principals)
       for (const auto& target : targets) {
@@ -1186,6 +1188,47 @@ BOOST_AUTO_TEST_CASE(NotificationsPageEveryRowOnceInOrderWithTheFiltersKept) {
   const auto bad = get_as(*indexed, admin, "/v1/notifications?cursor=" + cursor);
   BOOST_TEST(bad.status == 400);
   BOOST_TEST(json::parse(bad.body)["parameter"] == "cursor");
+}
+
+// A task list pages in (due, unit, hire, item) order: small pages are the
+// whole list, every row once, the same from the views as from a replay, and
+// the filters hold across pages.
+BOOST_AUTO_TEST_CASE(TasksPageEveryRowOnceInDueOrderWithTheFiltersKept) {
+  for (const char* who : {"admin", "unit head Väster", "introducer Olle"}) {
+    const std::string& t = std::string(who) == "admin" ? admin : principals[who];
+    for (const std::string filter :
+         {"", "&role=AD&overdue=true&due_after=2026-01-01", "&mine", "&due_before=2026-06-01"}) {
+      BOOST_TEST_CONTEXT(who << " " << filter) {
+        const auto whole = all_pages(*api, t, "/v1/tasks?limit=500" + filter);
+        BOOST_TEST(static_cast<std::size_t>(whole.second) ==
+                   std::max<std::size_t>(1, (whole.first.size() + 499) / 500));
+        for (std::size_t i = 1; i < whole.first.size(); ++i) {
+          const auto& a = whole.first[i - 1];
+          const auto& b = whole.first[i];
+          BOOST_TEST((std::tie(a["due"], a["unit"], a["hire"]) <=
+                      std::tie(b["due"], b["unit"], b["hire"])));
+        }
+        const std::size_t limit = std::max<std::size_t>(1, whole.first.size() / 4);
+        const std::string target = "/v1/tasks?limit=" + std::to_string(limit) + filter;
+        const auto replayed = all_pages(*api, t, target);
+        const auto viewed = all_pages(*indexed, t, target);
+        BOOST_TEST(replayed.first == whole.first);
+        BOOST_TEST(viewed.first == whole.first);
+        BOOST_TEST(viewed.second == replayed.second);
+        BOOST_TEST(static_cast<std::size_t>(viewed.second) ==
+                   std::max<std::size_t>(1, (whole.first.size() + limit - 1) / limit));
+      }
+    }
+  }
+  // The default page is the first 100 of the whole list.
+  const auto whole = all_pages(*indexed, admin, "/v1/tasks?limit=500").first;
+  BOOST_REQUIRE(whole.size() > 100u);
+  const auto first = get_as(*indexed, admin, "/v1/tasks");
+  BOOST_REQUIRE(first.status == 200);
+  const json page = json::parse(first.body);
+  BOOST_TEST(page.size() == 100u);
+  BOOST_TEST(page == json(std::vector<json>(whole.begin(), whole.begin() + 100)));
+  BOOST_TEST(!next_link(first).empty());
 }
 
 // Lists served from the views load no one, so after a restart the engine
