@@ -134,6 +134,29 @@ BOOST_AUTO_TEST_CASE(RegisteredHireShowsPreparationDueBeforeTheFirstDay) {
   for (const auto& item : later->overdue_items) BOOST_TEST((item.due < ymd(2026, 2, 28)));
 }
 
+// today() was the UTC day: from Swedish midnight to 01:00 (02:00 in summer)
+// a task due yesterday was not yet overdue and the lists kept yesterday.
+BOOST_AUTO_TEST_CASE(TodayIsTheSwedishDayNotTheUtcDay) {
+  using std::chrono::minutes;
+  auto utc = [](date::sys_days d, int h, int m) {
+    return std::chrono::time_point_cast<std::chrono::microseconds>(d) + std::chrono::hours(h) +
+           minutes(m);
+  };
+  const std::vector<std::pair<TimePoint, date::sys_days>> cases = {
+      {utc(ymd(2026, 1, 14), 22, 59), ymd(2026, 1, 14)},  // 23:59 CET
+      {utc(ymd(2026, 1, 14), 23, 0), ymd(2026, 1, 15)},   // 00:00 CET
+      {utc(ymd(2026, 7, 1), 21, 59), ymd(2026, 7, 1)},    // 23:59 CEST
+      {utc(ymd(2026, 7, 1), 22, 0), ymd(2026, 7, 2)},     // 00:00 CEST
+      {utc(ymd(2026, 7, 2), 1, 30), ymd(2026, 7, 2)},
+      {utc(ymd(2026, 12, 31), 23, 30), ymd(2027, 1, 1)},  // a new year at 00:30 CET
+  };
+  for (const auto& [instant, day] : cases) {
+    clock.set(instant);
+    BOOST_CHECK_MESSAGE(engine->today() == day,
+                        date::format("%FT%TZ", instant) << " is " << date::format("%F", day));
+  }
+}
+
 BOOST_AUTO_TEST_CASE(RefusedCommandWritesNothing) {
   const std::string id = register_sara();
   const auto head = log->head();

@@ -14,6 +14,7 @@
 #include <set>
 #include <sstream>
 
+#include "journey/engine/calendar.h"
 #include "journey/workflows/bounded_archive.h"
 #include "journey/workflows/value_domain.h"
 
@@ -356,7 +357,13 @@ std::string CommandOutcome::message(Language lang) const {
 JourneyEngine::JourneyEngine(storage::EventLog& log, const Clock& clock)
     : log_(log), clock_(clock) {}
 
-date::sys_days JourneyEngine::today() const { return date::floor<date::days>(clock_.now()); }
+// The municipality's calendar day, not UTC's: from midnight Swedish time to
+// 01:00 (02:00 in summer) the UTC day is still yesterday's, and a task due
+// yesterday would not yet be overdue. Every municipality keeps Swedish time.
+date::sys_days JourneyEngine::today() const {
+  static const MunicipalTime swedish{};  // Europe/Stockholm
+  return swedish.local_date(clock_.now());
+}
 
 CommandOutcome JourneyEngine::publish_programme(const std::string& toml_text,
                                                 const std::string& origin,
