@@ -152,9 +152,34 @@ BOOST_AUTO_TEST_CASE(TodayIsTheSwedishDayNotTheUtcDay) {
   };
   for (const auto& [instant, day] : cases) {
     clock.set(instant);
-    BOOST_CHECK_MESSAGE(engine->today() == day,
-                        date::format("%FT%TZ", instant) << " is " << date::format("%F", day));
+    BOOST_CHECK_MESSAGE(engine->today() == day, date::format("%FT%TZ", instant)
+                                                    << " is " << date::format("%F", day));
   }
+}
+
+// The past views and the registration day went by the UTC day too: a letter
+// recorded at 00:30 Swedish time on 10 March was known "on 9 March", and a
+// hire registered at 00:30 on 9 March was registered on the 8th.
+BOOST_AUTO_TEST_CASE(PastViewsAndRegistrationDayAreSwedishDays) {
+  const auto half_past_midnight_cet =
+      std::chrono::time_point_cast<std::chrono::microseconds>(date::sys_days(ymd(2026, 3, 9))) +
+      std::chrono::hours(23) + std::chrono::minutes(30);
+  clock.set(half_past_midnight_cet - std::chrono::hours(24));
+  const std::string id = register_sara();
+  BOOST_TEST((engine->load(id)->registered_on == ymd(2026, 3, 9)));
+  clock.set(half_past_midnight_cet);
+  BOOST_REQUIRE(
+      engine->execute(id, ChecklistItemCompleted{"ad.valkomstbrev", ymd(2026, 2, 20), ""}, as("ad"))
+          .ok());
+  auto item = [&](date::sys_days d) {
+    auto s = engine->status(id, d, AsOf{d, AsOf::Basis::recorded});
+    BOOST_REQUIRE(s);
+    for (const auto& i : s->items)
+      if (i.id == "ad.valkomstbrev") return i.state.status;
+    return ItemState::Status::open;
+  };
+  BOOST_TEST((item(ymd(2026, 3, 9)) == ItemState::Status::open));
+  BOOST_TEST((item(ymd(2026, 3, 10)) == ItemState::Status::done));
 }
 
 BOOST_AUTO_TEST_CASE(RefusedCommandWritesNothing) {

@@ -143,6 +143,30 @@ TimePoint to_time(date::sys_days d) {
   return std::chrono::time_point_cast<std::chrono::microseconds>(d);
 }
 
+// Days are the municipality's, not UTC's: from midnight Swedish time to 01:00
+// (02:00 in summer) the UTC day is still yesterday's. Every municipality keeps
+// Swedish time.
+const MunicipalTime& swedish_time() {
+  static const MunicipalTime swedish{};  // Europe/Stockholm
+  return swedish;
+}
+
+// The Swedish day of an instant. An instant outside MunicipalTime's years
+// 1900-9999 (only a planted or damaged record carries one) keeps its UTC day
+// rather than throw, so that record's hire still loads and shows as it is.
+date::sys_days swedish_day(TimePoint t) {
+  try {
+    return swedish_time().local_date(t);
+  } catch (const std::out_of_range&) {
+    return date::floor<date::days>(t);
+  }
+}
+
+// The instant a Swedish day begins (d is in the value domain's years).
+TimePoint swedish_midnight(date::sys_days d) {
+  return swedish_time().to_utc(date::local_days(d.time_since_epoch()));
+}
+
 CommandOutcome failed(const std::string& code, std::map<std::string, std::string> args,
                       CommandOutcome::Kind kind = CommandOutcome::Kind::failed) {
   CommandOutcome o;
@@ -357,13 +381,8 @@ std::string CommandOutcome::message(Language lang) const {
 JourneyEngine::JourneyEngine(storage::EventLog& log, const Clock& clock)
     : log_(log), clock_(clock) {}
 
-// The municipality's calendar day, not UTC's: from midnight Swedish time to
-// 01:00 (02:00 in summer) the UTC day is still yesterday's, and a task due
-// yesterday would not yet be overdue. Every municipality keeps Swedish time.
-date::sys_days JourneyEngine::today() const {
-  static const MunicipalTime swedish{};  // Europe/Stockholm
-  return swedish.local_date(clock_.now());
-}
+// The Swedish day: a task due yesterday is overdue from Swedish midnight.
+date::sys_days JourneyEngine::today() const { return swedish_time().local_date(clock_.now()); }
 
 CommandOutcome JourneyEngine::publish_programme(const std::string& toml_text,
                                                 const std::string& origin,
@@ -866,7 +885,7 @@ std::optional<LoadedHire> JourneyEngine::load(const std::string& hire_id,
   if (!records) read_failed(hire_id, records.error());
   if (records->empty()) return std::nullopt;
   const std::uint64_t version = records->back().version.value;
-  const TimePoint cutoff = as_of ? to_time(as_of->date + date::days(1)) : TimePoint{};
+  const TimePoint cutoff = as_of ? swedish_midnight(as_of->date + date::days(1)) : TimePoint{};
   const bool by_effect = as_of && as_of->basis == AsOf::Basis::effective;
   auto& v = *records;
   // What we knew on a date: only what was recorded by then, corrections too
@@ -902,14 +921,8 @@ std::optional<LoadedHire> JourneyEngine::load(const std::string& hire_id,
     damaged(hire_id, hire_id + " was registered under programme " + reg->programme_id + " v" +
                          std::to_string(reg->programme_version) + ", which is not in the log");
   }
-  LoadedHire hire{hire_id,
-                  {},
-                  {},
-                  prog,
-                  JourneyMachine(prog),
-                  version,
-                  date::floor<date::days>(v.front().recorded_at),
-                  {}};
+  LoadedHire hire{
+      hire_id, {}, {}, prog, JourneyMachine(prog), version, swedish_day(v.front().recorded_at), {}};
   hire.records.reserve(v.size());
   hire.entries.reserve(v.size());
   // What had happened by a date, as known today: every correction counts, and
@@ -962,7 +975,7 @@ std::optional<LoadedHire> JourneyEngine::records_of(const std::string& hire_id) 
                   nullptr,
                   JourneyMachine(nothing),
                   records->back().version.value,
-                  date::floor<date::days>(records->front().recorded_at),
+                  swedish_day(records->front().recorded_at),
                   {}};
   for (auto& r : *records) {
     if (is_notification_type(r.type)) {
@@ -1037,7 +1050,7 @@ std::optional<ReplayedHire> JourneyEngine::replay(const std::string& hire_id) {
               return;
             }
             out.machine.emplace(out.programme);
-            out.registered_on = date::floor<date::days>(r.recorded_at);
+            out.registered_on = swedish_day(r.recorded_at);
           }
           if (auto refusal = out.machine->apply(e)) {
             failure = hire_id + " event " + std::to_string(r.version.value) +
