@@ -143,30 +143,6 @@ TimePoint to_time(date::sys_days d) {
   return std::chrono::time_point_cast<std::chrono::microseconds>(d);
 }
 
-// Days are the municipality's, not UTC's: from midnight Swedish time to 01:00
-// (02:00 in summer) the UTC day is still yesterday's. Every municipality keeps
-// Swedish time.
-const MunicipalTime& swedish_time() {
-  static const MunicipalTime swedish{};  // Europe/Stockholm
-  return swedish;
-}
-
-// The Swedish day of an instant. An instant outside MunicipalTime's years
-// 1900-9999 (only a planted or damaged record carries one) keeps its UTC day
-// rather than throw, so that record's hire still loads and shows as it is.
-date::sys_days swedish_day(TimePoint t) {
-  try {
-    return swedish_time().local_date(t);
-  } catch (const std::out_of_range&) {
-    return date::floor<date::days>(t);
-  }
-}
-
-// The instant a Swedish day begins (d is in the value domain's years).
-TimePoint swedish_midnight(date::sys_days d) {
-  return swedish_time().to_utc(date::local_days(d.time_since_epoch()));
-}
-
 CommandOutcome failed(const std::string& code, std::map<std::string, std::string> args,
                       CommandOutcome::Kind kind = CommandOutcome::Kind::failed) {
   CommandOutcome o;
@@ -228,7 +204,27 @@ struct Overloaded : Ts... {
 template <class... Ts>
 Overloaded(Ts...) -> Overloaded<Ts...>;
 
+// Days are the municipality's, not UTC's: from midnight Swedish time to 01:00
+// (02:00 in summer) the UTC day is still yesterday's. Every municipality keeps
+// Swedish time.
+const MunicipalTime& swedish_time() {
+  static const MunicipalTime swedish{};  // Europe/Stockholm
+  return swedish;
+}
+
 }  // namespace
+
+date::sys_days swedish_day(TimePoint t) {
+  try {
+    return swedish_time().local_date(t);
+  } catch (const std::out_of_range&) {
+    return date::floor<date::days>(t);
+  }
+}
+
+TimePoint swedish_midnight(date::sys_days d) {
+  return swedish_time().to_utc(date::local_days(d.time_since_epoch()));
+}
 
 bool is_notification_type(const std::string& type) {
   return type == kNotificationDecided || type == kDeliveryAttempted;

@@ -819,6 +819,31 @@ BOOST_AUTO_TEST_CASE(ABadCorrectionIsRefusedNamingTheFieldAndWritesNothing) {
 }
 
 // A retraction reopens the item in the status JSON the web pages read.
+BOOST_AUTO_TEST_CASE(HistoryShowsTheSwedishDayARecordTookEffectNotTheUtcDay) {
+  const std::string hire = register_hire();
+  auto h = engine->records_of(hire);
+  BOOST_REQUIRE(h && !h->records.empty());
+  auto at = [](int y, unsigned m, unsigned d, int hh, int mm) {
+    return std::chrono::time_point_cast<std::chrono::microseconds>(
+               date::sys_days(date::year(y) / m / d)) +
+           std::chrono::hours(hh) + std::chrono::minutes(mm);
+  };
+  const std::vector<std::pair<TimePoint, std::string>> cases = {
+      {at(2027, 1, 14, 23, 30), "2027-01-15"},  // 00:30 on the 15th in Sweden
+      {at(2027, 1, 14, 22, 59), "2027-01-14"},  // 23:59 on the 14th
+      {at(2027, 7, 1, 21, 59), "2027-07-01"},   // 23:59 on the 1st (summer time)
+      {at(2027, 7, 1, 22, 0), "2027-07-02"},
+  };
+  for (const auto& [instant, day] : cases) {
+    BOOST_TEST_CONTEXT(day) {
+      h->records[0].effective_at = instant;
+      BOOST_TEST(history_json(*h)[0]["effective_at"].get<std::string>() == day);
+      const std::string csv = history_csv(*h);
+      BOOST_CHECK_MESSAGE(csv.find("," + day + ",") != std::string::npos, csv);
+    }
+  }
+}
+
 BOOST_AUTO_TEST_CASE(ARetractedItemIsOpenAgainInTheStatusAndMarkedInHistory) {
   const std::string hire = register_hire();
   auto done = call("POST", "/v1/hires/" + hire + "/events",

@@ -778,7 +778,7 @@ json history_json(const engine::LoadedHire& h) {
     j.push_back({{"position", r.position.value},
                  {"version", r.version.value},
                  {"recorded_at", iso_time(r.recorded_at)},
-                 {"effective_at", iso_day(date::floor<date::days>(r.effective_at))},
+                 {"effective_at", iso_day(engine::swedish_day(r.effective_at))},
                  {"actor", r.actor},
                  {"type", r.type},
                  {"schema_version", r.schema_version},
@@ -812,7 +812,7 @@ std::string history_csv(const engine::LoadedHire& h) {
   for (const auto& row : history_rows(h)) {
     const auto& r = *row.r;
     os << r.position.value << ',' << r.version.value << ',' << iso_time(r.recorded_at) << ','
-       << iso_day(date::floor<date::days>(r.effective_at)) << ',' << csv_field(r.actor) << ','
+       << iso_day(engine::swedish_day(r.effective_at)) << ',' << csv_field(r.actor) << ','
        << csv_field(r.type) << ',' << csv_field(row.details) << ',' << storage::to_hex(r.hash)
        << ',' << storage::to_hex(r.prev_hash) << "\r\n";
   }

@@ -979,7 +979,7 @@ int main(int argc, char** argv) {
           const auto& r = h->records[i];
           const std::string rec = date::format(
               "%F %T", std::chrono::time_point_cast<std::chrono::seconds>(r.recorded_at));
-          const std::string eff = day(date::floor<date::days>(r.effective_at));
+          const std::string eff = day(engine::swedish_day(r.effective_at));
           const std::string hash = storage::to_hex(r.hash);
           t.add({std::to_string(r.position.value), std::to_string(r.version.value), rec, eff,
                  r.actor, event_title(r.type, g.language()),
@@ -1030,7 +1030,7 @@ int main(int argc, char** argv) {
                                         ? g.t("Påminnelse beslutad", "Notification decided")
                                         : g.t("Leveransförsök", "Delivery attempt");
           t.add({std::to_string(r.position.value), std::to_string(r.version.value), rec,
-                 day(date::floor<date::days>(r.effective_at)), r.actor, title, details,
+                 day(engine::swedish_day(r.effective_at)), r.actor, title, details,
                  storage::to_hex(r.hash).substr(0, 12)});
           j.push_back({{"position", r.position.value},
                        {"version", r.version.value},
@@ -1304,7 +1304,7 @@ int main(int argc, char** argv) {
   simulate_cmd->callback([&] {
     run = [&] {
       SystemClock clock;
-      const date::sys_days today = date::floor<date::days>(clock.now());
+      const date::sys_days today = engine::swedish_day(clock.now());
       sim.first_day = sim_from.empty() ? today + (date::Monday - date::weekday(today))
                                        : parse_day(sim_from, "--from");
       Programme programme;

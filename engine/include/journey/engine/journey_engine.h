@@ -94,6 +94,15 @@ struct AsOf {
   enum class Basis { recorded, effective } basis = Basis::recorded;
 };
 
+// Days are the municipality's, not UTC's (every municipality keeps Swedish
+// time): what every date shown, compared or cut off at goes through.
+// swedish_day: the Swedish day of an instant. An instant outside the calendar's
+// years 1900-9999 (only a planted or damaged record carries one) keeps its UTC
+// day rather than throw, so that record's hire still loads and shows as it is.
+// swedish_midnight: the instant a Swedish day begins (d in 1900-9999).
+date::sys_days swedish_day(TimePoint t);
+TimePoint swedish_midnight(date::sys_days d);
+
 // Records on a hire's stream that are not journey facts but what the scheduler
 // told people: the machine never sees them; history shows them.
 constexpr const char* kNotificationDecided = "NotificationDecided";
