@@ -638,6 +638,11 @@ CommandOutcome ReminderScheduler::redeliver(
   for (const auto& [channel, position] : dead) {
     auto events = storage::value_or_throw(
         s.engine.log().read_all(storage::GlobalPosition{position}, 1), "reading a notification");
+    if (events.empty() || events.front().type != kNotificationDecided) {
+      throw std::runtime_error("the notification of " + message_id + " at position " +
+                               std::to_string(position) + " cannot be read" +
+                               (events.empty() ? "" : ": " + events.front().damage));
+    }
     const NotificationRecord n = decode_notification(events.front().payload);
     DeliveryRecord d{
         message_id, channel,

@@ -216,7 +216,38 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(InvalidRequestsAreRefusedAndWriteNothing, B, Backe
   auto bad = b.log->append(req("s", ExpectedVersion::any(), {ev("A"), ev("")}));
   BOOST_REQUIRE(!bad.ok());
   BOOST_TEST(bad.error().message.find("event 1 has no type") != std::string::npos);
+  // An instant the decoder would call damage is refused at the entrance.
+  for (auto t : {kEarliestInstant - std::chrono::microseconds(1), kEndOfInstants,
+                 TimePoint(std::chrono::microseconds(INT64_MIN))}) {
+    NewEvent e = ev("A");
+    e.effective_at = t;
+    auto out = b.log->append(req("s", ExpectedVersion::any(), {ev("A"), e}));
+    BOOST_REQUIRE(!out.ok());
+    BOOST_TEST((out.error().code == ErrorCode::invalid_argument));
+    BOOST_CHECK_MESSAGE(out.error().message.find("event 1 has effective_at") != std::string::npos,
+                        out.error().message);
+  }
+  NewEvent edge = ev("A");
+  edge.effective_at = kEarliestInstant;
+  BOOST_REQUIRE(b.log->append(req("edge", ExpectedVersion::any(), {edge})).ok());
+  edge.effective_at = kEndOfInstants - std::chrono::microseconds(1);
+  BOOST_REQUIRE(b.log->append(req("edge", ExpectedVersion::any(), {edge})).ok());
+  auto edges = b.log->read_stream(StreamId("edge"));
+  BOOST_REQUIRE(edges.ok() && edges->size() == 2u);
+  BOOST_TEST(((*edges)[0].effective_at == kEarliestInstant));
+  BOOST_TEST(b.log->head().value == 2u);
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(AClockOutsideTheCalendarRefusesAppendsInsteadOfStampingThem, B,
+                              Backends) {
+  B b;
+  b.clock.set(kEndOfInstants + std::chrono::hours(1));
+  auto out = b.log->append(req("s", ExpectedVersion::any(), {ev("A")}));
+  BOOST_REQUIRE(!out.ok());
+  BOOST_CHECK_MESSAGE(out.error().message.find("clock") != std::string::npos, out.error().message);
   BOOST_TEST(b.log->head().value == 0u);
+  b.clock.set(TimePoint(std::chrono::seconds(1'767'225'600)));
+  BOOST_TEST(b.log->append(req("s", ExpectedVersion::any(), {ev("A")})).ok());
 }
 
 BOOST_AUTO_TEST_CASE_TEMPLATE(ConcurrentAppendersGetGaplessPositionsAndShareSyncs, B, Backends) {
@@ -628,17 +659,133 @@ BOOST_DATA_TEST_CASE(VerifyNamesTheFirstAlteredEvent,
   BOOST_TEST(!report->problem.empty());
 }
 
-BOOST_AUTO_TEST_CASE(TruncatedEnvelopeIsCorruptionNotACrash) {
+// An event as an append could have written it: inside the value domain.
+RecordedEvent a_recorded_event() {
   RecordedEvent e;
-  e.stream = StreamId("s");
+  e.position.value = 7;
+  e.stream = StreamId("hire-00000001");
+  e.version.value = 3;
   e.type = "T";
   e.actor = "a";
+  e.recorded_at = TimePoint(std::chrono::seconds(1'767'225'600));
+  e.effective_at = e.recorded_at;
+  return e;
+}
+
+BOOST_AUTO_TEST_CASE(TruncatedEnvelopeIsCorruptionNotACrash) {
+  const RecordedEvent e = a_recorded_event();
   std::string bytes = envelope::encode(e);
   for (std::size_t cut = 0; cut < bytes.size(); ++cut) {
     auto r = envelope::decode(std::string_view(bytes.data(), cut));
     BOOST_TEST(!r.ok());
   }
   BOOST_TEST(envelope::decode(bytes).ok());
+}
+
+// What the append path refuses, the decoder refuses too: an envelope that
+// parses but holds what no append could have written is damage, named.
+BOOST_AUTO_TEST_CASE(AnEnvelopeOutsideTheValueDomainIsDamageNotAnEvent) {
+  const RecordedEvent good = a_recorded_event();
+  BOOST_REQUIRE(envelope::decode(envelope::encode(good)).ok());
+  struct Case {
+    const char* what;
+    std::function<void(RecordedEvent&)> spoil;
+  };
+  const std::vector<Case> cases = {
+      {"position 0", [](RecordedEvent& e) { e.position.value = 0; }},
+      {"stream version 0", [](RecordedEvent& e) { e.version.value = 0; }},
+      {"stream id is empty", [](RecordedEvent& e) { e.stream = StreamId(""); }},
+      {"NUL", [](RecordedEvent& e) { e.stream = StreamId(std::string("a\0b", 3)); }},
+      {"longer than 200", [](RecordedEvent& e) { e.stream = StreamId(std::string(201, 's')); }},
+      {"no type", [](RecordedEvent& e) { e.type.clear(); }},
+      {"no actor", [](RecordedEvent& e) { e.actor.clear(); }},
+      {"recorded_at", [](RecordedEvent& e) { e.recorded_at = kEndOfInstants; }},
+      {"effective_at",
+       [](RecordedEvent& e) { e.effective_at = kEarliestInstant - std::chrono::seconds(1); }},
+      {"effective_at",
+       [](RecordedEvent& e) { e.effective_at = TimePoint(std::chrono::microseconds(INT64_MAX)); }},
+  };
+  for (const auto& c : cases) {
+    BOOST_TEST_CONTEXT(c.what) {
+      RecordedEvent e = good;
+      c.spoil(e);
+      auto r = envelope::decode(envelope::encode(e));
+      BOOST_REQUIRE(!r.ok());
+      BOOST_TEST((r.error().code == ErrorCode::corruption));
+      BOOST_CHECK_MESSAGE(r.error().message.find(c.what) != std::string::npos, r.error().message);
+      RecordedEvent into;
+      std::string why;
+      BOOST_TEST(!envelope::decode_into(envelope::encode(e), into, &why));
+      BOOST_TEST(why == r.error().message);
+    }
+  }
+}
+
+// One event whose bytes are damaged (or are another event's) must not stop
+// the readers of the whole log: read_all passes it on marked, with what the
+// index knows, and goes on; its own stream's read fails and verify names it.
+BOOST_DATA_TEST_CASE(ReadAllPassesADamagedEventOnMarkedAndKeepsGoing,
+                     boost::unit_test::data::make({0, 1, 2}), how) {
+  RocksDbBackend b;
+  for (int i = 0; i < 5; ++i) {
+    BOOST_REQUIRE(b.log
+                      ->append(req("s" + std::to_string(i % 2), ExpectedVersion::any(),
+                                   {ev("E", "payload-" + std::to_string(i))}))
+                      .ok());
+  }
+  // Position 3 is s0's second event.
+  const std::string key = key_of("s0", 2);
+  b.log.reset();
+  {
+    RawDb raw(b.dir.path / "log");
+    std::string value;
+    BOOST_REQUIRE(raw.db->Get({}, raw.cfs[1], key, &value).ok());
+    RecordedEvent e = *envelope::decode(value);
+    switch (how) {
+      case 0:  // bytes that are no envelope
+        value = std::string("\x01\x00\x00", 3);
+        break;
+      case 1:  // an envelope no append could write: a time past the calendar
+        e.effective_at = kEndOfInstants + std::chrono::hours(24);
+        value = envelope::encode(e);
+        break;
+      case 2:  // a well-formed event that claims another place in the log
+        e.position.value = 1'000'000;
+        value = envelope::encode(e);
+        break;
+    }
+    BOOST_REQUIRE(raw.db->Put({}, raw.cfs[1], key, value).ok());
+  }
+  b.reopen();
+  auto all = b.log->read_all(GlobalPosition{1}, 100);
+  BOOST_REQUIRE_MESSAGE(all.ok(), (all.ok() ? "" : all.error().message));
+  BOOST_REQUIRE_EQUAL(all->size(), 5u);
+  for (std::size_t i = 0; i < 5; ++i) {
+    const auto& e = (*all)[i];
+    BOOST_TEST(e.position.value == i + 1);
+    if (i != 2) {
+      BOOST_TEST(e.damage.empty());
+      BOOST_TEST(e.payload == "payload-" + std::to_string(i));
+      continue;
+    }
+    BOOST_CHECK_MESSAGE(e.damage.find("event 3") == 0, e.damage);
+    BOOST_TEST(e.stream.str() == "s0");
+    BOOST_TEST(e.version.value == 2u);
+    BOOST_TEST(e.type.empty());
+    BOOST_TEST(e.payload.empty());
+  }
+  // A reader that starts past it does not see it; the other stream reads whole.
+  BOOST_TEST(b.log->read_all(GlobalPosition{4}, 100)->size() == 2u);
+  BOOST_TEST(b.log->read_stream(StreamId("s1"))->size() == 2u);
+  if (how != 2) {
+    auto own = b.log->read_stream(StreamId("s0"));
+    BOOST_REQUIRE(!own.ok());
+    BOOST_TEST((own.error().code == ErrorCode::corruption));
+  }
+  auto report = b.log->verify();
+  BOOST_REQUIRE(report.ok());
+  BOOST_REQUIRE(report->first_bad.has_value());
+  BOOST_TEST(report->first_bad->value == 3u);
 }
 
 // ---------------------------------------------------------------------------

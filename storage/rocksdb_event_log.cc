@@ -195,6 +195,21 @@ class Reader {
   std::size_t off_ = 0;
 };
 
+// The rules a stream id keeps, at the entrance (append) and the exit
+// (decode) alike: "" if it keeps them, else what is wrong.
+std::string stream_id_problem(const std::string& s) {
+  if (s.empty()) return "stream id is empty";
+  if (s.size() > kMaxStreamIdBytes) return "stream id is longer than 200 bytes";
+  if (s.find('\0') != std::string::npos) return "stream id contains a NUL byte";
+  return "";
+}
+
+std::string describe_instant(TimePoint t) {
+  return std::to_string(
+             std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count()) +
+         " s from 1970-01-01T00:00:00Z";
+}
+
 TimePoint from_us(std::uint64_t us) {
   return TimePoint(std::chrono::microseconds(static_cast<std::int64_t>(us)));
 }
@@ -257,10 +272,26 @@ bool decode_into(std::string_view bytes, RecordedEvent& e, std::string* error) {
     if (error) *error = "envelope is truncated or malformed";
     return false;
   }
+  // The value domain the append path keeps (check_request): bytes outside
+  // it were not written by this log, so they are damage, not an event.
+  auto bad = [&](std::string why) {
+    if (error) *error = "envelope " + why;
+    return false;
+  };
+  if (position == 0) return bad("claims position 0");
+  if (e.version.value == 0) return bad("claims stream version 0");
+  if (auto p = stream_id_problem(stream); !p.empty()) return bad("has a bad " + p);
+  if (e.type.empty()) return bad("has no type");
+  if (e.actor.empty()) return bad("has no actor");
+  const TimePoint recorded = from_us(rec), effective = from_us(eff);
+  if (!in_instant_domain(recorded))
+    return bad("has recorded_at " + describe_instant(recorded) + ", outside the years 1900-9999");
+  if (!in_instant_domain(effective))
+    return bad("has effective_at " + describe_instant(effective) + ", outside the years 1900-9999");
   e.position.value = position;
   if (e.stream.str() != stream) e.stream = StreamId(stream);
-  e.recorded_at = from_us(rec);
-  e.effective_at = from_us(eff);
+  e.recorded_at = recorded;
+  e.effective_at = effective;
   return true;
 }
 
@@ -789,12 +820,15 @@ class RocksDbEventLog final : public EventLog {
 
   Result<std::vector<RecordedEvent>> read_all(GlobalPosition from, std::size_t max_count) override {
     std::vector<std::string> keys;
+    std::vector<std::uint64_t> positions;
     const std::uint64_t durable = committed_.load(std::memory_order_acquire);
     {
       std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), positions_));
       for (it->Seek(be64(from.value)); it->Valid() && keys.size() < max_count; it->Next()) {
-        if (it->key().size() == 8 && get_u64(it->key().data()) > durable) break;
+        const std::uint64_t pos = it->key().size() == 8 ? get_u64(it->key().data()) : 0;
+        if (pos > durable) break;
         keys.push_back(it->value().ToString());
+        positions.push_back(pos);
       }
       if (!it->status().ok()) return from_rocksdb(it->status(), "reading the log");
     }
@@ -805,10 +839,32 @@ class RocksDbEventLog final : public EventLog {
     std::vector<RecordedEvent> out;
     out.reserve(keys.size());
     for (std::size_t i = 0; i < keys.size(); ++i) {
-      if (!statuses[i].ok()) return from_rocksdb(statuses[i], "reading an event of the log");
-      auto e = envelope::decode(values[i]);
-      if (!e) return e.error();
-      out.push_back(std::move(e.value()));
+      // One damaged event must not stop the readers of the whole log: it is
+      // passed on marked, named by the index (see EventLog::read_all).
+      std::string damage;
+      RecordedEvent e;
+      if (statuses[i].IsCorruption() || statuses[i].IsNotFound()) {
+        damage = statuses[i].IsNotFound() ? "the event the position index names is missing"
+                                          : "the event cannot be read: " + statuses[i].ToString();
+      } else if (!statuses[i].ok()) {
+        return from_rocksdb(statuses[i], "reading an event of the log");
+      } else if (!envelope::decode_into(values[i], e, &damage)) {
+        // `damage` says why
+      } else if (e.position.value != positions[i]) {
+        damage = "the event claims position " + std::to_string(e.position.value);
+      } else if (event_key(e.stream.str(), e.version.value) != keys[i]) {
+        damage = "the event is filed under another stream or version";
+      }
+      if (!damage.empty()) {
+        e = RecordedEvent{};
+        e.position.value = positions[i];
+        e.damage = "event " + std::to_string(positions[i]) + ": " + damage;
+        if (keys[i].size() > 9 && keys[i][keys[i].size() - 9] == '\0') {
+          e.stream = StreamId(keys[i].substr(0, keys[i].size() - 9));
+          e.version.value = get_u64(keys[i].data() + keys[i].size() - 8);
+        }
+      }
+      out.push_back(std::move(e));
     }
     return out;
   }
@@ -996,15 +1052,17 @@ class RocksDbEventLog final : public EventLog {
     auto invalid = [](std::string m) {
       return Error{ErrorCode::invalid_argument, std::move(m), std::nullopt};
     };
-    const auto& s = req.stream.str();
-    if (s.empty()) return invalid("stream id is empty");
-    if (s.size() > kMaxStreamIdBytes) return invalid("stream id is longer than 200 bytes");
-    if (s.find('\0') != std::string::npos) return invalid("stream id contains a NUL byte");
+    if (auto p = stream_id_problem(req.stream.str()); !p.empty()) return invalid(p);
     if (req.events.empty()) return invalid("append has no events");
     for (std::size_t i = 0; i < req.events.size(); ++i) {
       if (req.events[i].type.empty()) return invalid("event " + std::to_string(i) + " has no type");
       if (req.events[i].actor.empty())
         return invalid("event " + std::to_string(i) + " has no actor");
+      if (!in_instant_domain(req.events[i].effective_at)) {
+        return invalid("event " + std::to_string(i) + " has effective_at " +
+                       describe_instant(req.events[i].effective_at) +
+                       ", outside the years 1900-9999");
+      }
     }
     return std::nullopt;
   }
@@ -1162,6 +1220,13 @@ class RocksDbEventLog final : public EventLog {
       AppendRequest& req = group[i]->req;
       auto& outcome = group[i]->outcome;
       const std::string& stream = req.stream.str();
+      if (!in_instant_domain(now)) {  // what it stamps would not decode
+        outcome = Error{ErrorCode::invalid_argument,
+                        "the log's clock reads " + describe_instant(now) +
+                            ", outside the years 1900-9999; appends are refused",
+                        std::nullopt};
+        continue;
+      }
       if (!req.idempotency_key.empty()) {
         auto k = group_keys.find(req.idempotency_key);
         if (k != group_keys.end()) {

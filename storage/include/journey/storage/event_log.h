@@ -85,11 +85,21 @@ using Sha256 = std::array<std::uint8_t, 32>;
 std::string to_hex(const Sha256& h);
 
 // An event as the caller hands it to append().
+// The instants an event may carry, recorded_at and effective_at alike: from
+// 1900-01-01T00:00:00Z up to, not including, 10000-01-01T00:00:00Z (the
+// calendar's years). An append whose effective_at, or whose log clock, is
+// outside is refused; a stored envelope outside is damage, never decoded.
+inline constexpr TimePoint kEarliestInstant{std::chrono::seconds(-2'208'988'800)};
+inline constexpr TimePoint kEndOfInstants{std::chrono::seconds(253'402'300'800)};
+inline constexpr bool in_instant_domain(TimePoint t) {
+  return t >= kEarliestInstant && t < kEndOfInstants;
+}
+
 struct NewEvent {
   std::string type;                  // e.g. "ChecklistItemCompleted"; non-empty
   std::uint16_t schema_version = 1;  // version of the payload's schema
   std::string payload;               // opaque bytes (cereal binary for Journey)
-  TimePoint effective_at{};          // when it happened in the real world (UTC)
+  TimePoint effective_at{};          // when it happened in the real world (UTC); in_instant_domain
   std::string actor;                 // who caused it; non-empty
 };
 
@@ -107,6 +117,11 @@ struct RecordedEvent {
   std::string idempotency_key;  // of the append that wrote it; may be empty
   Sha256 prev_hash{};           // hash of the event at position-1 (zeros for the first)
   Sha256 hash{};                // SHA-256 over this event's encoding (which includes prev_hash)
+  // read_all() only: non-empty when the stored bytes are no event of this log
+  // (they do not decode, or claim another position, stream or version than
+  // they are filed under). Then only position, stream and version are known,
+  // from the log's own index, and every other field is empty.
+  std::string damage;
 };
 
 struct AppendRequest {
@@ -203,7 +218,11 @@ class EventLog {
   virtual Result<Unit> visit_stream(const StreamId& stream, StreamVersion from,
                                     const std::function<void(const RecordedEvent&)>& f) = 0;
 
-  // Events of the whole log with position >= from, in position order.
+  // Events of the whole log with position >= from, in position order. A
+  // stored event that is damaged (RecordedEvent::damage) is returned in its
+  // place, marked, instead of failing the read: whoever reads the whole log
+  // (views, scheduler) passes over it and keeps serving everyone else, while
+  // reading its own stream fails with corruption and verify() names it.
   virtual Result<std::vector<RecordedEvent>> read_all(GlobalPosition from,
                                                       std::size_t max_count) = 0;
 

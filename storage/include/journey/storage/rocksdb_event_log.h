@@ -31,6 +31,13 @@
 //
 // All u32 lengths are big-endian. The chain of hashes makes any edit to a stored
 // event, or a removed/reordered one, visible to verify() at that event.
+// The decoder keeps the append path's value domain: position and version >= 1,
+// a stream id append would take, a type and an actor, both instants in
+// [kEarliestInstant, kEndOfInstants) (years 1900-9999). Bytes outside it are
+// damage (ErrorCode::corruption, naming the field), never an event: what the
+// entrance refuses, no reader receives. read_all() passes such an event on
+// marked (RecordedEvent::damage) with the position, stream and version of its
+// index entry, so the readers of the whole log go on past it.
 //
 // ## Durability and concurrency: a two-stage pipeline
 //
