@@ -136,6 +136,45 @@ BOOST_AUTO_TEST_CASE(RegisteredHireShowsPreparationDueBeforeTheFirstDay) {
 
 // today() was the UTC day: from Swedish midnight to 01:00 (02:00 in summer)
 // a task due yesterday was not yet overdue and the lists kept yesterday.
+BOOST_AUTO_TEST_CASE(NameSearchIgnoresSwedishCaseAndNeedsEveryWord) {
+  const std::string sara = "Sara Lind-Svensson";
+  BOOST_TEST(name_matches(sara, ""));
+  BOOST_TEST(name_matches(sara, "   "));
+  BOOST_TEST(name_matches(sara, "sven"));
+  BOOST_TEST(name_matches(sara, "SVEN li"));
+  BOOST_TEST(name_matches(sara, "  lind-svensson  sara "));
+  BOOST_TEST(!name_matches(sara, "sven anna"));  // every word, not any
+  BOOST_TEST(!name_matches(sara, "sara lind svenson"));
+  const std::string asa =
+      "\xc3\x85sa \xc3\x96"
+      "berg \xc3\x86r\xc3\xb8";                 // Åsa Öberg Ærø
+  BOOST_TEST(name_matches(asa, "\xc3\xa5sa"));  // åsa
+  BOOST_TEST(name_matches(asa,
+                          "\xc3\xb6"
+                          "BERG \xc3\xa6R\xc3\x98"));  // öBERG æRØ
+  BOOST_TEST(!name_matches(asa, "asa"));               // å is not a
+  // Latin Extended-A: Łukasz Şahin Żaneta Ÿves, Turkish İ folds to i.
+  const std::string ext =
+      "\xc5\x81ukasz \xc5\x9e"
+      "ahin \xc5\xbb"
+      "aneta \xc5\xb8ves \xc4\xb0pek";
+  BOOST_TEST(name_matches(ext,
+                          "\xc5\x82ukasz \xc5\x9f"
+                          "ahin \xc5\xbc"
+                          "aneta \xc3\xbfves ipek"));
+  BOOST_TEST(!name_matches(ext, "lukasz"));
+  // The multiplication sign is no letter; ß has no one-letter capital.
+  BOOST_TEST(
+      !name_matches("a\xc3\x97"
+                    "b",
+                    "a\xc3\xb7"
+                    "b"));
+  BOOST_TEST(
+      name_matches("Stra\xc3\x9f"
+                   "e",
+                   "STRA\xc3\x9f"));
+}
+
 BOOST_AUTO_TEST_CASE(TodayIsTheSwedishDayNotTheUtcDay) {
   using std::chrono::minutes;
   auto utc = [](date::sys_days d, int h, int m) {

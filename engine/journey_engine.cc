@@ -226,6 +226,70 @@ TimePoint swedish_midnight(date::sys_days d) {
   return swedish_time().to_utc(date::local_days(d.time_since_epoch()));
 }
 
+namespace {
+
+// Lower case of one code point in the ranges name_matches() documents.
+char32_t fold(char32_t c) {
+  if (c >= U'A' && c <= U'Z') return c + 32;
+  if (c >= 0xC0 && c <= 0xDE && c != 0xD7) return c + 32;  // À..Þ except ×
+  if (c == 0x130) return U'i';                             // İ
+  if (c >= 0x100 && c <= 0x137) return c | 1;              // Ā..ķ: pairs
+  if (c >= 0x139 && c <= 0x148) return c + (c & 1);        // Ĺ..ň: odd upper
+  if (c >= 0x14A && c <= 0x177) return c | 1;              // Ŋ..ŷ: pairs
+  if (c == 0x178) return 0xFF;                             // Ÿ
+  if (c >= 0x179 && c <= 0x17E) return c + (c & 1);        // Ź..ž
+  return c;
+}
+
+// `s` with its case folded, as code points; bytes that are not UTF-8 stay
+// as they are (one per code point), so they match only themselves.
+std::u32string folded(std::string_view s) {
+  std::u32string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size();) {
+    const auto b = static_cast<unsigned char>(s[i]);
+    const std::size_t n = b < 0x80         ? 1
+                          : (b >> 5) == 6  ? 2
+                          : (b >> 4) == 14 ? 3
+                          : (b >> 3) == 30 ? 4
+                                           : 0;
+    char32_t c = b;
+    bool ok = n != 0 && i + n <= s.size();
+    if (ok && n > 1) {
+      c = b & (0x7F >> n);
+      for (std::size_t k = 1; k < n; ++k) {
+        const auto t = static_cast<unsigned char>(s[i + k]);
+        if ((t & 0xC0) != 0x80) ok = false;
+        c = (c << 6) | (t & 0x3F);
+      }
+    }
+    if (!ok) {
+      out.push_back(b | 0x110000);  // outside Unicode: equal only to itself
+      ++i;
+      continue;
+    }
+    out.push_back(fold(c));
+    i += n;
+  }
+  return out;
+}
+
+}  // namespace
+
+bool name_matches(std::string_view name, std::string_view query) {
+  const std::u32string n = folded(name), q = folded(query);
+  for (std::size_t i = 0; i < q.size();) {
+    if (q[i] == U' ') {
+      ++i;
+      continue;
+    }
+    const std::size_t end = std::min(q.find(U' ', i), q.size());
+    if (n.find(q.substr(i, end - i)) == std::u32string::npos) return false;
+    i = end;
+  }
+  return true;
+}
+
 bool is_notification_type(const std::string& type) {
   return type == kNotificationDecided || type == kDeliveryAttempted;
 }

@@ -1272,6 +1272,11 @@ void Api::Impl::install() {
   add("GET", "/v1/hires", [this](Ctx& c) {
     const std::string unit = c.query.count("unit") ? c.query["unit"] : "";
     const std::string state = c.query.count("state") ? c.query["state"] : "";
+    // q: a name search (engine::name_matches), or part of a hire id.
+    const std::string q = c.query.count("q") ? c.query["q"] : "";
+    if (auto bad = workflows::check_name(q, false)) {
+      return c.fail(400, "bad_parameter", "q " + bad->text(c.lang), "parameter", "q");
+    }
     std::optional<Response> err;
     const bool overdue_only = flag_param(c, "overdue", err).value_or(false);
     if (err) return *err;
@@ -1289,6 +1294,10 @@ void Api::Impl::install() {
     After last;                 // the sort key of the last row: (identity's unit, hire)
     // The row of one hire, or null when the filters leave it out.
     auto row_of = [&](const Listed& l) -> json {
+      if (!q.empty() && l.id.hire_id.find(q) == std::string::npos &&
+          !engine::name_matches(l.status ? l.status->hire.name : l.id.name, q)) {
+        return nullptr;
+      }
       if (!l.status) {
         // Damaged: shown (it needs someone's attention) unless a filter it
         // cannot be matched against asks for something else.
@@ -1331,7 +1340,7 @@ void Api::Impl::install() {
     if (next) {
       std::string link = "/v1/hires?limit=" + std::to_string(limit) +
                          "&cursor=" + encode_cursor({next->first, next->second});
-      for (const char* k : {"unit", "state", "overdue"})
+      for (const char* k : {"unit", "state", "overdue", "q"})
         if (c.query.count(k)) link += std::string("&") + k + "=" + url_encode(c.query[k]);
       r.headers.push_back({"Link", "<" + link + ">; rel=\"next\""});
     }

@@ -1063,7 +1063,7 @@ struct ViewsFixture : Fixture {
   void lists_agree() {
     const std::vector<std::string> targets = {
         "/v1/hires", "/v1/hires?limit=2", "/v1/hires?limit=1&unit=Barn%20och%20unga%20V%C3%A4ster",
-        "/v1/hires?overdue=true&limit=3", "/v1/hires?state=Damaged",
+        "/v1/hires?overdue=true&limit=3", "/v1/hires?state=Damaged", "/v1/hires?q=NY%201&limit=2",
         // Every task page computes every hire its caller may read (there is
         // no index by due yet), so here the pages are the largest; paging
         // by small pages is TasksPageEveryRowOnceInDueOrder's.
@@ -1398,6 +1398,54 @@ BOOST_AUTO_TEST_CASE(AnUndecodableEnvelopeDamagesOneHireAndNoListStops) {
   BOOST_TEST(get_as(*indexed, vaster, "/v1/hires").status == 200);
   BOOST_TEST(get_as(*indexed, vaster, "/v1/tasks").status == 200);
   BOOST_TEST(get_as(*indexed, vaster, "/v1/hires/" + hires[0]).status == 200);
+}
+
+BOOST_AUTO_TEST_CASE(ANameSearchFindsOnlyReadableHiresOnEveryPageAndRefusesBadText) {
+  auto r = call("POST", "/v1/hires",
+                {{"name",
+                  "\xc3\x85sa \xc3\x96"
+                  "berg-\xc3\x86r\xc3\xb8"},  // Åsa Öberg-Ærø
+                 {"email", "asa@example.se"},
+                 {"unit", "Barn och unga V\xc3\xa4ster"},
+                 {"start", "2026-03-02"}});
+  BOOST_REQUIRE_EQUAL(r.status, 201);
+  const std::string asa = json::parse(r.body)["hire"];
+  const std::string vaster = principals["unit head Väster"];
+  for (Api* a : {api.get(), indexed.get()}) {
+    auto ids = [&](const std::string& token, const std::string& target) {
+      std::set<std::string> out;
+      for (const auto& row : all_pages(*a, token, target).first) out.insert(row["hire"]);
+      return out;
+    };
+    // Case folded for Swedish letters; every word must occur.
+    BOOST_TEST((ids(vaster, "/v1/hires?q=%C3%A5SA%20%C3%B6b") == std::set<std::string>{asa}));
+    BOOST_TEST((ids(vaster, "/v1/hires?q=%C3%A6R%C3%98") == std::set<std::string>{asa}));
+    BOOST_TEST(ids(vaster, "/v1/hires?q=%C3%A5sa%20lind").empty());
+    // The corrected name counts, and only readable hires are found.
+    BOOST_TEST((ids(admin, "/v1/hires?q=fyra") == std::set<std::string>{hires[4]}));
+    BOOST_TEST(ids(vaster, "/v1/hires?q=fyra").empty());  // hires[4] is Öster's
+    BOOST_TEST((ids(principals["unit head of two"], "/v1/hires?q=fyra") ==
+                std::set<std::string>{hires[4]}));
+    BOOST_TEST((ids(vaster, "/v1/hires?q=" + asa.substr(5, 4)) == std::set<std::string>{asa}));
+    // Page by page, the search is kept: every row of every page matches.
+    const auto rows = all_pages(*a, admin, "/v1/hires?q=ny%201&limit=2");
+    BOOST_TEST(rows.second > 2);
+    for (const auto& row : rows.first)
+      BOOST_CHECK_MESSAGE(engine::name_matches(row.value("name", std::string()), "ny 1"),
+                          row.dump());
+    std::size_t expected = 0;
+    for (const auto& row : all_pages(*a, admin, "/v1/hires?limit=500").first)
+      expected += engine::name_matches(row.value("name", std::string()), "ny 1") ? 1 : 0;
+    BOOST_TEST(rows.first.size() == expected);
+    // Text that is no name is refused naming the parameter.
+    for (const std::string bad :
+         {std::string("/v1/hires?q=") + std::string(201, 'a'), std::string("/v1/hires?q=a%01b"),
+          std::string("/v1/hires?q=%FF")}) {
+      const auto res = get_as(*a, admin, bad);
+      BOOST_TEST(res.status == 400);
+      BOOST_CHECK_MESSAGE(json::parse(res.body).value("parameter", "") == "q", res.body);
+    }
+  }
 }
 
 BOOST_AUTO_TEST_CASE(AViewOfAnotherDayIsRecomputedNotServedStale) {

@@ -603,7 +603,7 @@ int main(int argc, char** argv) {
                     g.t("Registrerad:", "Registered:"));
     };
   });
-  std::string list_unit, list_state, list_as_of;
+  std::string list_unit, list_state, list_as_of, list_name;
   bool list_overdue = false;
   auto* hlist =
       hire->add_subcommand("list", "List hires with their next deadline and what is overdue");
@@ -611,9 +611,13 @@ int main(int argc, char** argv) {
   hlist->add_option("--state", list_state,
                     "Only this lifecycle state (Preboarding, Active, OnLeave, Completed, Left)");
   hlist->add_flag("--overdue", list_overdue, "Only hires with something overdue");
+  hlist->add_option("--name", list_name,
+                    "Only hires whose name has every word of this, ignoring case");
   hlist->add_option("--as-of", list_as_of, "Evaluate on this date (default today)");
   hlist->callback([&] {
     run = [&] {
+      if (auto bad = workflows::check_name(list_name, false))
+        fail(1, "--name " + bad->text(g.language()) + ".");
       auto store = open_reader();
       const date::sys_days when =
           list_as_of.empty() ? store->engine->today() : parse_day(list_as_of, "--as-of");
@@ -629,6 +633,7 @@ int main(int argc, char** argv) {
           // One damaged hire must not hide the others: list it, say why.
           auto who = store->engine->identify(id);
           if (!list_unit.empty() && (!who || who->unit != list_unit)) continue;
+          if (!engine::name_matches(who ? who->name : "", list_name)) continue;
           ++damaged;
           const std::string name = who ? who->name : "", unit = who ? who->unit : "";
           t.add({id, name, unit, "", g.t("SKADAD", "DAMAGED"), e.what(), ""});
@@ -644,6 +649,7 @@ int main(int argc, char** argv) {
         int overdue = static_cast<int>(s->overdue_items.size());
         for (const auto& d : s->deadlines) overdue += d.overdue;
         if (!list_unit.empty() && s->hire.unit != list_unit) continue;
+        if (!engine::name_matches(s->hire.name, list_name)) continue;
         if (!list_state.empty() && s->lifecycle != list_state) continue;
         if (list_overdue && overdue == 0) continue;
         const std::string next =

@@ -35,6 +35,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "journey/engine/reminders.h"
@@ -102,6 +103,13 @@ struct AsOf {
 // swedish_midnight: the instant a Swedish day begins (d in 1900-9999).
 date::sys_days swedish_day(TimePoint t);
 TimePoint swedish_midnight(date::sys_days d);
+
+// A name search as people type it: true when every word of `query` (split at
+// spaces) occurs somewhere in `name`, ignoring case, so "sven li" finds
+// "Sara Lind-Svensson". Case is folded for ASCII, Latin-1 and Latin
+// Extended-A letters (Å/å, Ö/ö, É/é, Ł/ł, Ş/ş ...); other letters match as
+// written. An empty query matches every name. Both are UTF-8.
+bool name_matches(std::string_view name, std::string_view query);
 
 // Records on a hire's stream that are not journey facts but what the scheduler
 // told people: the machine never sees them; history shows them.
