@@ -687,6 +687,13 @@ BOOST_AUTO_TEST_CASE(TruncatedEnvelopeIsCorruptionNotACrash) {
 BOOST_AUTO_TEST_CASE(AnEnvelopeOutsideTheValueDomainIsDamageNotAnEvent) {
   const RecordedEvent good = a_recorded_event();
   BOOST_REQUIRE(envelope::decode(envelope::encode(good)).ok());
+  // What an early version wrote (effective_at from any four-digit date a
+  // user typed, say 1026-08-25) stays readable.
+  RecordedEvent old = good;
+  old.effective_at = kEarliestInstant + std::chrono::hours(24 * 374'000);
+  BOOST_TEST(envelope::decode(envelope::encode(old)).ok());
+  old.effective_at = kEarliestInstant;
+  BOOST_TEST(envelope::decode(envelope::encode(old)).ok());
   struct Case {
     const char* what;
     std::function<void(RecordedEvent&)> spoil;

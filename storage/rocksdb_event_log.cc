@@ -285,9 +285,9 @@ bool decode_into(std::string_view bytes, RecordedEvent& e, std::string* error) {
   if (e.actor.empty()) return bad("has no actor");
   const TimePoint recorded = from_us(rec), effective = from_us(eff);
   if (!in_instant_domain(recorded))
-    return bad("has recorded_at " + describe_instant(recorded) + ", outside the years 1900-9999");
+    return bad("has recorded_at " + describe_instant(recorded) + ", outside the years 0000-9999");
   if (!in_instant_domain(effective))
-    return bad("has effective_at " + describe_instant(effective) + ", outside the years 1900-9999");
+    return bad("has effective_at " + describe_instant(effective) + ", outside the years 0000-9999");
   e.position.value = position;
   if (e.stream.str() != stream) e.stream = StreamId(stream);
   e.recorded_at = recorded;
@@ -825,7 +825,11 @@ class RocksDbEventLog final : public EventLog {
     {
       std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), positions_));
       for (it->Seek(be64(from.value)); it->Valid() && keys.size() < max_count; it->Next()) {
-        const std::uint64_t pos = it->key().size() == 8 ? get_u64(it->key().data()) : 0;
+        // The index is gapless: a malformed key (verify names it) stands
+        // where the next position would, so no reader's cursor goes back.
+        const std::uint64_t pos = it->key().size() == 8 ? get_u64(it->key().data())
+                                  : positions.empty()   ? std::max<std::uint64_t>(from.value, 1)
+                                                        : positions.back() + 1;
         if (pos > durable) break;
         keys.push_back(it->value().ToString());
         positions.push_back(pos);
@@ -1061,7 +1065,7 @@ class RocksDbEventLog final : public EventLog {
       if (!in_instant_domain(req.events[i].effective_at)) {
         return invalid("event " + std::to_string(i) + " has effective_at " +
                        describe_instant(req.events[i].effective_at) +
-                       ", outside the years 1900-9999");
+                       ", outside the years 0000-9999");
       }
     }
     return std::nullopt;
@@ -1223,7 +1227,7 @@ class RocksDbEventLog final : public EventLog {
       if (!in_instant_domain(now)) {  // what it stamps would not decode
         outcome = Error{ErrorCode::invalid_argument,
                         "the log's clock reads " + describe_instant(now) +
-                            ", outside the years 1900-9999; appends are refused",
+                            ", outside the years 0000-9999; appends are refused",
                         std::nullopt};
         continue;
       }

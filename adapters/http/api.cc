@@ -1272,7 +1272,8 @@ void Api::Impl::install() {
   add("GET", "/v1/hires", [this](Ctx& c) {
     const std::string unit = c.query.count("unit") ? c.query["unit"] : "";
     const std::string state = c.query.count("state") ? c.query["state"] : "";
-    // q: a name search (engine::name_matches), or part of a hire id.
+    // q: a name search (engine::name_matches), or the start of a hire id
+    // ("hire-3f9a").
     const std::string q = c.query.count("q") ? c.query["q"] : "";
     if (auto bad = workflows::check_name(q, false)) {
       return c.fail(400, "bad_parameter", "q " + bad->text(c.lang), "parameter", "q");
@@ -1294,7 +1295,7 @@ void Api::Impl::install() {
     After last;                 // the sort key of the last row: (identity's unit, hire)
     // The row of one hire, or null when the filters leave it out.
     auto row_of = [&](const Listed& l) -> json {
-      if (!q.empty() && l.id.hire_id.find(q) == std::string::npos &&
+      if (!q.empty() && !(q.rfind("hire-", 0) == 0 && l.id.hire_id.rfind(q, 0) == 0) &&
           !engine::name_matches(l.status ? l.status->hire.name : l.id.name, q)) {
         return nullptr;
       }

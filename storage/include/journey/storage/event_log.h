@@ -86,10 +86,12 @@ std::string to_hex(const Sha256& h);
 
 // An event as the caller hands it to append().
 // The instants an event may carry, recorded_at and effective_at alike: from
-// 1900-01-01T00:00:00Z up to, not including, 10000-01-01T00:00:00Z (the
-// calendar's years). An append whose effective_at, or whose log clock, is
-// outside is refused; a stored envelope outside is damage, never decoded.
-inline constexpr TimePoint kEarliestInstant{std::chrono::seconds(-2'208'988'800)};
+// 0000-01-01T00:00:00Z up to, not including, 10000-01-01T00:00:00Z, the
+// four-digit years (an early version took effective_at from any four-digit
+// date a user typed, so the log must keep reading those). An append whose
+// effective_at, or whose log clock, is outside is refused; a stored envelope
+// outside is damage, never decoded.
+inline constexpr TimePoint kEarliestInstant{std::chrono::seconds(-62'167'219'200)};
 inline constexpr TimePoint kEndOfInstants{std::chrono::seconds(253'402'300'800)};
 inline constexpr bool in_instant_domain(TimePoint t) {
   return t >= kEarliestInstant && t < kEndOfInstants;

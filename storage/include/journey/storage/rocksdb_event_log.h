@@ -33,7 +33,7 @@
 // event, or a removed/reordered one, visible to verify() at that event.
 // The decoder keeps the append path's value domain: position and version >= 1,
 // a stream id append would take, a type and an actor, both instants in
-// [kEarliestInstant, kEndOfInstants) (years 1900-9999). Bytes outside it are
+// [kEarliestInstant, kEndOfInstants) (years 0000-9999). Bytes outside it are
 // damage (ErrorCode::corruption, naming the field), never an event: what the
 // entrance refuses, no reader receives. read_all() passes such an event on
 // marked (RecordedEvent::damage) with the position, stream and version of its
