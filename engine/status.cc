@@ -200,4 +200,25 @@ HireStatus project_status(const std::string& hire_id, const JourneyMachine& mach
   return s;
 }
 
+HireSummary summarize(const HireStatus& s) {
+  HireSummary out{s.hire,
+                  s.lifecycle,
+                  static_cast<int>(s.overdue_items.size()),
+                  s.next_deadline,
+                  s.parts,
+                  s.hours_owed,
+                  s.hours_logged,
+                  s.introducer ? s.introducer->introducer.email : std::string(),
+                  {}};
+  for (const auto& d : s.deadlines) out.overdue += d.overdue ? 1 : 0;
+  if (s.lifecycle == "Left" || s.lifecycle == "Completed") return out;
+  for (std::size_t i = 0; i < s.items.size(); ++i) {
+    const auto& item = s.items[i];
+    if (item.state.status != ItemState::Status::open) continue;
+    out.open_tasks.push_back(
+        OpenTask{static_cast<std::uint32_t>(i), item.id, item.role, item.due, item.overdue});
+  }
+  return out;
+}
+
 }  // namespace journey::engine

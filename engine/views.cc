@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <cereal/archives/portable_binary.hpp>
-#include <cereal/types/map.hpp>
 #include <cereal/types/optional.hpp>
 #include <cereal/types/string.hpp>
 #include <cereal/types/vector.hpp>
@@ -34,24 +33,7 @@ struct EnumField {
 };
 using RoleField = EnumField<workflows::Role, static_cast<int>(workflows::Role::EJ)>;
 using PartField = EnumField<workflows::Part, static_cast<int>(workflows::Part::internal_support)>;
-using StatusField =
-    EnumField<workflows::ItemState::Status, static_cast<int>(workflows::ItemState::Status::waived)>;
 }  // namespace journey
-
-namespace journey::workflows {
-template <class A>
-void serialize(A& ar, ItemState& v) {
-  ar(StatusField{v.status}, v.done_on, v.note);
-}
-template <class A>
-void serialize(A& ar, LeavePeriod& v) {
-  ar(v.kind, v.from, v.back_on);
-}
-template <class A>
-void serialize(A& ar, RegionState& v) {
-  ar(v.region, v.state);
-}
-}  // namespace journey::workflows
 
 namespace journey::engine {
 
@@ -60,35 +42,25 @@ void serialize(A& ar, HireIdentity& v) {
   ar(v.hire_id, v.name, v.unit, v.introducer_email);
 }
 template <class A>
-void serialize(A& ar, ItemLine& v) {
-  ar(v.id, v.text, v.checklist, RoleField{v.role}, v.due, v.state, v.overdue);
-}
-template <class A>
 void serialize(A& ar, PartProgress& v) {
   ar(PartField{v.part}, v.state, v.done, v.total, v.finished);
-}
-template <class A>
-void serialize(A& ar, RoleProgress& v) {
-  ar(RoleField{v.role}, v.done, v.waived, v.total);
 }
 template <class A>
 void serialize(A& ar, DeadlineStatus& v) {
   ar(v.id, v.title, PartField{v.part}, v.nominal, v.due, v.met, v.overdue);
 }
 template <class A>
-void serialize(A& ar, WeekHours& v) {
-  ar(v.monday, v.owed, v.logged);
+void serialize(A& ar, OpenTask& v) {
+  ar(v.index, v.item, RoleField{v.role}, v.due, v.overdue);
 }
 template <class A>
-void serialize(A& ar, HireStatus& v) {
-  ar(v.hire_id, v.hire, v.as_of, v.lifecycle, v.regions, v.parts, v.roles, v.deadlines,
-     v.next_deadline, v.items, v.overdue_items, v.weeks, v.hours_owed, v.hours_logged, v.introducer,
-     v.mentor, v.mentor_replacement, v.leaves, v.leave_days, v.started_on, v.left_on,
-     v.completed_on, v.modules, v.bbic, v.sessions);
+void serialize(A& ar, HireSummary& v) {
+  ar(v.hire, v.lifecycle, v.overdue, v.next_deadline, v.parts, v.hours_owed, v.hours_logged,
+     v.introducer_email, v.open_tasks);
 }
 template <class A>
 void serialize(A& ar, HireView& v) {
-  ar(v.id, v.status, v.damage);
+  ar(v.id, v.summary, v.damage);
 }
 
 using storage::be64;
@@ -112,12 +84,42 @@ std::string introducer_key(const std::string& email, const std::string& hire) {
 // The index keys an entry puts.
 std::string damaged_key(const std::string& hire) { return std::string("d") + '\0' + hire; }
 
+// A day as 8 bytes that sort as the days do (before 1970 too).
+constexpr std::uint64_t kDayBias = std::uint64_t{1} << 63;
+std::string day_bytes(date::sys_days d) {
+  return be64(static_cast<std::uint64_t>(static_cast<std::int64_t>(d.time_since_epoch().count())) +
+              kDayBias);
+}
+date::sys_days day_of_bytes(const std::string& s, std::size_t at) {
+  return date::sys_days(date::days(static_cast<std::int64_t>(from_be64(s, at) - kDayBias)));
+}
+std::string task_key(const TaskRef& t) {
+  std::string k = "t" + day_bytes(t.due) + t.unit + '\0' + t.hire + '\0';
+  for (int shift = 24; shift >= 0; shift -= 8) k.push_back(static_cast<char>(t.index >> shift));
+  return k;
+}
+std::optional<TaskRef> task_of_key(const std::string& k) {
+  if (k.size() < 1 + 8 + 2 + 4 || k[0] != 't') return std::nullopt;
+  const auto unit_end = k.find('\0', 9);
+  if (unit_end == std::string::npos) return std::nullopt;
+  const auto hire_end = k.find('\0', unit_end + 1);
+  if (hire_end == std::string::npos || hire_end + 5 != k.size()) return std::nullopt;
+  TaskRef t{day_of_bytes(k, 1), k.substr(9, unit_end - 9),
+            k.substr(unit_end + 1, hire_end - unit_end - 1), 0};
+  for (std::size_t i = hire_end + 1; i < k.size(); ++i)
+    t.index = (t.index << 8) | static_cast<unsigned char>(k[i]);
+  return t;
+}
+
 std::vector<std::string> index_keys(const HireView& v) {
   std::vector<std::string> keys{unit_key(v.id.unit, v.id.hire_id)};
-  if (!v.status) keys.push_back(damaged_key(v.id.hire_id));
+  if (!v.summary) keys.push_back(damaged_key(v.id.hire_id));
   std::string introducer = v.id.introducer_email;
-  if (v.status && v.status->introducer) introducer = v.status->introducer->introducer.email;
+  if (v.summary && !v.summary->introducer_email.empty()) introducer = v.summary->introducer_email;
   if (!introducer.empty()) keys.push_back(introducer_key(introducer, v.id.hire_id));
+  if (v.summary)
+    for (const auto& t : v.summary->open_tasks)
+      keys.push_back(task_key(TaskRef{t.due, v.id.unit, v.id.hire_id, t.index}));
   return keys;
 }
 
@@ -204,8 +206,9 @@ struct HireViews::Impl {
     bool absent = !id;
     if (id) {
       try {
-        e.view.status = engine.status(hire, today);
-        absent = !e.view.status;  // no registration to project: not listed, as by a replay
+        auto status = engine.status(hire, today);
+        absent = !status;  // no registration to project: not listed, as by a replay
+        if (status) e.view.summary = summarize(*status);
       } catch (const HireDamaged& d) {
         e.view.damage = d.what();
       }
@@ -374,6 +377,18 @@ void HireViews::scan_all(const std::string& after,
     if (stopped || !next_unit) return;
     from = "u" + *next_unit + '\x01';
   }
+}
+
+void HireViews::scan_tasks(const std::optional<TaskRef>& after, date::sys_days from_due,
+                           const std::function<bool(const TaskRef&)>& f) {
+  std::string from = "t" + day_bytes(from_due);
+  if (after) from = std::max(from, task_key(*after) + '\0');
+  storage::value_or_throw(impl_->kv->scan(from, "u",
+                                          [&](const std::string& k, const std::string&) {
+                                            auto t = task_of_key(k);
+                                            return !t || f(*t);
+                                          }),
+                          "scanning the hire views");
 }
 
 std::vector<std::string> HireViews::damaged() {

@@ -368,20 +368,28 @@ struct Api::Impl {
 
   // `seen`, if given, remembers each unit's municipality across the hires of
   // one list request (otherwise every hire re-reads its unit's stream).
-  engine::HireScope scope_of(const engine::HireStatus& s,
-                             std::map<std::string, std::string>* seen = nullptr) {
+  engine::HireScope scope_of(const workflows::HireRegistered& hire,
+                             const std::string& introducer_email,
+                             std::map<std::string, std::string>* seen) {
     engine::HireScope h;
-    h.unit = s.hire.unit;
+    h.unit = hire.unit;
     if (!seen) {
-      h.municipality = municipality_of_unit(s.hire.unit);
+      h.municipality = municipality_of_unit(hire.unit);
     } else {
-      auto it = seen->find(s.hire.unit);
-      if (it == seen->end())
-        it = seen->emplace(s.hire.unit, municipality_of_unit(s.hire.unit)).first;
+      auto it = seen->find(hire.unit);
+      if (it == seen->end()) it = seen->emplace(hire.unit, municipality_of_unit(hire.unit)).first;
       h.municipality = it->second;
     }
-    if (s.introducer) h.introducer_email = s.introducer->introducer.email;
+    h.introducer_email = introducer_email;
     return h;
+  }
+  engine::HireScope scope_of(const engine::HireStatus& s,
+                             std::map<std::string, std::string>* seen = nullptr) {
+    return scope_of(s.hire, s.introducer ? s.introducer->introducer.email : std::string(), seen);
+  }
+  engine::HireScope scope_of(const engine::HireSummary& s,
+                             std::map<std::string, std::string>* seen) {
+    return scope_of(s.hire, s.introducer_email, seen);
   }
 
   // The scope of a hire from its identity (the registration's unit, the
@@ -399,12 +407,12 @@ struct Api::Impl {
     return h;
   }
 
-  // One hire of a list the principal may read: today's status, or why the
-  // hire is damaged. std::nullopt: not the principal's (or gone).
+  // One hire of a list the principal may read: the summary of today's
+  // status, or why the hire is damaged. std::nullopt: not the principal's (or gone).
   struct Listed {
     engine::HireIdentity id;
-    std::optional<engine::HireStatus> status;
-    std::string damage;  // set when status is not
+    std::optional<engine::HireSummary> summary;
+    std::string damage;  // set when summary is not
   };
   std::optional<Listed> listed(const Principal& p, const std::string& hire_id, date::sys_days today,
                                std::map<std::string, std::string>& munis) {
@@ -417,11 +425,12 @@ struct Api::Impl {
     if (!id || !engine::may_read_hire(p, scope_of(*id, &munis))) return std::nullopt;
     Listed out{*id, std::nullopt, {}};
     try {
-      out.status = engine.status(hire_id, today);
-      if (!out.status) return std::nullopt;
+      auto status = engine.status(hire_id, today);
+      if (!status) return std::nullopt;
+      out.summary = engine::summarize(*status);  // what the views store: one rule for both
       // The projected introducer may differ from the identity's only if the
       // scan and the replay raced a command; the projection is the truth.
-      if (!engine::may_read_hire(p, scope_of(*out.status, &munis))) return std::nullopt;
+      if (!engine::may_read_hire(p, scope_of(*out.summary, &munis))) return std::nullopt;
     } catch (const engine::HireDamaged& e) {
       out.damage = e.what();
     }
@@ -431,8 +440,8 @@ struct Api::Impl {
   std::optional<Listed> listed_view(const Principal& p, engine::HireView v,
                                     std::map<std::string, std::string>& munis) {
     if (!engine::may_read_hire(p, scope_of(v.id, &munis))) return std::nullopt;
-    if (v.status && !engine::may_read_hire(p, scope_of(*v.status, &munis))) return std::nullopt;
-    return Listed{std::move(v.id), std::move(v.status), std::move(v.damage)};
+    if (v.summary && !engine::may_read_hire(p, scope_of(*v.summary, &munis))) return std::nullopt;
+    return Listed{std::move(v.id), std::move(v.summary), std::move(v.damage)};
   }
 
   // The hires `p` may read, in (unit, hire id) order, after `after` (a unit
@@ -811,14 +820,33 @@ struct Api::Impl {
   // outsider cannot probe which hires exist.
   // A damaged hire the principal may read answers 409 hire_damaged with the reason.
   std::variant<engine::HireStatus, Response> readable_hire(Ctx& c) {
+    if (auto r = unreadable_hire(c)) return *r;
+    const std::string& id = c.params["hire"];
+    std::map<std::string, std::string> munis;
+    try {
+      // The summary said who may read it; the whole status is projected
+      // anew (the views keep only summaries) and asked the same again, in
+      // case a command moved the hire in between.
+      auto s = engine.status(id, engine.today());
+      if (s && engine::may_read_hire(*c.principal, scope_of(*s, &munis))) return std::move(*s);
+    } catch (const engine::HireDamaged& e) {
+      return damaged_problem(c, id, e.what());
+    }
+    return unknown_hire(c, id);
+  }
+  // Whether the principal may read the hire in the path, from its summary
+  // alone (the views' entry, or a replay without them): std::nullopt if so.
+  std::optional<Response> unreadable_hire(Ctx& c) {
     const std::string& id = c.params["hire"];
     std::map<std::string, std::string> munis;
     auto l = listed(*c.principal, id, engine.today(), munis);
-    if (!l)
-      return c.fail(404, "unknown_hire",
-                    std::string(c.t("Ingen nyanställd med id ", "No hire with id ")) + id);
-    if (!l->status) return damaged_problem(c, id, l->damage);
-    return *l->status;
+    if (!l) return unknown_hire(c, id);
+    if (!l->summary) return damaged_problem(c, id, l->damage);
+    return std::nullopt;
+  }
+  Response unknown_hire(const Ctx& c, const std::string& id) {
+    return c.fail(404, "unknown_hire",
+                  std::string(c.t("Ingen nyanställd med id ", "No hire with id ")) + id);
   }
 
   Response damaged_problem(const Ctx& c, const std::string& id, const std::string& why) {
@@ -1296,19 +1324,18 @@ void Api::Impl::install() {
     // The row of one hire, or null when the filters leave it out.
     auto row_of = [&](const Listed& l) -> json {
       if (!q.empty() && !(q.rfind("hire-", 0) == 0 && l.id.hire_id.rfind(q, 0) == 0) &&
-          !engine::name_matches(l.status ? l.status->hire.name : l.id.name, q)) {
+          !engine::name_matches(l.summary ? l.summary->hire.name : l.id.name, q)) {
         return nullptr;
       }
-      if (!l.status) {
+      if (!l.summary) {
         // Damaged: shown (it needs someone's attention) unless a filter it
         // cannot be matched against asks for something else.
         if (state.empty() || state == "Damaged") return damaged_json(l.id, l.damage);
         return nullptr;
       }
-      const engine::HireStatus* s = &*l.status;
+      const engine::HireSummary* s = &*l.summary;
       if (!state.empty() && s->lifecycle != state) return nullptr;
-      int overdue = static_cast<int>(s->overdue_items.size());
-      for (const auto& d : s->deadlines) overdue += d.overdue ? 1 : 0;
+      const int overdue = s->overdue;
       if (overdue_only && overdue == 0) return nullptr;
       json row{{"hire", l.id.hire_id},      {"name", s->hire.name},
                {"unit", s->hire.unit},      {"start", iso_day(s->hire.start)},
@@ -1317,6 +1344,9 @@ void Api::Impl::install() {
         row["next_deadline"] = {{"id", s->next_deadline->id},
                                 {"title", s->next_deadline->title},
                                 {"due", iso_day(s->next_deadline->due)}};
+      row["hours"] = {{"owed", s->hours_owed},
+                      {"logged", s->hours_logged},
+                      {"balance", s->hours_logged - s->hours_owed}};
       row["parts"] = json::array();
       for (const auto& p : s->parts)
         row["parts"].push_back({{"part", workflows::part_id(p.part)},
@@ -1374,8 +1404,7 @@ void Api::Impl::install() {
     // served at most once more than needed, never a stale one as fresh.
     auto version = engine.log().stream_version(storage::StreamId(c.params["hire"]));
     const date::sys_days day = engine.today();
-    auto s = readable_hire(c);
-    if (auto* r = std::get_if<Response>(&s)) return *r;
+    if (auto r = unreadable_hire(c)) return *r;
     std::optional<Response> err;
     auto a = as_of(c, err);
     if (err) return *err;
@@ -1393,7 +1422,7 @@ void Api::Impl::install() {
       r.headers.push_back({"ETag", etag});
       return r;
     }
-    std::optional<engine::HireStatus> view = std::get<engine::HireStatus>(s);
+    std::optional<engine::HireStatus> view;
     if (a) {
       view = engine.status(c.params["hire"], engine.today(), a);
       if (!view)
@@ -1401,6 +1430,10 @@ void Api::Impl::install() {
                       c.t("Den nyanställda var inte registrerad per det datumet",
                           "The hire was not registered as of that date"),
                       "parameter", "as_of");
+    } else {
+      auto s = readable_hire(c);
+      if (auto* r = std::get_if<Response>(&s)) return *r;
+      view = std::move(std::get<engine::HireStatus>(s));
     }
     Response r = json_response(200, status_json(*view));
     if (!etag.empty()) r.headers.push_back({"ETag", etag});
@@ -1702,16 +1735,17 @@ void Api::Impl::install() {
     // Only the hires the caller may read are visited (with the views, only
     // those are read at all); one hire alone when asked for.
     auto each = [&](const Listed& l) {
-      if (!l.status) return;  // damaged: its tasks cannot be known; /v1/hires says why
+      if (!l.summary) return;  // damaged: its tasks cannot be known; /v1/hires says why
       const std::string& id = l.id.hire_id;
-      const engine::HireStatus* s = &*l.status;
-      if (s->lifecycle == "Left" || s->lifecycle == "Completed") return;
+      const engine::HireSummary* s = &*l.summary;
+      if (s->open_tasks.empty()) return;  // none, or left or completed
       if (!unit.empty() && s->hire.unit != unit) return;
       if (!units.count(s->hire.unit)) units[s->hire.unit] = engine.unit(s->hire.unit);
       const auto& u = units[s->hire.unit];
-      for (std::size_t index = 0; index < s->items.size(); ++index) {
-        const auto& item = s->items[index];
-        if (item.state.status != workflows::ItemState::Status::open) continue;
+      // The items' texts are the programme's, not copied into each summary.
+      const auto programme = engine.programme(s->hire.programme_id, s->hire.programme_version);
+      for (const auto& item : s->open_tasks) {
+        const std::size_t index = item.index;
         if (role && item.role != *role) continue;
         if (due_before && !(item.due < *due_before)) continue;
         if (due_after && !(item.due > *due_after)) continue;
@@ -1721,7 +1755,7 @@ void Api::Impl::install() {
         std::string responsible;
         switch (item.role) {
           case workflows::Role::FA:
-            responsible = s->introducer ? s->introducer->introducer.email : "";
+            responsible = s->introducer_email;
             break;
           case workflows::Role::AD:
             responsible = u ? u->administrator.email : "";
@@ -1742,16 +1776,19 @@ void Api::Impl::install() {
           std::transform(b.begin(), b.end(), b.begin(), ::tolower);
           if (a != b) continue;
         }
-        rows.emplace_back(std::move(key), json{{"hire", id},
-                                               {"hire_name", s->hire.name},
-                                               {"unit", s->hire.unit},
-                                               {"item", item.id},
-                                               {"text", item.text},
-                                               {"checklist", item.checklist},
-                                               {"role", workflows::role_code(item.role)},
-                                               {"responsible", responsible},
-                                               {"due", iso_day(item.due)},
-                                               {"overdue", item.overdue}});
+        const auto* def = programme ? programme->find_item(item.item) : nullptr;
+        const auto* checklist = programme ? programme->checklist_of(item.item) : nullptr;
+        rows.emplace_back(std::move(key),
+                          json{{"hire", id},
+                               {"hire_name", s->hire.name},
+                               {"unit", s->hire.unit},
+                               {"item", item.item},
+                               {"text", def ? def->text : std::string()},
+                               {"checklist", checklist ? checklist->id : std::string()},
+                               {"role", workflows::role_code(item.role)},
+                               {"responsible", responsible},
+                               {"due", iso_day(item.due)},
+                               {"overdue", item.overdue}});
       }
     };
     if (!hire_filter.empty()) {
@@ -1836,7 +1873,7 @@ void Api::Impl::install() {
     // The hires the caller may read, in the lists' order (unit, hire id);
     // one alone when asked for.
     auto each = [&](const Listed& l) {
-      if (!l.status) return true;
+      if (!l.summary) return true;
       const std::string& h = l.id.hire_id;
       if (after && std::tie(l.id.unit, h) < std::tie(std::get<0>(*after), std::get<1>(*after)))
         return true;

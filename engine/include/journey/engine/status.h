@@ -9,6 +9,7 @@
 // Thread safety: pure functions over values.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -87,6 +88,37 @@ struct HireStatus {
   std::map<std::string, date::sys_days> bbic;                     // BBIC part -> date
   std::map<int, workflows::SupervisionSessionAttended> sessions;  // session -> attendance
 };
+
+// One open checklist item of a hire, as a task list shows it. The item's
+// text and checklist are the programme's (Programme::find_item), not copied
+// into every hire's summary.
+struct OpenTask {
+  std::uint32_t index = 0;  // the item's place in HireStatus::items (programme order)
+  std::string item;         // the item's id
+  Role role = Role::EC;
+  date::sys_days due;
+  bool overdue = false;
+};
+
+// What the lists show of a hire, a few hundred bytes where its status is ten
+// thousand: what the maintained views store for each hire (views.h), and
+// what a list computed by replay reduces each status to, so that both answer
+// from the same fields by construction.
+struct HireSummary {
+  workflows::HireRegistered hire;
+  std::string lifecycle;
+  int overdue = 0;  // overdue checklist items and overdue deadlines
+  std::optional<DeadlineStatus> next_deadline;
+  std::vector<PartProgress> parts;
+  double hours_owed = 0;
+  double hours_logged = 0;
+  std::string introducer_email;  // the current introducer's; "" before one is appointed
+  // Open items, in programme order; none once the hire has left or completed
+  // (nobody is asked for anything then).
+  std::vector<OpenTask> open_tasks;
+};
+
+HireSummary summarize(const HireStatus& s);
 
 // Moves a deadline by every leave that began on or before it.
 date::sys_days shift_for_leave(date::sys_days nominal,

@@ -1,8 +1,9 @@
 // Maintained views of the hires: what lists read instead of replaying every
 // hire in the system.
 //
-// A view entry is a hire's identity and its status projected for one local
-// day, as JourneyEngine::status() computes it, or why the hire is damaged. It
+// A view entry is a hire's identity and the summary of its status projected
+// for one local day (status.h: HireSummary, summarize() of what
+// JourneyEngine::status() computes), or why the hire is damaged. It
 // is kept in a KvStore of its own (journeyd: DATA/views), derived from the log
 // alone: `journeyctl views rebuild`, or a start whose format version differs,
 // or a log shorter than the position the views say they applied, clears it
@@ -42,10 +43,15 @@
 // ## Key layout (all derived)
 //   "f"                          BE64 format version (kFormat)
 //   "c"                          BE64 last log position applied
-//   "e" hire                     BE64 stream version, BE64 day, cereal(HireView)
+//   "e" hire                     BE64 stream version, BE64 day, cereal(HireView):
+//                                the identity and the summary (about 1-2 KB; the
+//                                whole status, ten times that, is not kept)
 //   "u" unit 0x00 hire           ""   hires by unit ("" for an unreadable one)
 //   "i" email 0x00 hire          ""   hires by their introducer (lower-case)
 //   "d" 0x00 hire                ""   hires whose entry is damage, not a status
+//   "t" BE64 due+2^63 unit 0x00 hire 0x00 BE32 index
+//                                ""   open tasks by due day (HireSummary::open_tasks),
+//                                     for lists wider than a few units
 // A hire's index keys are rewritten whenever its entry is: the old entry says
 // which to delete. Lists page in key order, (unit, hire id).
 //
@@ -64,10 +70,20 @@
 
 namespace journey::engine {
 
-// One hire as the lists see it: the status of `day`, or why it is damaged.
+// An open task's place in the due index: (due, unit, hire, the item's index
+// in the hire's status), the task lists' order.
+struct TaskRef {
+  date::sys_days due;
+  std::string unit;
+  std::string hire;
+  std::uint32_t index = 0;
+};
+
+// One hire as the lists see it: the summary of its status on `day`, or why
+// it is damaged.
 struct HireView {
   HireIdentity id;
-  std::optional<HireStatus> status;  // std::nullopt: damaged, see `damage`
+  std::optional<HireSummary> summary;  // std::nullopt: damaged, see `damage`
   std::string damage;
 };
 
@@ -77,7 +93,8 @@ class HireViews {
   // entry layout changes, or what JourneyEngine::status() or identify()
   // answer for the same log does (a rule fixed, a field added), so that a
   // start of the new build rebuilds instead of serving the old answers.
-  static constexpr std::uint64_t kFormat = 2;  // 2: the "d" index
+  // 2: the "d" index; 3: a summary, not the whole status.
+  static constexpr std::uint64_t kFormat = 3;
 
   // Opens the views over `index` and brings them up to the log: rebuilds
   // when the format differs or the views are ahead of the log (a restored
@@ -112,6 +129,12 @@ class HireViews {
   void scan_all(const std::string& after, const std::function<bool(const std::string&)>& skip,
                 const Visit& f);
   void scan_introducer(const std::string& email, const std::string& after, const Visit& f);
+  // Open tasks of every hire in (due, unit, hire, index) order, due on or
+  // after `from_due` and after `after`, until f returns false. As of the last
+  // apply() and the entries' own days: a caller checks each against get()
+  // of today, which recomputes a stale entry (its tasks may have moved).
+  void scan_tasks(const std::optional<TaskRef>& after, date::sys_days from_due,
+                  const std::function<bool(const TaskRef&)>& f);
   // The hires whose entry says they are damaged (the "d" index), as of the
   // last apply(): what /metrics counts, without loading anyone.
   std::vector<std::string> damaged();
