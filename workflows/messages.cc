@@ -159,6 +159,11 @@ const std::map<std::string, Text>& refusal_texts() {
       {"unknown_unit",
        {"Det finns ingen enhet som heter '{unit}'.", "There is no unit named '{unit}'."}},
       {"unknown_token", {"Det finns ingen token '{token}'.", "There is no token '{token}'."}},
+      {"webhook_already_created",
+       {"En webhook skapades redan med nyckeln '{key}'; hemligheten visas bara en gång (rotera "
+        "för en ny).",
+        "A webhook was already created with the key '{key}'; its secret is shown only once "
+        "(rotate for a new one)."}},
       {"token_already_issued",
        {"En token skapades redan med nyckeln '{key}'; den visas bara en gång.",
         "A token was already issued with the key '{key}'; it is shown only once."}},

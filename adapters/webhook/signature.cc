@@ -1,11 +1,15 @@
 // Standard Webhooks symmetric signatures ("v1", HMAC-SHA256), with OpenSSL.
+#include <fcntl.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/params.h>
 #include <openssl/rand.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <stdexcept>
 
@@ -161,15 +165,46 @@ std::vector<std::string> read_secret_file(const std::filesystem::path& dir, cons
 void write_secret_file(const std::filesystem::path& dir, const std::string& id,
                        const std::vector<std::string>& secrets) {
   std::filesystem::create_directories(dir);
-  const std::filesystem::path tmp = dir / (id + ".tmp");
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    for (const auto& s : secrets) out << s << '\n';
-    out.flush();
-    if (!out) throw std::runtime_error("cannot write " + tmp.string());
+  const auto sync_dir = [&] {
+    const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0) return;
+    const int synced = ::fsync(dfd);
+    ::close(dfd);
+    if (synced != 0)
+      throw std::runtime_error("cannot sync " + dir.string() + ": " + std::strerror(errno));
+  };
+  if (secrets.empty()) {  // none: no file
+    std::filesystem::remove(dir / id);
+    sync_dir();
+    return;
   }
-  ::chmod(tmp.c_str(), 0600);
+  const std::filesystem::path tmp = dir / (id + ".tmp");
+  std::string text;
+  for (const auto& s : secrets) text += s + '\n';
+  // Created 0600 (never readable by others, not even for a moment), synced,
+  // renamed over the old one and the folder synced: once this returns, the
+  // secrets survive a power loss, before the log records their fingerprints.
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0)
+    throw std::runtime_error("cannot write " + tmp.string() + ": " + std::strerror(errno));
+  std::size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    done += static_cast<std::size_t>(n);
+  }
+  const int err =
+      done == text.size() ? (::fchmod(fd, 0600) == 0 && ::fsync(fd) == 0 ? 0 : errno) : errno;
+  ::close(fd);
+  if (err != 0 || done != text.size()) {
+    std::error_code ignored;
+    std::filesystem::remove(tmp, ignored);
+    throw std::runtime_error("cannot write " + tmp.string() + ": " +
+                             std::strerror(err ? err : EIO));
+  }
   std::filesystem::rename(tmp, dir / id);
+  sync_dir();
 }
 
 bool verify(const std::vector<std::string>& secrets, const std::string& msg_id,

@@ -80,7 +80,8 @@ std::string secret_fingerprint(const std::string& secret);
 
 // Secrets live in <dir>/<subscription id> (mode 0600), one per line, the
 // newest first; the log keeps only their fingerprints. write_secret_file
-// replaces the file atomically (temporary file + rename) and throws
+// replaces the file atomically and durably (a temporary file created 0600,
+// synced, renamed, the folder synced; no secrets: the file removed) and throws
 // std::runtime_error naming the path if it cannot.
 std::vector<std::string> read_secret_file(const std::filesystem::path& dir, const std::string& id);
 void write_secret_file(const std::filesystem::path& dir, const std::string& id,

@@ -1,0 +1,100 @@
+// Webhook subscriptions as one service; the order of writes is in webhooks.h.
+#include "journey/engine/webhooks.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace journey::engine {
+
+namespace {
+CommandOutcome refused(const std::string& code, std::map<std::string, std::string> args,
+                       CommandOutcome::Kind kind = CommandOutcome::Kind::refused) {
+  CommandOutcome o;
+  o.kind = kind;
+  o.refusal = workflows::Refusal{code, std::move(args)};
+  return o;
+}
+}  // namespace
+
+WebhookService::WebhookService(JourneyEngine& engine, WebhookSecrets& secrets)
+    : engine_(engine), secrets_(secrets) {}
+
+CommandOutcome WebhookService::record(WebhookSubscription& w,
+                                      const std::vector<std::string>& secrets,
+                                      const std::vector<std::string>& before,
+                                      const CommandContext& ctx) {
+  // No secrets on file (a data folder restored without them): the log's
+  // fingerprints stay, so that disabling such a subscription still works.
+  if (!secrets.empty()) {
+    w.secret_fingerprints.clear();
+    for (const auto& s : secrets) w.secret_fingerprints.push_back(secrets_.fingerprint(s));
+    try {
+      secrets_.write(w.id, secrets);
+    } catch (const std::exception& e) {
+      return refused("storage_error", {{"what", e.what()}}, CommandOutcome::Kind::failed);
+    }
+  }
+  CommandOutcome o = engine_.set_webhook(w, ctx);
+  if (!o.ok() && !secrets.empty()) {
+    try {
+      secrets_.write(w.id, before);
+    } catch (const std::exception& e) {
+      // The log has the old fingerprints and the file the new secrets: the
+      // scheduler signs with both, which receivers accept. Say so.
+      o.refusal->args["what"] +=
+          std::string(" (and the secrets could not be put back: ") + e.what() + ")";
+    }
+  }
+  return o;
+}
+
+WebhookResult WebhookService::create(const std::string& url, const std::string& municipality,
+                                     const CommandContext& ctx) {
+  std::lock_guard<std::mutex> lock(mu_);
+  WebhookResult r;
+  r.subscription.url = url;
+  r.subscription.municipality = municipality;
+  if (!ctx.idempotency_key.empty()) {
+    auto seen = engine_.log().find_idempotency_key(ctx.idempotency_key);
+    if (seen && *seen) {
+      r.outcome = refused("webhook_already_created", {{"key", ctx.idempotency_key}});
+      return r;
+    }
+  }
+  r.subscription.id = engine_.fresh_webhook_id();
+  r.secret = secrets_.generate();
+  r.outcome = record(r.subscription, {r.secret}, {}, ctx);
+  if (!r.outcome.ok()) r.secret.clear();  // never recorded: not a secret of anything
+  return r;
+}
+
+std::optional<WebhookResult> WebhookService::change(const std::string& id, WebhookChange what,
+                                                    const CommandContext& ctx) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const auto subs = engine_.webhooks();
+  auto it = std::find_if(subs.begin(), subs.end(),
+                         [&](const WebhookSubscription& w) { return w.id == id; });
+  if (it == subs.end()) return std::nullopt;
+  WebhookResult r;
+  r.subscription = *it;
+  const std::vector<std::string> before = secrets_.read(id);
+  std::vector<std::string> after = before;
+  switch (what) {
+    case WebhookChange::rotate:
+      r.secret = secrets_.generate();
+      after.insert(after.begin(), r.secret);
+      break;
+    case WebhookChange::retire_old:
+      if (after.size() > 1) after.resize(1);
+      break;
+    case WebhookChange::disable:
+      r.subscription.enabled = false;
+      r.subscription.disabled_reason = "disabled by " + ctx.actor;
+      break;
+  }
+  r.outcome = record(r.subscription, after, before, ctx);
+  if (!r.outcome.ok()) r.secret.clear();
+  return r;
+}
+
+}  // namespace journey::engine
