@@ -69,6 +69,7 @@
 #include "journey/storage/rocksdb_event_log.h"
 #include "journey/workflows/events.h"
 #include "journey/workflows/programme.h"
+#include "population.h"
 
 namespace fs = std::filesystem;
 namespace st = journey::storage;
@@ -141,137 +142,21 @@ void print_memory(const char* when) {
 }
 
 // ---------------------------------------------------------------------------
-// The synthetic journeys
+// The synthetic journeys (population.h): first days are Mondays spread over a
+// year from 2025-01-06, in five units, all completed by the clock's 2030.
 
-TimePoint to_time(date::sys_days d) {
-  return std::chrono::time_point_cast<std::chrono::microseconds>(d);
-}
-date::sys_days ymd(int y, unsigned m, unsigned d) { return date::sys_days(date::year(y) / m / d); }
-
-// "hire-3f9a0c21": distinct for distinct i (odd multiplier mod 2^32), spread
-// over the key space like the engine's random ids.
-std::string hire_id(int i) {
-  const std::uint32_t v = static_cast<std::uint32_t>(i) * 0x9E3779B1u;
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "hire-%08x", v);
-  return buf;
-}
+using journey::bench::append_request;
+using journey::bench::hire_id;
+using journey::bench::to_time;
+using journey::bench::ymd;
 
 const char* const kUnits[] = {"Barn och unga Hisingen", "Barn och unga Centrum",
                               "Barn och unga Nordost", "Barn och unga Sydväst",
                               "Mottagning barn och unga"};
-const char* const kFirst[] = {"Sara", "Ahmed", "Linnea", "Johan", "Fatima", "Erik", "Maja", "Omar"};
-const char* const kLast[] = {"Lind", "Hassan", "Berg", "Nilsson", "Ali", "Ek", "Holm", "Sandberg"};
 
-struct Dated {
-  date::sys_days key;  // when it is recorded, for ordering
-  wf::DomainEvent event;
-};
-
-// The whole journey of hire i: a valid sequence for the machine. `target` is the
-// number of events wanted; IntroducerHoursLogged weeks make up the difference.
 std::vector<wf::DomainEvent> journey_events(const wf::Programme& p, int i, int target) {
-  using namespace wf;
-  // First days are Mondays, spread over a year from 2025-01-06 (a Monday).
-  const date::sys_days start = ymd(2025, 1, 6) + days(7 * (i % 52));
-  const std::string first = kFirst[i % 8], last = kLast[(i / 8) % 8];
-  const std::string name = first + " " + last + " " + std::to_string(i);
-  std::string email = first + "." + last + "." + std::to_string(i) + "@example.se";
-  std::transform(email.begin(), email.end(), email.begin(),
-                 [](unsigned char c) { return std::tolower(c); });
-
-  std::vector<DomainEvent> out;
-  out.push_back(HireRegistered{name, email, kUnits[i % 5], start, false, p.id, p.version, {}});
-  out.push_back(IntroducerAppointed{Person{"Karin Ek", "karin.ek@example.se"}, start});
-  out.push_back(MentorAppointed{Person{"Per Holm", "per.holm@example.se"},
-                                Person{"Eva Berg", "eva.berg@example.se"}});
-
-  // Preparation before the first day, the rest after it, each group by date.
-  std::vector<Dated> before, after;
-  int n = 0;
-  for (const auto& cl : p.checklists) {
-    for (const auto& item : cl.items) {
-      const bool prep = cl.part == Part::preparation;
-      // On its due date; preparation at most a month ahead, the rest not before the first day.
-      const date::sys_days done = std::max(item.due.from(start), prep ? start - days(30) : start);
-      std::string comment = (n++ % 7 == 0) ? "Klart enligt plan." : "";
-      (prep ? before : after).push_back({done, ChecklistItemCompleted{item.id, done, comment}});
-    }
-  }
-
-  // Course: booked a month in, starts at the window's opening, a module every
-  // two weeks with a BBIC part after every second module.
-  const date::sys_days course_start = p.course.start.from.from(start);
-  after.push_back(
-      {start + days(30), CourseBooked{course_start, "HT-" + std::to_string(i % 4 + 1)}});
-  date::sys_days d = course_start;
-  std::size_t bbic = 0;
-  for (const auto& m : p.course.modules) {
-    after.push_back({d, CourseModuleAttended{m.number, d}});
-    if (m.number % 2 == 0 && bbic < p.course.bbic_parts.size()) {
-      after.push_back(
-          {d + days(1), BbicPartCompleted{p.course.bbic_parts[bbic++].id, d + days(1)}});
-    }
-    d += days(14);
-  }
-  for (; bbic < p.course.bbic_parts.size(); ++bbic) {
-    after.push_back({d, BbicPartCompleted{p.course.bbic_parts[bbic].id, d}});
-    d += days(1);
-  }
-  after.push_back({d + days(7), CourseCompleted{d + days(7), "INTYG-" + std::to_string(i)}});
-
-  // Supervision: joined a month ahead, a session every four weeks.
-  const date::sys_days group_start = p.supervision.start.from.from(start);
-  after.push_back(
-      {group_start - days(30), SupervisionGroupJoined{"Grupp " + std::to_string(i % 40 + 1),
-                                                      "Handledare Lund", group_start}});
-  d = group_start;
-  for (int s = 1; s <= p.supervision.sessions; ++s) {
-    after.push_back({d, SupervisionSessionAttended{s, d, p.supervision.session_hours}});
-    d += days(28);
-  }
-  const date::sys_days sup_done = d;
-  after.push_back({sup_done, SupervisionCompleted{sup_done, "HANDL-" + std::to_string(i)}});
-
-  // Introducer hours for the first weeks (Mondays from the first day).
-  const int fixed =
-      static_cast<int>(out.size() + before.size() + 1 /*started*/ + after.size() + 1 /*completed*/);
-  const int weeks = std::max(0, target - fixed);
-  for (int w = 0; w < weeks; ++w) {
-    const date::sys_days monday = start + days(7 * w);
-    double h = p.introducer_hours_for(start, monday);
-    if (h <= 0) h = 2;
-    after.push_back({monday, IntroducerHoursLogged{monday, h}});
-  }
-
-  auto by_date = [](const Dated& a, const Dated& b) { return a.key < b.key; };
-  std::stable_sort(before.begin(), before.end(), by_date);
-  std::stable_sort(after.begin(), after.end(), by_date);
-  for (auto& e : before) out.push_back(std::move(e.event));
-  out.push_back(HireStarted{start});
-  date::sys_days last_day = start;
-  for (auto& e : after) {
-    last_day = std::max(last_day, e.key);
-    out.push_back(std::move(e.event));
-  }
-  out.push_back(JourneyCompleted{std::max(last_day, sup_done) + days(1)});
-  return out;
-}
-
-st::AppendRequest append_request(const std::string& id, const std::vector<wf::DomainEvent>& events,
-                                 TimePoint now) {
-  st::AppendRequest req;
-  req.stream = st::StreamId(id);
-  req.expected = st::ExpectedVersion::no_stream();
-  req.events.reserve(events.size());
-  for (const auto& e : events) {
-    auto enc = wf::encode(e);
-    const date::sys_days eff = wf::effective_date(e);
-    req.events.push_back(st::NewEvent{std::move(enc.type), enc.schema_version,
-                                      std::move(enc.payload),
-                                      eff == date::sys_days{} ? now : to_time(eff), "bench.setup"});
-  }
-  return req;
+  return journey::bench::journey_events(
+      p, i, {ymd(2025, 1, 6) + days(7 * (i % 52)), kUnits[i % 5], target, std::nullopt});
 }
 
 std::string read_text(const std::string& path) {
