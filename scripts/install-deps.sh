@@ -9,7 +9,7 @@ packages=(
   librocksdb-dev libcereal-dev libspdlog-dev nlohmann-json3-dev libtomlplusplus-dev
   libcli11-dev libhowardhinnant-date-dev libssl-dev libcurl4-openssl-dev
   libpq-dev tzdata
-  python3 python3-aiosmtpd openssl
+  python3 python3-aiosmtpd python3-jsonschema openssl
 )
 # Extra groups: "bench" adds the peer PostgreSQL server; "http-bench" wrk and
 # the peer nginx (run by the script on loopback, never as a service); "web"

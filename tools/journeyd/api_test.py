@@ -6,7 +6,9 @@ Usage: api_test.py JOURNEYD JOURNEYCTL
 Starts journeyd on 127.0.0.1 (a free port) with a fresh data folder, sets up
 two municipalities, three units, tokens of every role and three hires, then:
   - every route's happy path and its failures, each answer's status checked
-    against the OpenAPI document the server itself serves;
+    against the OpenAPI document the server itself serves, and each JSON body
+    validated against the response schema it documents for that status and
+    content type (problems against Problem);
   - the authorisation matrix: roles x routes x units, every cell asserted,
     forbidden ones included;
   - malformed JSON, wrong types, unknown fields, oversized bodies, a client
@@ -14,8 +16,10 @@ two municipalities, three units, tokens of every role and three hires, then:
   - two clients with the same If-Match (exactly one wins), Idempotency-Key;
   - the per-token rate limit (429), SIGTERM (clean exit, data kept), and a
     bad configuration (exit 2 naming the key).
-Standard library only (Debian's /usr/bin/python3).
+Debian's /usr/bin/python3: the standard library and python3-jsonschema.
 """
+import copy
+import datetime
 import http.client
 import json
 import os
@@ -119,15 +123,140 @@ def load_openapi(server):
     return json.loads(c.getresponse().read())
 
 
+def _is_date(value):
+    """RFC 3339 full-date, YYYY-MM-DD exactly (fromisoformat alone takes 20260901 too)."""
+    if not isinstance(value, str):
+        return True
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        return False
+    try:
+        datetime.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_date_time(value):
+    """RFC 3339 date-time (jsonschema checks it only with rfc3339-validator installed)."""
+    if not isinstance(value, str):
+        return True
+    m = re.fullmatch(r"([0-9]{4}-[0-9]{2}-[0-9]{2})[Tt]([01][0-9]|2[0-3]):[0-5][0-9]:"
+                     r"([0-5][0-9]|60)(\.[0-9]+)?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])",
+                     value)
+    return bool(m) and _is_date(m.group(1))
+
+
+class ResponseSchemas:
+    """The response schemas of an OpenAPI document as JSON Schema 2020-12
+    validators (Debian's python3-jsonschema), `#/components/...` resolved
+    against the whole document, `date` and `date-time` formats asserted."""
+
+    def __init__(self, doc):
+        # Imported here: crash_test.py and full_disk_test.py import this module
+        # for Journeyd alone.
+        import jsonschema
+        self.jsonschema = jsonschema
+        self.doc = doc
+        self.resolver = jsonschema.RefResolver.from_schema(doc)
+        self.formats = jsonschema.FormatChecker(formats=())
+        self.formats.checks("date")(_is_date)
+        self.formats.checks("date-time")(_is_date_time)
+        self.validators = {}
+
+    def validator(self, schema):
+        # Keyed by the schema object's id; the entry keeps the schema alive so
+        # that its id is never reused for another.
+        key = id(schema)
+        if key not in self.validators:
+            self.validators[key] = (schema, self.jsonschema.Draft202012Validator(
+                schema, resolver=self.resolver, format_checker=self.formats))
+        return self.validators[key][1]
+
+    def schema_for(self, tmpl, method, status, media_type):
+        """The documented schema of this answer, Problem for a problem the
+        document does not describe (no route, 405), or None."""
+        if tmpl is not None:
+            responses = self.doc["paths"][tmpl][method.lower()]["responses"]
+            content = responses.get(str(status), {}).get("content", {})
+            if media_type in content:
+                return content[media_type].get("schema")
+        if media_type == "application/problem+json":
+            return self.doc["components"]["schemas"]["Problem"]
+        return None
+
+    def check(self, tmpl, method, status, content_type, body, limit=10):
+        """What is wrong with `body` as the answer: ["/pointer: message", ...]
+        (array indices as *, so that rows repeat one message), or []."""
+        media_type = content_type.split(";")[0].strip().lower()
+        schema = self.schema_for(tmpl, method, status, media_type)
+        if schema is None:
+            documented = tmpl is not None and str(status) in \
+                self.doc["paths"][tmpl][method.lower()]["responses"]
+            return [f"{media_type} is not documented for this status"] if documented else []
+        found = []
+        for error in self.validator(schema).iter_errors(body):
+            for e in self.leaves(error):
+                pointer = "".join("/*" if isinstance(p, int) else "/" + str(p)
+                                  for p in e.absolute_path) or "/"
+                message = e.message if len(e.message) <= 300 else e.message[:300] + "…"
+                found.append(f"{pointer}: {message}")
+            if len(found) >= limit:
+                break
+        return found[:limit]
+
+    @classmethod
+    def leaves(cls, error):
+        """The errors that say what is wrong: for an anyOf or oneOf, those of
+        the one branch whose type the answer has (a Status where Status or
+        null is allowed), not "... is not valid under any of the given schemas"
+        with the whole answer in it."""
+        if not error.context:
+            return [error]
+        branches = {}
+        for sub in error.context:
+            branches.setdefault(sub.relative_schema_path[0], []).append(sub)
+        typed = [b for b in branches.values()
+                 if not any(s.validator == "type" and not s.relative_path for s in b)]
+        if len(typed) != 1:
+            return [error]
+        return [leaf for sub in typed[0] for leaf in cls.leaves(sub)]
+
+
+def few_of_each(lines, n=3):
+    """At most n of the lines that share "METHOD template -> status /pointer:"
+    (the rest differ in the value quoted), and how many more there are."""
+    out, by_key = [], {}
+    for line in lines:
+        key = line.split(": ", 1)[0]
+        by_key[key] = by_key.get(key, 0) + 1
+        if by_key[key] <= n:
+            out.append(line)
+    out += [f"{key}: ... and {k - n} more like it" for key, k in by_key.items() if k > n]
+    return sorted(out)
+
+
+_schemas_of_doc = {}
+
+
+def schemas_of(doc):
+    """One ResponseSchemas per document (its validators are cached)."""
+    if id(doc) not in _schemas_of_doc:
+        _schemas_of_doc[id(doc)] = (doc, ResponseSchemas(doc))
+    return _schemas_of_doc[id(doc)][1]
+
+
 class Client:
-    """Keep-alive client; every answer is checked against the OpenAPI document."""
+    """Keep-alive client; every answer is checked against the OpenAPI document:
+    its status (undocumented) and its JSON body (invalid)."""
 
     def __init__(self, server, token=None, doc=None):
         self.server = server
         self.token = token
         self.doc = doc
+        self.schemas = schemas_of(doc) if doc is not None else None
         self.conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
         self.undocumented = []
+        self.invalid = []
 
     def template_of(self, method, path):
         for tmpl, ops in self.doc["paths"].items():
@@ -175,6 +304,9 @@ class Client:
                 documented = self.doc["paths"][tmpl][method.lower()]["responses"]
                 if str(res.status) not in documented:
                     self.undocumented.append(f"{method} {tmpl} -> {res.status}")
+            if "json" in ct and payload:
+                for wrong in self.schemas.check(tmpl, method, res.status, ct, parsed):
+                    self.invalid.append(f"{method} {tmpl or p} -> {res.status} {wrong}")
         if res.status >= 400 and res.status != 405:
             assert ct.startswith("application/problem+json"), (method, path, res.status, ct)
             assert parsed["status"] == res.status and parsed["type"] and parsed["title"]
@@ -273,11 +405,18 @@ class Api(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         undocumented = sorted(set(u for c in cls.clients for u in c.undocumented))
+        invalid = few_of_each(sorted(set(u for c in cls.clients for u in c.invalid)))
         for c in cls.clients:
             c.conn.close()
         rc = cls.server.stop()
+        failures = []
         if undocumented:
-            raise AssertionError("answers not in the OpenAPI document: " + ", ".join(undocumented))
+            failures.append("answers not in the OpenAPI document: " + ", ".join(undocumented))
+        if invalid:
+            failures.append("answers that do not match their schema in the OpenAPI document:\n  "
+                            + "\n  ".join(invalid))
+        if failures:
+            raise AssertionError("\n".join(failures))
         assert rc == 0, "journeyd exited with %d:\n%s" % (rc, "".join(cls.server.output[-30:]))
 
     # ---- helpers ----
@@ -300,6 +439,79 @@ class Api(unittest.TestCase):
                     "2026-10-12", "2026-10-19", "2026-10-26"][n]
             return {"kind": "hours", "hours": 2, "week": week}
         return {"kind": "item", "item": self.next_item(hire, kind), "on": "2026-09-02"}
+
+    # ---- the OpenAPI document and the check of every answer against it ----
+
+    def test_every_schema_of_the_openapi_document_is_json_schema_2020_12(self):
+        import jsonschema
+        schemas = schemas_of(self.doc)
+        checked = 0
+        every = list(self.doc["components"]["schemas"].values())
+        for ops in self.doc["paths"].values():
+            for op in ops.values():
+                for response in op["responses"].values():
+                    every += [c["schema"] for c in response.get("content", {}).values()]
+        for schema in every:
+            jsonschema.Draft202012Validator.check_schema(schema)
+            checked += 1
+        # Every reference resolves within the document.
+        refs = set(re.findall(r'"\$ref": "([^"]+)"', json.dumps(self.doc)))
+        self.assertTrue(refs)
+        for r in refs:
+            self.assertTrue(r.startswith("#/components/schemas/"), r)
+            schemas.resolver.resolve(r)
+        self.assertGreater(checked, 200)
+
+    def test_the_schema_check_reports_what_the_document_does_not_allow(self):
+        """A check that cannot fail checks nothing: bodies the document forbids
+        are reported, and call() reports them for the answers it gets."""
+        schemas = schemas_of(self.doc)
+
+        def check(rows):
+            return schemas.check("/v1/hires", "GET", 200, "application/json", rows)
+
+        st, _, rows = self.as_("A").call("GET", "/v1/hires")
+        self.assertEqual(st, 200)
+        row = next(r for r in rows if "damaged" not in r)
+        self.assertEqual(check([row]), [])
+        self.assertEqual(check([{k: v for k, v in row.items() if k != "hire"}]),
+                         ["/*: 'hire' is a required property"])
+        self.assertEqual(check([dict(row, shoe_size=42)]),
+                         ["/*: Additional properties are not allowed ('shoe_size' was unexpected)"])
+        for start in ("2026-13-01", "20260901", 20260901):
+            self.assertEqual(len(check([dict(row, start=start)])), 1, start)
+        # A row's introducer hours (another change adds them) are allowed, but whole.
+        hours = {"owed": 4.0, "logged": 2.5, "balance": -1.5}
+        self.assertEqual(check([dict(row, hours=hours)]), [])
+        self.assertEqual(sorted(check([dict(row, hours={"owed": 4.0})])),
+                         ["/*/hours: 'balance' is a required property",
+                          "/*/hours: 'logged' is a required property"])
+        # A problem with no route of its own is checked against Problem.
+        st, _, p = self.as_("A").call("GET", "/v1/nothing")
+        self.assertEqual(st, 404)
+        self.assertEqual(schemas.check(None, "GET", 404, "application/problem+json", p), [])
+        self.assertEqual(
+            schemas.check(None, "GET", 404, "application/problem+json", dict(p, status="404")),
+            ["/status: '404' is not of type 'integer'"])
+        # Where null is allowed too, what is wrong with the object is named.
+        hid = self.hires["HV"]
+        st, _, export = self.as_("A").call("GET", f"/v1/hires/{hid}/export")
+        self.assertEqual(st, 200)
+        del export["status"]["leave_days"]
+        self.assertEqual(schemas.check("/v1/hires/{hire}/export", "GET", 200, "application/json",
+                                       export),
+                         ["/status: 'leave_days' is a required property"])
+        # call() reports an answer its document does not allow, once per answer and member.
+        strict_doc = copy.deepcopy(self.doc)
+        strict_doc["components"]["schemas"]["HireSummary"]["required"].append("shoe_size")
+        strict = Client(self.server, self.tokens["A"], strict_doc)
+        try:
+            st, _, b = strict.call("GET", "/v1/hires?limit=2")
+        finally:
+            strict.conn.close()
+        self.assertEqual((st, len(b)), (200, 2))
+        self.assertEqual(strict.invalid, ["GET /v1/hires -> 200 /*: 'shoe_size' is a required "
+                                          "property"] * 2)
 
     # ---- the authorisation matrix ----
 
@@ -1112,6 +1324,7 @@ class Lifecycle(unittest.TestCase):
             st, _, b = c.call("POST", "/v1/hires", {"name": "Kvar", "email": "k@example.se",
                                                     "unit": VASTER, "start": "2026-12-01"})
             self.assertEqual(st, 201, b)
+            self.assertEqual((c.undocumented, c.invalid), ([], []))
             hid = b["hire"]
             self.assertEqual(s.stop(signal.SIGTERM), 0, "".join(s.output))
             self.assertTrue(any("stopped" in line for line in s.output))
