@@ -200,18 +200,24 @@ struct HireViews::Impl {
     KvWrite w;
     if (old)
       for (const auto& k : index_keys(old->view)) w.deletes.push_back(k);
-    auto id = engine.identify(hire);
-    Entry e{version->value, day_number(today),
-            HireView{id ? *id : HireIdentity{}, std::nullopt, {}}};
-    bool absent = !id;
-    if (id) {
-      try {
-        auto status = engine.status(hire, today);
-        absent = !status;  // no registration to project: not listed, as by a replay
-        if (status) e.view.summary = summarize(*status);
-      } catch (const HireDamaged& d) {
-        e.view.damage = d.what();
+    Entry e{version->value, day_number(today), HireView{}};
+    bool absent = false;
+    try {
+      // A hire that replays says who may see it itself (its registration's
+      // unit and name, corrections applied, and its current introducer);
+      // only a damaged one is identified from its bytes' structure.
+      auto status = engine.status(hire, today);
+      absent = !status;  // no registration to project: not listed, as by a replay
+      if (status) {
+        e.view.id = HireIdentity{hire, status->hire.name, status->hire.unit,
+                                 status->introducer ? status->introducer->introducer.email : ""};
+        e.view.summary = summarize(*status);
       }
+    } catch (const HireDamaged& d) {
+      auto id = engine.identify(hire);
+      absent = !id;
+      if (id) e.view.id = std::move(*id);
+      e.view.damage = d.what();
     }
     if (absent) {  // gone (or never a hire): no entry, no index keys
       w.deletes.push_back(entry_key(hire));
