@@ -112,8 +112,9 @@ class Api {
 
   Response handle(const Request& req);
 
-  // Every route as (method, OpenAPI path template), for the OpenAPI check.
-  static std::vector<std::pair<std::string, std::string>> routes();
+  // Every route this Api serves as (method, OpenAPI path template), read
+  // from the table that routes its requests: what the OpenAPI test checks.
+  std::vector<std::pair<std::string, std::string>> routes() const;
   // True for requests that read one small thing (a hire's status, /v1/me,
   // health, metrics): cheap enough for a network thread.
   static bool answers_quickly(const Request& req);

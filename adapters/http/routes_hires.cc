@@ -1,0 +1,202 @@
+// Hires: the paged list a principal may read, registration, and one hire's
+// status with its day-stamped ETag.
+#include "api_routes.h"
+
+namespace journey::http {
+
+namespace {
+
+// What GET /v1/hires leaves out.
+struct HireFilter {
+  std::string state;
+  // q: a name search (engine::name_matches), or the start of a hire id
+  // ("hire-3f9a").
+  std::string q;
+  bool overdue_only = false;
+};
+
+json damaged_json(const engine::HireIdentity& id, const std::string& why) {
+  return json{
+      {"hire", id.hire_id},     {"name", id.name}, {"unit", id.unit},        {"start", ""},
+      {"lifecycle", "Damaged"}, {"overdue", 0},    {"parts", json::array()}, {"damaged", true},
+      {"damage", why}};
+}
+
+// The row of one hire, or null when the filters leave it out.
+json hire_row(const Listed& l, const HireFilter& f) {
+  if (!f.q.empty() && !(f.q.rfind("hire-", 0) == 0 && l.id.hire_id.rfind(f.q, 0) == 0) &&
+      !engine::name_matches(l.summary ? l.summary->hire.name : l.id.name, f.q)) {
+    return nullptr;
+  }
+  if (!l.summary) {
+    // Damaged: shown (it needs someone's attention) unless a filter it
+    // cannot be matched against asks for something else.
+    if (f.state.empty() || f.state == "Damaged") return damaged_json(l.id, l.damage);
+    return nullptr;
+  }
+  const engine::HireSummary* s = &*l.summary;
+  if (!f.state.empty() && s->lifecycle != f.state) return nullptr;
+  const int overdue = s->overdue;
+  if (f.overdue_only && overdue == 0) return nullptr;
+  json row{{"hire", l.id.hire_id},      {"name", s->hire.name},
+           {"unit", s->hire.unit},      {"start", iso_day(s->hire.start)},
+           {"lifecycle", s->lifecycle}, {"overdue", overdue}};
+  if (s->next_deadline)
+    row["next_deadline"] = {{"id", s->next_deadline->id},
+                            {"title", s->next_deadline->title},
+                            {"due", iso_day(s->next_deadline->due)}};
+  row["hours"] = {{"owed", s->hours_owed},
+                  {"logged", s->hours_logged},
+                  {"balance", s->hours_logged - s->hours_owed}};
+  row["parts"] = json::array();
+  for (const auto& p : s->parts)
+    row["parts"].push_back({{"part", workflows::part_id(p.part)},
+                            {"state", p.state},
+                            {"done", p.done},
+                            {"total", p.total},
+                            {"finished", p.finished}});
+  return row;
+}
+
+Response list_hires(ApiContext& api, Ctx& c) {
+  const std::string unit = c.query.count("unit") ? c.query["unit"] : "";
+  HireFilter filter;
+  filter.state = c.query.count("state") ? c.query["state"] : "";
+  filter.q = c.query.count("q") ? c.query["q"] : "";
+  if (auto bad = workflows::check_name(filter.q, false)) {
+    return c.fail(400, "bad_parameter", "q " + bad->text(c.lang), "parameter", "q");
+  }
+  std::optional<Response> err;
+  filter.overdue_only = flag_param(c, "overdue", err).value_or(false);
+  if (err) return *err;
+  auto page = page_of(c, 2, err);
+  if (err) return *err;
+  const std::size_t limit = page.limit;
+  After after;
+  if (page.after) {
+    if (!engine::is_hire_id((*page.after)[1])) return bad_cursor(c);
+    after = After{(*page.after)[0], (*page.after)[1]};
+  }
+  json j = json::array();
+  std::optional<After> next;  // set when the page is full and more may follow
+  After last;                 // the sort key of the last row: (identity's unit, hire)
+  api.visit_readable(*c.principal, unit, after, api.engine.today(), [&](Listed& l) {
+    json row = hire_row(l, filter);
+    if (row.is_null()) return true;
+    if (j.size() == limit) {
+      next = last;  // a row beyond this page exists
+      return false;
+    }
+    j.push_back(std::move(row));
+    last = After{l.id.unit, l.id.hire_id};
+    return true;
+  });
+  Response r = json_response(200, j);
+  if (next)
+    r.headers.push_back({"Link", next_link(c, "/v1/hires", limit, {next->first, next->second},
+                                           {"unit", "state", "overdue", "q"})});
+  return r;
+}
+
+Response register_hire(ApiContext& api, Ctx& c) {
+  auto body = json_body(c);
+  if (auto* r = std::get_if<Response>(&body)) return *r;
+  auto reg = decode_register(std::get<json>(body));
+  if (auto* e = std::get_if<FieldError>(&reg)) return field_error(c, *e);
+  auto& cmd = std::get<engine::RegisterHire>(reg);
+  const std::string muni = api.municipality_of_unit(cmd.unit);
+  if (!engine::may_register_hire(*c.principal, cmd.unit, muni))
+    return forbidden(c, std::string(c.t("Du får inte registrera nyanställda i enheten ",
+                                        "You may not register hires in the unit ")) +
+                            cmd.unit);
+  std::optional<Response> err;
+  auto key = idempotency_key(c, err);
+  if (err) return *err;
+  auto o = api.engine.register_hire(cmd, {c.principal->actor(), *key, std::nullopt});
+  Response r = command_response(c, 201, o, {{"hire", o.hire_id}});
+  if (o.ok()) r.headers.push_back({"Location", "/v1/hires/" + o.hire_id});
+  return r;
+}
+
+// A hire's status ETag: its stream version and the day the status is
+// computed for ("7-20261203", engine.today()), since overdue flags, leave and hours owed
+// change with the day. A strong tag: the body is the same bytes for the
+// same version and day (it has no language-dependent text).
+std::string status_etag(std::uint64_t version, date::sys_days day) {
+  return "\"" + std::to_string(version) + "-" + date::format("%Y%m%d", day) + "\"";
+}
+
+// If-None-Match (RFC 9110 13.1.2): "*" or a list of entity tags; weak
+// comparison, so W/"x" matches "x".
+bool none_match(const Ctx& c, const std::string& etag) {
+  auto it = c.req.headers.find("If-None-Match");
+  if (it == c.req.headers.end()) return false;
+  std::string_view rest = it->second;
+  while (!rest.empty()) {
+    const auto comma = rest.find(',');
+    std::string_view tag = rest.substr(0, comma);
+    while (!tag.empty() && (tag.front() == ' ' || tag.front() == '\t')) tag.remove_prefix(1);
+    while (!tag.empty() && (tag.back() == ' ' || tag.back() == '\t')) tag.remove_suffix(1);
+    if (tag.substr(0, 2) == "W/") tag.remove_prefix(2);
+    if (tag == "*" || tag == etag) return true;
+    if (comma == std::string_view::npos) break;
+    rest.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
+Response hire_status(ApiContext& api, Ctx& c) {
+  // The ETag is read before the view is built. If a command lands in between,
+  // the view is newer than its ETag and an If-Match with it gets 412; the
+  // other order could hand out an ETag for an event the view does not show.
+  // So is the day: a status computed for a later day than its label is
+  // served at most once more than needed, never a stale one as fresh.
+  auto version = api.engine.log().stream_version(storage::StreamId(c.params["hire"]));
+  const date::sys_days day = api.engine.today();
+  if (auto r = api.unreadable_hire(c)) return *r;
+  std::optional<Response> err;
+  auto a = as_of(c, err);
+  if (err) return *err;
+  // The same version and day are the same bytes: 304, nothing serialised.
+  // (Authorised above: a 304 tells no one what a 404 would hide.)
+  // As of a date the answer is another representation: no 304, and the
+  // bare version (what If-Match takes) as its ETag, as before.
+  const std::string etag = !version ? std::string()
+                           : a      ? "\"" + std::to_string(version->value) + "\""
+                                    : status_etag(version->value, day);
+  if (!a && !etag.empty() && none_match(c, etag)) {
+    Response r;
+    r.status = 304;
+    r.content_type.clear();
+    r.headers.push_back({"ETag", etag});
+    return r;
+  }
+  // Authorised by the summary above; the whole status is projected only now,
+  // so that an unchanged one costs no replay.
+  std::optional<engine::HireStatus> view;
+  if (a) {
+    view = api.engine.status(c.params["hire"], api.engine.today(), a);
+    if (!view)
+      return c.fail(404, "not_yet_registered",
+                    c.t("Den nyanställda var inte registrerad per det datumet",
+                        "The hire was not registered as of that date"),
+                    "parameter", "as_of");
+  } else {
+    auto s = api.readable_hire(c);
+    if (auto* r = std::get_if<Response>(&s)) return *r;
+    view = std::move(std::get<engine::HireStatus>(s));
+  }
+  Response r = json_response(200, status_json(*view));
+  if (!etag.empty()) r.headers.push_back({"ETag", etag});
+  return r;
+}
+
+}  // namespace
+
+void add_hire_routes(RouteTable& t) {
+  t.add("GET", "/v1/hires", list_hires);
+  t.add("POST", "/v1/hires", register_hire);
+  t.add("GET", "/v1/hires/{hire}", hire_status);
+}
+
+}  // namespace journey::http

@@ -1,0 +1,97 @@
+// Municipalities and their units: who may see and describe them, and the
+// contacts of a unit that notifications go to.
+#include "api_routes.h"
+
+namespace journey::http {
+
+namespace {
+
+Response list_municipalities(ApiContext& api, Ctx& c) {
+  json j = json::array();
+  for (const auto& m : api.engine.municipalities())
+    if (engine::sees_municipality(*c.principal, m.id))
+      j.push_back({{"id", m.id}, {"name", m.name}});
+  return json_response(200, j);
+}
+
+Response put_municipality(ApiContext& api, Ctx& c) {
+  if (!(c.principal->role == AccessRole::admin && c.principal->all_municipalities()))
+    return forbidden(c, c.t("Bara en administratör för alla kommuner får ändra kommuner",
+                            "Only an all-municipality admin may change municipalities"));
+  auto body = json_body(c);
+  if (auto* r = std::get_if<Response>(&body)) return *r;
+  const json& j = std::get<json>(body);
+  if (!j.is_object()) return field_error(c, FieldError::not_object("/"));
+  for (auto it = j.begin(); it != j.end(); ++it)
+    if (it.key() != "name") return field_error(c, FieldError::unknown("/" + it.key()));
+  if (!j.contains("name") || !j["name"].is_string() || j["name"].get<std::string>().empty())
+    return field_error(c,
+                       {"/name", "must be a non-empty string", "ska vara en text som inte är tom"});
+  std::optional<Response> err;
+  auto key = idempotency_key(c, err);
+  if (err) return *err;
+  auto o = api.engine.set_municipality({c.params["municipality"], j["name"].get<std::string>()},
+                                       {c.principal->actor(), *key, std::nullopt});
+  return command_response(c, 200, o, {{"municipality", c.params["municipality"]}});
+}
+
+Response list_units(ApiContext& api, Ctx& c) {
+  json j = json::array();
+  for (const auto& u : api.engine.units())
+    if (engine::sees_municipality(*c.principal, u.municipality)) j.push_back(unit_json(u));
+  return json_response(200, j);
+}
+
+Response get_unit(ApiContext& api, Ctx& c) {
+  auto u = api.engine.unit(c.params["unit"]);
+  if (!u || !engine::sees_municipality(*c.principal, u->municipality))
+    return c.fail(404, "unknown_unit",
+                  std::string(c.t("Ingen enhet som heter ", "No unit named ")) + c.params["unit"]);
+  return json_response(200, unit_json(*u));
+}
+
+Response put_unit(ApiContext& api, Ctx& c) {
+  auto body = json_body(c);
+  if (auto* r = std::get_if<Response>(&body)) return *r;
+  auto u = decode_unit(std::get<json>(body), c.params["unit"]);
+  if (auto* e = std::get_if<FieldError>(&u)) return field_error(c, *e);
+  auto& unit = std::get<engine::UnitContacts>(u);
+  if (!engine::is_admin_of(*c.principal, unit.municipality))
+    return forbidden(c, c.t("Bara kommunens administratör får ändra enheter",
+                            "Only the municipality's admin may change units"));
+  if (auto existing = api.engine.unit(unit.unit);
+      existing && !engine::is_admin_of(*c.principal, existing->municipality))
+    return forbidden(
+        c, c.t("Enheten tillhör en annan kommun", "The unit belongs to another municipality"));
+  if (!api.engine.unit(unit.unit) && !c.principal->all_municipalities()) {
+    // Hires registered in a unit nobody has described yet belong to
+    // "default"; a municipality's admin must not claim them by creating the
+    // unit under their own municipality.
+    for (const auto& id : api.engine.hires()) {
+      auto h = api.engine.identify(id);
+      if (h && h->unit == unit.unit)
+        return c.fail(409, "unit_has_hires",
+                      c.t("Det finns redan nyanställda i en enhet med det namnet; bara "
+                          "administratören för alla kommuner kan ge den en kommun",
+                          "Hires are already registered in a unit of that name; only the "
+                          "all-municipality admin can give it a municipality"));
+    }
+  }
+  std::optional<Response> err;
+  auto key = idempotency_key(c, err);
+  if (err) return *err;
+  auto o = api.engine.set_unit(unit, {c.principal->actor(), *key, std::nullopt});
+  return command_response(c, 200, o, {{"unit", unit.unit}});
+}
+
+}  // namespace
+
+void add_municipality_routes(RouteTable& t) {
+  t.add("GET", "/v1/municipalities", list_municipalities);
+  t.add("PUT", "/v1/municipalities/{municipality}", put_municipality);
+  t.add("GET", "/v1/units", list_units);
+  t.add("GET", "/v1/units/{unit}", get_unit);
+  t.add("PUT", "/v1/units/{unit}", put_unit);
+}
+
+}  // namespace journey::http
