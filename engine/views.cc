@@ -273,6 +273,9 @@ struct HireViews::Impl {
       refresh(h, today);
       ++n;
     }
+    // Every entry is of `today` now (or newer): the task index may be read.
+    storage::value_or_throw(kv->write(KvWrite{{{"y", be64(day_number(today))}}, {}}),
+                            "writing the hire views");
     return n;
   }
 
@@ -289,7 +292,10 @@ struct HireViews::Impl {
       ++n;
     }
     if (!failure.empty()) throw std::runtime_error("writing the hire views: " + failure);
-    storage::value_or_throw(kv->write(KvWrite{{{"f", be64(kFormat)}, {"c", be64(head)}}, {}},
+    storage::value_or_throw(kv->write(KvWrite{{{"f", be64(kFormat)},
+                                               {"c", be64(head)},
+                                               {"y", be64(day_number(today))}},
+                                              {}},
                                       /*sync=*/true),
                             "writing the hire views");
     return n;
@@ -383,6 +389,10 @@ void HireViews::scan_all(const std::string& after,
     if (stopped || !next_unit) return;
     from = "u" + *next_unit + '\x01';
   }
+}
+
+bool HireViews::all_of_day(date::sys_days today) {
+  return impl_->get_u64("y") == day_number(today);
 }
 
 void HireViews::scan_tasks(const std::optional<TaskRef>& after, date::sys_days from_due,

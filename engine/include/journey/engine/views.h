@@ -43,6 +43,8 @@
 // ## Key layout (all derived)
 //   "f"                          BE64 format version (kFormat)
 //   "c"                          BE64 last log position applied
+//   "y"                          BE64 the day every entry was last brought to
+//                                (refresh_day(), rebuild()): a day's task index
 //   "e" hire                     BE64 stream version, BE64 day, cereal(HireView):
 //                                the identity and the summary (about 1-2 KB; the
 //                                whole status, ten times that, is not kept)
@@ -129,10 +131,15 @@ class HireViews {
   void scan_all(const std::string& after, const std::function<bool(const std::string&)>& skip,
                 const Visit& f);
   void scan_introducer(const std::string& email, const std::string& after, const Visit& f);
+  // True once every entry is of `today` (the day's refresh_day() or a
+  // rebuild is through): only then does the task index hold every open task
+  // at its due day (an ongoing leave moves due days daily). Until then a task
+  // list visits the hires instead, whose get() recomputes what it meets.
+  bool all_of_day(date::sys_days today);
   // Open tasks of every hire in (due, unit, hire, index) order, due on or
   // after `from_due` and after `after`, until f returns false. As of the last
-  // apply() and the entries' own days: a caller checks each against get()
-  // of today, which recomputes a stale entry (its tasks may have moved).
+  // apply(): a caller checks each against get() of today, which recomputes an
+  // entry whose hire changed since (its tasks may have moved).
   void scan_tasks(const std::optional<TaskRef>& after, date::sys_days from_due,
                   const std::function<bool(const TaskRef&)>& f);
   // The hires whose entry says they are damaged (the "d" index), as of the
