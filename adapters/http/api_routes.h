@@ -4,8 +4,8 @@
 // into answers. Private to adapters/http; no Beast (server.cc alone has it).
 //
 // Thread safety: handlers run on many threads at once. The table is built in
-// the Api's constructor and only read after; in ApiContext, webhooks_mu
-// guards the webhook secret files, and the rest is set once.
+// the Api's constructor and only read after; in ApiContext, the webhook
+// service makes one change at a time, and the rest is set once.
 #pragma once
 
 #include <atomic>
@@ -123,16 +123,19 @@ using After = std::pair<std::string, std::string>;
 // of the process around it, and the reads that decide what a principal may see.
 struct ApiContext {
   ApiContext(engine::JourneyEngine& e, engine::TokenRegistry& t, ApiHooks h)
-      : engine(e), tokens(t), hooks(std::move(h)) {}
+      : engine(e), tokens(t), hooks(std::move(h)) {
+    if (hooks.webhook_secrets)
+      webhooks = std::make_unique<engine::WebhookService>(engine, *hooks.webhook_secrets);
+  }
 
   engine::JourneyEngine& engine;
   engine::TokenRegistry& tokens;
   ApiHooks hooks;
   Api* owner = nullptr;  // the Api serving: its readiness and metrics
 
-  // Webhook secrets are files beside the log: one change at a time, so two
-  // rotations cannot lose a secret.
-  std::mutex webhooks_mu;
+  // Webhooks and their secrets, as journeyctl changes them too (one engine
+  // service); null without a secret store.
+  std::unique_ptr<engine::WebhookService> webhooks;
   std::atomic<int> simulations_running{0};
 
   std::string municipality_of_unit(const std::string& unit);

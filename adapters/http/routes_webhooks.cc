@@ -1,8 +1,8 @@
 // Webhooks: an admin's, for their municipality's notifications; the
-// all-municipality admin's may hear every municipality ("*"). Their secrets
-// live in files beside the log (ApiHooks), shown once when made.
+// all-municipality admin's may hear every municipality ("*"). Decisions are
+// the engine's WebhookService (the same journeyctl calls); secrets are shown
+// once when made.
 #include "api_routes.h"
-#include "journey/adapters/webhook.h"
 
 namespace journey::http {
 
@@ -78,6 +78,10 @@ std::variant<NewWebhook, Response> new_webhook(const Ctx& c, const json& j) {
   return NewWebhook{url, municipality};
 }
 
+Response no_secret_store(const Ctx& c) {
+  return c.fail(503, "no_secret_store", c.t("inget hemlighetslager", "no secret store"));
+}
+
 Response create_webhook(ApiContext& api, Ctx& c) {
   if (auto r = webhook_admin(c)) return *r;
   auto body = json_body(c);
@@ -85,73 +89,45 @@ Response create_webhook(ApiContext& api, Ctx& c) {
   auto decoded = new_webhook(c, std::get<json>(body));
   if (auto* r = std::get_if<Response>(&decoded)) return *r;
   const auto& spec = std::get<NewWebhook>(decoded);
-  if (!api.hooks.write_secrets)
-    return c.fail(503, "no_secret_store", c.t("inget hemlighetslager", "no secret store"));
+  if (!api.webhooks) return no_secret_store(c);
   std::optional<Response> err;
   auto key = idempotency_key(c, err);
   if (err) return *err;
-  if (!key->empty()) {
-    auto seen = api.engine.log().find_idempotency_key(*key);
-    if (seen && *seen)
-      return c.fail(409, "webhook_already_created",
-                    c.t("En webhook skapades redan med den nyckeln; hemligheten visas bara en "
-                        "gång (rotera för en ny)",
-                        "A webhook was already created with that key; its secret is shown only "
-                        "once (rotate for a new one)"),
-                    "header", "Idempotency-Key");
-  }
-  std::lock_guard<std::mutex> lock(api.webhooks_mu);
-  engine::WebhookSubscription w;
-  w.id = api.engine.fresh_webhook_id();
-  w.url = spec.url;
-  w.municipality = spec.municipality;
-  const std::string secret = adapters::generate_secret();
-  w.secret_fingerprints = {adapters::secret_fingerprint(secret)};
-  // The secret file first: a subscription in the log always has its secret.
-  api.hooks.write_secrets(w.id, {secret});
-  auto o = api.engine.set_webhook(w, {c.principal->actor(), *key, std::nullopt});
-  if (!o.ok()) api.hooks.write_secrets(w.id, {});
-  auto extra = webhook_json(w);
-  extra["secret"] = secret;
+  auto made =
+      api.webhooks->create(spec.url, spec.municipality, {c.principal->actor(), *key, std::nullopt});
+  const auto& o = made.outcome;
+  if (o.refusal && o.refusal->code == "webhook_already_created")
+    return c.fail(409, o.refusal->code, o.message(c.lang), "header", "Idempotency-Key");
+  auto extra = webhook_json(made.subscription);
+  extra["secret"] = made.secret;
   return command_response(c, 201, o, extra);
 }
 
-Response change_webhook(ApiContext& api, Ctx& c, const std::string& op) {
+Response change_webhook(ApiContext& api, Ctx& c, engine::WebhookChange what) {
   if (auto r = webhook_admin(c)) return *r;
-  std::lock_guard<std::mutex> lock(api.webhooks_mu);
-  auto w = find_webhook(api, c, c.params["webhook"]);
-  if (!w)
-    return c.fail(
-        404, "unknown_webhook",
-        std::string(c.t("Ingen webhook med id ", "No webhook with id ")) + c.params["webhook"]);
-  auto& hooks = api.hooks;
-  json extra;
-  if (op == "rotate") {
-    const std::string secret = adapters::generate_secret();
-    auto secrets = hooks.read_secrets ? hooks.read_secrets(w->id) : std::vector<std::string>{};
-    secrets.insert(secrets.begin(), secret);
-    hooks.write_secrets(w->id, secrets);
-    w->secret_fingerprints.insert(w->secret_fingerprints.begin(),
-                                  adapters::secret_fingerprint(secret));
-    extra["secret"] = secret;
-  } else if (op == "retire-old") {
-    auto secrets = hooks.read_secrets ? hooks.read_secrets(w->id) : std::vector<std::string>{};
-    if (secrets.size() > 1) secrets.resize(1);
-    hooks.write_secrets(w->id, secrets);
-    if (w->secret_fingerprints.size() > 1) w->secret_fingerprints.resize(1);
-  } else {
-    w->enabled = false;
-    w->disabled_reason = "disabled by " + c.principal->actor();
-  }
-  auto o = api.engine.set_webhook(*w, {c.principal->actor(), "", std::nullopt});
-  json j = webhook_json(*w);
-  for (auto it = extra.begin(); it != extra.end(); ++it) j[it.key()] = it.value();
-  return command_response(c, 200, o, j);
+  const std::string& id = c.params["webhook"];
+  if (!find_webhook(api, c, id))  // another municipality's is no one's to this admin
+    return c.fail(404, "unknown_webhook",
+                  std::string(c.t("Ingen webhook med id ", "No webhook with id ")) + id);
+  if (!api.webhooks) return no_secret_store(c);
+  auto changed = api.webhooks->change(id, what, {c.principal->actor(), "", std::nullopt});
+  if (!changed)
+    return c.fail(404, "unknown_webhook",
+                  std::string(c.t("Ingen webhook med id ", "No webhook with id ")) + id);
+  json j = webhook_json(changed->subscription);
+  if (!changed->secret.empty()) j["secret"] = changed->secret;
+  return command_response(c, 200, changed->outcome, j);
 }
 
-Response rotate(ApiContext& api, Ctx& c) { return change_webhook(api, c, "rotate"); }
-Response retire_old(ApiContext& api, Ctx& c) { return change_webhook(api, c, "retire-old"); }
-Response disable(ApiContext& api, Ctx& c) { return change_webhook(api, c, "disable"); }
+Response rotate(ApiContext& api, Ctx& c) {
+  return change_webhook(api, c, engine::WebhookChange::rotate);
+}
+Response retire_old(ApiContext& api, Ctx& c) {
+  return change_webhook(api, c, engine::WebhookChange::retire_old);
+}
+Response disable(ApiContext& api, Ctx& c) {
+  return change_webhook(api, c, engine::WebhookChange::disable);
+}
 
 }  // namespace
 

@@ -1,10 +1,12 @@
 // `webhook`: subscriptions that receive a municipality's notifications as
 // signed CloudEvents, and the rotation of their secrets.
-#include <algorithm>
+#include "journey/engine/webhooks.h"
+
 #include <iostream>
+#include <memory>
 
 #include "cli.h"
-#include "journey/adapters/webhook.h"
+#include "journey/adapters/webhook_secrets.h"
 
 namespace journey::ctl {
 
@@ -14,36 +16,29 @@ struct WebhookOptions {
   std::string url, id, municipality = "*";
 };
 
-enum class SecretChange { rotate, retire_old, disable };
-
-// Webhook secrets live in DATA/webhook-secrets/<id> (mode 0600), one per line,
-// the newest first; the log keeps only their fingerprints.
-std::filesystem::path secrets_file(const Cli& cli, const std::string& id) {
-  return cli.webhook_secrets_dir() / id;
-}
-
-void write_secrets(const Cli& cli, const std::string& id, const std::vector<std::string>& secrets) {
-  try {
-    adapters::write_secret_file(cli.webhook_secrets_dir(), id, secrets);
-  } catch (const std::exception& e) {
-    fail(kStorageError, e.what());
-  }
-}
+// The engine's WebhookService over DATA/webhook-secrets/<id> (mode 0600):
+// the same decisions and order of writes as the HTTP API's.
+struct WebhookStore {
+  std::unique_ptr<Store> store;
+  adapters::FileWebhookSecrets secrets;
+  engine::WebhookService service;
+  explicit WebhookStore(const Cli& cli)
+      : store(cli.open_store(false)),
+        secrets(cli.webhook_secrets_dir()),
+        service(*store->engine, secrets) {}
+};
 
 int run_add(const Cli& cli, const WebhookOptions& o) {
-  auto store = cli.open_store(false);
-  const std::string secret = adapters::generate_secret();
-  const std::string id = store->engine->fresh_webhook_id();
-  WebhookSubscription w{id,   o.url, {adapters::secret_fingerprint(secret)},
-                        true, "",    o.municipality};
-  auto outcome = store->engine->set_webhook(w, CommandContext{cli.actor(), "", std::nullopt});
-  if (!outcome.ok()) return cli.report(outcome, "");
-  write_secrets(cli, id, {secret});
+  WebhookStore w(cli);
+  auto made =
+      w.service.create(o.url, o.municipality, CommandContext{cli.actor(), "", std::nullopt});
+  if (!made.outcome.ok()) return cli.report(made.outcome, "");
+  const std::string& id = made.subscription.id;
   if (cli.json) {
     std::cout << json{{"id", id},
                       {"url", o.url},
                       {"municipality", o.municipality},
-                      {"secret", secret}}
+                      {"secret", made.secret}}
                      .dump(2)
               << '\n';
   } else {
@@ -52,40 +47,21 @@ int run_add(const Cli& cli, const WebhookOptions& o) {
                                         : o.municipality)
               << ")\n"
               << cli.t("Hemlighet (visas bara nu; sparad i ", "Secret (shown only now; kept in ")
-              << secrets_file(cli, id).string() << "): " << secret << '\n';
+              << (w.secrets.dir() / id).string() << "): " << made.secret << '\n';
   }
   return kDone;
 }
 
-int run_change(const Cli& cli, const std::string& id, SecretChange change) {
-  auto store = cli.open_store(false);
-  auto subs = store->engine->webhooks();
-  auto it = std::find_if(subs.begin(), subs.end(),
-                         [&](const WebhookSubscription& w) { return w.id == id; });
-  if (it == subs.end())
+int run_change(const Cli& cli, const std::string& id, engine::WebhookChange what) {
+  WebhookStore w(cli);
+  auto changed = w.service.change(id, what, CommandContext{cli.actor(), "", std::nullopt});
+  if (!changed)
     fail(kRefused, cli.t("Ingen prenumeration med id ", "No subscription with id ") + id);
-  WebhookSubscription w = *it;
-  auto secrets = adapters::read_secret_file(cli.webhook_secrets_dir(), id);
-  std::string fresh;
-  if (change == SecretChange::rotate) {
-    fresh = adapters::generate_secret();
-    secrets.insert(secrets.begin(), fresh);
-  } else if (change == SecretChange::retire_old) {
-    if (!secrets.empty()) secrets.resize(1);
-  } else {
-    w.enabled = false;
-    w.disabled_reason = "disabled by " + cli.actor();
-  }
-  w.secret_fingerprints.clear();
-  for (const auto& sec : secrets)
-    w.secret_fingerprints.push_back(adapters::secret_fingerprint(sec));
-  auto outcome = store->engine->set_webhook(w, CommandContext{cli.actor(), "", std::nullopt});
-  if (!outcome.ok()) return cli.report(outcome, "");
-  if (change != SecretChange::disable) write_secrets(cli, id, secrets);
-  if (!fresh.empty())
-    std::cout << cli.t("Ny hemlighet (visas bara nu): ", "New secret (shown only now): ") << fresh
-              << '\n';
-  return cli.report(outcome, cli.t("Sparat i", "Saved in"));
+  if (!changed->outcome.ok()) return cli.report(changed->outcome, "");
+  if (!changed->secret.empty())
+    std::cout << cli.t("Ny hemlighet (visas bara nu): ", "New secret (shown only now): ")
+              << changed->secret << '\n';
+  return cli.report(changed->outcome, cli.t("Sparat i", "Saved in"));
 }
 
 int run_list(const Cli& cli) {
@@ -121,14 +97,14 @@ void setup_webhooks(CLI::App& app, Cli& cli) {
                   "(a message naming hires of several reaches * only)")
       ->capture_default_str();
   cli.run_if_chosen(add, [&cli, o] { return run_add(cli, *o); });
-  auto change = [&](const char* name, const char* help, SecretChange what) {
+  auto change = [&](const char* name, const char* help, engine::WebhookChange what) {
     auto* c = wh->add_subcommand(name, help);
     c->add_option("id", o->id)->required();
     cli.run_if_chosen(c, [&cli, o, what] { return run_change(cli, o->id, what); });
   };
-  change("rotate", "Add a new secret; both sign until 'retire-old'", SecretChange::rotate);
-  change("retire-old", "Keep only the newest secret", SecretChange::retire_old);
-  change("disable", "Stop posting to a subscription", SecretChange::disable);
+  change("rotate", "Add a new secret; both sign until 'retire-old'", engine::WebhookChange::rotate);
+  change("retire-old", "Keep only the newest secret", engine::WebhookChange::retire_old);
+  change("disable", "Stop posting to a subscription", engine::WebhookChange::disable);
   cli.run_if_chosen(wh->add_subcommand("list", "List subscriptions"),
                     [&cli] { return run_list(cli); });
 }

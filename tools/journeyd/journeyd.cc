@@ -45,6 +45,7 @@
 #include "journey/adapters/http_server.h"
 #include "journey/adapters/smtp_transport.h"
 #include "journey/adapters/webhook.h"
+#include "journey/adapters/webhook_secrets.h"
 #include "journey/engine/access.h"
 #include "journey/engine/calendar.h"
 #include "journey/engine/scheduler.h"
@@ -488,12 +489,8 @@ int main(int argc, char** argv) {
     }
     return scheduler->redeliver(id, actor, may);
   };
-  hooks.read_secrets = [secrets_dir](const std::string& id) {
-    return adapters::read_secret_file(secrets_dir, id);
-  };
-  hooks.write_secrets = [secrets_dir](const std::string& id, const std::vector<std::string>& s) {
-    adapters::write_secret_file(secrets_dir, id, s);
-  };
+  adapters::FileWebhookSecrets webhook_secrets(secrets_dir);
+  hooks.webhook_secrets = &webhook_secrets;
   hooks.backups_dir = (data / "backups").string();
   hooks.views = views.get();
   hooks.degraded = [&]() -> std::string {

@@ -37,6 +37,7 @@
 #include "journey/engine/access.h"
 #include "journey/engine/journey_engine.h"
 #include "journey/engine/views.h"
+#include "journey/engine/webhooks.h"
 
 namespace journey::http {
 
@@ -65,9 +66,9 @@ struct ApiHooks {
   std::function<engine::CommandOutcome(const std::string& message_id, const std::string& actor,
                                        const std::function<bool(const std::string&)>& may)>
       redeliver;
-  // Webhook secrets live outside the log (files beside it).
-  std::function<std::vector<std::string>(const std::string& id)> read_secrets;
-  std::function<void(const std::string& id, const std::vector<std::string>&)> write_secrets;
+  // Where webhook secrets live (outside the log: journeyd's files beside it);
+  // null: creating or rotating a webhook answers 503 no_secret_store.
+  engine::WebhookSecrets* webhook_secrets = nullptr;
   // Extra Prometheus text appended to /metrics (scheduler gauges).
   std::function<std::string()> extra_metrics;
   // What else /readyz should report as off, e.g. "scheduler: ..." (empty: nothing).
