@@ -233,8 +233,10 @@ Response bad_cursor(const Ctx& c) {
                 "parameter", "cursor");
 }
 
-Page page_of(const Ctx& c, std::size_t fields, std::optional<Response>& error) {
+Page page_of(const Ctx& c, std::size_t fields, std::optional<Response>& error,
+             std::size_t default_limit) {
   Page page;
+  page.limit = default_limit;
   if (auto it = c.query.find("limit"); it != c.query.end()) {
     const auto n = whole_number(it->second, 3);
     if (!n || *n < 1 || *n > kMaxPage) {

@@ -224,7 +224,8 @@ struct Page {
   std::optional<std::vector<std::string>> after;
 };
 Response bad_cursor(const Ctx& c);
-Page page_of(const Ctx& c, std::size_t fields, std::optional<Response>& error);
+Page page_of(const Ctx& c, std::size_t fields, std::optional<Response>& error,
+             std::size_t default_limit = kDefaultPage);
 // The Link header of a list's next page: `path` with the page's limit, the
 // cursor, and the query parameters `keep` the request gave.
 std::string next_link(const Ctx& c, const std::string& path, std::size_t limit,

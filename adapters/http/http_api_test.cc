@@ -1449,6 +1449,58 @@ BOOST_AUTO_TEST_CASE(ANameSearchFindsOnlyReadableHiresOnEveryPageAndRefusesBadTe
   }
 }
 
+BOOST_AUTO_TEST_CASE(HistoryAndTokensPageEveryRowOnceInOrderWithTheirFiltersKept) {
+  // A hire's history by 3 (as of a date and not) is its whole history, in
+  // stream order, each page naming the next; the default page is all of it.
+  // The hire with the longest history (corrections and notifications too).
+  std::string hire;
+  std::size_t longest = 0;
+  for (const auto& h : hires) {
+    if (get_as(*indexed, admin, "/v1/hires/" + h).status != 200) continue;  // a damaged one
+    const auto res = get_as(*indexed, admin, "/v1/hires/" + h + "/history");
+    const auto n = json::parse(res.body).size();
+    if (n > longest) std::tie(hire, longest) = std::pair{h, n};
+  }
+  const std::string today = date::format("%F", engine->today());
+  for (const std::string query : {std::string(), "&as_of=" + today + "&basis=effective"}) {
+    BOOST_TEST_CONTEXT(query) {
+      const auto whole = all_pages(*indexed, admin, "/v1/hires/" + hire + "/history?x" + query);
+      BOOST_TEST(whole.second == 1);
+      BOOST_REQUIRE_MESSAGE(whole.first.size() > 3u, hire << ": " << whole.first.size());
+      const auto by3 = all_pages(*indexed, admin, "/v1/hires/" + hire + "/history?limit=3" + query);
+      BOOST_TEST(by3.first == whole.first);
+      BOOST_TEST(static_cast<std::size_t>(by3.second) == (whole.first.size() + 2) / 3);
+      for (std::size_t i = 1; i < whole.first.size(); ++i)
+        BOOST_TEST(whole.first[i - 1]["version"].get<int>() < whole.first[i]["version"].get<int>());
+    }
+  }
+  // Tokens by 1: every token the admin may see once, in id order; a
+  // municipality's admin sees its own on every page.
+  for (const char* who : {"admin *", "admin default"}) {
+    BOOST_TEST_CONTEXT(who) {
+      const auto whole = all_pages(*indexed, principals[who], "/v1/tokens");
+      const auto by1 = all_pages(*indexed, principals[who], "/v1/tokens?limit=1");
+      BOOST_TEST(by1.first == whole.first);
+      BOOST_TEST(static_cast<std::size_t>(by1.second) == whole.first.size());
+      BOOST_TEST(whole.first.size() > 1u);
+      for (std::size_t i = 1; i < whole.first.size(); ++i)
+        BOOST_TEST(whole.first[i - 1]["token_id"].get<std::string>() <
+                   whole.first[i]["token_id"].get<std::string>());
+      if (std::string(who) == "admin default")
+        for (const auto& t : whole.first) BOOST_TEST(t["municipality"] == "default");
+    }
+  }
+  const std::vector<std::string> bad_targets = {"/v1/tokens?limit=0", "/v1/tokens?cursor=zz",
+                                                "/v1/hires/" + hire + "/history?limit=501",
+                                                "/v1/hires/" + hire + "/history?cursor=" + hire};
+  for (const auto& bad : bad_targets) {
+    BOOST_TEST_CONTEXT(bad) {
+      const auto res = get_as(*indexed, admin, bad);
+      BOOST_TEST(res.status == 400);
+    }
+  }
+}
+
 BOOST_AUTO_TEST_CASE(AViewOfAnotherDayIsRecomputedNotServedStale) {
   views->apply();
   const auto today = engine->today();

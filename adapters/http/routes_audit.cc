@@ -32,13 +32,40 @@ std::optional<Response> audit_load(ApiContext& api, Ctx& c,
   return std::nullopt;
 }
 
+// A hire's history in pages of `limit` records (default and at most 500: one
+// page for a hire two years in), in stream order; the cursor is the last
+// record's version. The page is cut from the hire's records: its cost is
+// the hire's, never the system's.
 Response history(ApiContext& api, Ctx& c) {
+  std::optional<Response> err;
+  const Page page = page_of(c, 1, err, kMaxPage);
+  if (err) return *err;
+  std::optional<std::uint64_t> after;
+  if (page.after) {
+    after = whole_number((*page.after)[0], 19);
+    if (!after) return bad_cursor(c);
+  }
   std::optional<engine::LoadedHire> h;
   if (auto r = audit_load(api, c, h)) return *r;
-  Response r = json_response(200, history_json(*h));
+  json rows = json::array();
+  bool more = false;
+  for (auto& row : history_json(*h)) {
+    if (after && row["version"].get<std::uint64_t>() <= *after) continue;
+    if (rows.size() == page.limit) {
+      more = true;
+      break;
+    }
+    rows.push_back(std::move(row));
+  }
+  Response r = json_response(200, rows);
   // The whole stream's version (what If-Match takes), also for a damaged
   // hire, whose status route answers 409.
   r.headers.push_back({"ETag", "\"" + std::to_string(h->version) + "\""});
+  if (more)
+    r.headers.push_back(
+        {"Link", next_link(c, "/v1/hires/" + url_encode(c.params["hire"]) + "/history", page.limit,
+                           {std::to_string(rows.back()["version"].get<std::uint64_t>())},
+                           {"as_of", "basis"})});
   return r;
 }
 

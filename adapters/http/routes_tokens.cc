@@ -1,5 +1,7 @@
 // API tokens: an admin lists, issues and revokes the tokens of their own
 // municipality (the all-municipality admin: every municipality's).
+#include <algorithm>
+
 #include "api_routes.h"
 
 namespace journey::http {
@@ -13,14 +15,29 @@ json principal_json(const Principal& p) {
       {"revoked", p.revoked}};
 }
 
+// The tokens an admin may see, in pages of `limit` (default 100, at most
+// 500) in token id order; the cursor is the last token id shown.
 Response list_tokens(ApiContext& api, Ctx& c) {
   if (c.principal->role != AccessRole::admin)
     return forbidden(c, c.t("Bara en administratör ser tokens", "Only an admin sees tokens"));
+  std::optional<Response> err;
+  const Page page = page_of(c, 1, err);
+  if (err) return *err;
+  std::vector<Principal> seen;
+  for (auto& p : api.tokens.list())
+    if ((c.principal->all_municipalities() || p.municipality == c.principal->municipality) &&
+        (!page.after || p.token_id > (*page.after)[0]))
+      seen.push_back(std::move(p));
+  std::sort(seen.begin(), seen.end(),
+            [](const Principal& a, const Principal& b) { return a.token_id < b.token_id; });
   json j = json::array();
-  for (const auto& p : api.tokens.list())
-    if (c.principal->all_municipalities() || p.municipality == c.principal->municipality)
-      j.push_back(principal_json(p));
-  return json_response(200, j);
+  for (std::size_t i = 0; i < seen.size() && i < page.limit; ++i)
+    j.push_back(principal_json(seen[i]));
+  Response r = json_response(200, j);
+  if (seen.size() > page.limit)
+    r.headers.push_back(
+        {"Link", next_link(c, "/v1/tokens", page.limit, {seen[page.limit - 1].token_id}, {})});
+  return r;
 }
 
 // The body of POST /v1/tokens: who the new token is for.

@@ -319,18 +319,20 @@ export class Api {
   }
   // A paged list to its end. The API answers in pages (at most 500 rows,
   // the next page named by a Link rel="next" header); they are followed here,
-  // so that no list stops short at a page.
+  // so that no list stops short at a page. The ETag is the first page's.
   private async allPages<T>(path: string, first: Record<string, string | undefined>): Promise<Answer<T[]>> {
     const rows: T[] = [];
+    let etag: string | undefined;
     let query: Record<string, string | undefined> = { ...first, limit: '500' };
     for (let page = 0; page < 10000; page++) {
       const res = await this.send('GET', path, { query });
+      if (page === 0) etag = res.headers.get('ETag') ?? undefined;
       rows.push(...((await res.json()) as T[]));
       const next = nextPage(res.headers.get('Link'));
       if (!next) break;
       query = Object.fromEntries(new URL(next, window.location.origin).searchParams);
     }
-    return { data: rows };
+    return { data: rows, etag };
   }
   // Every hire the caller may see.
   hires(filter: { unit?: string; overdue?: boolean } = {}): Promise<Answer<HireSummary[]>> {
@@ -344,10 +346,12 @@ export class Api {
       query: asOf ? { as_of: asOf.date, basis: asOf.basis } : undefined,
     });
   }
+  // A hire's whole history (one page of 500 records for most hires).
   history(hire: string, asOf?: AsOf) {
-    return this.json<HistoryEntry[]>('GET', `/hires/${encodeURIComponent(hire)}/history`, {
-      query: asOf ? { as_of: asOf.date, basis: asOf.basis } : undefined,
-    });
+    return this.allPages<HistoryEntry>(
+      `/hires/${encodeURIComponent(hire)}/history`,
+      asOf ? { as_of: asOf.date, basis: asOf.basis } : {},
+    );
   }
   register(body: Record<string, unknown>, idempotencyKey: string) {
     return this.json<CommandResult>('POST', '/hires', { json: body, idempotencyKey });
