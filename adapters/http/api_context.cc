@@ -511,12 +511,18 @@ Response unknown_hire(const Ctx& c, const std::string& id) {
 }
 }  // namespace
 
-std::optional<Response> ApiContext::unreadable_hire(Ctx& c) {
+std::variant<engine::HireSummary, Response> ApiContext::readable_summary(Ctx& c) {
   const std::string& id = c.params["hire"];
   std::map<std::string, std::string> munis;
   auto l = listed(*c.principal, id, engine.today(), munis);
   if (!l) return unknown_hire(c, id);
   if (!l->summary) return damaged_problem(c, id, l->damage);
+  return std::move(*l->summary);
+}
+
+std::optional<Response> ApiContext::unreadable_hire(Ctx& c) {
+  auto s = readable_summary(c);
+  if (auto* r = std::get_if<Response>(&s)) return std::move(*r);
   return std::nullopt;
 }
 

@@ -181,9 +181,12 @@ struct ApiContext {
   // The summary said who may read it; the whole status is projected anew
   // (the views keep only summaries) and asked the same again.
   std::variant<engine::HireStatus, Response> readable_hire(Ctx& c);
-  // Whether the principal may read the hire in the path, from its summary
-  // alone (the views' entry, or a replay without them): std::nullopt if so,
-  // else the 404 or 409 readable_hire() would answer.
+  // The same from the hire's summary alone (the views' entry, or a replay
+  // without them), for what needs no more than its unit, introducer and
+  // programme: no projection of the whole status.
+  std::variant<engine::HireSummary, Response> readable_summary(Ctx& c);
+  // std::nullopt if the principal may read the hire in the path, else the
+  // 404 or 409 readable_hire() would answer (from the summary).
   std::optional<Response> unreadable_hire(Ctx& c);
 
   bool may_see_message(const Principal& p, const std::vector<std::string>& hire_ids);

@@ -11,8 +11,7 @@ namespace {
 // The hire in the path as of the request's as_of, or the answer why not.
 std::optional<Response> audit_load(ApiContext& api, Ctx& c,
                                    std::optional<engine::LoadedHire>& out) {
-  auto s = api.readable_hire(c);
-  if (auto* r = std::get_if<Response>(&s)) {
+  if (auto r = api.unreadable_hire(c)) {
     // A damaged hire's history is what shows where it is damaged (each
     // unreadable record carries `damage`), and what to correct or retract.
     if (r->status != 409 || c.query.count("as_of")) return *r;

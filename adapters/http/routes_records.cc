@@ -60,17 +60,19 @@ Response idempotency_key_reused(const Ctx& c) {
 }
 
 Response record_event(ApiContext& api, Ctx& c) {
-  auto s = api.readable_hire(c);
+  // Who may record what needs the hire's unit, introducer and programme:
+  // its summary; the engine replays the journey itself to decide.
+  auto s = api.readable_summary(c);
   if (auto* r = std::get_if<Response>(&s)) return *r;
   auto body = json_body(c);
   if (auto* r = std::get_if<Response>(&body)) return *r;
   auto ev = decode_command(std::get<json>(body), api.engine.today());
   if (auto* e = std::get_if<FieldError>(&ev)) return field_error(c, *e);
-  auto& status = std::get<engine::HireStatus>(s);
-  auto programme = api.engine.programme(status.hire.programme_id, status.hire.programme_version);
+  auto& summary = std::get<engine::HireSummary>(s);
+  auto programme = api.engine.programme(summary.hire.programme_id, summary.hire.programme_version);
   if (!programme)
     return c.fail(500, "internal_error", c.t("programmet saknas", "programme missing"));
-  if (auto why = engine::may_record(*c.principal, api.scope_of(status),
+  if (auto why = engine::may_record(*c.principal, api.scope_of(summary, nullptr),
                                     std::get<engine::DomainEvent>(ev), *programme))
     return forbidden(c, record_refusal(c, *why));
   std::optional<Response> err;
@@ -95,7 +97,13 @@ std::optional<Response> replayed_correction(ApiContext& api, const Ctx& c, const
   o.hire_id = (*seen)->stream.str();
   o.version = (*seen)->last_version.value;
   o.position = (*seen)->last_position.value;
-  return command_response(c, 201, o, {{"hire", o.hire_id}});
+  // The first answer named what it corrected or struck: so does the repeat.
+  json extra{{"hire", o.hire_id}};
+  if (auto h = api.engine.records_of(o.hire_id))
+    for (std::size_t i = 0; i < h->entries.size() && i < h->records.size(); ++i)
+      if (const auto& e = h->entries[i]; e.correction && h->records[i].version.value == o.version)
+        extra[e.correction->replacement ? "corrects" : "retracts"] = e.correction->version;
+  return command_response(c, 201, o, extra);
 }
 
 Response refused(const Ctx& c, const std::string& code, std::map<std::string, std::string> args) {
