@@ -30,6 +30,10 @@ SIZES="${JOURNEY_BENCH_SIZES:-1000 10000 100000}"
 mkdir -p "$DIR"
 echo "== machine: $(nproc) cores, $(uname -sr), commit $(git -C "$ROOT" rev-parse --short HEAD), $(date -u +%FT%TZ)"
 
+# A journeyd still running when the script stops (an error) is stopped too.
+JPID=""
+trap '[ -z "$JPID" ] || kill "$JPID" 2>/dev/null || true' EXIT
+
 # Cold start of journeyd on a folder: seconds to the first 200 from /readyz,
 # and its RSS (MiB) then and after 200 requests of a unit's list.
 cold_start() {
@@ -43,6 +47,7 @@ cold_start() {
   "$JOURNEYD" --data "$data" --listen "127.0.0.1:$port" --no-scheduler \
     >"$data/journeyd.out" 2>&1 &
   pid=$!
+  JPID=$pid
   for _ in $(seq 1 6000); do
     if curl -fs "http://127.0.0.1:$port/readyz" >/dev/null 2>&1; then ready=1; break; fi
     kill -0 "$pid" 2>/dev/null || break
@@ -65,6 +70,7 @@ cold_start() {
   rss_after=$(awk '/VmRSS/ {printf "%.1f", $2/1024}' "/proc/$pid/status")
   kill -TERM "$pid"
   wait "$pid" || true
+  JPID=""
   awk -v a="$t0" -v b="$t1" -v r="$rss_ready" -v s="$rss_after" 'BEGIN {
     printf "coldstart    journeyd %8.2f s to /readyz  RSS %s MiB ready, %s MiB after 200 lists\n",
       b - a, r, s }'
