@@ -6,7 +6,8 @@
 # It prints its address and an administrator token; stop it with Ctrl-C
 # (SIGINT) or SIGTERM.
 #   scripts/run.sh                    # build and run journeyd (tools/journeyd/journeyd.toml)
-#   scripts/run.sh ctl status hire-…  # a journeyctl command instead (while journeyd is stopped)
+#   scripts/run.sh ctl status hire-…  # a journeyctl command instead (reads work beside a
+#                                     # running journeyd; changes then go through its HTTP API)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -48,12 +48,12 @@ std::string in_use_message(const Cli& cli, const std::string& detail) {
   return cli.t(
              "journeyd (eller en annan journeyctl) använder datamappen just nu. Ändringar görs "
              "då genom journeyds HTTP-API (en säkerhetskopia med POST /v1/backups); läsningar "
-             "(status, history, verify, listor) fungerar bredvid den. Se README, \"Medan "
-             "journeyd kör\". (",
+             "(status, history, verify, listor) fungerar bredvid den. Se docs/journeyctl.md, "
+             "\"While journeyd runs\". (",
              "journeyd (or another journeyctl) is using the data folder. While it runs, changes "
              "go through journeyd's HTTP API (a backup: POST /v1/backups); reads (status, "
-             "history, verify, lists) work beside it. See the README, \"While journeyd "
-             "runs\". (") +
+             "history, verify, lists) work beside it. See docs/journeyctl.md, \"While "
+             "journeyd runs\". (") +
          detail + ")";
 }
 

@@ -94,9 +94,10 @@ int run_list(const Cli& cli, const ListOptions& o) {
   else
     t.print(std::cout);
   if (damaged)
-    std::cerr << damaged
-              << cli.t(" nyanställd(a) har skadad historik; se README, \"En skadad nyanställd\".\n",
-                       " hire(s) have a damaged history; see README, \"A damaged hire\".\n");
+    std::cerr
+        << damaged
+        << cli.t(" nyanställd(a) har skadad historik; se docs/operations.md, \"A damaged hire\".\n",
+                 " hire(s) have a damaged history; see docs/operations.md, \"A damaged hire\".\n");
   return kDone;
 }
 

@@ -220,7 +220,7 @@ check "token revoke" 0 "$J" token revoke "$token_id"
 check "token list after revoke" 0 "$J" --json token list
 [ "$(printf '%s' "$out" | json "[t['revoked'] for t in d if t['token_id']=='$token_id'][0]")" = "True" ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL revoked flag: $out"; }
 check "chain verifies at the end" 0 "$J" verify
-# Backup and restore, as the README says: the copy takes the log's place.
+# Backup and restore, as docs/operations.md says: the copy takes the log's place.
 check "backup" 0 "$J" backup "$work/backup-1"
 contains "backup says where" "Säkerhetskopia i $work/backup-1"
 check "backup into an existing folder is refused" 1 "$J" backup "$work/backup-1"

@@ -40,8 +40,8 @@ int run_backup(const Cli& cli, const std::string& dir) {
   } else {
     std::cout << cli.t("Säkerhetskopia i ", "Backup in ") << r->dir.string() << cli.t(": ", ": ")
               << r->position.value
-              << cli.t(" händelser. Återställ enligt README.\n",
-                       " events. Restore as the README says.\n");
+              << cli.t(" händelser. Återställ enligt docs/operations.md, \"Backup and restore\".\n",
+                       " events. Restore as docs/operations.md, \"Backup and restore\", says.\n");
   }
   return kDone;
 }
