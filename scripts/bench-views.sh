@@ -2,7 +2,7 @@
 # Views benchmark (issue 13): populations of 1,000, 10,000 and 100,000 hires
 # with full journeys (about 150 events each), kept between runs under
 # $JOURNEY_BENCH_DIR (default /var/tmp/journey-bench: building 100,000 takes
-# minutes, and about 8 GB). For each, in one run:
+# minutes, and about 1.2 GB on disk). For each, in one run:
 #   - tools/bench/views_bench.cc: a unit's list (20 hires), its tasks, one
 #     hire's status (and its 304), an admin's first pages, p50/p99 over 1,000
 #     requests, a full views rebuild and the views' size on disk;
