@@ -266,13 +266,15 @@ struct HireViews::Impl {
   std::size_t refresh_day_pass() {
     const date::sys_days today = engine.today();
     std::size_t n = 0;
+    std::string failure;  // an entry left of another day: the due index is not today's
     for (const auto& h : engine.hires()) {
       auto raw = get_raw(entry_key(h));
       auto label = raw ? label_of(*raw) : std::nullopt;
       if (label && label->day == day_number(today)) continue;  // an unreadable one: get() mends it
-      refresh(h, today);
+      refresh(h, today, &failure);
       ++n;
     }
+    if (!failure.empty()) throw std::runtime_error("writing the hire views: " + failure);
     // Every entry is of `today` now (or newer): the task index may be read.
     storage::value_or_throw(kv->write(KvWrite{{{"y", be64(day_number(today))}}, {}}),
                             "writing the hire views");
@@ -292,12 +294,11 @@ struct HireViews::Impl {
       ++n;
     }
     if (!failure.empty()) throw std::runtime_error("writing the hire views: " + failure);
-    storage::value_or_throw(kv->write(KvWrite{{{"f", be64(kFormat)},
-                                               {"c", be64(head)},
-                                               {"y", be64(day_number(today))}},
-                                              {}},
-                                      /*sync=*/true),
-                            "writing the hire views");
+    storage::value_or_throw(
+        kv->write(
+            KvWrite{{{"f", be64(kFormat)}, {"c", be64(head)}, {"y", be64(day_number(today))}}, {}},
+            /*sync=*/true),
+        "writing the hire views");
     return n;
   }
 

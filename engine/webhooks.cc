@@ -24,25 +24,42 @@ CommandOutcome WebhookService::record(WebhookSubscription& w,
                                       const std::vector<std::string>& before,
                                       const CommandContext& ctx) {
   // No secrets on file (a data folder restored without them): the log's
-  // fingerprints stay, so that disabling such a subscription still works.
-  if (!secrets.empty()) {
-    w.secret_fingerprints.clear();
-    for (const auto& s : secrets) w.secret_fingerprints.push_back(secrets_.fingerprint(s));
+  // fingerprints stay and the file is not touched, so that disabling such a
+  // subscription still works.
+  if (secrets.empty()) return engine_.set_webhook(w, ctx);
+  w.secret_fingerprints.clear();
+  for (const auto& s : secrets) w.secret_fingerprints.push_back(secrets_.fingerprint(s));
+  auto write = [&](const std::vector<std::string>& v) -> std::optional<CommandOutcome> {
     try {
-      secrets_.write(w.id, secrets);
+      secrets_.write(w.id, v);
+      return std::nullopt;
     } catch (const std::exception& e) {
       return refused("storage_error", {{"what", e.what()}}, CommandOutcome::Kind::failed);
     }
+  };
+  const bool only_removes =
+      secrets.size() < before.size() && std::equal(secrets.begin(), secrets.end(), before.begin());
+  if (only_removes) {  // the log first: it must never name a secret that is gone
+    CommandOutcome o = engine_.set_webhook(w, ctx);
+    if (!o.ok()) return o;
+    if (auto failed = write(secrets)) {
+      // Recorded, but the old secrets are still on file and still sign:
+      // harmless to receivers, and said, so that it is retried.
+      o.kind = CommandOutcome::Kind::failed;
+      o.refusal = workflows::Refusal{"webhook_secrets_not_retired",
+                                     {{"what", failed->refusal->args["what"]}}};
+    }
+    return o;
   }
+  if (secrets != before)
+    if (auto failed = write(secrets)) return *failed;
   CommandOutcome o = engine_.set_webhook(w, ctx);
-  if (!o.ok() && !secrets.empty()) {
-    try {
-      secrets_.write(w.id, before);
-    } catch (const std::exception& e) {
+  if (!o.ok() && secrets != before) {
+    if (auto failed = write(before)) {
       // The log has the old fingerprints and the file the new secrets: the
       // scheduler signs with both, which receivers accept. Say so.
       o.refusal->args["what"] +=
-          std::string(" (and the secrets could not be put back: ") + e.what() + ")";
+          " (and the secrets could not be put back: " + failed->refusal->args["what"] + ")";
     }
   }
   return o;
@@ -77,7 +94,13 @@ std::optional<WebhookResult> WebhookService::change(const std::string& id, Webho
   if (it == subs.end()) return std::nullopt;
   WebhookResult r;
   r.subscription = *it;
-  const std::vector<std::string> before = secrets_.read(id);
+  std::vector<std::string> before;
+  try {
+    before = secrets_.read(id);
+  } catch (const std::exception& e) {  // never rotate over secrets that could not be read
+    r.outcome = refused("storage_error", {{"what", e.what()}}, CommandOutcome::Kind::failed);
+    return r;
+  }
   std::vector<std::string> after = before;
   switch (what) {
     case WebhookChange::rotate:

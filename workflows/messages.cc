@@ -164,6 +164,11 @@ const std::map<std::string, Text>& refusal_texts() {
         "för en ny).",
         "A webhook was already created with the key '{key}'; its secret is shown only once "
         "(rotate for a new one)."}},
+      {"webhook_secrets_not_retired",
+       {"Prenumerationen är ändrad i loggen, men de gamla hemligheterna kunde inte tas bort ur "
+        "sin fil: {what}. Kör retire-old igen.",
+        "The subscription was changed in the log, but the old secrets could not be removed from "
+        "their file: {what}. Run retire-old again."}},
       {"token_already_issued",
        {"En token skapades redan med nyckeln '{key}'; den visas bara en gång.",
         "A token was already issued with the key '{key}'; it is shown only once."}},

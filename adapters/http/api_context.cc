@@ -528,6 +528,10 @@ std::optional<Response> ApiContext::unreadable_hire(Ctx& c) {
 
 std::variant<engine::HireStatus, Response> ApiContext::readable_hire(Ctx& c) {
   if (auto r = unreadable_hire(c)) return *r;
+  return project_readable(c);
+}
+
+std::variant<engine::HireStatus, Response> ApiContext::project_readable(Ctx& c) {
   const std::string& id = c.params["hire"];
   std::map<std::string, std::string> munis;
   try {

@@ -181,6 +181,8 @@ struct ApiContext {
   // The summary said who may read it; the whole status is projected anew
   // (the views keep only summaries) and asked the same again.
   std::variant<engine::HireStatus, Response> readable_hire(Ctx& c);
+  // Its second half, after unreadable_hire() let the principal in.
+  std::variant<engine::HireStatus, Response> project_readable(Ctx& c);
   // The same from the hire's summary alone (the views' entry, or a replay
   // without them), for what needs no more than its unit, introducer and
   // programme: no projection of the whole status.

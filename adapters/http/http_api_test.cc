@@ -1064,9 +1064,10 @@ struct ViewsFixture : Fixture {
     const std::vector<std::string> targets = {
         "/v1/hires", "/v1/hires?limit=2", "/v1/hires?limit=1&unit=Barn%20och%20unga%20V%C3%A4ster",
         "/v1/hires?overdue=true&limit=3", "/v1/hires?state=Damaged", "/v1/hires?q=NY%201&limit=2",
-        // Every task page computes every hire its caller may read (there is
-        // no index by due yet), so here the pages are the largest; paging
-        // by small pages is TasksPageEveryRowOnceInDueOrder's.
+        // A task page of most principals computes every hire they may read
+        // (only an all-municipality admin's or auditor's reads the due
+        // index), so here the pages are the largest; paging by small pages
+        // is TasksPageEveryRowOnceInDueOrder's.
         "/v1/tasks?limit=500", "/v1/tasks?mine&limit=500",
         "/v1/tasks?unit=Barn%20och%20unga%20%C3%96ster&limit=500",
         "/v1/tasks?role=AD&limit=500&overdue=true&due_after=2026-01-01", "/v1/notifications"};

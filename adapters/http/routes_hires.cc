@@ -182,7 +182,7 @@ Response hire_status(ApiContext& api, Ctx& c) {
                         "The hire was not registered as of that date"),
                     "parameter", "as_of");
   } else {
-    auto s = api.readable_hire(c);
+    auto s = api.project_readable(c);  // authorised above
     if (auto* r = std::get_if<Response>(&s)) return *r;
     view = std::move(std::get<engine::HireStatus>(s));
   }

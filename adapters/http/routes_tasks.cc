@@ -162,18 +162,20 @@ struct TaskLookups {
   }
 };
 
-// The tasks of an admin or an auditor, whose lists span every unit of a
-// municipality (or all of them): read in due order from the views' due
-// index, a page and one row, instead of every hire they may read. false:
-// not for this request (another principal, a unit or hire asked for, no
-// views, or the views not yet through today's pass); the caller visits the
-// hires then. Tasks of units of another municipality are passed over by
-// their index keys alone, never read.
+// The tasks of an all-municipality admin or auditor, whose lists span every
+// unit: read in due order from the views' due index, a page and one row,
+// instead of every hire. false: not for this request, and the caller visits
+// the hires the principal may read (one by one, another municipality's units
+// passed over whole). Not for a municipality's own admin or auditor, whose
+// tasks are a share of the index (a page would walk the others'), nor for a
+// person's tasks (`mine`, `person`: few, so a walk of the index would read
+// most of it), nor without views or before the day's pass is through.
 bool tasks_by_due(const Ctx& c, const TaskQuery& q, date::sys_days today, TaskLookups& look,
                   TaskRows& rows) {
   engine::HireViews* views = look.api.hooks.views;
   const auto role = c.principal->role;
-  if (!views || !q.hire.empty() || !q.unit.empty() ||
+  if (!views || !q.hire.empty() || !q.unit.empty() || !q.person.empty() ||
+      !c.principal->all_municipalities() ||
       (role != AccessRole::admin && role != AccessRole::auditor))
     return false;
   std::optional<engine::TaskRef> after;
@@ -190,19 +192,9 @@ bool tasks_by_due(const Ctx& c, const TaskQuery& q, date::sys_days today, TaskLo
   }
   if (!views->all_of_day(today)) return false;
   const date::sys_days from = q.due_after ? *q.due_after + date::days(1) : date::sys_days::min();
-  std::map<std::string, std::optional<Listed>> hires;
   views->scan_tasks(after, from, [&](const engine::TaskRef& t) {
     if (q.due_before && !(t.due < *q.due_before)) return false;  // due order: nothing later
-    if (!c.principal->all_municipalities()) {
-      auto m = look.munis.find(t.unit);
-      if (m == look.munis.end())
-        m = look.munis.emplace(t.unit, look.api.municipality_of_unit(t.unit)).first;
-      if (!engine::sees_municipality(*c.principal, m->second)) return true;
-    }
-    auto h = hires.find(t.hire);
-    if (h == hires.end())
-      h = hires.emplace(t.hire, look.api.listed(*c.principal, t.hire, today, look.munis)).first;
-    const auto& l = h->second;
+    const auto l = look.api.listed(*c.principal, t.hire, today, look.munis);
     if (!l || !l->summary || l->id.unit != t.unit) return true;  // not readable, or moved
     const auto& open = l->summary->open_tasks;
     auto it = std::find_if(open.begin(), open.end(), [&](const engine::OpenTask& o) {

@@ -165,13 +165,15 @@ std::vector<std::string> read_secret_file(const std::filesystem::path& dir, cons
 void write_secret_file(const std::filesystem::path& dir, const std::string& id,
                        const std::vector<std::string>& secrets) {
   std::filesystem::create_directories(dir);
+  auto failed = [](const std::string& what, const std::filesystem::path& p, int err) {
+    return std::runtime_error("cannot " + what + " " + p.string() + ": " + std::strerror(err));
+  };
   const auto sync_dir = [&] {
     const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd < 0) return;
-    const int synced = ::fsync(dfd);
+    if (dfd < 0) throw failed("open", dir, errno);
+    const int err = ::fsync(dfd) == 0 ? 0 : errno;
     ::close(dfd);
-    if (synced != 0)
-      throw std::runtime_error("cannot sync " + dir.string() + ": " + std::strerror(errno));
+    if (err != 0) throw failed("sync", dir, err);
   };
   if (secrets.empty()) {  // none: no file
     std::filesystem::remove(dir / id);
@@ -181,29 +183,33 @@ void write_secret_file(const std::filesystem::path& dir, const std::string& id,
   const std::filesystem::path tmp = dir / (id + ".tmp");
   std::string text;
   for (const auto& s : secrets) text += s + '\n';
-  // Created 0600 (never readable by others, not even for a moment), synced,
-  // renamed over the old one and the folder synced: once this returns, the
-  // secrets survive a power loss, before the log records their fingerprints.
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0)
-    throw std::runtime_error("cannot write " + tmp.string() + ": " + std::strerror(errno));
+  // A new file, created 0600 (a leftover temporary file, whatever its mode,
+  // is removed first: never readable by others, not even for a moment),
+  // synced, renamed over the old one and the folder synced: once this
+  // returns, the secrets survive a power loss. A failure to sync the folder
+  // after the rename throws too; the new file is then in place, perhaps not
+  // durably.
+  ::unlink(tmp.c_str());
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) throw failed("write", tmp, errno);
   std::size_t done = 0;
-  while (done < text.size()) {
+  int err = 0;
+  while (done < text.size() && err == 0) {
     const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    done += static_cast<std::size_t>(n);
+    if (n > 0)
+      done += static_cast<std::size_t>(n);
+    else if (n < 0 && errno != EINTR)
+      err = errno;
+    else if (n == 0)
+      err = EIO;
   }
-  const int err =
-      done == text.size() ? (::fchmod(fd, 0600) == 0 && ::fsync(fd) == 0 ? 0 : errno) : errno;
+  if (err == 0 && ::fsync(fd) != 0) err = errno;
   ::close(fd);
-  if (err != 0 || done != text.size()) {
-    std::error_code ignored;
-    std::filesystem::remove(tmp, ignored);
-    throw std::runtime_error("cannot write " + tmp.string() + ": " +
-                             std::strerror(err ? err : EIO));
+  if (err == 0 && ::rename(tmp.c_str(), (dir / id).c_str()) != 0) err = errno;
+  if (err != 0) {
+    ::unlink(tmp.c_str());
+    throw failed("write", tmp, err);
   }
-  std::filesystem::rename(tmp, dir / id);
   sync_dir();
 }
 

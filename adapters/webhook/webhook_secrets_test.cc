@@ -150,6 +150,27 @@ BOOST_AUTO_TEST_CASE(ARepeatedKeyIsRefusedRatherThanASecondSecret) {
   BOOST_TEST(engine->webhooks().size() == 1u);
 }
 
+BOOST_AUTO_TEST_CASE(SecretsThatCannotBeReadAreNotRotatedAway) {
+  auto created = service->create("https://hooks.example.se/x", "default", ctx);
+  BOOST_REQUIRE(created.outcome.ok());
+  const std::string id = created.subscription.id;
+  // Where the secrets are, something that cannot be read as them: reading
+  // it must fail, not answer "none" (a rotation would drop the secret the
+  // receivers check).
+  const fs::path file = secrets->dir() / id;
+  fs::remove(file);
+  fs::create_directories(file);
+  const auto head = log->head().value;
+  auto rotated = service->change(id, engine::WebhookChange::rotate, ctx);
+  BOOST_REQUIRE(rotated);
+  BOOST_TEST(!rotated->outcome.ok());
+  BOOST_REQUIRE(rotated->outcome.refusal);
+  BOOST_TEST(rotated->outcome.refusal->code == "storage_error");
+  BOOST_TEST(rotated->secret.empty());
+  BOOST_TEST(log->head().value == head);
+  BOOST_TEST(recorded(id)->secret_fingerprints == created.subscription.secret_fingerprints);
+}
+
 BOOST_AUTO_TEST_CASE(ASubscriptionWhoseSecretsWereLostCanStillBeDisabled) {
   auto created = service->create("https://hooks.example.se/x", "default", ctx);
   BOOST_REQUIRE(created.outcome.ok());

@@ -7,11 +7,12 @@
 // subscription, mode 0600, beside the log), and the log keeps their
 // fingerprints, always computed from the secrets just written.
 //
-// Order of writes, for every change: first the secrets, then the subscription
-// in the log; if the log refuses or fails, the secrets are put back as they
-// were. So a subscription in the log always has the secrets its fingerprints
-// name. A crash between the two writes leaves at most a secret that no
-// fingerprint names yet (a rotation: the scheduler signs with it as well,
+// Order of writes: a change that adds a secret (create, rotate) writes the
+// secrets first, then the subscription in the log; one that only removes
+// secrets (retire_old) writes the log first, then the secrets. If the second
+// write fails, the first is put back. So the log never names a fingerprint
+// whose secret is gone. A crash between the two writes leaves at most a
+// secret that no fingerprint names (the scheduler signs with it as well,
 // which receivers ignore) or a secret file of a subscription that was never
 // recorded (a creation: it is never read).
 //
@@ -38,7 +39,8 @@ class WebhookSecrets {
   virtual std::string generate() = 0;
   // What the log keeps of a secret (it must not reveal the secret).
   virtual std::string fingerprint(const std::string& secret) = 0;
-  // The subscription's secrets, newest first; empty if it has none.
+  // The subscription's secrets, newest first; empty if it has none. Throws
+  // std::runtime_error if they exist but cannot be read.
   virtual std::vector<std::string> read(const std::string& webhook_id) = 0;
   // Replaces them atomically (empty: removes them). Throws std::runtime_error
   // naming what failed; then nothing changed.
