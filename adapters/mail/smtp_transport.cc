@@ -3,10 +3,12 @@
 #include <curl/curl.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <mutex>
 #include <stdexcept>
 
+#include "journey/adapters/eml_transport.h"
 #include "mail_internal.h"
 
 namespace journey::adapters {
@@ -209,6 +211,21 @@ std::optional<SmtpConfig::StartTls> parse_starttls(const std::string& text) {
   if (text == "opportunistic") return SmtpConfig::StartTls::opportunistic;
   if (text == "none") return SmtpConfig::StartTls::none;
   return std::nullopt;
+}
+
+std::unique_ptr<MailTransport> make_mail_transport(const MailSettings& s,
+                                                   const std::filesystem::path& outbox) {
+  if (s.smtp_url.empty()) return std::make_unique<EmlDirectoryTransport>(outbox);
+  SmtpConfig c;
+  c.url = s.smtp_url;
+  c.username = s.username;
+  if (const char* pw = std::getenv(s.password_env.c_str())) c.password = pw;
+  c.ca_file = s.ca_file;
+  c.envelope_from = s.envelope_from;
+  const auto starttls = parse_starttls(s.starttls);
+  if (!starttls) throw std::invalid_argument("starttls must be required, opportunistic or none");
+  c.starttls = *starttls;
+  return std::make_unique<SmtpTransport>(c);
 }
 
 }  // namespace journey::adapters

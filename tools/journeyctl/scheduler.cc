@@ -11,7 +11,6 @@
 #include <random>
 #include <thread>
 
-#include "journey/adapters/eml_transport.h"
 #include "journey/adapters/smtp_transport.h"
 #include "journey/adapters/webhook.h"
 
@@ -20,16 +19,9 @@ namespace journey::ctl {
 namespace fs = std::filesystem;
 
 std::unique_ptr<adapters::MailTransport> make_mail(const Cli& cli, const MailOptions& o) {
-  if (o.smtp_url.empty())
-    return std::make_unique<adapters::EmlDirectoryTransport>(fs::path(cli.data) / "outbox");
-  adapters::SmtpConfig c;
-  c.url = o.smtp_url;
-  c.username = o.smtp_user;
-  if (const char* pw = std::getenv(o.smtp_password_env.c_str())) c.password = pw;
-  c.ca_file = o.ca_file;
-  c.envelope_from = o.from;
-  c.starttls = *adapters::parse_starttls(o.starttls);  // CLI11 checked the value
-  return std::make_unique<adapters::SmtpTransport>(c);
+  return adapters::make_mail_transport(
+      {o.smtp_url, o.smtp_user, o.smtp_password_env, o.ca_file, o.from, o.starttls},
+      fs::path(cli.data) / "outbox");
 }
 
 std::unique_ptr<ReminderScheduler> open_scheduler(const Cli& cli, Store& store,

@@ -40,7 +40,6 @@
 #include <sstream>
 #include <thread>
 
-#include "journey/adapters/eml_transport.h"
 #include "journey/adapters/http_api.h"
 #include "journey/adapters/http_server.h"
 #include "journey/adapters/smtp_transport.h"
@@ -406,19 +405,9 @@ int main(int argc, char** argv) {
 
   // The scheduler: one thread, ticking; redeliver from the API takes the same lock.
   std::mutex scheduler_mu;
-  std::unique_ptr<adapters::MailTransport> mail;
-  if (cfg.smtp_url.empty()) {
-    mail = std::make_unique<adapters::EmlDirectoryTransport>(data / "outbox");
-  } else {
-    adapters::SmtpConfig c;
-    c.url = cfg.smtp_url;
-    c.username = cfg.smtp_user;
-    if (const char* pw = std::getenv(cfg.smtp_password_env.c_str())) c.password = pw;
-    c.ca_file = cfg.ca_file;
-    c.envelope_from = cfg.from;
-    c.starttls = *adapters::parse_starttls(cfg.starttls);  // checked with the configuration
-    mail = std::make_unique<adapters::SmtpTransport>(c);
-  }
+  std::unique_ptr<adapters::MailTransport> mail = adapters::make_mail_transport(
+      {cfg.smtp_url, cfg.smtp_user, cfg.smtp_password_env, cfg.ca_file, cfg.from, cfg.starttls},
+      data / "outbox");
   const fs::path secrets_dir = data / "webhook-secrets";
   adapters::CurlWebhookSender webhook_sender{adapters::CurlWebhookConfig{}};
   engine::Templates templates = engine::Templates::load(JOURNEY_TEMPLATES_DIR);

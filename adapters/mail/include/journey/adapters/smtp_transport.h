@@ -20,6 +20,7 @@
 #pragma once
 
 #include <chrono>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
@@ -59,6 +60,17 @@ struct SmtpConfig {
 // "required", "opportunistic" or "none" (as in configuration files and flags);
 // anything else is std::nullopt.
 std::optional<SmtpConfig::StartTls> parse_starttls(const std::string& text);
+
+// Where reminders go, as journeyd's configuration and journeyctl's options
+// both say it: no SMTP URL is .eml files in `outbox`; else SMTP, the
+// password read from the environment variable `password_env`. One rule for
+// both front-ends. Throws std::invalid_argument for a bad URL or STARTTLS mode.
+struct MailSettings {
+  std::string smtp_url, username, password_env, ca_file, envelope_from;
+  std::string starttls = "required";
+};
+std::unique_ptr<MailTransport> make_mail_transport(const MailSettings& s,
+                                                   const std::filesystem::path& outbox);
 
 class SmtpTransport final : public MailTransport {
  public:
