@@ -58,6 +58,7 @@ cold_start() {
     echo "journeyd did not become ready; its output:" >&2
     tail -20 "$data/journeyd.out" >&2
     kill "$pid" 2>/dev/null || true
+    JPID=""
     return 1
   fi
   local rss_ready rss_after token
