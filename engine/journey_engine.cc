@@ -8,6 +8,7 @@
 #include <cereal/types/optional.hpp>
 #include <cereal/types/string.hpp>
 #include <cereal/types/vector.hpp>
+#include <condition_variable>
 #include <cstdio>
 #include <functional>
 #include <random>
@@ -584,7 +585,8 @@ std::optional<CommandOutcome> JourneyEngine::earlier_outcome(const CommandContex
   return o;
 }
 
-CommandOutcome JourneyEngine::register_hire(const RegisterHire& cmd, const CommandContext& ctx) {
+JourneyEngine::Decided JourneyEngine::decide_registration(const RegisterHire& cmd,
+                                                          const CommandContext& ctx) {
   if (ctx.actor.empty())
     return failed("field_empty", {{"field", "actor"}}, CommandOutcome::Kind::refused);
   if (auto seen = earlier_outcome(ctx)) return *seen;
@@ -628,40 +630,15 @@ CommandOutcome JourneyEngine::register_hire(const RegisterHire& cmd, const Comma
   }
   // Ids are 32 random bits: at tens of thousands of hires two draws can meet
   // (the journeyd crash test hit it). The append expects an empty stream, so a
-  // collision is a conflict that wrote nothing: draw again.
-  CommandOutcome o;
-  for (int attempt = 0; attempt < 8; ++attempt) {
-    o = append(new_hire_id(), 0, events, ctx);
-    if (o.kind != CommandOutcome::Kind::conflict) return o;
-  }
-  return o;
+  // collision is a conflict that wrote nothing: step() decides again, and
+  // this draws again.
+  return pending(new_hire_id(), 0, events, ctx);
 }
 
-CommandOutcome JourneyEngine::execute(const std::string& hire_id, const DomainEvent& event,
-                                      const CommandContext& ctx) {
-  // Without an expected version the caller did not ask for optimistic
-  // concurrency: a writer that got in between only means deciding again on
-  // the newer stream (the machine may now refuse). With one, the conflict is
-  // the answer. Commands on one hire wait for each other here, so in this
-  // process the retry is only for writers the lock does not see (the
-  // scheduler's notification records do not take it: they expect any version).
-  // Bounded: a burst on one hire (or hires sharing a stripe) must not hold
-  // every worker for long; past 2 s the command decides without the lock,
-  // and the retries below take what conflicts remain.
-  return serially(hire_id, ctx, [&] { return execute_once(hire_id, event, ctx); });
-}
-
-CommandOutcome JourneyEngine::serially(const std::string& hire_id, const CommandContext& ctx,
-                                       const std::function<CommandOutcome()>& decide) {
-  std::unique_lock<std::timed_mutex> serial(hire_lock(hire_id), std::chrono::seconds(2));
-  for (int attempt = 1;; ++attempt) {
-    CommandOutcome o = decide();
-    if (o.kind != CommandOutcome::Kind::conflict || ctx.expected_version || attempt == 8) return o;
-  }
-}
-
-CommandOutcome JourneyEngine::execute_once(const std::string& hire_id, const DomainEvent& event,
-                                           const CommandContext& ctx) {
+JourneyEngine::Decided JourneyEngine::decide_execute(const std::string& hire_id,
+                                                     const DomainEvent& event,
+                                                     const CommandContext& ctx,
+                                                     const Authorise& authorise) {
   if (ctx.actor.empty())
     return failed("field_empty", {{"field", "actor"}}, CommandOutcome::Kind::refused);
   if (auto seen = earlier_outcome(ctx)) return *seen;
@@ -684,6 +661,12 @@ CommandOutcome JourneyEngine::execute_once(const std::string& hire_id, const Dom
     return o;
   }
   if (!hire) return failed("unknown_hire", {{"hire", hire_id}}, CommandOutcome::Kind::refused);
+  if (authorise)
+    if (auto why = authorise(event, *hire->programme)) {
+      auto o = failed("not_permitted", {{"why", *why}}, CommandOutcome::Kind::refused);
+      o.hire_id = hire_id;
+      return o;
+    }
   if (ctx.expected_version && *ctx.expected_version != hire->version) {
     auto o = failed("version_conflict",
                     {{"expected", std::to_string(*ctx.expected_version)},
@@ -704,7 +687,203 @@ CommandOutcome JourneyEngine::execute_once(const std::string& hire_id, const Dom
     o.version = hire->version;
     return o;
   }
-  return append(hire_id, hire->version, {event}, ctx);
+  return pending(hire_id, hire->version, {event}, ctx);
+}
+
+// One command on its way: decided (again, after a conflict), appended, answered.
+struct JourneyEngine::AsyncCommand {
+  AsyncCommand(JourneyEngine& e, CommandContext c, Post p, Done d)
+      : engine(e), ctx(std::move(c)), post(std::move(p)), done(std::move(d)) {
+    ++engine.in_flight_;
+  }
+  ~AsyncCommand() { --engine.in_flight_; }
+  JourneyEngine& engine;
+  CommandContext ctx;
+  Post post;
+  Done done;
+  std::function<Decided()> decide;
+  std::shared_ptr<void> turn;  // the hire's turn, when the command takes one
+  int attempt = 1;
+};
+
+void JourneyEngine::register_hire_async(RegisterHire cmd, CommandContext ctx, Post post,
+                                        Done done) {
+  auto c = std::make_shared<AsyncCommand>(*this, std::move(ctx), std::move(post), std::move(done));
+  c->decide = [this, cmd = std::move(cmd), c = c.get()] {
+    return decide_registration(cmd, c->ctx);
+  };
+  step(c);
+}
+
+void JourneyEngine::execute_async(std::string hire_id, DomainEvent event, CommandContext ctx,
+                                  Authorise authorise, Post post, Done done) {
+  // Without an expected version the caller did not ask for optimistic
+  // concurrency: a writer that got in between only means deciding again on
+  // the newer stream (the machine may now refuse). With one, the conflict is
+  // the answer. Commands on one hire take turns, so in this process the
+  // retry is only for writers the turns do not see (the scheduler's
+  // notification records expect any version and take none).
+  auto c = std::make_shared<AsyncCommand>(*this, std::move(ctx), std::move(post), std::move(done));
+  c->decide = [this, hire_id, event = std::move(event), authorise = std::move(authorise),
+               c = c.get()] { return decide_execute(hire_id, event, c->ctx, authorise); };
+  const Post turn_post = c->post;
+  take_turn(hire_id, turn_post, [this, c](std::shared_ptr<void> turn) {
+    c->turn = std::move(turn);
+    step(c);
+  });
+}
+
+void JourneyEngine::step(const std::shared_ptr<AsyncCommand>& c) {
+  Decided d;
+  try {
+    d = c->decide();
+  } catch (const std::exception& e) {
+    // A store that cannot be read (not a damaged hire: decide() answers that).
+    d = failed("storage_error", {{"what", e.what()}});
+  }
+  if (auto* o = std::get_if<CommandOutcome>(&d)) return finish(c, std::move(*o));
+  auto& p = std::get<Pending>(d);
+  AppendRequest req{StreamId(p.hire_id), ExpectedVersion::exactly(StreamVersion{p.expected}),
+                    std::move(p.records), c->ctx.idempotency_key};
+  // On the log's thread: only hand the answer over (the callback must be short).
+  log_.append_async(std::move(req), [this, c, hire = p.hire_id, expected = p.expected](
+                                        storage::Result<storage::AppendResult> r) {
+    try {
+      c->post([this, c, hire, expected, r = std::move(r)] {
+        CommandOutcome o = appended(hire, expected, r);
+        if (o.kind == CommandOutcome::Kind::conflict && !c->ctx.expected_version &&
+            ++c->attempt <= 8)
+          return step(c);
+        finish(c, std::move(o));
+      });
+    } catch (...) {
+      // Nothing to post to (shutting down): the command goes unanswered, as
+      // after a crash; what was appended stays, and its key answers a retry.
+    }
+  });
+}
+
+void JourneyEngine::finish(const std::shared_ptr<AsyncCommand>& c, CommandOutcome o) {
+  c->turn.reset();  // the next command on the hire may decide now
+  Done done = std::move(c->done);
+  c->done = nullptr;
+  if (!done) return;
+  try {
+    done(std::move(o));
+  } catch (...) {
+    // The caller's answer failed; the command's outcome stands in the log.
+  }
+}
+
+CommandOutcome JourneyEngine::run_here(const std::function<void(Post, Done)>& start) {
+  struct Loop {
+    std::mutex mu;
+    std::condition_variable cv;
+    std::deque<std::function<void()>> queue;  // GUARDED_BY(mu)
+    std::optional<CommandOutcome> out;        // GUARDED_BY(mu)
+  };
+  auto loop = std::make_shared<Loop>();
+  Post post = [loop](std::function<void()> f) {
+    {
+      std::lock_guard<std::mutex> lock(loop->mu);
+      loop->queue.push_back(std::move(f));
+    }
+    loop->cv.notify_one();
+  };
+  Done done = [loop](CommandOutcome o) {
+    {
+      std::lock_guard<std::mutex> lock(loop->mu);
+      loop->out = std::move(o);
+    }
+    loop->cv.notify_one();
+  };
+  start(post, done);
+  std::unique_lock<std::mutex> lock(loop->mu);
+  for (;;) {
+    loop->cv.wait(lock, [&] { return loop->out || !loop->queue.empty(); });
+    if (!loop->queue.empty()) {
+      auto f = std::move(loop->queue.front());
+      loop->queue.pop_front();
+      lock.unlock();
+      f();
+      lock.lock();
+      continue;
+    }
+    return std::move(*loop->out);
+  }
+}
+
+CommandOutcome JourneyEngine::register_hire(const RegisterHire& cmd, const CommandContext& ctx) {
+  return run_here([&](Post post, Done done) { register_hire_async(cmd, ctx, post, done); });
+}
+
+CommandOutcome JourneyEngine::execute(const std::string& hire_id, const DomainEvent& event,
+                                      const CommandContext& ctx) {
+  return run_here(
+      [&](Post post, Done done) { execute_async(hire_id, event, ctx, nullptr, post, done); });
+}
+
+CommandOutcome JourneyEngine::serially(const std::string& hire_id, const CommandContext& ctx,
+                                       const std::function<CommandOutcome()>& decide) {
+  return run_here([&](Post post, Done done) {
+    take_turn(hire_id, post, [&, done](std::shared_ptr<void> turn) {
+      CommandOutcome o;
+      for (int attempt = 1;; ++attempt) {
+        o = decide();
+        if (o.kind != CommandOutcome::Kind::conflict || ctx.expected_version || attempt == 8) break;
+      }
+      turn.reset();
+      done(std::move(o));
+    });
+  });
+}
+
+void JourneyEngine::take_turn(const std::string& hire_id, Post post,
+                              std::function<void(std::shared_ptr<void>)> job) {
+  TurnStripe& s = turns_[std::hash<std::string>{}(hire_id) % kHireLocks];
+  {
+    std::lock_guard<std::mutex> lock(s.mu);
+    if (s.busy) {
+      s.waiting.emplace_back(std::move(post), std::move(job));
+      return;
+    }
+    s.busy = true;
+  }
+  job(turn_of(s));
+}
+
+std::shared_ptr<void> JourneyEngine::turn_of(TurnStripe& s) {
+  struct Turn {
+    Turn(JourneyEngine* e, TurnStripe* s) : engine(e), stripe(s) {}
+    Turn(const Turn&) = delete;  // one handle: its destruction passes the turn on
+    Turn& operator=(const Turn&) = delete;
+    ~Turn() { engine->pass_turn(*stripe); }
+    JourneyEngine* engine;
+    TurnStripe* stripe;
+  };
+  return std::make_shared<Turn>(this, &s);
+}
+
+void JourneyEngine::pass_turn(TurnStripe& s) {
+  std::pair<Post, std::function<void(std::shared_ptr<void>)>> next;
+  {
+    std::lock_guard<std::mutex> lock(s.mu);
+    if (s.waiting.empty()) {
+      s.busy = false;
+      return;
+    }
+    next = std::move(s.waiting.front());
+    s.waiting.pop_front();
+  }
+  // The turn is the next command's from here: it runs where its caller said.
+  // Should the caller's pool drop it unrun (stopped), or refuse it, the turn
+  // in it is destroyed with it and passes on.
+  auto job = std::make_shared<std::function<void(std::shared_ptr<void>)>>(std::move(next.second));
+  auto turn = turn_of(s);
+  try {
+    next.first([job, turn]() mutable { (*job)(std::move(turn)); });
+  } catch (...) {
+  }
 }
 
 CommandOutcome JourneyEngine::correct(const std::string& hire_id, const Correction& c,
@@ -899,17 +1078,24 @@ std::optional<JourneyEngine::CorrectionTarget> JourneyEngine::correction_target(
   return t;
 }
 
-CommandOutcome JourneyEngine::append(const std::string& hire_id, std::uint64_t expected,
-                                     std::vector<DomainEvent> events, const CommandContext& ctx) {
-  std::vector<storage::NewEvent> records;
+JourneyEngine::Pending JourneyEngine::pending(const std::string& hire_id, std::uint64_t expected,
+                                              const std::vector<DomainEvent>& events,
+                                              const CommandContext& ctx) {
+  Pending p{hire_id, expected, {}};
   const TimePoint now = clock_.now();
   for (const auto& e : events) {
     auto enc = encode(e);
     const date::sys_days eff = effective_date(e);
-    records.push_back(storage::NewEvent{enc.type, enc.schema_version, std::move(enc.payload),
-                                        eff == date::sys_days{} ? now : to_time(eff), ctx.actor});
+    p.records.push_back(storage::NewEvent{enc.type, enc.schema_version, std::move(enc.payload),
+                                          eff == date::sys_days{} ? now : to_time(eff), ctx.actor});
   }
-  return append_records(hire_id, expected, std::move(records), ctx);
+  return p;
+}
+
+CommandOutcome JourneyEngine::append(const std::string& hire_id, std::uint64_t expected,
+                                     std::vector<DomainEvent> events, const CommandContext& ctx) {
+  auto p = pending(hire_id, expected, events, ctx);
+  return append_records(hire_id, expected, std::move(p.records), ctx);
 }
 
 CommandOutcome JourneyEngine::append_records(const std::string& hire_id, std::uint64_t expected,
@@ -917,7 +1103,11 @@ CommandOutcome JourneyEngine::append_records(const std::string& hire_id, std::ui
                                              const CommandContext& ctx) {
   AppendRequest req{StreamId(hire_id), ExpectedVersion::exactly(StreamVersion{expected}),
                     std::move(records), ctx.idempotency_key};
-  auto r = log_.append(std::move(req));
+  return appended(hire_id, expected, log_.append(std::move(req)));
+}
+
+CommandOutcome JourneyEngine::appended(const std::string& hire_id, std::uint64_t expected,
+                                       const storage::Result<storage::AppendResult>& r) {
   if (!r) {
     if (r.error().code == storage::ErrorCode::wrong_expected_version) {
       auto o = failed("version_conflict",
@@ -1134,10 +1324,6 @@ std::optional<ReplayedHire> JourneyEngine::replay(const std::string& hire_id) {
   if (!out.machine) return std::nullopt;
   sound(hire_id);
   return out;
-}
-
-std::timed_mutex& JourneyEngine::hire_lock(const std::string& hire_id) {
-  return hire_locks_[std::hash<std::string>{}(hire_id) % kHireLocks];
 }
 
 // Bytes that do not check are this hire's damage; any other failure (an I/O

@@ -2,12 +2,16 @@
 #include "journey/engine/views.h"
 
 #include <algorithm>
+#include <array>
+#include <atomic>
 #include <cereal/archives/portable_binary.hpp>
 #include <cereal/types/optional.hpp>
 #include <cereal/types/string.hpp>
 #include <cereal/types/vector.hpp>
+#include <exception>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "journey/engine/access.h"
 #include "journey/workflows/bounded_archive.h"
@@ -174,7 +178,13 @@ struct HireViews::Impl {
   JourneyEngine& engine;
   std::unique_ptr<storage::KvStore> kv;
   std::mutex apply_mu;  // apply(), refresh_day() and rebuild()
-  std::mutex write_mu;  // one entry's read-modify-write (refresh)
+  // One entry's read-modify-write (refresh), striped by hire: two refreshes
+  // of one hire take turns, refreshes of different hires (reads, the
+  // background apply, a rebuild's threads) do not wait for each other.
+  std::array<std::mutex, 64> write_mu;
+  std::mutex& write_mu_of(const std::string& hire) {
+    return write_mu[std::hash<std::string>{}(hire) % write_mu.size()];
+  }
 
   std::optional<std::string> get_raw(const std::string& k) {
     return storage::value_or_throw(kv->get(k), "reading the hire views");
@@ -185,21 +195,25 @@ struct HireViews::Impl {
   }
 
   // Recomputes one hire for `today` and stores it with its index keys. Under
-  // write_mu, with the old entry read again under it, so that two refreshes of
-  // one hire cannot leave an index key of the older one behind.
+  // the hire's write_mu, with the old entry read again under it, so that two
+  // refreshes of one hire cannot leave an index key of the older one behind.
+  // Only the index keys that changed are written: logging hours moves none
+  // of a hire's ~80 task keys, and rewriting them all (tombstones and puts in
+  // the memtable) was most of a command's cost.
   // `failure`, if given, gets the reason when the entry could not be stored
   // (the answer is still returned: a view is a cache of the log).
   std::optional<HireView> refresh(const std::string& hire, date::sys_days today,
                                   std::string* failure = nullptr) {
-    std::lock_guard<std::mutex> lock(write_mu);
+    std::lock_guard<std::mutex> lock(write_mu_of(hire));
     auto raw = get_raw(entry_key(hire));
     const std::optional<Entry> old = raw ? decode(*raw) : std::nullopt;
     // The version first: the projection below sees at least this much.
     auto version = engine.log().stream_version(storage::StreamId(hire));
     if (!version) throw std::runtime_error("reading the hire views: " + version.error().message);
     KvWrite w;
+    std::set<std::string> old_keys;
     if (old)
-      for (const auto& k : index_keys(old->view)) w.deletes.push_back(k);
+      for (auto& k : index_keys(old->view)) old_keys.insert(std::move(k));
     Entry e{version->value, day_number(today), HireView{}};
     bool absent = false;
     try {
@@ -220,14 +234,14 @@ struct HireViews::Impl {
       e.view.damage = d.what();
     }
     if (absent) {  // gone (or never a hire): no entry, no index keys
+      w.deletes.assign(old_keys.begin(), old_keys.end());
       w.deletes.push_back(entry_key(hire));
       store(w, failure);
       return std::nullopt;
     }
-    for (const auto& k : index_keys(e.view)) {
-      w.deletes.erase(std::remove(w.deletes.begin(), w.deletes.end(), k), w.deletes.end());
-      w.puts.push_back({k, ""});
-    }
+    for (auto& k : index_keys(e.view))
+      if (old_keys.erase(k) == 0) w.puts.push_back({std::move(k), ""});
+    w.deletes.assign(old_keys.begin(), old_keys.end());  // what the new entry no longer has
     w.puts.push_back({entry_key(hire), encode(e)});
     store(w, failure);
     return std::move(e.view);
@@ -263,17 +277,50 @@ struct HireViews::Impl {
     return dirty.size();
   }
 
+  // Runs f(hire, &failure) for every hire on one thread a core (each hire
+  // alone under its write_mu); returns the first failure any call reported.
+  // An exception stops every thread after its current hire and is rethrown.
+  std::string in_parallel(const std::vector<std::string>& hires,
+                          const std::function<void(const std::string&, std::string*)>& f) {
+    const std::size_t threads =
+        std::min<std::size_t>(std::max(1u, std::thread::hardware_concurrency()),
+                              std::max<std::size_t>(1, hires.size() / 64));
+    std::atomic<std::size_t> next{0};
+    std::atomic<bool> stop{false};
+    std::mutex mu;
+    std::string failure;
+    std::exception_ptr error;
+    auto work = [&] {
+      std::string mine;
+      try {
+        for (std::size_t i; !stop && (i = next++) < hires.size();) f(hires[i], &mine);
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(mu);
+        if (!error) error = std::current_exception();
+        stop = true;
+      }
+      std::lock_guard<std::mutex> lock(mu);
+      if (failure.empty()) failure = std::move(mine);
+    };
+    std::vector<std::thread> pool;
+    for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(work);
+    work();
+    for (auto& t : pool) t.join();
+    if (error) std::rethrow_exception(error);
+    return failure;
+  }
+
   std::size_t refresh_day_pass() {
     const date::sys_days today = engine.today();
-    std::size_t n = 0;
-    std::string failure;  // an entry left of another day: the due index is not today's
-    for (const auto& h : engine.hires()) {
+    std::atomic<std::size_t> n{0};
+    // An entry left of another day: the due index is not today's.
+    std::string failure = in_parallel(engine.hires(), [&](const std::string& h, std::string* f) {
       auto raw = get_raw(entry_key(h));
       auto label = raw ? label_of(*raw) : std::nullopt;
-      if (label && label->day == day_number(today)) continue;  // an unreadable one: get() mends it
-      refresh(h, today, &failure);
+      if (label && label->day == day_number(today)) return;  // an unreadable one: get() mends it
+      refresh(h, today, f);
       ++n;
-    }
+    });
     if (!failure.empty()) throw std::runtime_error("writing the hire views: " + failure);
     // Every entry is of `today` now (or newer): the task index may be read.
     storage::value_or_throw(kv->write(KvWrite{{{"y", be64(day_number(today))}}, {}}),
@@ -287,12 +334,11 @@ struct HireViews::Impl {
     // comes later, the next apply() folds.
     const std::uint64_t head = engine.log().head().value;
     const date::sys_days today = engine.today();
-    std::size_t n = 0;
-    std::string failure;  // an entry missing from the index would never be listed
-    for (const auto& h : engine.hires()) {
-      refresh(h, today, &failure);
-      ++n;
-    }
+    const auto hires = engine.hires();
+    const std::size_t n = hires.size();
+    // An entry missing from the index would never be listed.
+    std::string failure =
+        in_parallel(hires, [&](const std::string& h, std::string* f) { refresh(h, today, f); });
     if (!failure.empty()) throw std::runtime_error("writing the hire views: " + failure);
     storage::value_or_throw(
         kv->write(

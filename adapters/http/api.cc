@@ -4,7 +4,9 @@
 // (routes_<resource>.cc); what they share is in api_context.cc.
 #include <algorithm>
 #include <cmath>
+#include <condition_variable>
 #include <cstdio>
+#include <deque>
 #include <fstream>
 #include <sstream>
 
@@ -432,49 +434,106 @@ const std::string& Api::openapi_document() {
   return doc;
 }
 Response Api::handle(const Request& req) {
+  struct Loop {
+    std::mutex mu;
+    std::condition_variable cv;
+    std::deque<std::function<void()>> queue;  // GUARDED_BY(mu)
+    std::optional<Response> out;              // GUARDED_BY(mu)
+  };
+  auto loop = std::make_shared<Loop>();
+  handle_async(
+      req,
+      [loop](std::function<void()> f) {
+        {
+          std::lock_guard<std::mutex> lock(loop->mu);
+          loop->queue.push_back(std::move(f));
+        }
+        loop->cv.notify_one();
+      },
+      [loop](Response r) {
+        {
+          std::lock_guard<std::mutex> lock(loop->mu);
+          loop->out = std::move(r);
+        }
+        loop->cv.notify_one();
+      });
+  std::unique_lock<std::mutex> lock(loop->mu);
+  for (;;) {
+    loop->cv.wait(lock, [&] { return loop->out || !loop->queue.empty(); });
+    if (loop->queue.empty()) return std::move(*loop->out);
+    auto f = std::move(loop->queue.front());
+    loop->queue.pop_front();
+    lock.unlock();
+    f();
+    lock.lock();
+  }
+}
+
+void Api::handle_async(const Request& req, const Post& post, std::function<void(Response)> answer) {
+  Ctx c{req, {}, {}, {}, Language::sv, {}};
   const auto started = std::chrono::steady_clock::now();
-  Ctx c{req, {}, {}, {}, Language::sv};
+  std::string route_name = "unmatched";
+  // Measured when answered, however late.
+  auto answered = [this, &req, started, &route_name, &answer](Response r) {
+    answer_measured(route_name, req.method, started, std::move(r), answer);
+  };
+  Response r = respond(c, route_name);
+  if (!c.later) return answered(std::move(r));
+  auto later = std::move(c.later);
+  try {
+    later(post,
+          [this, route = route_name, method = req.method, started, answer](Response done) mutable {
+            answer_measured(route, method, started, std::move(done), answer);
+          });
+  } catch (const std::exception& e) {
+    answered(c.fail(500, "internal_error", e.what()));
+  }
+}
+
+void Api::answer_measured(const std::string& route, const std::string& method,
+                          std::chrono::steady_clock::time_point started, Response r,
+                          const std::function<void(Response)>& answer) {
+  metrics_.observe(
+      route, method, r.status,
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  answer(std::move(r));
+}
+
+Response Api::respond(Ctx& c, std::string& route_name) {
+  const Request& req = c.req;
   auto al = req.headers.find("Accept-Language");
   if (al != req.headers.end() && al->second.rfind("en", 0) == 0) c.lang = Language::en;
-
-  std::string route_name = "unmatched";
-  auto finish = [&](Response r) {
-    metrics_.observe(
-        route_name, req.method, r.status,
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-    return r;
-  };
 
   // Split target into path and query.
   const std::size_t q = req.target.find('?');
   const std::string raw_path = req.target.substr(0, q);
   if (raw_path.empty() || raw_path[0] != '/')
-    return finish(c.fail(400, "bad_target", c.t("Ogiltig sökväg", "Invalid request target")));
+    return c.fail(400, "bad_target", c.t("Ogiltig sökväg", "Invalid request target"));
   if (q != std::string::npos)
-    if (auto bad = read_query(c, req.target.substr(q + 1))) return finish(*bad);
+    if (auto bad = read_query(c, req.target.substr(q + 1))) return *bad;
   std::vector<std::string> allowed;
   const Route* match = impl_->match(c, split_path(raw_path), allowed);
   if (!match && !web_root_.empty() && req.method == "GET" && raw_path.rfind("/v1/", 0) != 0 &&
       allowed.empty()) {
     route_name = "static";
-    return finish(static_file(raw_path));
+    return static_file(raw_path);
   }
-  if (!match) return finish(unmatched(c, raw_path, allowed));
+  if (!match) return unmatched(c, raw_path, allowed);
   route_name = match->path;
   if (match->authenticated)
-    if (auto refused = impl_->admit(c, ready_)) return finish(*refused);
+    if (auto refused = impl_->admit(c, ready_)) return *refused;
   try {
-    return finish(match->handler(impl_->context, c));
+    return match->handler(impl_->context, c);
   } catch (const engine::HireDamaged&) {
     // Every handler reads a hire only after readable_hire() let the principal
     // see it, but this catch names nothing, in case one does not.
-    return finish(c.fail(409, "hire_damaged",
-                         c.t("Den nyanställdas historik är skadad och kan inte visas så här; "
-                             "en administratör ser orsaken",
-                             "The hire's history is damaged and cannot be shown like this; an "
-                             "admin sees the reason")));
+    return c.fail(409, "hire_damaged",
+                  c.t("Den nyanställdas historik är skadad och kan inte visas så här; "
+                      "en administratör ser orsaken",
+                      "The hire's history is damaged and cannot be shown like this; an "
+                      "admin sees the reason"));
   } catch (const std::exception& e) {
-    return finish(c.fail(500, "internal_error", e.what()));
+    return c.fail(500, "internal_error", e.what());
   }
 }
 

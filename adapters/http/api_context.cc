@@ -290,6 +290,8 @@ void sort_in_list_order(std::vector<Listed>& v) {
   });
 }
 
+}  // namespace
+
 Response damaged_problem(const Ctx& c, const std::string& id, const std::string& why) {
   Response r =
       c.fail(409, "hire_damaged",
@@ -300,8 +302,6 @@ Response damaged_problem(const Ctx& c, const std::string& id, const std::string&
   r.body = dump(j);
   return r;
 }
-
-}  // namespace
 
 std::string ApiContext::municipality_of_unit(const std::string& unit) {
   auto u = engine.unit(unit);
@@ -504,12 +504,10 @@ std::size_t ApiContext::damaged_hire_count(bool& views_readable) {
   return ids.size();
 }
 
-namespace {
 Response unknown_hire(const Ctx& c, const std::string& id) {
   return c.fail(404, "unknown_hire",
                 std::string(c.t("Ingen nyanställd med id ", "No hire with id ")) + id);
 }
-}  // namespace
 
 std::variant<engine::HireSummary, Response> ApiContext::readable_summary(Ctx& c) {
   const std::string& id = c.params["hire"];
@@ -549,6 +547,37 @@ bool ApiContext::may_see_message(const Principal& p, const std::vector<std::stri
   for (const auto& h : hire_ids)
     if (listed(p, h, engine.today(), munis)) return true;
   return false;
+}
+
+std::optional<std::string> StatusBytes::get(const std::string& hire, std::uint64_t version,
+                                            std::uint32_t day) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = by_hire_.find(hire);
+  if (it == by_hire_.end() || it->second->version != version || it->second->day != day)
+    return std::nullopt;
+  lru_.splice(lru_.begin(), lru_, it->second);
+  return it->second->body;
+}
+
+void StatusBytes::put(const std::string& hire, std::uint64_t version, std::uint32_t day,
+                      std::string body) {
+  if (body.size() > limit_ / 4) return;  // one hire never crowds out the rest
+  std::lock_guard<std::mutex> lock(mu_);
+  if (auto it = by_hire_.find(hire); it != by_hire_.end()) {
+    // Only ever forward: a slow reader's older bytes do not replace newer ones.
+    if (it->second->version > version || it->second->day > day) return;
+    bytes_ -= it->second->body.size();
+    lru_.erase(it->second);
+    by_hire_.erase(it);
+  }
+  bytes_ += body.size();
+  lru_.push_front(Entry{hire, version, day, std::move(body)});
+  by_hire_[hire] = lru_.begin();
+  while (bytes_ > limit_ && !lru_.empty()) {
+    bytes_ -= lru_.back().body.size();
+    by_hire_.erase(lru_.back().hire);
+    lru_.pop_back();
+  }
 }
 
 }  // namespace journey::http

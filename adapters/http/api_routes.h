@@ -12,10 +12,12 @@
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
+#include <list>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -66,6 +68,13 @@ struct Ctx {
   std::map<std::string, std::string> query;
   std::optional<Principal> principal;
   Language lang = Language::sv;
+  // Set by a handler that answers later (a command waiting for its append):
+  // Api::handle_async calls it instead of answering what the handler returned.
+  // It must capture what it needs by value (a copy of this Ctx is fine: the
+  // request outlives the answer).
+  std::function<void(const std::function<void(std::function<void()>)>& post,
+                     std::function<void(Response)> answer)>
+      later;
   const char* t(const char* sv, const char* en) const { return lang == Language::sv ? sv : en; }
   Response fail(int status, const std::string& code, const std::string& detail,
                 const std::string& where = "", const std::string& name = "") const {
@@ -119,6 +128,31 @@ struct Listed {
 // Where a list resumes: a unit and hire, both empty to start.
 using After = std::pair<std::string, std::string>;
 
+// Serialised statuses of today (not as of a date), by hire: the bytes a
+// status read answers while the hire's stream version and the day are those
+// they were made for. A cache of what the log says, in memory, bounded in
+// bytes, least recently used out first; the same for every reader (a status
+// has nothing principal-specific), who is authorised before it is asked.
+class StatusBytes {
+ public:
+  explicit StatusBytes(std::size_t limit_bytes) : limit_(limit_bytes) {}
+  std::optional<std::string> get(const std::string& hire, std::uint64_t version, std::uint32_t day);
+  void put(const std::string& hire, std::uint64_t version, std::uint32_t day, std::string body);
+
+ private:
+  struct Entry {
+    std::string hire;
+    std::uint64_t version;
+    std::uint32_t day;
+    std::string body;
+  };
+  std::mutex mu_;
+  std::list<Entry> lru_;  // GUARDED_BY(mu_); most recent first
+  std::unordered_map<std::string, std::list<Entry>::iterator> by_hire_;  // GUARDED_BY(mu_)
+  std::size_t bytes_ = 0;                                                // GUARDED_BY(mu_)
+  const std::size_t limit_;
+};
+
 // What every handler shares: the engine and tokens the API serves, the hooks
 // of the process around it, and the reads that decide what a principal may see.
 struct ApiContext {
@@ -137,6 +171,7 @@ struct ApiContext {
   // service); null without a secret store.
   std::unique_ptr<engine::WebhookService> webhooks;
   std::atomic<int> simulations_running{0};
+  StatusBytes statuses{64u << 20};
 
   std::string municipality_of_unit(const std::string& unit);
 
@@ -209,6 +244,10 @@ struct ApiContext {
 
 Response json_response(int status, const json& j);
 Response forbidden(const Ctx& c, const std::string& why);
+// 404 unknown_hire: no such hire, or not one the principal may see.
+Response unknown_hire(const Ctx& c, const std::string& id);
+// 409 hire_damaged, naming the hire and why (the "hire" and "damage" fields).
+Response damaged_problem(const Ctx& c, const std::string& id, const std::string& why);
 
 // The Content-Type's media type if it is not `type` ("missing" without one).
 std::optional<std::string> body_error(const Ctx& c, const char* type);

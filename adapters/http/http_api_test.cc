@@ -10,8 +10,11 @@
 #include <rocksdb/db.h>
 
 #include <boost/test/unit_test.hpp>
+#include <condition_variable>
+#include <deque>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <random>
 #include <set>
 #include <sstream>
@@ -30,16 +33,46 @@ using nlohmann::json;
 
 namespace {
 
-// The real log, except that appends fail with "no space" while `full` is set.
+// The real log, except that appends fail with "no space" while `full` is set,
+// and that asynchronous appends wait, unwritten, while `holding` is set, until
+// release() hands them to the real log.
 class DiskFullLog : public storage::EventLog {
  public:
   explicit DiskFullLog(storage::EventLog& real) : real_(real) {}
   bool full = false;
+  std::atomic<bool> holding{false};
   storage::Result<storage::AppendResult> append(storage::AppendRequest req) override {
     if (full)
       return storage::Error{storage::ErrorCode::no_space, "IO error: No space left on device",
                             std::nullopt};
     return real_.append(std::move(req));
+  }
+  void append_async(storage::AppendRequest req, storage::AppendCallback done) override {
+    if (full) return done(append(std::move(req)));
+    std::lock_guard<std::mutex> lock(held_mu_);
+    if (holding) {
+      held_.emplace_back(std::move(req), std::move(done));
+      return;
+    }
+    real_.append_async(std::move(req), std::move(done));
+  }
+  std::size_t held() {
+    std::lock_guard<std::mutex> lock(held_mu_);
+    return held_.size();
+  }
+  std::vector<std::string> held_streams() {
+    std::lock_guard<std::mutex> lock(held_mu_);
+    std::vector<std::string> out;
+    for (const auto& h : held_) out.push_back(h.first.stream.str());
+    return out;
+  }
+  void release() {
+    std::vector<std::pair<storage::AppendRequest, storage::AppendCallback>> go;
+    {
+      std::lock_guard<std::mutex> lock(held_mu_);
+      go.swap(held_);
+    }
+    for (auto& [req, done] : go) real_.append_async(std::move(req), std::move(done));
   }
   storage::Result<std::vector<storage::RecordedEvent>> read_stream(const storage::StreamId& s,
                                                                    storage::StreamVersion from,
@@ -78,6 +111,39 @@ class DiskFullLog : public storage::EventLog {
 
  private:
   storage::EventLog& real_;
+  std::mutex held_mu_;
+  std::vector<std::pair<storage::AppendRequest, storage::AppendCallback>> held_;
+};
+
+// What a server's worker pool is to Api::handle_async, run by the test: what
+// is posted waits here until run() (on the test's thread).
+struct PostedWork {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::deque<std::function<void()>> queue;
+  Api::Post post() {
+    return [this](std::function<void()> f) {
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        queue.push_back(std::move(f));
+      }
+      cv.notify_all();
+    };
+  }
+  // Runs what is posted until `until` holds, for at most 10 s.
+  bool run(const std::function<bool()>& until) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    std::unique_lock<std::mutex> lock(mu);
+    while (!until()) {
+      if (!cv.wait_until(lock, deadline, [&] { return !queue.empty(); })) return until();
+      auto f = std::move(queue.front());
+      queue.pop_front();
+      lock.unlock();
+      f();
+      lock.lock();
+    }
+    return true;
+  }
 };
 
 struct Fixture {
@@ -208,6 +274,101 @@ BOOST_AUTO_TEST_CASE(FullDiskAnswers507AndWritesNothing) {
   log->full = false;
   r = call("POST", "/v1/hires/" + hire + "/events", {{"kind", "started"}, {"on", "2026-03-02"}});
   BOOST_TEST(r.status == 201);
+}
+
+// journeyd's command path: a command hands its append to the log and
+// returns; no thread waits for the sync. With every append held unwritten,
+// handle_async() of eight commands on eight hires all return, and all eight
+// appends are at the log at once; released, each is answered 201.
+BOOST_AUTO_TEST_CASE(CommandsDoNotHoldAThreadWhileTheirAppendsWaitForTheLog) {
+  set_unit("Barn och unga Väster");
+  std::vector<std::string> hires;
+  for (int i = 0; i < 8; ++i) hires.push_back(register_hire());
+  const std::string body = R"({"kind":"started","on":"2026-03-02"})";
+  std::vector<Request> reqs(hires.size());
+  for (std::size_t i = 0; i < hires.size(); ++i) {
+    reqs[i].method = "POST";
+    reqs[i].target = "/v1/hires/" + hires[i] + "/events";
+    reqs[i].headers = {{"Authorization", "Bearer " + admin}, {"Content-Type", "application/json"}};
+    reqs[i].body = body;
+  }
+  PostedWork work;
+  std::mutex mu;
+  std::vector<Response> answers;
+  log->holding = true;
+  // On another thread, so that a call that did wait for its append fails
+  // the test instead of hanging it.
+  auto submitted = std::async(std::launch::async, [&] {
+    for (auto& r : reqs)
+      api->handle_async(r, work.post(), [&](Response a) {
+        std::lock_guard<std::mutex> lock(mu);
+        answers.push_back(std::move(a));
+      });
+  });
+  BOOST_REQUIRE(submitted.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+  BOOST_TEST(log->held() == hires.size());
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    BOOST_TEST(answers.empty());  // nothing is answered before the log has it
+  }
+  log->holding = false;
+  log->release();
+  BOOST_REQUIRE(work.run([&] {
+    std::lock_guard<std::mutex> lock(mu);
+    return answers.size() == hires.size();
+  }));
+  for (const auto& a : answers) BOOST_TEST(a.status == 201, a.body);
+  for (const auto& h : hires)
+    BOOST_TEST(real->stream_version(storage::StreamId(h))->value == 2u, h);
+}
+
+// Two commands on one hire take turns: the second does not reach the log
+// until the first's append is answered, then decides on the stream the first
+// wrote. Neither conflicts (no If-Match) and both are recorded, in order.
+BOOST_AUTO_TEST_CASE(TwoCommandsOnOneHireTakeTurnsInsteadOfConflicting) {
+  set_unit("Barn och unga Väster");
+  const std::string hire = register_hire();
+  BOOST_REQUIRE_EQUAL(
+      call("POST", "/v1/hires/" + hire + "/events", {{"kind", "started"}, {"on", "2026-03-02"}})
+          .status,
+      201);
+  std::vector<Request> reqs(2);
+  for (int i = 0; i < 2; ++i) {
+    reqs[i].method = "POST";
+    reqs[i].target = "/v1/hires/" + hire + "/events";
+    reqs[i].headers = {{"Authorization", "Bearer " + admin}, {"Content-Type", "application/json"}};
+    reqs[i].body =
+        json{{"kind", "item"}, {"item", i == 0 ? "ec.utse-fadder" : "ec.valkomstbrev"}}.dump();
+  }
+  PostedWork work;
+  std::mutex mu;
+  std::vector<Response> answers;
+  auto answer = [&](Response a) {
+    std::lock_guard<std::mutex> lock(mu);
+    answers.push_back(std::move(a));
+  };
+  log->holding = true;
+  auto submitted = std::async(std::launch::async, [&] {
+    for (auto& r : reqs) api->handle_async(r, work.post(), answer);
+  });
+  BOOST_REQUIRE(submitted.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+  BOOST_TEST(log->held() == 1u);  // the second waits for its turn, not in the log
+  log->release();
+  BOOST_REQUIRE(work.run([&] { return log->held() == 1u; }));  // the second, decided now
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    BOOST_REQUIRE_EQUAL(answers.size(), 1u);
+    BOOST_TEST(answers[0].status == 201, answers[0].body);
+    BOOST_TEST(json::parse(answers[0].body)["version"].get<int>() == 3);
+  }
+  log->holding = false;
+  log->release();
+  BOOST_REQUIRE(work.run([&] {
+    std::lock_guard<std::mutex> lock(mu);
+    return answers.size() == 2;
+  }));
+  BOOST_TEST(answers[1].status == 201, answers[1].body);
+  BOOST_TEST(json::parse(answers[1].body)["version"].get<int>() == 4);
 }
 
 namespace {
@@ -844,6 +1005,47 @@ BOOST_AUTO_TEST_CASE(HistoryShowsTheSwedishDayARecordTookEffectNotTheUtcDay) {
       BOOST_CHECK_MESSAGE(csv.find("," + day + ",") != std::string::npos, csv);
     }
   }
+}
+
+// Status bytes are kept per version and day: a second read answers the same
+// bytes, a command makes the next read show it, and a read as of a date is
+// never answered from (nor stored in) them.
+BOOST_AUTO_TEST_CASE(AKeptStatusIsNeverServedAfterTheHireChangedOrForAnotherDate) {
+  const std::string hire = register_hire();
+  auto first = call("GET", "/v1/hires/" + hire);
+  BOOST_REQUIRE_EQUAL(first.status, 200);
+  auto second = call("GET", "/v1/hires/" + hire);
+  BOOST_TEST(second.body == first.body);
+  BOOST_TEST(second.headers == first.headers);
+  BOOST_REQUIRE_EQUAL(
+      call("POST", "/v1/hires/" + hire + "/events", {{"kind", "item"}, {"item", "ec.utse-fadder"}})
+          .status,
+      201);
+  auto after = call("GET", "/v1/hires/" + hire);
+  BOOST_TEST(after.body != first.body);
+  bool done = false;
+  std::string seen;
+  const json status = json::parse(after.body);
+  for (const auto& i : status["items"])
+    if (i["id"] == "ec.utse-fadder") {
+      done = i["state"] == "done";
+      seen += i.dump();
+    }
+  BOOST_TEST(done, seen);
+  BOOST_TEST(seen.size() > 0u);
+  // As of today: the same day, but another representation (the bare
+  // version as its ETag), computed, not the kept bytes.
+  const std::string today = date::format("%F", engine->today());
+  auto as_of = call("GET", "/v1/hires/" + hire + "?as_of=" + today);
+  BOOST_REQUIRE_EQUAL(as_of.status, 200);
+  std::string etag;
+  for (const auto& [k, v] : as_of.headers)
+    if (k == "ETag") etag = v;
+  std::string day_etag;  // "<version>-<yyyymmdd>"
+  for (const auto& [k, v] : after.headers)
+    if (k == "ETag") day_etag = v;
+  BOOST_TEST(etag == day_etag.substr(0, day_etag.find('-')) + "\"");
+  BOOST_TEST(call("GET", "/v1/hires/" + hire).body == after.body);
 }
 
 BOOST_AUTO_TEST_CASE(ARetractedItemIsOpenAgainInTheStatusAndMarkedInHistory) {

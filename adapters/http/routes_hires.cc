@@ -112,10 +112,18 @@ Response register_hire(ApiContext& api, Ctx& c) {
   std::optional<Response> err;
   auto key = idempotency_key(c, err);
   if (err) return *err;
-  auto o = api.engine.register_hire(cmd, {c.principal->actor(), *key, std::nullopt});
-  Response r = command_response(c, 201, o, {{"hire", o.hire_id}});
-  if (o.ok()) r.headers.push_back({"Location", "/v1/hires/" + o.hire_id});
-  return r;
+  // Answered when the log has the registration (no worker waits for it).
+  c.later = [&api, c, cmd = std::move(cmd), actor = c.principal->actor(), key = *key](
+                const auto& post, std::function<void(Response)> answer) {
+    api.engine.register_hire_async(
+        cmd, {actor, key, std::nullopt}, post,
+        [c, answer = std::move(answer)](const CommandOutcome& o) {
+          Response r = command_response(c, 201, o, {{"hire", o.hire_id}});
+          if (o.ok()) r.headers.push_back({"Location", "/v1/hires/" + o.hire_id});
+          answer(std::move(r));
+        });
+  };
+  return {};
 }
 
 // A hire's status ETag: its stream version and the day the status is
@@ -172,7 +180,16 @@ Response hire_status(ApiContext& api, Ctx& c) {
     return r;
   }
   // Authorised by the summary above; the whole status is projected only now,
-  // so that an unchanged one costs no replay.
+  // so that an unchanged one costs no replay, and serialised once per
+  // version and day (StatusBytes) for everyone who reads it.
+  const auto day_no = static_cast<std::uint32_t>(day.time_since_epoch().count());
+  if (!a && version)
+    if (auto bytes = api.statuses.get(c.params["hire"], version->value, day_no)) {
+      Response r;
+      r.body = std::move(*bytes);
+      r.headers.push_back({"ETag", etag});
+      return r;
+    }
   std::optional<engine::HireStatus> view;
   if (a) {
     view = api.engine.status(c.params["hire"], api.engine.today(), a);
@@ -187,6 +204,7 @@ Response hire_status(ApiContext& api, Ctx& c) {
     view = std::move(std::get<engine::HireStatus>(s));
   }
   Response r = json_response(200, status_json(*view));
+  if (!a && version) api.statuses.put(c.params["hire"], version->value, day_no, r.body);
   if (!etag.empty()) r.headers.push_back({"ETag", etag});
   return r;
 }

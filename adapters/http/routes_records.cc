@@ -60,30 +60,43 @@ Response idempotency_key_reused(const Ctx& c) {
 }
 
 Response record_event(ApiContext& api, Ctx& c) {
-  // Who may record what needs the hire's unit, introducer and programme:
-  // its summary; the engine replays the journey itself to decide.
-  auto s = api.readable_summary(c);
-  if (auto* r = std::get_if<Response>(&s)) return *r;
+  // Who may read the hire needs only its identity; who may record the event
+  // needs its programme too, which the engine has once it has replayed the
+  // journey to decide: it asks `authorise` there (one replay, no projection).
+  const std::string hire = c.params["hire"];
+  std::map<std::string, std::string> munis;
+  auto id = api.engine.identify(hire);
+  if (!id || !engine::may_read_hire(*c.principal, api.scope_of(*id, &munis)))
+    return unknown_hire(c, hire);
   auto body = json_body(c);
   if (auto* r = std::get_if<Response>(&body)) return *r;
   auto ev = decode_command(std::get<json>(body), api.engine.today());
   if (auto* e = std::get_if<FieldError>(&ev)) return field_error(c, *e);
-  auto& summary = std::get<engine::HireSummary>(s);
-  auto programme = api.engine.programme(summary.hire.programme_id, summary.hire.programme_version);
-  if (!programme)
-    return c.fail(500, "internal_error", c.t("programmet saknas", "programme missing"));
-  if (auto why = engine::may_record(*c.principal, api.scope_of(summary, nullptr),
-                                    std::get<engine::DomainEvent>(ev), *programme))
-    return forbidden(c, record_refusal(c, *why));
   std::optional<Response> err;
   auto key = idempotency_key(c, err);
   if (err) return *err;
   auto expected = if_match(c, err);
   if (err) return *err;
-  auto o = api.engine.execute(c.params["hire"], std::get<engine::DomainEvent>(ev),
-                              {c.principal->actor(), *key, expected});
-  if (o.ok() && o.hire_id != c.params["hire"]) return idempotency_key_reused(c);
-  return command_response(c, 201, o, {{"hire", o.hire_id}});
+  engine::JourneyEngine::Authorise authorise =
+      [principal = *c.principal, scope = api.scope_of(*id, &munis)](
+          const engine::DomainEvent& e, const workflows::Programme& programme) {
+        return engine::may_record(principal, scope, e, programme);
+      };
+  // Answered when the log has the event (no worker waits for it).
+  c.later = [&api, c, hire, event = std::get<engine::DomainEvent>(ev), authorise,
+             ctx = engine::CommandContext{c.principal->actor(), *key, expected}](
+                const auto& post, std::function<void(Response)> answer) {
+    api.engine.execute_async(
+        hire, event, ctx, authorise, post, [c, hire, answer = std::move(answer)](CommandOutcome o) {
+          if (o.refusal && o.refusal->code == "not_permitted")
+            return answer(forbidden(c, record_refusal(c, o.refusal->args["why"])));
+          if (o.refusal && o.refusal->code == "hire_damaged")
+            return answer(damaged_problem(c, hire, o.refusal->args["reason"]));
+          if (o.ok() && o.hire_id != hire) return answer(idempotency_key_reused(c));
+          answer(command_response(c, 201, o, {{"hire", o.hire_id}}));
+        });
+  };
+  return {};
 }
 
 // A repeat gets the first outcome before any check: the fact may have

@@ -65,7 +65,7 @@ class SessionBase {
 // TLS context the sessions still use while they are destroyed.
 struct HttpServer::Impl {
   ServerConfig config;
-  Handler handler;
+  HttpServer::AsyncHandler handler;
   AccessLog access_log;
   std::atomic<bool> stopping{false};
   std::atomic<std::size_t> in_flight{0};
@@ -329,25 +329,36 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     beast::get_lowest_layer(stream_).expires_never();
     auto run = [self = this->shared_from_this(), req](bool inline_) {
       const auto t0 = std::chrono::steady_clock::now();
-      Response r;
+      // Called once, on this thread or (a command) from the worker the log's
+      // answer was posted to; on this strand only when inline_ and at once.
+      auto answered = std::make_shared<std::atomic<bool>>(false);
+      const auto here = std::this_thread::get_id();
+      auto answer = [self, req, t0, inline_, answered, here](Response r) {
+        if (answered->exchange(true)) return;
+        const double secs =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        try {
+          if (self->server_->access_log) self->server_->access_log(*req, r, secs);
+        } catch (...) {
+          // A log line must never take the connection (or the process) down.
+        }
+        if (inline_ && std::this_thread::get_id() == here)
+          return self->write(std::move(r), *req, true);
+        asio::post(self->stream_.get_executor(), [self, r = std::move(r), req]() mutable {
+          self->write(std::move(r), *req, true);
+        });
+      };
+      HttpServer::Impl* srv = self->server_;
+      const HttpServer::Post post = [srv](std::function<void()> f) {
+        asio::post(*srv->workers, std::move(f));
+      };
       try {
-        r = self->server_->handler(*req);
+        self->server_->handler(*req, post, answer);
       } catch (const std::exception& e) {
-        r = problem(500, "internal_error", e.what());
+        answer(problem(500, "internal_error", e.what()));
       } catch (...) {
-        r = problem(500, "internal_error", "unknown exception");
+        answer(problem(500, "internal_error", "unknown exception"));
       }
-      const double secs =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      try {
-        if (self->server_->access_log) self->server_->access_log(*req, r, secs);
-      } catch (...) {
-        // A log line must never take the connection (or the process) down.
-      }
-      if (inline_) return self->write(std::move(r), *req, true);
-      asio::post(self->stream_.get_executor(), [self, r = std::move(r), req]() mutable {
-        self->write(std::move(r), *req, true);
-      });
     };
     // Short reads are answered on this connection's strand. Everything else
     // (commands wait for a synced append; lists and verification may take
@@ -456,6 +467,12 @@ void HttpServer::Impl::accept() {
 }
 
 HttpServer::HttpServer(ServerConfig config, Handler handler, AccessLog log)
+    : HttpServer(
+          std::move(config),
+          [h = std::move(handler)](const Request& r, const Post&, Answer answer) { answer(h(r)); },
+          std::move(log)) {}
+
+HttpServer::HttpServer(ServerConfig config, AsyncHandler handler, AccessLog log)
     : impl_(std::make_unique<Impl>()) {
   impl_->config = std::move(config);
   impl_->handler = std::move(handler);

@@ -796,7 +796,7 @@ int main(int argc, char** argv) {
     if (async.count(64))
       std::printf(
           "          (PostgreSQL: a blocking INSERT per connection, no pipelining; journeyd's "
-          "handlers use append(), not append_async())\n");
+          "command path uses append_async())\n");
   }
   if (failed)
     std::printf(

@@ -28,6 +28,7 @@
 
 #include <array>
 #include <atomic>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -36,6 +37,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "journey/engine/reminders.h"
@@ -242,6 +244,31 @@ class JourneyEngine {
   CommandOutcome execute(const std::string& hire_id, const DomainEvent& event,
                          const CommandContext& ctx);
 
+  // ## Commands without a sleeping thread
+  // The same commands, answered through `done` instead of returned: the
+  // decision runs on the calling thread, the append goes to the log with
+  // append_async(), and no thread waits for its fsync. Everything after the
+  // log's answer (a retry, `done`) runs through `post`, a function that runs
+  // its argument soon on a thread of the caller's (journeyd: the HTTP worker
+  // pool), never on the log's own thread. `done` is called exactly once,
+  // unless `post` drops what it is given (a pool stopped at shutdown). The
+  // synchronous calls above are these, run on the caller's thread.
+  //
+  // Commands on one hire take turns (striped by hire id): while one waits for
+  // its append, the next waits in a queue, not on a thread, and decides on
+  // the stream the first one wrote. A correction takes the same turns.
+  using Post = std::function<void(std::function<void()>)>;
+  using Done = std::function<void(CommandOutcome)>;
+  // Who may record `event` on a hire of `programme`: a reason refuses the
+  // command as "not_permitted" (argument "why"), checked on the replayed hire
+  // before anything else about the event.
+  using Authorise = std::function<std::optional<std::string>(const DomainEvent&, const Programme&)>;
+  void register_hire_async(RegisterHire cmd, CommandContext ctx, Post post, Done done);
+  void execute_async(std::string hire_id, DomainEvent event, CommandContext ctx,
+                     Authorise authorise, Post post, Done done);
+  // Commands still waiting for their append (for shutdown and metrics).
+  std::size_t commands_in_flight() const { return in_flight_.load(); }
+
   // Records a correction or retraction of the fact at `c.version` (see
   // kEventCorrected). Refused, naming why, when the version is no fact of the
   // hire, is already retracted, the replacement is of another type, outside
@@ -311,15 +338,45 @@ class JourneyEngine {
   const Clock& clock() const { return clock_; }
 
  private:
-  CommandOutcome execute_once(const std::string& hire_id, const DomainEvent& event,
-                              const CommandContext& ctx);
+  // A decision: the outcome already, or the records to append.
+  struct Pending {
+    std::string hire_id;
+    std::uint64_t expected = 0;
+    std::vector<storage::NewEvent> records;
+  };
+  using Decided = std::variant<CommandOutcome, Pending>;
+  struct AsyncCommand;
+  Decided decide_registration(const RegisterHire& cmd, const CommandContext& ctx);
+  Decided decide_execute(const std::string& hire_id, const DomainEvent& event,
+                         const CommandContext& ctx, const Authorise& authorise);
+  Pending pending(const std::string& hire_id, std::uint64_t expected,
+                  const std::vector<DomainEvent>& events, const CommandContext& ctx);
+  CommandOutcome appended(const std::string& hire_id, std::uint64_t expected,
+                          const storage::Result<storage::AppendResult>& r);
+  void step(const std::shared_ptr<AsyncCommand>& c);
+  void finish(const std::shared_ptr<AsyncCommand>& c, CommandOutcome o);
+  // Runs `start` and then what it posts on this thread until `done` is called.
+  static CommandOutcome run_here(const std::function<void(Post, Done)>& start);
+
+  // A hire's turn: held by a command from its decision until its append is
+  // answered; released when the last copy of the handle is destroyed, which
+  // hands the turn to the next waiting command (through its `post`).
+  struct TurnStripe {
+    std::mutex mu;
+    bool busy = false;  // GUARDED_BY(mu)
+    std::deque<std::pair<Post, std::function<void(std::shared_ptr<void>)>>> waiting;
+  };
+  void take_turn(const std::string& hire_id, Post post,
+                 std::function<void(std::shared_ptr<void> turn)> job);
+  std::shared_ptr<void> turn_of(TurnStripe& s);
+  void pass_turn(TurnStripe& s);
   CommandOutcome correct_once(const std::string& hire_id, const Correction& c,
                               const CommandContext& ctx);
   CommandOutcome append(const std::string& hire_id, std::uint64_t expected,
                         std::vector<DomainEvent> events, const CommandContext& ctx);
   CommandOutcome append_records(const std::string& hire_id, std::uint64_t expected,
                                 std::vector<storage::NewEvent> records, const CommandContext& ctx);
-  // Decides under the hire's lock; without If-Match a conflict decides again.
+  // Decides in the hire's turn; without If-Match a conflict decides again.
   CommandOutcome serially(const std::string& hire_id, const CommandContext& ctx,
                           const std::function<CommandOutcome()>& decide);
   std::optional<CommandOutcome> earlier_outcome(const CommandContext& ctx);
@@ -328,13 +385,13 @@ class JourneyEngine {
   [[noreturn]] void damaged(const std::string& hire_id, const std::string& reason);
   void sound(const std::string& hire_id);
 
-  std::timed_mutex& hire_lock(const std::string& hire_id);
   [[noreturn]] void read_failed(const std::string& hire_id, const storage::Error& e);
 
   storage::EventLog& log_;
   const Clock& clock_;
   static constexpr std::size_t kHireLocks = 256;
-  std::array<std::timed_mutex, kHireLocks> hire_locks_;
+  std::array<TurnStripe, kHireLocks> turns_;
+  std::atomic<std::size_t> in_flight_{0};
   mutable std::mutex damaged_mu_;
   std::map<std::string, std::string> damaged_;  // GUARDED_BY(damaged_mu_)
   std::atomic<std::size_t> damaged_count_{0};   // damaged_.size(), read without the lock

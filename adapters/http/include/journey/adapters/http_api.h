@@ -104,6 +104,8 @@ class Metrics {
   std::map<std::string, Histogram> latency_;
 };
 
+struct Ctx;  // one request as a handler sees it (api_routes.h)
+
 class Api {
  public:
   // REQUIRES: engine and tokens outlive the Api.
@@ -111,6 +113,13 @@ class Api {
       ApiLimits limits = {});
   ~Api();
 
+  // Answers `req` through `answer` (called exactly once, maybe later and on
+  // another thread: a command answers when the log has its append, and what
+  // follows the log's answer runs through `post`, on the caller's workers).
+  // REQUIRES: req outlives the call to `answer`.
+  using Post = std::function<void(std::function<void()>)>;
+  void handle_async(const Request& req, const Post& post, std::function<void(Response)> answer);
+  // The same, waited for: what follows the log's answer runs on this thread.
   Response handle(const Request& req);
 
   // Every route this Api serves as (method, OpenAPI path template), read
@@ -134,6 +143,10 @@ class Api {
 
  private:
   Response static_file(const std::string& path) const;
+  Response respond(Ctx& c, std::string& route_name);
+  void answer_measured(const std::string& route, const std::string& method,
+                       std::chrono::steady_clock::time_point started, Response r,
+                       const std::function<void(Response)>& answer);
   struct Impl;
   std::unique_ptr<Impl> impl_;
   std::filesystem::path web_root_;

@@ -9,9 +9,10 @@
 //
 // Requests that config.answer_inline says are short (e.g. one hire's status)
 // are answered on the connection's strand; every other request runs on a
-// separate worker pool, not on the network threads: a command waits for its
-// fsync'ed append, and many of them waiting together is what lets the log
-// commit them as one group; a long read must not hold up a network thread.
+// separate worker pool, not on the network threads: a long read must not
+// hold up a network thread. A command (with an AsyncHandler) hands its
+// append to the log and frees its worker; many commands in the log's queue
+// together are what it commits as one group.
 //
 // Shutdown: stop_accepting() closes the listening socket; drain() waits until
 // every request already read has been answered (those answers say
@@ -78,10 +79,20 @@ struct ConnectionStats {
 class HttpServer {
  public:
   using Handler = std::function<Response(const Request&)>;
+  // A handler that may answer later: it gets `post`, which runs a function
+  // on the server's worker pool, and `answer`, to be called exactly once,
+  // from any thread, with the response. A command hands its append to the
+  // log and returns; the log's answer is posted back and answered from
+  // there, so no worker sleeps while the log syncs. Until `answer` is called
+  // the request counts as in flight (drain() waits for it).
+  using Post = std::function<void(std::function<void()>)>;
+  using Answer = std::function<void(Response)>;
+  using AsyncHandler = std::function<void(const Request&, const Post&, Answer)>;
   // Called once per answered request (for access logs).
   using AccessLog = std::function<void(const Request&, const Response&, double seconds)>;
 
   HttpServer(ServerConfig config, Handler handler, AccessLog log = {});
+  HttpServer(ServerConfig config, AsyncHandler handler, AccessLog log = {});
   ~HttpServer();
 
   // Binds and starts serving. Throws std::runtime_error naming the address
