@@ -838,48 +838,48 @@ CommandOutcome JourneyEngine::serially(const std::string& hire_id, const Command
   });
 }
 
-void JourneyEngine::take_turn(const std::string& hire_id, Post post,
-                              std::function<void(std::shared_ptr<void>)> job) {
-  TurnStripe& s = turns_[std::hash<std::string>{}(hire_id) % kHireLocks];
+void JourneyEngine::take_turn(const std::string& hire_id, Post post, TurnJob job) {
   {
-    std::lock_guard<std::mutex> lock(s.mu);
-    if (s.busy) {
-      s.waiting.emplace_back(std::move(post), std::move(job));
+    std::lock_guard<std::mutex> lock(turns_mu_);
+    auto [it, first] = turns_.try_emplace(hire_id);
+    if (!first) {
+      it->second.emplace_back(std::move(post), std::move(job));
       return;
     }
-    s.busy = true;
   }
-  job(turn_of(s));
+  job(turn_of(hire_id));
 }
 
-std::shared_ptr<void> JourneyEngine::turn_of(TurnStripe& s) {
+std::shared_ptr<void> JourneyEngine::turn_of(const std::string& hire_id) {
   struct Turn {
-    Turn(JourneyEngine* e, TurnStripe* s) : engine(e), stripe(s) {}
+    Turn(JourneyEngine* e, std::string h) : engine(e), hire(std::move(h)) {}
     Turn(const Turn&) = delete;  // one handle: its destruction passes the turn on
     Turn& operator=(const Turn&) = delete;
-    ~Turn() { engine->pass_turn(*stripe); }
+    ~Turn() { engine->pass_turn(hire); }
     JourneyEngine* engine;
-    TurnStripe* stripe;
+    std::string hire;
   };
-  return std::make_shared<Turn>(this, &s);
+  return std::make_shared<Turn>(this, hire_id);
 }
 
-void JourneyEngine::pass_turn(TurnStripe& s) {
-  std::pair<Post, std::function<void(std::shared_ptr<void>)>> next;
+void JourneyEngine::pass_turn(const std::string& hire_id) {
+  std::pair<Post, TurnJob> next;
   {
-    std::lock_guard<std::mutex> lock(s.mu);
-    if (s.waiting.empty()) {
-      s.busy = false;
+    std::lock_guard<std::mutex> lock(turns_mu_);
+    auto it = turns_.find(hire_id);
+    if (it == turns_.end()) return;  // not taken (cannot happen)
+    if (it->second.empty()) {
+      turns_.erase(it);
       return;
     }
-    next = std::move(s.waiting.front());
-    s.waiting.pop_front();
+    next = std::move(it->second.front());
+    it->second.pop_front();
   }
   // The turn is the next command's from here: it runs where its caller said.
   // Should the caller's pool drop it unrun (stopped), or refuse it, the turn
   // in it is destroyed with it and passes on.
-  auto job = std::make_shared<std::function<void(std::shared_ptr<void>)>>(std::move(next.second));
-  auto turn = turn_of(s);
+  auto job = std::make_shared<TurnJob>(std::move(next.second));
+  auto turn = turn_of(hire_id);
   try {
     next.first([job, turn]() mutable { (*job)(std::move(turn)); });
   } catch (...) {

@@ -21,7 +21,7 @@
 //
 // Thread safety: a JourneyEngine may be used from several threads; each call
 // works on its own replayed machine and the log orders the appends. Commands
-// on one hire are decided one at a time (a lock per hire, striped), so
+// on one hire are decided one at a time (a turn per hire, see execute_async), so
 // concurrent commands without If-Match on one hire never conflict in one
 // process; the log's expected version still guards against any other writer.
 #pragma once
@@ -37,6 +37,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <variant>
 #include <vector>
 
@@ -254,7 +255,7 @@ class JourneyEngine {
   // unless `post` drops what it is given (a pool stopped at shutdown). The
   // synchronous calls above are these, run on the caller's thread.
   //
-  // Commands on one hire take turns (striped by hire id): while one waits for
+  // Commands on one hire take turns: while one waits for
   // its append, the next waits in a queue, not on a thread, and decides on
   // the stream the first one wrote. A correction takes the same turns.
   using Post = std::function<void(std::function<void()>)>;
@@ -360,16 +361,12 @@ class JourneyEngine {
 
   // A hire's turn: held by a command from its decision until its append is
   // answered; released when the last copy of the handle is destroyed, which
-  // hands the turn to the next waiting command (through its `post`).
-  struct TurnStripe {
-    std::mutex mu;
-    bool busy = false;  // GUARDED_BY(mu)
-    std::deque<std::pair<Post, std::function<void(std::shared_ptr<void>)>>> waiting;
-  };
-  void take_turn(const std::string& hire_id, Post post,
-                 std::function<void(std::shared_ptr<void> turn)> job);
-  std::shared_ptr<void> turn_of(TurnStripe& s);
-  void pass_turn(TurnStripe& s);
+  // hands the turn to the next waiting command (through its `post`). Exactly
+  // per hire: commands on two hires never wait for each other.
+  using TurnJob = std::function<void(std::shared_ptr<void> turn)>;
+  void take_turn(const std::string& hire_id, Post post, TurnJob job);
+  std::shared_ptr<void> turn_of(const std::string& hire_id);
+  void pass_turn(const std::string& hire_id);
   CommandOutcome correct_once(const std::string& hire_id, const Correction& c,
                               const CommandContext& ctx);
   CommandOutcome append(const std::string& hire_id, std::uint64_t expected,
@@ -389,8 +386,10 @@ class JourneyEngine {
 
   storage::EventLog& log_;
   const Clock& clock_;
-  static constexpr std::size_t kHireLocks = 256;
-  std::array<TurnStripe, kHireLocks> turns_;
+  std::mutex turns_mu_;
+  // The hires whose turn is taken, each with the commands waiting for it.
+  std::unordered_map<std::string, std::deque<std::pair<Post, TurnJob>>>
+      turns_;  // GUARDED_BY(turns_mu_)
   std::atomic<std::size_t> in_flight_{0};
   mutable std::mutex damaged_mu_;
   std::map<std::string, std::string> damaged_;  // GUARDED_BY(damaged_mu_)
