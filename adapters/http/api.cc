@@ -9,6 +9,7 @@
 #include <deque>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "api_routes.h"
 
@@ -420,7 +421,9 @@ bool Api::answers_quickly(const Request& req) {
       path == "/v1/openapi.json")
     return true;
   const auto segs = split_path(path);
-  return segs.size() == 3 && segs[0] == "v1" && segs[1] == "hires";  // one hire's status
+  // One hire's status, unless it names a log position to wait for.
+  return segs.size() == 3 && segs[0] == "v1" && segs[1] == "hires" &&
+         req.target.find("position=") == std::string::npos;
 }
 
 const std::string& Api::openapi_document() {
@@ -499,6 +502,37 @@ void Api::answer_measured(const std::string& route, const std::string& method,
   answer(std::move(r));
 }
 
+// A read that names a log position (what a command answered as "position")
+// is answered only once the log has it: the caller's own write is then in
+// every answer, lists included, since every read folds the log up to its
+// head first (views.h). Bounded: past kPositionWait the answer is 503 with
+// Retry-After, and the position is not there (a position no command of this
+// log answered, or, with a replica, one it has not received yet).
+std::optional<Response> Api::wait_for_position(Ctx& c) {
+  const auto p = whole_number(c.query["position"], 19);
+  if (!p)
+    return c.fail(400, "bad_parameter",
+                  c.t("position ska vara en position i loggen, ett heltal",
+                      "position must be a position in the log, a whole number"),
+                  "parameter", "position");
+  auto& log = impl_->context.engine.log();
+  const auto deadline = std::chrono::steady_clock::now() + kPositionWait;
+  while (log.head().value < *p) {
+    if (std::chrono::steady_clock::now() >= deadline) {
+      Response r = c.fail(
+          503, "position_not_reached",
+          std::string(c.t("Loggen har ännu inte position ", "The log does not have position ")) +
+              std::to_string(*p) + c.t(" (den har ", " yet (it has ") +
+              std::to_string(log.head().value) + ")",
+          "parameter", "position");
+      r.headers.push_back({"Retry-After", "1"});
+      return r;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return std::nullopt;
+}
+
 Response Api::respond(Ctx& c, std::string& route_name) {
   const Request& req = c.req;
   auto al = req.headers.find("Accept-Language");
@@ -522,6 +556,8 @@ Response Api::respond(Ctx& c, std::string& route_name) {
   route_name = match->path;
   if (match->authenticated)
     if (auto refused = impl_->admit(c, ready_)) return *refused;
+  if (req.method == "GET" && c.query.count("position"))
+    if (auto behind = wait_for_position(c)) return *behind;
   try {
     return match->handler(impl_->context, c);
   } catch (const engine::HireDamaged&) {

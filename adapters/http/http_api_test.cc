@@ -25,6 +25,7 @@
 #include "journey/storage/kv_store.h"
 #include "journey/storage/rocksdb_event_log.h"
 #include "journey/workflows/value_domain.h"
+#include "population.h"
 
 namespace fs = std::filesystem;
 using namespace journey;
@@ -320,6 +321,34 @@ BOOST_AUTO_TEST_CASE(CommandsDoNotHoldAThreadWhileTheirAppendsWaitForTheLog) {
   for (const auto& a : answers) BOOST_TEST(a.status == 201, a.body);
   for (const auto& h : hires)
     BOOST_TEST(real->stream_version(storage::StreamId(h))->value == 2u, h);
+}
+
+// A read that names the position its caller's command answered is answered
+// with that write in it; a position the log does not have waits (bounded),
+// then says so; one that is no number is refused by name.
+BOOST_AUTO_TEST_CASE(AReadNamingAPositionIsAnsweredOnlyOnceTheLogHasIt) {
+  set_unit("Barn och unga Väster");
+  const std::string hire = register_hire();
+  auto done =
+      call("POST", "/v1/hires/" + hire + "/events", {{"kind", "started"}, {"on", "2026-03-02"}});
+  BOOST_REQUIRE_EQUAL(done.status, 201);
+  const auto position = json::parse(done.body)["position"].get<std::uint64_t>();
+  BOOST_TEST(position == real->head().value);
+  auto list = call(
+      "GET", "/v1/hires?unit=Barn%20och%20unga%20V%C3%A4ster&position=" + std::to_string(position));
+  BOOST_TEST_REQUIRE(list.status == 200, list.body);
+  BOOST_TEST(list.body.find(hire) != std::string::npos);
+  const auto t0 = std::chrono::steady_clock::now();
+  auto ahead = call("GET", "/v1/hires/" + hire + "?position=" + std::to_string(position + 1000));
+  BOOST_TEST((std::chrono::steady_clock::now() - t0 >= Api::kPositionWait));
+  BOOST_TEST(ahead.status == 503);
+  BOOST_TEST(json::parse(ahead.body)["code"] == "position_not_reached");
+  bool retry_after = false;
+  for (const auto& [k, v] : ahead.headers) retry_after |= k == "Retry-After";
+  BOOST_TEST(retry_after);
+  auto bad = call("GET", "/v1/tasks?position=soon");
+  BOOST_TEST(bad.status == 400);
+  BOOST_TEST(json::parse(bad.body)["parameter"] == "position");
 }
 
 // Two commands on one hire take turns: the second does not reach the log
@@ -1315,6 +1344,56 @@ BOOST_AUTO_TEST_CASE(ListsFromTheViewsAnswerWhatAReplayAnswersForEveryPrincipal)
   BOOST_TEST(everyone.size() == 23u);  // 21 + the two planted registrations
   BOOST_TEST(ids_of(all_pages(*indexed, principals["admin default"], "/v1/hires").first)
                  .count("hire-0000dead") == 0);
+}
+
+// The same agreement over a population that has lived: 60 hires of the
+// benchmarks' two-year journeys (tools/bench/population.h), started over two
+// years and cut at today, every third behind, plus leave (some back), a
+// corrected registration, a struck item and experienced hires.
+BOOST_AUTO_TEST_CASE(ATwoYearPopulationListsAlikeFromTheViewsAndByReplay) {
+  auto programme = engine->programme("gr-forsta-aren", std::nullopt);
+  BOOST_REQUIRE(programme);
+  const char* units[] = {"Barn och unga Väster", "Barn och unga Öster", "Familj Borås"};
+  const date::sys_days today = engine->today();
+  const date::sys_days first = bench::ymd(2024, 9, 2);  // a Monday
+  const int weeks = static_cast<int>((today - first).count() / 7);
+  int leaves = 0, returns = 0, corrected = 0, struck = 0;
+  for (int i = 0; i < 60; ++i) {
+    bench::JourneyShape shape{first + date::days(7 * ((i * 37) % weeks)), units[i % 3], 150, today};
+    const auto events = bench::journey_events(*programme, 1000 + i, shape, i % 3 == 0);
+    const std::string id = bench::hire_id(1000 + i);
+    BOOST_REQUIRE(real->append(bench::append_request(id, events, clock.now())).ok());
+    const date::sys_days leave_from = shape.start + date::days(119);  // a Friday
+    if (i % 5 == 2 && leave_from < today) {
+      leaves += engine->execute(id, workflows::LeaveStarted{"parental", leave_from}, setup).ok();
+      const date::sys_days back = leave_from + date::days(94);  // a Monday
+      if (i % 10 == 2 && back < today)
+        returns += engine->execute(id, workflows::LeaveEnded{back}, setup).ok();
+    }
+    if (i % 7 == 3) {
+      auto reg = std::get<workflows::HireRegistered>(events.front());
+      reg.name += " Rättad";
+      corrected += engine->correct(id, {1, reg, "stavfel", 0}, setup).ok();
+    }
+    if (i % 7 == 5) struck += engine->correct(id, {4, std::nullopt, "fel moment", 0}, setup).ok();
+  }
+  for (int i = 0; i < 4; ++i) {
+    engine::RegisterHire reg{"Erfaren " + std::to_string(i),
+                             "erfaren" + std::to_string(i) + "@example.se", units[i % 3],
+                             date::format("%F", first + date::days(7 * 25 * (i + 1))), true};
+    auto o = engine->register_hire(reg, setup);
+    BOOST_REQUIRE(o.ok());
+    BOOST_REQUIRE(engine
+                      ->execute(o.hire_id,
+                                workflows::HireStarted{first + date::days(7 * 25 * (i + 1))}, setup)
+                      .ok());
+  }
+  BOOST_TEST(leaves >= 5);
+  BOOST_TEST(returns >= 2);
+  BOOST_TEST(corrected >= 5);
+  BOOST_TEST(struck >= 5);
+  principals["introducer Karin Ek"] = introducer("karin.ek@example.se");
+  lists_agree();
 }
 
 BOOST_AUTO_TEST_CASE(PagesWalkEveryHireOnceInUnitOrderAndRefuseABadLimitOrCursorByName) {

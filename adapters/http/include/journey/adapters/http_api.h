@@ -31,6 +31,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -108,6 +109,8 @@ struct Ctx;  // one request as a handler sees it (api_routes.h)
 
 class Api {
  public:
+  // How long a read naming ?position= waits for the log to have it.
+  static constexpr std::chrono::milliseconds kPositionWait{2000};
   // REQUIRES: engine and tokens outlive the Api.
   Api(engine::JourneyEngine& engine, engine::TokenRegistry& tokens, ApiHooks hooks,
       ApiLimits limits = {});
@@ -144,6 +147,7 @@ class Api {
  private:
   Response static_file(const std::string& path) const;
   Response respond(Ctx& c, std::string& route_name);
+  std::optional<Response> wait_for_position(Ctx& c);
   void answer_measured(const std::string& route, const std::string& method,
                        std::chrono::steady_clock::time_point started, Response r,
                        const std::function<void(Response)>& answer);
