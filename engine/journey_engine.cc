@@ -662,7 +662,7 @@ JourneyEngine::Decided JourneyEngine::decide_execute(const std::string& hire_id,
   }
   if (!hire) return failed("unknown_hire", {{"hire", hire_id}}, CommandOutcome::Kind::refused);
   if (authorise)
-    if (auto why = authorise(event, *hire->programme)) {
+    if (auto why = authorise(event, *hire->programme, hire->machine->facts())) {
       auto o = failed("not_permitted", {{"why", *why}}, CommandOutcome::Kind::refused);
       o.hire_id = hire_id;
       return o;
@@ -693,16 +693,13 @@ JourneyEngine::Decided JourneyEngine::decide_execute(const std::string& hire_id,
 // One command on its way: decided (again, after a conflict), appended, answered.
 struct JourneyEngine::AsyncCommand {
   AsyncCommand(JourneyEngine& e, CommandContext c, Post p, Done d)
-      : engine(e), ctx(std::move(c)), post(std::move(p)), done(std::move(d)) {
-    ++engine.in_flight_;
-  }
-  ~AsyncCommand() { --engine.in_flight_; }
-  JourneyEngine& engine;
+      : ctx(std::move(c)), post(std::move(p)), done(std::move(d)) {}
   CommandContext ctx;
   Post post;
   Done done;
   std::function<Decided()> decide;
-  std::shared_ptr<void> turn;  // the hire's turn, when the command takes one
+  std::function<void(const CommandOutcome&)> after;  // before `done`, if set
+  std::shared_ptr<void> turn;                        // the hire's turn, when the command takes one
   int attempt = 1;
 };
 
@@ -746,24 +743,40 @@ void JourneyEngine::step(const std::shared_ptr<AsyncCommand>& c) {
   AppendRequest req{StreamId(p.hire_id), ExpectedVersion::exactly(StreamVersion{p.expected}),
                     std::move(p.records), c->ctx.idempotency_key};
   // On the log's thread: only hand the answer over (the callback must be short).
-  log_.append_async(std::move(req), [this, c, hire = p.hire_id, expected = p.expected](
-                                        storage::Result<storage::AppendResult> r) {
+  auto answered = [this, c, hire = p.hire_id,
+                   expected = p.expected](storage::Result<storage::AppendResult> r) {
     try {
       c->post([this, c, hire, expected, r = std::move(r)] {
-        CommandOutcome o = appended(hire, expected, r);
-        if (o.kind == CommandOutcome::Kind::conflict && !c->ctx.expected_version &&
-            ++c->attempt <= 8)
-          return step(c);
-        finish(c, std::move(o));
+        try {
+          CommandOutcome o = appended(hire, expected, r);
+          if (o.kind == CommandOutcome::Kind::conflict && !c->ctx.expected_version &&
+              ++c->attempt <= 8)
+            return step(c);
+          finish(c, std::move(o));
+        } catch (const std::exception& e) {
+          finish(c, failed("internal_error", {{"what", e.what()}}));
+        }
       });
     } catch (...) {
       // Nothing to post to (shutting down): the command goes unanswered, as
       // after a crash; what was appended stays, and its key answers a retry.
     }
-  });
+  };
+  try {
+    log_.append_async(std::move(req), std::move(answered));
+  } catch (const std::exception& e) {  // e.g. std::bad_alloc: nothing was appended
+    finish(c, failed("internal_error", {{"what", e.what()}}));
+  }
 }
 
 void JourneyEngine::finish(const std::shared_ptr<AsyncCommand>& c, CommandOutcome o) {
+  if (c->after) {
+    try {
+      c->after(o);
+    } catch (...) {
+      // Bookkeeping after the fact (which hires are damaged): the outcome stands.
+    }
+  }
   c->turn.reset();  // the next command on the hire may decide now
   Done done = std::move(c->done);
   c->done = nullptr;
@@ -771,7 +784,8 @@ void JourneyEngine::finish(const std::shared_ptr<AsyncCommand>& c, CommandOutcom
   try {
     done(std::move(o));
   } catch (...) {
-    // The caller's answer failed; the command's outcome stands in the log.
+    // The caller's `done` must answer even when it fails (the HTTP API answers
+    // 500 itself); the command's outcome stands in the log either way.
   }
 }
 
@@ -821,21 +835,6 @@ CommandOutcome JourneyEngine::execute(const std::string& hire_id, const DomainEv
                                       const CommandContext& ctx) {
   return run_here(
       [&](Post post, Done done) { execute_async(hire_id, event, ctx, nullptr, post, done); });
-}
-
-CommandOutcome JourneyEngine::serially(const std::string& hire_id, const CommandContext& ctx,
-                                       const std::function<CommandOutcome()>& decide) {
-  return run_here([&](Post post, Done done) {
-    take_turn(hire_id, post, [&, done](std::shared_ptr<void> turn) {
-      CommandOutcome o;
-      for (int attempt = 1;; ++attempt) {
-        o = decide();
-        if (o.kind != CommandOutcome::Kind::conflict || ctx.expected_version || attempt == 8) break;
-      }
-      turn.reset();
-      done(std::move(o));
-    });
-  });
 }
 
 void JourneyEngine::take_turn(const std::string& hire_id, Post post, TurnJob job) {
@@ -888,13 +887,31 @@ void JourneyEngine::pass_turn(const std::string& hire_id) {
 
 CommandOutcome JourneyEngine::correct(const std::string& hire_id, const Correction& c,
                                       const CommandContext& ctx) {
-  // Serialised with the hire's other commands, and decided again on a newer
-  // stream without If-Match (as execute()).
-  return serially(hire_id, ctx, [&] { return correct_once(hire_id, c, ctx); });
+  return run_here([&](Post post, Done done) { correct_async(hire_id, c, ctx, post, done); });
 }
 
-CommandOutcome JourneyEngine::correct_once(const std::string& hire_id, const Correction& c,
-                                           const CommandContext& ctx) {
+void JourneyEngine::correct_async(std::string hire_id, Correction correction, CommandContext ctx,
+                                  Post post, Done done) {
+  // In the hire's turn with its other commands, and decided again on a newer
+  // stream without If-Match (as execute_async()).
+  auto c = std::make_shared<AsyncCommand>(*this, std::move(ctx), std::move(post), std::move(done));
+  c->decide = [this, hire_id, correction = std::move(correction), c = c.get()] {
+    return decide_correction(hire_id, correction, c->ctx);
+  };
+  // A correction may repair a damaged hire: it is sound again once it replays.
+  c->after = [this, hire_id](const CommandOutcome& o) {
+    if (o.kind == CommandOutcome::Kind::accepted) sound(hire_id);
+  };
+  const Post turn_post = c->post;
+  take_turn(hire_id, turn_post, [this, c](std::shared_ptr<void> turn) {
+    c->turn = std::move(turn);
+    step(c);
+  });
+}
+
+JourneyEngine::Decided JourneyEngine::decide_correction(const std::string& hire_id,
+                                                        const Correction& c,
+                                                        const CommandContext& ctx) {
   auto refused = [&](const std::string& code, std::map<std::string, std::string> args) {
     auto o = failed(code, std::move(args), CommandOutcome::Kind::refused);
     o.hire_id = hire_id;
@@ -1037,9 +1054,7 @@ CommandOutcome JourneyEngine::correct_once(const std::string& hire_id, const Cor
       return refused("correction_inconsistent", args);
     }
   }
-  auto o = append_records(hire_id, version, {std::move(ne)}, ctx);
-  if (o.kind == CommandOutcome::Kind::accepted) sound(hire_id);
-  return o;
+  return Pending{hire_id, version, {std::move(ne)}};
 }
 
 std::optional<JourneyEngine::CorrectionTarget> JourneyEngine::correction_target(

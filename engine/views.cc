@@ -11,6 +11,7 @@
 #include <exception>
 #include <set>
 #include <sstream>
+#include <system_error>
 #include <thread>
 
 #include "journey/engine/access.h"
@@ -202,8 +203,11 @@ struct HireViews::Impl {
   // the memtable) was most of a command's cost.
   // `failure`, if given, gets the reason when the entry could not be stored
   // (the answer is still returned: a view is a cache of the log).
+  // `every_key`: put every index key, not only the changed ones (a rebuild:
+  // a read's refresh that began before the clear may have stored an entry
+  // whose unchanged keys the clear took).
   std::optional<HireView> refresh(const std::string& hire, date::sys_days today,
-                                  std::string* failure = nullptr) {
+                                  std::string* failure = nullptr, bool every_key = false) {
     std::lock_guard<std::mutex> lock(write_mu_of(hire));
     auto raw = get_raw(entry_key(hire));
     const std::optional<Entry> old = raw ? decode(*raw) : std::nullopt;
@@ -240,7 +244,7 @@ struct HireViews::Impl {
       return std::nullopt;
     }
     for (auto& k : index_keys(e.view))
-      if (old_keys.erase(k) == 0) w.puts.push_back({std::move(k), ""});
+      if (old_keys.erase(k) == 0 || every_key) w.puts.push_back({std::move(k), ""});
     w.deletes.assign(old_keys.begin(), old_keys.end());  // what the new entry no longer has
     w.puts.push_back({entry_key(hire), encode(e)});
     store(w, failure);
@@ -303,7 +307,11 @@ struct HireViews::Impl {
       if (failure.empty()) failure = std::move(mine);
     };
     std::vector<std::thread> pool;
-    for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(work);
+    try {
+      for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(work);
+    } catch (const std::system_error&) {
+      // No more threads (EAGAIN): the ones started and this one do it all.
+    }
     work();
     for (auto& t : pool) t.join();
     if (error) std::rethrow_exception(error);
@@ -337,8 +345,8 @@ struct HireViews::Impl {
     const auto hires = engine.hires();
     const std::size_t n = hires.size();
     // An entry missing from the index would never be listed.
-    std::string failure =
-        in_parallel(hires, [&](const std::string& h, std::string* f) { refresh(h, today, f); });
+    std::string failure = in_parallel(
+        hires, [&](const std::string& h, std::string* f) { refresh(h, today, f, true); });
     if (!failure.empty()) throw std::runtime_error("writing the hire views: " + failure);
     storage::value_or_throw(
         kv->write(

@@ -421,9 +421,10 @@ bool Api::answers_quickly(const Request& req) {
       path == "/v1/openapi.json")
     return true;
   const auto segs = split_path(path);
-  // One hire's status, unless it names a log position to wait for.
+  // One hire's status without parameters: a read as of a date projects,
+  // and one naming a log position may wait (however its name is encoded).
   return segs.size() == 3 && segs[0] == "v1" && segs[1] == "hires" &&
-         req.target.find("position=") == std::string::npos;
+         req.target.find('?') == std::string::npos;
 }
 
 const std::string& Api::openapi_document() {
@@ -556,7 +557,11 @@ Response Api::respond(Ctx& c, std::string& route_name) {
   route_name = match->path;
   if (match->authenticated)
     if (auto refused = impl_->admit(c, ready_)) return *refused;
-  if (req.method == "GET" && c.query.count("position"))
+  // Only the reads that document it (never an unauthenticated route: a
+  // wait holds a worker, up to kPositionWait).
+  if (c.query.count("position") && req.method == "GET" &&
+      (match->path == "/v1/hires" || match->path == "/v1/hires/{hire}" ||
+       match->path == "/v1/tasks" || match->path == "/v1/notifications"))
     if (auto behind = wait_for_position(c)) return *behind;
   try {
     return match->handler(impl_->context, c);

@@ -303,6 +303,27 @@ Response damaged_problem(const Ctx& c, const std::string& id, const std::string&
   return r;
 }
 
+bool ApiContext::unit_has_hires(const std::string& unit) {
+  if (hooks.views) {
+    try {
+      hooks.views->apply();  // a hire registered just before is in the index
+      bool any = false;
+      hooks.views->scan_unit(unit, "", [&](const std::string&, const std::string&) {
+        any = true;
+        return false;
+      });
+      return any;
+    } catch (const std::exception&) {
+      // The views cannot be read or written (a full disk): ask the log.
+    }
+  }
+  for (const auto& id : engine.hires()) {
+    auto h = engine.identify(id);
+    if (h && h->unit == unit) return true;
+  }
+  return false;
+}
+
 std::string ApiContext::municipality_of_unit(const std::string& unit) {
   auto u = engine.unit(unit);
   return u ? u->municipality : engine::kDefaultMunicipality;

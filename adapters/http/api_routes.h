@@ -84,6 +84,21 @@ struct Ctx {
 
 struct ApiContext;
 
+// Answers what `make` builds, or 500 naming what it threw: a request answered
+// later (Ctx::later) must be answered exactly once, whatever fails.
+template <class Make>
+void answer_with(const Ctx& c, const std::function<void(Response)>& answer, Make&& make) {
+  Response r;
+  try {
+    r = make();
+  } catch (const std::exception& e) {
+    r = c.fail(500, "internal_error", e.what());
+  } catch (...) {
+    r = c.fail(500, "internal_error", "unknown exception");
+  }
+  answer(std::move(r));
+}
+
 // A route: what it matches and the function that answers it. Plain data: the
 // handler is a function, not a closure, so the table says all a route is.
 struct Route {
@@ -174,6 +189,9 @@ struct ApiContext {
   StatusBytes statuses{64u << 20};
 
   std::string municipality_of_unit(const std::string& unit);
+  // Whether any hire is registered in `unit`: one look at the views' unit
+  // index (every hire in the system identified, without the views).
+  bool unit_has_hires(const std::string& unit);
 
   // `seen`, if given, remembers each unit's municipality across the hires of
   // one list request (otherwise every hire re-reads its unit's stream).

@@ -323,6 +323,54 @@ BOOST_AUTO_TEST_CASE(CommandsDoNotHoldAThreadWhileTheirAppendsWaitForTheLog) {
     BOOST_TEST(real->stream_version(storage::StreamId(h))->value == 2u, h);
 }
 
+// A correction waits for the hire's turn in the queue, not on a thread: with
+// the hire's turn held by a command whose append the log holds, handle_async()
+// of a correction returns at once; it is decided and answered after.
+BOOST_AUTO_TEST_CASE(ACorrectionWaitingForTheHiresTurnHoldsNoThread) {
+  set_unit("Barn och unga Väster");
+  const std::string hire = register_hire();
+  BOOST_REQUIRE_EQUAL(
+      call("POST", "/v1/hires/" + hire + "/events", {{"kind", "started"}, {"on", "2026-03-02"}})
+          .status,
+      201);
+  std::vector<Request> reqs(2);
+  for (auto& r : reqs) {
+    r.method = "POST";
+    r.headers = {{"Authorization", "Bearer " + admin}, {"Content-Type", "application/json"}};
+  }
+  reqs[0].target = "/v1/hires/" + hire + "/events";
+  reqs[0].body = json{{"kind", "item"}, {"item", "ec.utse-fadder"}}.dump();
+  reqs[1].target = "/v1/hires/" + hire + "/corrections";
+  reqs[1].body = json{{"action", "correct"},
+                      {"event", 2},
+                      {"reason", "fel dag"},
+                      {"replacement", {{"on", "2026-03-03"}}}}
+                     .dump();
+  PostedWork work;
+  std::mutex mu;
+  std::vector<Response> answers;
+  auto answer = [&](Response a) {
+    std::lock_guard<std::mutex> lock(mu);
+    answers.push_back(std::move(a));
+  };
+  log->holding = true;
+  auto submitted = std::async(std::launch::async, [&] {
+    for (auto& r : reqs) api->handle_async(r, work.post(), answer);
+  });
+  BOOST_REQUIRE(submitted.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+  BOOST_TEST(log->held() == 1u);
+  log->holding = false;
+  log->release();
+  BOOST_REQUIRE(work.run([&] {
+    std::lock_guard<std::mutex> lock(mu);
+    return answers.size() == 2;
+  }));
+  BOOST_TEST(answers[0].status == 201, answers[0].body);
+  BOOST_TEST_REQUIRE(answers[1].status == 201, answers[1].body);
+  BOOST_TEST(json::parse(answers[1].body)["corrects"] == 2);
+  BOOST_TEST(json::parse(answers[1].body)["version"] == 4);
+}
+
 // A read that names the position its caller's command answered is answered
 // with that write in it; a position the log does not have waits (bounded),
 // then says so; one that is no number is refused by name.

@@ -118,9 +118,11 @@ Response register_hire(ApiContext& api, Ctx& c) {
     api.engine.register_hire_async(
         cmd, {actor, key, std::nullopt}, post,
         [c, answer = std::move(answer)](const CommandOutcome& o) {
-          Response r = command_response(c, 201, o, {{"hire", o.hire_id}});
-          if (o.ok()) r.headers.push_back({"Location", "/v1/hires/" + o.hire_id});
-          answer(std::move(r));
+          answer_with(c, answer, [&] {
+            Response r = command_response(c, 201, o, {{"hire", o.hire_id}});
+            if (o.ok()) r.headers.push_back({"Location", "/v1/hires/" + o.hire_id});
+            return r;
+          });
         });
   };
   return {};

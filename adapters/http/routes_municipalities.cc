@@ -67,15 +67,12 @@ Response put_unit(ApiContext& api, Ctx& c) {
     // Hires registered in a unit nobody has described yet belong to
     // "default"; a municipality's admin must not claim them by creating the
     // unit under their own municipality.
-    for (const auto& id : api.engine.hires()) {
-      auto h = api.engine.identify(id);
-      if (h && h->unit == unit.unit)
-        return c.fail(409, "unit_has_hires",
-                      c.t("Det finns redan nyanställda i en enhet med det namnet; bara "
-                          "administratören för alla kommuner kan ge den en kommun",
-                          "Hires are already registered in a unit of that name; only the "
-                          "all-municipality admin can give it a municipality"));
-    }
+    if (api.unit_has_hires(unit.unit))
+      return c.fail(409, "unit_has_hires",
+                    c.t("Det finns redan nyanställda i en enhet med det namnet; bara "
+                        "administratören för alla kommuner kan ge den en kommun",
+                        "Hires are already registered in a unit of that name; only the "
+                        "all-municipality admin can give it a municipality"));
   }
   std::optional<Response> err;
   auto key = idempotency_key(c, err);

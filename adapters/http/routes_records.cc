@@ -77,24 +77,33 @@ Response record_event(ApiContext& api, Ctx& c) {
   if (err) return *err;
   auto expected = if_match(c, err);
   if (err) return *err;
-  engine::JourneyEngine::Authorise authorise =
-      [principal = *c.principal, scope = api.scope_of(*id, &munis)](
-          const engine::DomainEvent& e, const workflows::Programme& programme) {
-        return engine::may_record(principal, scope, e, programme);
-      };
+  // Asked by the engine on the hire as it replays it in its turn: the unit
+  // and introducer then, not those read above (a new introducer may have
+  // been appointed by a command decided in between).
+  engine::JourneyEngine::Authorise authorise = [&api, principal = *c.principal](
+                                                   const engine::DomainEvent& e,
+                                                   const workflows::Programme& programme,
+                                                   const workflows::JourneyFacts& facts) {
+    std::map<std::string, std::string> seen;
+    const auto scope =
+        api.scope_of(facts.hire, facts.introducer ? facts.introducer->introducer.email : "", &seen);
+    return engine::may_record(principal, scope, e, programme);
+  };
   // Answered when the log has the event (no worker waits for it).
   c.later = [&api, c, hire, event = std::get<engine::DomainEvent>(ev), authorise,
              ctx = engine::CommandContext{c.principal->actor(), *key, expected}](
                 const auto& post, std::function<void(Response)> answer) {
-    api.engine.execute_async(
-        hire, event, ctx, authorise, post, [c, hire, answer = std::move(answer)](CommandOutcome o) {
-          if (o.refusal && o.refusal->code == "not_permitted")
-            return answer(forbidden(c, record_refusal(c, o.refusal->args["why"])));
-          if (o.refusal && o.refusal->code == "hire_damaged")
-            return answer(damaged_problem(c, hire, o.refusal->args["reason"]));
-          if (o.ok() && o.hire_id != hire) return answer(idempotency_key_reused(c));
-          answer(command_response(c, 201, o, {{"hire", o.hire_id}}));
-        });
+    api.engine.execute_async(hire, event, ctx, authorise, post,
+                             [c, hire, answer = std::move(answer)](CommandOutcome o) {
+                               answer_with(c, answer, [&] {
+                                 if (o.refusal && o.refusal->code == "not_permitted")
+                                   return forbidden(c, record_refusal(c, o.refusal->args["why"]));
+                                 if (o.refusal && o.refusal->code == "hire_damaged")
+                                   return damaged_problem(c, hire, o.refusal->args["reason"]);
+                                 if (o.ok() && o.hire_id != hire) return idempotency_key_reused(c);
+                                 return command_response(c, 201, o, {{"hire", o.hire_id}});
+                               });
+                             });
   };
   return {};
 }
@@ -211,10 +220,22 @@ Response correct_record(ApiContext& api, Ctx& c) {
   const auto& correction = std::get<engine::Correction>(corr);
   if (auto why = may_not_correct(*c.principal, scope, *target, correction))
     return forbidden(c, record_refusal(c, *why));
-  auto o = api.engine.correct(hire, correction, {c.principal->actor(), *key, expected});
-  if (o.ok() && o.hire_id != hire) return idempotency_key_reused(c);
-  return command_response(c, 201, o,
-                          {{"hire", o.hire_id}, {cb.retract ? "retracts" : "corrects", cb.event}});
+  // Answered when the log has the correction (no worker waits for it, nor
+  // for the hire's turn).
+  c.later = [&api, c, hire, correction, retract = cb.retract, event = cb.event,
+             ctx = engine::CommandContext{c.principal->actor(), *key, expected}](
+                const auto& post, std::function<void(Response)> answer) {
+    api.engine.correct_async(
+        hire, correction, ctx, post,
+        [c, hire, retract, event, answer = std::move(answer)](const CommandOutcome& o) {
+          answer_with(c, answer, [&] {
+            if (o.ok() && o.hire_id != hire) return idempotency_key_reused(c);
+            return command_response(
+                c, 201, o, {{"hire", o.hire_id}, {retract ? "retracts" : "corrects", event}});
+          });
+        });
+  };
+  return {};
 }
 
 }  // namespace

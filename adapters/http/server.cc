@@ -86,6 +86,10 @@ struct HttpServer::Impl {
   std::optional<asio::steady_timer> accept_retry;   // on the acceptor's strand
   std::optional<asio::steady_timer> reclaim_retry;  // on the acceptor's strand
   std::unique_ptr<asio::thread_pool> workers;
+  // Set once drain() has stopped the workers: what is posted after (a log's
+  // late answer at shutdown) is dropped at once, never queued into a pool
+  // that is being destroyed (a dropped command's turn passes on as it goes).
+  std::atomic<bool> workers_closed{false};
   std::vector<std::thread> threads;
 
   std::size_t cap() const { return std::max<std::size_t>(1, config.max_connections); }
@@ -350,6 +354,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
       };
       HttpServer::Impl* srv = self->server_;
       const HttpServer::Post post = [srv](std::function<void()> f) {
+        if (srv->workers_closed) return;  // f is destroyed unrun
         asio::post(*srv->workers, std::move(f));
       };
       try {
@@ -591,10 +596,11 @@ bool HttpServer::drain(std::chrono::milliseconds timeout) {
     // Past the timeout, requests still queued for a worker are dropped: their
     // clients see the connection close unanswered, as after a crash, and may
     // retry with their Idempotency-Key. A handler already running is waited
-    // for: it cannot be interrupted, and a command in it returns once its
-    // append is synced or refused.
+    // for: it cannot be interrupted. A command whose append is still with
+    // the log is not: the append lands, its answer is dropped.
     if (!clean) impl_->workers->stop();
     impl_->workers->join();
+    impl_->workers_closed = true;
   }
   // Connections still open (their requests dropped, or their answers never
   // written) close now, not when the server is destroyed.

@@ -255,20 +255,23 @@ class JourneyEngine {
   // unless `post` drops what it is given (a pool stopped at shutdown). The
   // synchronous calls above are these, run on the caller's thread.
   //
-  // Commands on one hire take turns: while one waits for
-  // its append, the next waits in a queue, not on a thread, and decides on
-  // the stream the first one wrote. A correction takes the same turns.
+  // Commands on one hire take turns: while one waits for its append, the
+  // next waits in a queue, not on a thread, and decides on the stream the
+  // first one wrote. A correction takes the same turns. No caller on a pool
+  // thread may wait for a turn (the synchronous calls do): the turn is passed
+  // on by a continuation posted to that pool.
   using Post = std::function<void(std::function<void()>)>;
   using Done = std::function<void(CommandOutcome)>;
-  // Who may record `event` on a hire of `programme`: a reason refuses the
-  // command as "not_permitted" (argument "why"), checked on the replayed hire
-  // before anything else about the event.
-  using Authorise = std::function<std::optional<std::string>(const DomainEvent&, const Programme&)>;
+  // Who may record `event` on the hire as replayed (its programme, and in its
+  // facts its unit and current introducer): a reason refuses the command as
+  // "not_permitted" (argument "why"). Asked in the hire's turn, on the stream
+  // the event would be appended to, before the machine decides.
+  using Authorise = std::function<std::optional<std::string>(const DomainEvent&, const Programme&,
+                                                             const workflows::JourneyFacts&)>;
   void register_hire_async(RegisterHire cmd, CommandContext ctx, Post post, Done done);
   void execute_async(std::string hire_id, DomainEvent event, CommandContext ctx,
                      Authorise authorise, Post post, Done done);
-  // Commands still waiting for their append (for shutdown and metrics).
-  std::size_t commands_in_flight() const { return in_flight_.load(); }
+  void correct_async(std::string hire_id, Correction c, CommandContext ctx, Post post, Done done);
 
   // Records a correction or retraction of the fact at `c.version` (see
   // kEventCorrected). Refused, naming why, when the version is no fact of the
@@ -367,15 +370,12 @@ class JourneyEngine {
   void take_turn(const std::string& hire_id, Post post, TurnJob job);
   std::shared_ptr<void> turn_of(const std::string& hire_id);
   void pass_turn(const std::string& hire_id);
-  CommandOutcome correct_once(const std::string& hire_id, const Correction& c,
-                              const CommandContext& ctx);
+  Decided decide_correction(const std::string& hire_id, const Correction& c,
+                            const CommandContext& ctx);
   CommandOutcome append(const std::string& hire_id, std::uint64_t expected,
                         std::vector<DomainEvent> events, const CommandContext& ctx);
   CommandOutcome append_records(const std::string& hire_id, std::uint64_t expected,
                                 std::vector<storage::NewEvent> records, const CommandContext& ctx);
-  // Decides in the hire's turn; without If-Match a conflict decides again.
-  CommandOutcome serially(const std::string& hire_id, const CommandContext& ctx,
-                          const std::function<CommandOutcome()>& decide);
   std::optional<CommandOutcome> earlier_outcome(const CommandContext& ctx);
   std::optional<Refusal> check_dates(const DomainEvent& e) const;
 
@@ -390,7 +390,6 @@ class JourneyEngine {
   // The hires whose turn is taken, each with the commands waiting for it.
   std::unordered_map<std::string, std::deque<std::pair<Post, TurnJob>>>
       turns_;  // GUARDED_BY(turns_mu_)
-  std::atomic<std::size_t> in_flight_{0};
   mutable std::mutex damaged_mu_;
   std::map<std::string, std::string> damaged_;  // GUARDED_BY(damaged_mu_)
   std::atomic<std::size_t> damaged_count_{0};   // damaged_.size(), read without the lock

@@ -54,8 +54,9 @@
 //   "t" BE64 due+2^63 unit 0x00 hire 0x00 BE32 index
 //                                ""   open tasks by due day (HireSummary::open_tasks),
 //                                     for lists wider than a few units
-// A hire's index keys are rewritten whenever its entry is: the old entry says
-// which to delete. Lists page in key order, (unit, hire id).
+// When a hire's entry is rewritten, the index keys it no longer has are
+// deleted and the ones it gains are put (the old entry says which it had);
+// a rebuild puts every key. Lists page in key order, (unit, hire id).
 //
 // Thread safety: every member may be called from several threads. apply() and
 // rebuild() serialise among themselves; reads do not wait for them.
