@@ -789,52 +789,16 @@ void JourneyEngine::finish(const std::shared_ptr<AsyncCommand>& c, CommandOutcom
   }
 }
 
-CommandOutcome JourneyEngine::run_here(const std::function<void(Post, Done)>& start) {
-  struct Loop {
-    std::mutex mu;
-    std::condition_variable cv;
-    std::deque<std::function<void()>> queue;  // GUARDED_BY(mu)
-    std::optional<CommandOutcome> out;        // GUARDED_BY(mu)
-  };
-  auto loop = std::make_shared<Loop>();
-  Post post = [loop](std::function<void()> f) {
-    {
-      std::lock_guard<std::mutex> lock(loop->mu);
-      loop->queue.push_back(std::move(f));
-    }
-    loop->cv.notify_one();
-  };
-  Done done = [loop](CommandOutcome o) {
-    {
-      std::lock_guard<std::mutex> lock(loop->mu);
-      loop->out = std::move(o);
-    }
-    loop->cv.notify_one();
-  };
-  start(post, done);
-  std::unique_lock<std::mutex> lock(loop->mu);
-  for (;;) {
-    loop->cv.wait(lock, [&] { return loop->out || !loop->queue.empty(); });
-    if (!loop->queue.empty()) {
-      auto f = std::move(loop->queue.front());
-      loop->queue.pop_front();
-      lock.unlock();
-      f();
-      lock.lock();
-      continue;
-    }
-    return std::move(*loop->out);
-  }
-}
-
 CommandOutcome JourneyEngine::register_hire(const RegisterHire& cmd, const CommandContext& ctx) {
-  return run_here([&](Post post, Done done) { register_hire_async(cmd, ctx, post, done); });
+  return run_here<CommandOutcome>(
+      [&](const Post& post, Done done) { register_hire_async(cmd, ctx, post, std::move(done)); });
 }
 
 CommandOutcome JourneyEngine::execute(const std::string& hire_id, const DomainEvent& event,
                                       const CommandContext& ctx) {
-  return run_here(
-      [&](Post post, Done done) { execute_async(hire_id, event, ctx, nullptr, post, done); });
+  return run_here<CommandOutcome>([&](const Post& post, Done done) {
+    execute_async(hire_id, event, ctx, nullptr, post, std::move(done));
+  });
 }
 
 void JourneyEngine::take_turn(const std::string& hire_id, Post post, TurnJob job) {
@@ -887,7 +851,8 @@ void JourneyEngine::pass_turn(const std::string& hire_id) {
 
 CommandOutcome JourneyEngine::correct(const std::string& hire_id, const Correction& c,
                                       const CommandContext& ctx) {
-  return run_here([&](Post post, Done done) { correct_async(hire_id, c, ctx, post, done); });
+  return run_here<CommandOutcome>(
+      [&](const Post& post, Done done) { correct_async(hire_id, c, ctx, post, std::move(done)); });
 }
 
 void JourneyEngine::correct_async(std::string hire_id, Correction correction, CommandContext ctx,

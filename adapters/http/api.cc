@@ -4,9 +4,7 @@
 // (routes_<resource>.cc); what they share is in api_context.cc.
 #include <algorithm>
 #include <cmath>
-#include <condition_variable>
 #include <cstdio>
-#include <deque>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -438,39 +436,9 @@ const std::string& Api::openapi_document() {
   return doc;
 }
 Response Api::handle(const Request& req) {
-  struct Loop {
-    std::mutex mu;
-    std::condition_variable cv;
-    std::deque<std::function<void()>> queue;  // GUARDED_BY(mu)
-    std::optional<Response> out;              // GUARDED_BY(mu)
-  };
-  auto loop = std::make_shared<Loop>();
-  handle_async(
-      req,
-      [loop](std::function<void()> f) {
-        {
-          std::lock_guard<std::mutex> lock(loop->mu);
-          loop->queue.push_back(std::move(f));
-        }
-        loop->cv.notify_one();
-      },
-      [loop](Response r) {
-        {
-          std::lock_guard<std::mutex> lock(loop->mu);
-          loop->out = std::move(r);
-        }
-        loop->cv.notify_one();
-      });
-  std::unique_lock<std::mutex> lock(loop->mu);
-  for (;;) {
-    loop->cv.wait(lock, [&] { return loop->out || !loop->queue.empty(); });
-    if (loop->queue.empty()) return std::move(*loop->out);
-    auto f = std::move(loop->queue.front());
-    loop->queue.pop_front();
-    lock.unlock();
-    f();
-    lock.lock();
-  }
+  return engine::run_here<Response>([&](const Post& post, std::function<void(Response)> answer) {
+    handle_async(req, post, std::move(answer));
+  });
 }
 
 void Api::handle_async(const Request& req, const Post& post, std::function<void(Response)> answer) {

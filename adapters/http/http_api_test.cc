@@ -147,6 +147,32 @@ struct PostedWork {
   }
 };
 
+// Requests handed to Api::handle_async() on another thread (a call that
+// waited for its append would fail the test, not hang it), what follows the
+// log's answers run by the test, and the answers in the order they came.
+struct Submitted {
+  PostedWork work;
+  std::mutex mu;
+  std::vector<Response> answers;  // GUARDED_BY(mu) until run_until() returns
+  bool submit(Api& api, std::vector<Request>& reqs) {
+    auto done = std::async(std::launch::async, [&] {
+      for (auto& r : reqs)
+        api.handle_async(r, work.post(), [this](Response a) {
+          std::lock_guard<std::mutex> lock(mu);
+          answers.push_back(std::move(a));
+        });
+    });
+    return done.wait_for(std::chrono::seconds(10)) == std::future_status::ready;
+  }
+  std::size_t answered() {
+    std::lock_guard<std::mutex> lock(mu);
+    return answers.size();
+  }
+  bool run_until(std::size_t n) {
+    return work.run([&] { return answered() == n; });
+  }
+};
+
 struct Fixture {
   fs::path dir;
   SystemClock clock;
@@ -198,6 +224,15 @@ struct Fixture {
     }
     for (auto& [k, v] : headers) r.headers[k] = v;
     return api->handle(r);
+  }
+  // An admin's JSON command, as handle_async() takes it.
+  Request command(const std::string& target, const json& body) {
+    Request r;
+    r.method = "POST";
+    r.target = target;
+    r.headers = {{"Authorization", "Bearer " + admin}, {"Content-Type", "application/json"}};
+    r.body = body.dump();
+    return r;
   }
   // A unit in municipality "default" with a unit head and an administrator.
   void set_unit(const std::string& unit) {
@@ -285,40 +320,19 @@ BOOST_AUTO_TEST_CASE(CommandsDoNotHoldAThreadWhileTheirAppendsWaitForTheLog) {
   set_unit("Barn och unga Väster");
   std::vector<std::string> hires;
   for (int i = 0; i < 8; ++i) hires.push_back(register_hire());
-  const std::string body = R"({"kind":"started","on":"2026-03-02"})";
-  std::vector<Request> reqs(hires.size());
-  for (std::size_t i = 0; i < hires.size(); ++i) {
-    reqs[i].method = "POST";
-    reqs[i].target = "/v1/hires/" + hires[i] + "/events";
-    reqs[i].headers = {{"Authorization", "Bearer " + admin}, {"Content-Type", "application/json"}};
-    reqs[i].body = body;
-  }
-  PostedWork work;
-  std::mutex mu;
-  std::vector<Response> answers;
+  std::vector<Request> reqs;
+  for (const auto& h : hires)
+    reqs.push_back(
+        command("/v1/hires/" + h + "/events", {{"kind", "started"}, {"on", "2026-03-02"}}));
+  Submitted sent;
   log->holding = true;
-  // On another thread, so that a call that did wait for its append fails
-  // the test instead of hanging it.
-  auto submitted = std::async(std::launch::async, [&] {
-    for (auto& r : reqs)
-      api->handle_async(r, work.post(), [&](Response a) {
-        std::lock_guard<std::mutex> lock(mu);
-        answers.push_back(std::move(a));
-      });
-  });
-  BOOST_REQUIRE(submitted.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+  BOOST_REQUIRE(sent.submit(*api, reqs));
   BOOST_TEST(log->held() == hires.size());
-  {
-    std::lock_guard<std::mutex> lock(mu);
-    BOOST_TEST(answers.empty());  // nothing is answered before the log has it
-  }
+  BOOST_TEST(sent.answered() == 0u);  // nothing is answered before the log has it
   log->holding = false;
   log->release();
-  BOOST_REQUIRE(work.run([&] {
-    std::lock_guard<std::mutex> lock(mu);
-    return answers.size() == hires.size();
-  }));
-  for (const auto& a : answers) BOOST_TEST(a.status == 201, a.body);
+  BOOST_REQUIRE(sent.run_until(hires.size()));
+  for (const auto& a : sent.answers) BOOST_TEST(a.status == 201, a.body);
   for (const auto& h : hires)
     BOOST_TEST(real->stream_version(storage::StreamId(h))->value == 2u, h);
 }
@@ -333,42 +347,23 @@ BOOST_AUTO_TEST_CASE(ACorrectionWaitingForTheHiresTurnHoldsNoThread) {
       call("POST", "/v1/hires/" + hire + "/events", {{"kind", "started"}, {"on", "2026-03-02"}})
           .status,
       201);
-  std::vector<Request> reqs(2);
-  for (auto& r : reqs) {
-    r.method = "POST";
-    r.headers = {{"Authorization", "Bearer " + admin}, {"Content-Type", "application/json"}};
-  }
-  reqs[0].target = "/v1/hires/" + hire + "/events";
-  reqs[0].body = json{{"kind", "item"}, {"item", "ec.utse-fadder"}}.dump();
-  reqs[1].target = "/v1/hires/" + hire + "/corrections";
-  reqs[1].body = json{{"action", "correct"},
-                      {"event", 2},
-                      {"reason", "fel dag"},
-                      {"replacement", {{"on", "2026-03-03"}}}}
-                     .dump();
-  PostedWork work;
-  std::mutex mu;
-  std::vector<Response> answers;
-  auto answer = [&](Response a) {
-    std::lock_guard<std::mutex> lock(mu);
-    answers.push_back(std::move(a));
-  };
+  std::vector<Request> reqs{
+      command("/v1/hires/" + hire + "/events", {{"kind", "item"}, {"item", "ec.utse-fadder"}}),
+      command("/v1/hires/" + hire + "/corrections", {{"action", "correct"},
+                                                     {"event", 2},
+                                                     {"reason", "fel dag"},
+                                                     {"replacement", {{"on", "2026-03-03"}}}})};
+  Submitted sent;
   log->holding = true;
-  auto submitted = std::async(std::launch::async, [&] {
-    for (auto& r : reqs) api->handle_async(r, work.post(), answer);
-  });
-  BOOST_REQUIRE(submitted.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+  BOOST_REQUIRE(sent.submit(*api, reqs));
   BOOST_TEST(log->held() == 1u);
   log->holding = false;
   log->release();
-  BOOST_REQUIRE(work.run([&] {
-    std::lock_guard<std::mutex> lock(mu);
-    return answers.size() == 2;
-  }));
-  BOOST_TEST(answers[0].status == 201, answers[0].body);
-  BOOST_TEST_REQUIRE(answers[1].status == 201, answers[1].body);
-  BOOST_TEST(json::parse(answers[1].body)["corrects"] == 2);
-  BOOST_TEST(json::parse(answers[1].body)["version"] == 4);
+  BOOST_REQUIRE(sent.run_until(2));
+  BOOST_TEST(sent.answers[0].status == 201, sent.answers[0].body);
+  BOOST_TEST_REQUIRE(sent.answers[1].status == 201, sent.answers[1].body);
+  BOOST_TEST(json::parse(sent.answers[1].body)["corrects"] == 2);
+  BOOST_TEST(json::parse(sent.answers[1].body)["version"] == 4);
 }
 
 // A read that names the position its caller's command answered is answered
@@ -409,43 +404,23 @@ BOOST_AUTO_TEST_CASE(TwoCommandsOnOneHireTakeTurnsInsteadOfConflicting) {
       call("POST", "/v1/hires/" + hire + "/events", {{"kind", "started"}, {"on", "2026-03-02"}})
           .status,
       201);
-  std::vector<Request> reqs(2);
-  for (int i = 0; i < 2; ++i) {
-    reqs[i].method = "POST";
-    reqs[i].target = "/v1/hires/" + hire + "/events";
-    reqs[i].headers = {{"Authorization", "Bearer " + admin}, {"Content-Type", "application/json"}};
-    reqs[i].body =
-        json{{"kind", "item"}, {"item", i == 0 ? "ec.utse-fadder" : "ec.valkomstbrev"}}.dump();
-  }
-  PostedWork work;
-  std::mutex mu;
-  std::vector<Response> answers;
-  auto answer = [&](Response a) {
-    std::lock_guard<std::mutex> lock(mu);
-    answers.push_back(std::move(a));
-  };
+  std::vector<Request> reqs;
+  for (const char* item : {"ec.utse-fadder", "ec.valkomstbrev"})
+    reqs.push_back(command("/v1/hires/" + hire + "/events", {{"kind", "item"}, {"item", item}}));
+  Submitted sent;
   log->holding = true;
-  auto submitted = std::async(std::launch::async, [&] {
-    for (auto& r : reqs) api->handle_async(r, work.post(), answer);
-  });
-  BOOST_REQUIRE(submitted.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+  BOOST_REQUIRE(sent.submit(*api, reqs));
   BOOST_TEST(log->held() == 1u);  // the second waits for its turn, not in the log
   log->release();
-  BOOST_REQUIRE(work.run([&] { return log->held() == 1u; }));  // the second, decided now
-  {
-    std::lock_guard<std::mutex> lock(mu);
-    BOOST_REQUIRE_EQUAL(answers.size(), 1u);
-    BOOST_TEST(answers[0].status == 201, answers[0].body);
-    BOOST_TEST(json::parse(answers[0].body)["version"].get<int>() == 3);
-  }
+  BOOST_REQUIRE(sent.work.run([&] { return log->held() == 1u; }));  // the second, decided now
+  BOOST_REQUIRE_EQUAL(sent.answered(), 1u);
+  BOOST_TEST(sent.answers[0].status == 201, sent.answers[0].body);
+  BOOST_TEST(json::parse(sent.answers[0].body)["version"].get<int>() == 3);
   log->holding = false;
   log->release();
-  BOOST_REQUIRE(work.run([&] {
-    std::lock_guard<std::mutex> lock(mu);
-    return answers.size() == 2;
-  }));
-  BOOST_TEST(answers[1].status == 201, answers[1].body);
-  BOOST_TEST(json::parse(answers[1].body)["version"].get<int>() == 4);
+  BOOST_REQUIRE(sent.run_until(2));
+  BOOST_TEST(sent.answers[1].status == 201, sent.answers[1].body);
+  BOOST_TEST(json::parse(sent.answers[1].body)["version"].get<int>() == 4);
 }
 
 namespace {

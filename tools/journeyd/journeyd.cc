@@ -581,9 +581,11 @@ int main(int argc, char** argv) {
   const bool debug_access = spdlog::should_log(spdlog::level::debug);
   http::HttpServer server(
       sc,
-      http::HttpServer::AsyncHandler(
-          [&api](const http::Request& r, const http::HttpServer::Post& post,
-                 http::HttpServer::Answer answer) { api.handle_async(r, post, std::move(answer)); }),
+      http::HttpServer::AsyncHandler([&api](const http::Request& r,
+                                            const http::HttpServer::Post& post,
+                                            http::HttpServer::Answer answer) {
+        api.handle_async(r, post, std::move(answer));
+      }),
       [&](const http::Request& req, const http::Response& res, double secs) {
         if (res.status >= 500 || debug_access)
           logger.log(res.status >= 500 ? spdlog::level::err : spdlog::level::debug, "request",

@@ -42,6 +42,7 @@
 #include <vector>
 
 #include "journey/engine/reminders.h"
+#include "journey/engine/run_here.h"
 #include "journey/engine/status.h"
 #include "journey/storage/event_log.h"
 #include "journey/workflows/events.h"
@@ -260,7 +261,7 @@ class JourneyEngine {
   // first one wrote. A correction takes the same turns. No caller on a pool
   // thread may wait for a turn (the synchronous calls do): the turn is passed
   // on by a continuation posted to that pool.
-  using Post = std::function<void(std::function<void()>)>;
+  using Post = engine::Post;
   using Done = std::function<void(CommandOutcome)>;
   // Who may record `event` on the hire as replayed (its programme, and in its
   // facts its unit and current introducer): a reason refuses the command as
@@ -359,8 +360,6 @@ class JourneyEngine {
                           const storage::Result<storage::AppendResult>& r);
   void step(const std::shared_ptr<AsyncCommand>& c);
   void finish(const std::shared_ptr<AsyncCommand>& c, CommandOutcome o);
-  // Runs `start` and then what it posts on this thread until `done` is called.
-  static CommandOutcome run_here(const std::function<void(Post, Done)>& start);
 
   // A hire's turn: held by a command from its decision until its append is
   // answered; released when the last copy of the handle is destroyed, which

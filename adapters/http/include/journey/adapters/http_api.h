@@ -120,7 +120,7 @@ class Api {
   // another thread: a command answers when the log has its append, and what
   // follows the log's answer runs through `post`, on the caller's workers).
   // REQUIRES: req outlives the call to `answer`.
-  using Post = std::function<void(std::function<void()>)>;
+  using Post = engine::Post;
   void handle_async(const Request& req, const Post& post, std::function<void(Response)> answer);
   // The same, waited for: what follows the log's answer runs on this thread.
   Response handle(const Request& req);
