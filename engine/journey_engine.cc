@@ -425,6 +425,13 @@ Folded fold_records(const std::string& hire_id, const std::vector<storage::Recor
 
 bool is_hire_id(const std::string& s) { return s.rfind("hire-", 0) == 0 && s.size() > 5; }
 
+bool is_webhook_id(const std::string& s) {
+  if (s.rfind("wh-", 0) != 0 || s.size() < 4 || s.size() > 43) return false;
+  return std::all_of(s.begin() + 3, s.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+  });
+}
+
 std::string CommandOutcome::message(Language lang) const {
   if (refusal) return refusal->message(lang);
   switch (kind) {
@@ -1529,8 +1536,7 @@ CommandOutcome JourneyEngine::set_webhook(const WebhookSubscription& w, const Co
     return failed(code, std::move(args), CommandOutcome::Kind::refused);
   };
   if (ctx.actor.empty()) return refused("field_empty", {{"field", "actor"}});
-  if (w.id.rfind("wh-", 0) != 0)
-    return refused("field_bad_value", {{"field", "id"}, {"value", w.id}});
+  if (!is_webhook_id(w.id)) return refused("field_bad_value", {{"field", "id"}, {"value", w.id}});
   if (w.url.rfind("http://", 0) != 0 && w.url.rfind("https://", 0) != 0) {
     return refused("field_bad_value", {{"field", "url"}, {"value", w.url}});
   }

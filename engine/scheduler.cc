@@ -112,6 +112,66 @@ NotificationRecord notification_copy_for(const NotificationRecord& n, const std:
 std::string encode_delivery(const DeliveryRecord& r) { return to_bytes(r); }
 DeliveryRecord decode_delivery(const std::string& p) { return from_bytes<DeliveryRecord>(p); }
 
+bool failed_outcome(const std::string& o) {
+  return o == "rejected" || o == "gone" || o == "dead_letter";
+}
+
+std::vector<NotificationRow> notification_rows(const std::vector<storage::RecordedEvent>& records,
+                                               std::string& damage) {
+  auto note_damage = [&](const storage::RecordedEvent& r, const std::exception& e) {
+    if (!damage.empty()) damage += '\n';
+    damage += r.type + " " + std::to_string(r.version.value) + ": " + e.what();
+  };
+  // The last attempt of each (message, channel).
+  std::map<std::string, DeliveryRecord> last;
+  for (const auto& r : records) {
+    if (r.type != kDeliveryAttempted) continue;
+    try {
+      auto d = decode_delivery(r.payload);
+      std::string key = d.message_id + '\x1f' + d.channel;
+      last[std::move(key)] = std::move(d);
+    } catch (const std::exception& e) {
+      note_damage(r, e);
+    }
+  }
+  std::vector<NotificationRow> rows;
+  for (const auto& r : records) {
+    if (r.type != kNotificationDecided) continue;
+    NotificationRecord n;
+    try {
+      n = decode_notification(r.payload);
+    } catch (const std::exception& e) {
+      note_damage(r, e);
+      continue;
+    }
+    std::vector<std::string> channels = n.channels;
+    if (channels.empty()) channels.push_back(n.channel);
+    for (std::size_t i = 0; i < channels.size(); ++i) {
+      NotificationRow row;
+      row.version = r.version.value;
+      row.index = static_cast<std::uint32_t>(i);
+      row.message_id = n.message_id;
+      row.channel = channels[i];
+      row.audience = n.audience;
+      row.to_email = n.to_email;
+      row.subject = n.subject;
+      row.decided_at_us =
+          std::chrono::duration_cast<std::chrono::microseconds>(r.recorded_at.time_since_epoch())
+              .count();
+      row.catch_up = n.catch_up;
+      auto it = last.find(n.message_id + '\x1f' + channels[i]);
+      if (it != last.end()) {
+        row.outcome = it->second.outcome;
+        row.attempts = it->second.attempt;
+        row.code = it->second.code;
+        row.detail = it->second.detail;
+      }
+      rows.push_back(std::move(row));
+    }
+  }
+  return rows;
+}
+
 struct ReminderScheduler::Impl {
   JourneyEngine& engine;
   const MunicipalTime& time;

@@ -67,6 +67,15 @@ template <class A>
 void serialize(A& ar, HireView& v) {
   ar(v.id, v.summary, v.damage);
 }
+template <class A>
+void serialize(A& ar, NotificationRow& v) {
+  ar(v.version, v.index, v.message_id, v.channel, v.audience, v.to_email, v.subject,
+     v.decided_at_us, v.outcome, v.attempts, v.code, v.detail, v.catch_up);
+}
+template <class A>
+void serialize(A& ar, HireNotes& v) {
+  ar(v.unit, v.rows, v.damage);
+}
 
 using storage::be64;
 using storage::from_be64;
@@ -126,6 +135,86 @@ std::vector<std::string> index_keys(const HireView& v) {
     for (const auto& t : v.summary->open_tasks)
       keys.push_back(task_key(TaskRef{t.due, v.id.unit, v.id.hire_id, t.index}));
   return keys;
+}
+
+// The notifications view's keys.
+std::string notes_key(const std::string& hire) { return "N" + hire; }
+std::string note_tail(const NoteRef& n) {
+  std::string k = n.unit + '\0' + n.hire + '\0' + be64(n.version);
+  for (int shift = 24; shift >= 0; shift -= 8) k.push_back(static_cast<char>(n.index >> shift));
+  return k;
+}
+std::string note_prefix(char by, const std::string& value) {
+  return std::string(1, by) + value + '\0';
+}
+// The NoteRef of an index key whose prefix (by, value, 0x00) is `prefix_size`
+// bytes long; std::nullopt if it is not one.
+std::optional<NoteRef> note_of_key(const std::string& k, std::size_t prefix_size) {
+  const auto unit_end = k.find('\0', prefix_size);
+  if (unit_end == std::string::npos) return std::nullopt;
+  const auto hire_end = k.find('\0', unit_end + 1);
+  if (hire_end == std::string::npos || hire_end + 1 + 8 + 4 != k.size()) return std::nullopt;
+  NoteRef n{k.substr(prefix_size, unit_end - prefix_size),
+            k.substr(unit_end + 1, hire_end - unit_end - 1), from_be64(k, hire_end + 1), 0};
+  for (std::size_t i = hire_end + 9; i < k.size(); ++i)
+    n.index = (n.index << 8) | static_cast<unsigned char>(k[i]);
+  return n;
+}
+std::string message_key(const std::string& message, const std::string& hire) {
+  return "m" + message + '\0' + hire;
+}
+
+std::vector<std::string> note_keys(const std::string& hire, const HireNotes& n) {
+  std::vector<std::string> keys;
+  std::set<std::string> messages;
+  for (const auto& r : n.rows) {
+    const std::string tail = note_tail(NoteRef{n.unit, hire, r.version, r.index});
+    keys.push_back(note_prefix('o', r.outcome) + tail);
+    if (failed_outcome(r.outcome)) keys.push_back(note_prefix('o', "failed") + tail);
+    if (r.channel.rfind("webhook:", 0) == 0)
+      keys.push_back(note_prefix('w', r.channel.substr(8)) + tail);
+    messages.insert(r.message_id);
+  }
+  for (const auto& m : messages) keys.push_back(message_key(m, hire));
+  return keys;
+}
+
+std::string rows_key(const std::string& hire) { return "R" + hire; }
+
+// "N" hire: BE64 the stream version the rows are of, then the unit they are
+// listed under (a move rewrites the index keys).
+struct NotesLabel {
+  std::uint64_t version = 0;
+  std::string unit;
+};
+std::string encode_notes_label(std::uint64_t version, const std::string& unit) {
+  return be64(version) + unit;
+}
+std::optional<NotesLabel> label_of_notes(const std::string& s) {
+  if (s.size() < 8) return std::nullopt;
+  return NotesLabel{from_be64(s, 0), s.substr(8)};
+}
+
+std::string encode_notes(const HireNotes& n) {
+  std::ostringstream os;
+  {
+    cereal::PortableBinaryOutputArchive ar(os);
+    ar(const_cast<HireNotes&>(n));
+  }
+  return os.str();
+}
+// std::nullopt for bytes this format cannot read: recomputed, like an entry.
+std::optional<HireNotes> decode_notes(const std::string& s) {
+  HireNotes n;
+  try {
+    std::istringstream is(s);
+    BoundedInputArchive ar(is, s.size());
+    ar(n);
+    if (ar.remaining() != 0) return std::nullopt;
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  return n;
 }
 
 struct Entry {
@@ -207,7 +296,8 @@ struct HireViews::Impl {
   // a read's refresh that began before the clear may have stored an entry
   // whose unchanged keys the clear took).
   std::optional<HireView> refresh(const std::string& hire, date::sys_days today,
-                                  std::string* failure = nullptr, bool every_key = false) {
+                                  std::string* failure = nullptr, bool every_key = false,
+                                  std::optional<HireNotes>* notes_out = nullptr) {
     std::lock_guard<std::mutex> lock(write_mu_of(hire));
     auto raw = get_raw(entry_key(hire));
     const std::optional<Entry> old = raw ? decode(*raw) : std::nullopt;
@@ -240,6 +330,7 @@ struct HireViews::Impl {
     if (absent) {  // gone (or never a hire): no entry, no index keys
       w.deletes.assign(old_keys.begin(), old_keys.end());
       w.deletes.push_back(entry_key(hire));
+      refresh_notes(hire, e.version, nullptr, every_key, w, notes_out);
       store(w, failure);
       return std::nullopt;
     }
@@ -247,8 +338,83 @@ struct HireViews::Impl {
       if (old_keys.erase(k) == 0 || every_key) w.puts.push_back({std::move(k), ""});
     w.deletes.assign(old_keys.begin(), old_keys.end());  // what the new entry no longer has
     w.puts.push_back({entry_key(hire), encode(e)});
+    refresh_notes(hire, e.version, e.view.summary ? &e.view.id.unit : nullptr, every_key, w,
+                  notes_out);
     store(w, failure);
     return std::move(e.view);
+  }
+
+  // The hire's notification records from stream version `from` on (every
+  // other record passed over without being copied).
+  std::vector<storage::RecordedEvent> notification_records(const std::string& hire,
+                                                           std::uint64_t from) {
+    std::vector<storage::RecordedEvent> out;
+    auto r = engine.log().visit_stream(storage::StreamId(hire), storage::StreamVersion{from},
+                                       [&](const storage::RecordedEvent& e) {
+                                         if (is_notification_type(e.type)) out.push_back(e);
+                                       });
+    if (!r) throw HireDamaged(hire, r.error().message);
+    return out;
+  }
+
+  // Adds to `w` what brings the hire's notification rows to stream version
+  // `version`: none when `unit` is null (gone or damaged), else the rows of
+  // its records in that unit. Under the hire's write_mu (refresh()). The
+  // rows ("R") are read and written only when they change; the label ("N")
+  // moves on every change of the stream.
+  void refresh_notes(const std::string& hire, std::uint64_t version, const std::string* unit,
+                     bool every_key, KvWrite& w, std::optional<HireNotes>* notes_out) {
+    auto label = get_raw(notes_key(hire));
+    const std::optional<NotesLabel> old_label = label ? label_of_notes(*label) : std::nullopt;
+    std::optional<HireNotes> now;
+    try {
+      if (unit && old_label && old_label->unit == *unit && !every_key) {
+        // Only what was appended since: rows move only when notification
+        // records did (an hours entry moves none).
+        if (old_label->version == version ||
+            notification_records(hire, old_label->version + 1).empty()) {
+          if (old_label->version != version)
+            w.puts.push_back({notes_key(hire), encode_notes_label(version, *unit)});
+          if (notes_out) {
+            auto rows = get_raw(rows_key(hire));
+            auto kept = rows ? decode_notes(*rows) : std::nullopt;
+            if (kept) {
+              *notes_out = std::move(*kept);
+              return;
+            }
+            // Unreadable rows: recomputed below, as for a stale label.
+          } else {
+            return;
+          }
+        }
+      }
+      if (unit) {
+        now.emplace();
+        now->unit = *unit;
+        now->rows = notification_rows(notification_records(hire, 1), now->damage);
+      }
+    } catch (const HireDamaged&) {
+      now.reset();  // damaged since the projection: no rows, as for a damaged hire
+    }
+    // The keys the stored rows put, to delete those the new ones lack.
+    std::set<std::string> old_keys;
+    auto old_rows = get_raw(rows_key(hire));
+    if (old_rows)
+      if (auto old = decode_notes(*old_rows))
+        for (auto& k : note_keys(hire, *old)) old_keys.insert(std::move(k));
+    if (!now) {
+      w.deletes.insert(w.deletes.end(), old_keys.begin(), old_keys.end());
+      if (label) w.deletes.push_back(notes_key(hire));
+      if (old_rows) w.deletes.push_back(rows_key(hire));
+      if (notes_out) notes_out->reset();
+      return;
+    }
+    for (auto& k : note_keys(hire, *now))
+      if (old_keys.erase(k) == 0 || every_key) w.puts.push_back({std::move(k), ""});
+    w.deletes.insert(w.deletes.end(), old_keys.begin(), old_keys.end());
+    w.puts.push_back({rows_key(hire), encode_notes(*now)});
+    w.puts.push_back({notes_key(hire), encode_notes_label(version, *unit)});
+    if (notes_out) *notes_out = std::move(now);
   }
 
   // A view is a cache of the log: when it cannot be written (a full disk),
@@ -460,6 +626,65 @@ void HireViews::scan_tasks(const std::optional<TaskRef>& after, date::sys_days f
                                             return !t || f(*t);
                                           }),
                           "scanning the hire views");
+}
+
+std::optional<HireNotes> HireViews::notifications(const std::string& hire_id,
+                                                  date::sys_days today) {
+  if (!is_hire_id(hire_id)) return std::nullopt;
+  auto raw = impl_->get_raw(notes_key(hire_id));
+  auto label = raw ? label_of_notes(*raw) : std::nullopt;
+  if (label) {
+    auto version = impl_->engine.log().stream_version(storage::StreamId(hire_id));
+    if (!version) throw std::runtime_error("reading the hire views: " + version.error().message);
+    if (version->value == label->version)
+      if (auto rows = impl_->get_raw(rows_key(hire_id)))
+        if (auto n = decode_notes(*rows)) return n;
+  }
+  std::optional<HireNotes> notes;
+  impl_->refresh(hire_id, today, nullptr, false, &notes);
+  return notes;
+}
+
+void HireViews::scan_notes(char by, const std::string& value, const std::string& unit,
+                           const std::optional<NoteRef>& after,
+                           const std::function<bool(const std::string&)>& skip,
+                           const std::function<bool(const NoteRef&)>& f) {
+  const std::string prefix = note_prefix(by, value);
+  std::string from = unit.empty() ? prefix : prefix + unit + '\0';
+  if (after) from = std::max(from, prefix + note_tail(*after) + '\0');
+  const std::string end =
+      unit.empty() ? std::string(1, by) + value + '\x01' : prefix + unit + '\x01';
+  for (;;) {
+    std::optional<std::string> next_unit;  // set when a unit is to be skipped
+    bool stopped = false;
+    storage::value_or_throw(impl_->kv->scan(from, end,
+                                            [&](const std::string& k, const std::string&) {
+                                              auto n = note_of_key(k, prefix.size());
+                                              if (!n) return true;
+                                              if (skip && skip(n->unit)) {
+                                                next_unit = std::move(n->unit);
+                                                return false;
+                                              }
+                                              if (!f(*n)) {
+                                                stopped = true;
+                                                return false;
+                                              }
+                                              return true;
+                                            }),
+                            "scanning the hire views");
+    if (stopped || !next_unit) return;
+    from = prefix + *next_unit + '\x01';
+  }
+}
+
+std::vector<std::string> HireViews::hires_of_message(const std::string& id) {
+  std::vector<std::string> out;
+  const std::string key = "m" + id;
+  impl_->scan(key + '\0', key + '\x01', key, [&](const std::string& hire, const std::string&) {
+    out.push_back(hire);
+    return true;
+  });
+  return out;
 }
 
 std::vector<std::string> HireViews::damaged() {

@@ -459,38 +459,72 @@ void ApiContext::visit_indexed(const Principal& p, const std::string& unit_filte
     if (unit_filter >= after.first) scan_unit(unit_filter);
     return;
   }
+  auto walk = unit_walk(p, munis);
+  if (!walk) {
+    visit_introduced(p, after, today, munis, f);
+    return;
+  }
+  if (walk->units) {
+    for (const auto& u : *walk->units)
+      if (go_on && u >= after.first) scan_unit(u);
+    return;
+  }
+  const std::string from = after.first.empty() && after.second.empty()
+                               ? std::string()
+                               : "u" + after.first + std::string(1, '\0') + after.second;
+  views.scan_all(from, walk->skip, [&](const std::string& hire, const std::string& key) {
+    return visit(key.substr(1, key.size() - hire.size() - 2), hire);
+  });
+}
+
+std::optional<ApiContext::UnitWalk> ApiContext::unit_walk(
+    const Principal& p, std::map<std::string, std::string>& munis) {
   switch (p.role) {
     case AccessRole::unit_head:
     case AccessRole::administrator: {
       std::vector<std::string> units = p.units;
       std::sort(units.begin(), units.end());
       units.erase(std::unique(units.begin(), units.end()), units.end());  // each once
-      for (const auto& u : units)
-        if (go_on && u >= after.first) scan_unit(u);
-      return;
+      return UnitWalk{std::move(units), nullptr};
     }
     case AccessRole::introducer:
-      visit_introduced(p, after, today, munis, f);
-      return;
-    default: {
+      return std::nullopt;
+    default:
       // admin, auditor: their municipality's units, another's passed over
       // whole. A hire whose unit cannot be read ("") only "*" sees.
-      auto skip = [&](const std::string& unit) {
-        if (p.all_municipalities()) return false;
-        if (unit.empty()) return true;
-        auto it = munis.find(unit);
-        if (it == munis.end()) it = munis.emplace(unit, municipality_of_unit(unit)).first;
-        return !engine::sees_municipality(p, it->second);
-      };
-      const std::string from = after.first.empty() && after.second.empty()
-                                   ? std::string()
-                                   : "u" + after.first + std::string(1, '\0') + after.second;
-      views.scan_all(from, skip, [&](const std::string& hire, const std::string& key) {
-        return visit(key.substr(1, key.size() - hire.size() - 2), hire);
-      });
-      return;
+      return UnitWalk{std::nullopt, [this, &p, &munis](const std::string& unit) {
+                        if (p.all_municipalities()) return false;
+                        if (unit.empty()) return true;
+                        auto it = munis.find(unit);
+                        if (it == munis.end())
+                          it = munis.emplace(unit, municipality_of_unit(unit)).first;
+                        return !engine::sees_municipality(p, it->second);
+                      }};
+  }
+}
+
+std::optional<std::vector<engine::NotificationRow>> ApiContext::notification_rows(
+    const std::string& hire, date::sys_days today) {
+  if (hooks.views) {
+    try {
+      auto notes = hooks.views->notifications(hire, today);
+      if (!notes) return std::nullopt;
+      return std::move(notes->rows);
+    } catch (const engine::HireDamaged&) {
+      return std::nullopt;
+    } catch (const std::exception&) {
+      // The views cannot be read (a full disk, a damaged store): the log's answer.
     }
   }
+  std::optional<engine::LoadedHire> loaded;
+  try {
+    loaded = engine.load(hire);
+  } catch (const engine::HireDamaged&) {
+    return std::nullopt;
+  }
+  if (!loaded) return std::nullopt;
+  std::string damage;  // rows of what decodes; a record that does not is passed over
+  return engine::notification_rows(loaded->notifications, damage);
 }
 
 // Few hires each: gathered, then put in the lists' order.

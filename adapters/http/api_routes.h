@@ -246,6 +246,23 @@ struct ApiContext {
 
   bool may_see_message(const Principal& p, const std::vector<std::string>& hire_ids);
 
+  // How an index in (unit, …) order is walked for `p`: a unit-scoped
+  // principal's own units (sorted, each once), or for a municipality-wide one
+  // a skip(unit) that passes over the units it may not see (every unit's
+  // municipality remembered in `munis`). std::nullopt for an introducer,
+  // whose hires are found by person, not by unit.
+  struct UnitWalk {
+    std::optional<std::vector<std::string>> units;
+    std::function<bool(const std::string&)> skip;
+  };
+  std::optional<UnitWalk> unit_walk(const Principal& p, std::map<std::string, std::string>& munis);
+
+  // A hire's notification rows (engine::notification_rows), from the views
+  // when there are views, else from its records; std::nullopt when the hire
+  // does not exist or is damaged (its rows are not listed).
+  std::optional<std::vector<engine::NotificationRow>> notification_rows(const std::string& hire,
+                                                                        date::sys_days today);
+
  private:
   std::optional<Listed> listed_view(const Principal& p, engine::HireView v,
                                     std::map<std::string, std::string>& munis);

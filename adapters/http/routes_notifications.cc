@@ -32,7 +32,8 @@ struct ChannelView {
 
 // The order, and the cursor's fields: (unit, hire, the decision's stream
 // version, the channel's place in it); the visit order of the hires, then
-// their records' order, so rows come sorted and nothing is held back.
+// their records' order, so rows come sorted and nothing is held back. The
+// views' outcome and webhook indexes keep the same order.
 using NoteKey = std::tuple<std::string, std::string, std::uint64_t, std::size_t>;
 
 // The key a cursor's fields name; std::nullopt if they are not one.
@@ -43,109 +44,140 @@ std::optional<NoteKey> note_after(const std::vector<std::string>& f) {
   return NoteKey{f[0], f[1], *version, static_cast<std::size_t>(*index)};
 }
 
-// The last delivery attempt of each (message, channel) of a hire.
-std::map<std::string, engine::DeliveryRecord> last_attempts(const engine::LoadedHire& loaded) {
-  std::map<std::string, engine::DeliveryRecord> last;
-  for (const auto& r : loaded.notifications)
-    if (r.type == engine::kDeliveryAttempted) {
-      auto d = engine::decode_delivery(r.payload);
-      last[d.message_id + "\x1f" + d.channel] = d;
-    }
-  return last;
+// What GET /v1/notifications keeps: rows of one outcome ("failed": any of
+// rejected, gone, dead_letter) and of one webhook; empty: any.
+struct NoteFilter {
+  std::string outcome;
+  std::string webhook;
+  bool keeps(const engine::NotificationRow& r) const {
+    if (!outcome.empty() &&
+        !(outcome == r.outcome || (outcome == "failed" && engine::failed_outcome(r.outcome))))
+      return false;
+    return webhook.empty() || r.channel == "webhook:" + webhook;
+  }
+};
+
+json row_json(const std::string& hire, const engine::NotificationRow& r) {
+  return json{{"message_id", r.message_id},
+              {"channel", r.channel},
+              {"hire", hire},
+              {"decided_at", iso_time(TimePoint(std::chrono::microseconds(r.decided_at_us)))},
+              {"audience", r.audience},
+              {"to", r.to_email},
+              {"subject", r.subject},
+              {"outcome", r.outcome},
+              {"attempts", r.attempts},
+              {"code", r.code},
+              {"detail", r.detail},
+              {"catch_up", r.catch_up}};
 }
 
-// The rows of GET /v1/notifications, gathered hire by hire in the page's order.
+// The rows of GET /v1/notifications, gathered in the page's order.
 struct NoteRows {
-  NoteRows(const Ctx& c, engine::JourneyEngine& engine, std::string outcome, std::size_t page)
-      : outcome_filter(std::move(outcome)), limit(page), shows{c, engine, std::nullopt} {}
+  NoteRows(const Ctx& c, engine::JourneyEngine& engine, NoteFilter f, std::size_t page)
+      : filter(std::move(f)), limit(page), shows{c, engine, std::nullopt} {}
 
-  std::string outcome_filter;
+  NoteFilter filter;
   std::size_t limit;
   std::optional<NoteKey> after;
   ChannelView shows;
   json rows = json::array();
   std::optional<NoteKey> next;  // set when the page is full and another row exists
 
-  // False when a row past the page was found.
-  bool add_hire(engine::JourneyEngine& engine, const Listed& l);
-  bool add_channels(const Listed& l, const storage::RecordedEvent& r,
-                    const std::map<std::string, engine::DeliveryRecord>& last);
+  // Every row of a listed hire; false when a row past the page was found.
+  bool add_hire(ApiContext& api, const Listed& l, date::sys_days today) {
+    if (!l.summary) return true;  // a damaged hire lists no notifications
+    const std::string& h = l.id.hire_id;
+    if (after && std::tie(l.id.unit, h) < std::tie(std::get<0>(*after), std::get<1>(*after)))
+      return true;
+    auto found = api.notification_rows(h, today);
+    if (!found) return true;
+    for (const auto& r : *found)
+      if (!add(l.id.unit, h, r)) return false;
+    return true;
+  }
+  // One row, if kept and seen; false when it is past the page.
+  bool add(const std::string& unit, const std::string& hire, const engine::NotificationRow& r) {
+    if (!filter.keeps(r) || !shows(r.channel)) return true;
+    NoteKey key{unit, hire, r.version, r.index};
+    if (after && !(key > *after)) return true;
+    if (rows.size() == limit) return false;  // a row past the page: there is a next
+    rows.push_back(row_json(hire, r));
+    next = std::move(key);
+    return true;
+  }
 };
 
-bool NoteRows::add_hire(engine::JourneyEngine& engine, const Listed& l) {
-  if (!l.summary) return true;
-  const std::string& h = l.id.hire_id;
-  if (after && std::tie(l.id.unit, h) < std::tie(std::get<0>(*after), std::get<1>(*after)))
-    return true;
-  std::optional<engine::LoadedHire> loaded;
-  try {
-    loaded = engine.load(h);
-  } catch (const engine::HireDamaged&) {
-    return true;
+// A filtered list read from the views' outcome or webhook index: only the
+// rows that match are visited, not every hire the principal may read. Each
+// row is checked against the hire's rows now (the index is as of the last
+// apply()); false when a row past the page was found.
+bool add_indexed(ApiContext& api, const Principal& p, NoteRows& found, date::sys_days today) {
+  engine::HireViews& views = *api.hooks.views;
+  std::map<std::string, std::string> munis;
+  const auto walk = api.unit_walk(p, munis);
+  const char by = found.filter.outcome.empty() ? 'w' : 'o';
+  const std::string& value = by == 'o' ? found.filter.outcome : found.filter.webhook;
+  std::optional<engine::NoteRef> after;
+  if (found.after) {
+    const auto& [unit, hire, version, index] = *found.after;
+    after = engine::NoteRef{unit, hire, version, static_cast<std::uint32_t>(index)};
   }
-  if (!loaded) return true;
-  const auto last = last_attempts(*loaded);
-  for (const auto& r : loaded->notifications) {
-    if (r.type != engine::kNotificationDecided) continue;
-    if (!add_channels(l, r, last)) return false;
-  }
-  return true;
-}
-
-// One row per channel of the decision `r` that the principal may see.
-bool NoteRows::add_channels(const Listed& l, const storage::RecordedEvent& r,
-                            const std::map<std::string, engine::DeliveryRecord>& last) {
-  const std::string& h = l.id.hire_id;
-  auto n = engine::decode_notification(r.payload);
-  std::vector<std::string> channels = n.channels;
-  if (channels.empty()) channels.push_back(n.channel);
-  for (std::size_t index = 0; index < channels.size(); ++index) {
-    const std::string& ch = channels[index];
-    if (!shows(ch)) continue;
-    NoteKey key{l.id.unit, h, r.version.value, index};
-    if (after && !(key > *after)) continue;
-    auto it = last.find(n.message_id + "\x1f" + ch);
-    std::string outcome = it == last.end() ? "pending" : it->second.outcome;
-    const bool failed = outcome == "rejected" || outcome == "gone" || outcome == "dead_letter";
-    if (!outcome_filter.empty() &&
-        !(outcome_filter == outcome || (outcome_filter == "failed" && failed)))
-      continue;
-    rows.push_back({{"message_id", n.message_id},
-                    {"channel", ch},
-                    {"hire", h},
-                    {"decided_at", iso_time(r.recorded_at)},
-                    {"audience", n.audience},
-                    {"to", n.to_email},
-                    {"subject", n.subject},
-                    {"outcome", outcome},
-                    {"attempts", it == last.end() ? 0 : it->second.attempt},
-                    {"code", it == last.end() ? 0 : it->second.code},
-                    {"detail", it == last.end() ? "" : it->second.detail},
-                    {"catch_up", n.catch_up}});
-    if (rows.size() > limit) {  // one row past the page: there is a next
-      rows.erase(rows.size() - 1);
-      return false;
+  std::string hire;  // the hire whose rows `rows` holds
+  std::optional<std::vector<engine::NotificationRow>> rows;
+  bool full = false;
+  auto visit = [&](const engine::NoteRef& n) {
+    if (n.hire != hire) {
+      hire = n.hire;
+      rows.reset();
+      auto l = api.listed(p, n.hire, today, munis);
+      // A key left by a move is passed over: the hire is listed under its unit now.
+      if (l && l->summary && l->id.unit == n.unit) {
+        auto notes = views.notifications(n.hire, today);
+        if (notes && notes->unit == n.unit) rows = std::move(notes->rows);
+      }
     }
-    next = std::move(key);
+    if (!rows) return true;
+    auto it = std::lower_bound(rows->begin(), rows->end(), n,
+                               [](const engine::NotificationRow& r, const engine::NoteRef& k) {
+                                 return std::tie(r.version, r.index) < std::tie(k.version, k.index);
+                               });
+    if (it == rows->end() || it->version != n.version || it->index != n.index) return true;
+    full = !found.add(n.unit, n.hire, *it);
+    return !full;
+  };
+  if (walk->units) {
+    for (const auto& u : *walk->units)
+      if (!full && (!after || u >= after->unit))
+        views.scan_notes(by, value, u, after, nullptr, visit);
+  } else {
+    views.scan_notes(by, value, "", after, walk->skip, visit);
   }
-  return true;
+  return !full;
 }
 
 Response list_notifications(ApiContext& api, Ctx& c) {
-  std::string outcome_filter = c.query.count("outcome") ? c.query["outcome"] : "";
+  NoteFilter filter;
+  filter.outcome = c.query.count("outcome") ? c.query["outcome"] : "";
   static const std::vector<std::string> known = {"",       "pending",     "delivered", "retry",
                                                  "failed", "dead_letter", "redeliver"};
-  if (std::find(known.begin(), known.end(), outcome_filter) == known.end())
+  if (std::find(known.begin(), known.end(), filter.outcome) == known.end())
     return c.fail(400, "bad_parameter",
                   c.t("outcome ska vara pending, delivered, retry, failed, dead_letter eller "
                       "redeliver",
                       "outcome must be pending, delivered, retry, failed, dead_letter or "
                       "redeliver"),
                   "parameter", "outcome");
+  filter.webhook = c.query.count("webhook") ? c.query["webhook"] : "";
+  if (!filter.webhook.empty() && !engine::is_webhook_id(filter.webhook))
+    return c.fail(400, "bad_parameter",
+                  c.t("webhook ska vara ett webhook-id (wh- och 8 hexadecimala tecken)",
+                      "webhook must be a webhook id (wh- and 8 hexadecimal digits)"),
+                  "parameter", "webhook");
   std::optional<Response> err;
   const auto page = page_of(c, 4, err);
   if (err) return *err;
-  NoteRows found(c, api.engine, outcome_filter, page.limit);
+  NoteRows found(c, api.engine, filter, page.limit);
   if (page.after) {
     found.after = note_after(*page.after);
     if (!found.after) return bad_cursor(c);
@@ -153,13 +185,24 @@ Response list_notifications(ApiContext& api, Ctx& c) {
   const auto today = api.engine.today();
   std::map<std::string, std::string> munis;  // unit -> municipality
   bool full = false;                         // a row past the page was found
-  // The hires the caller may read, in the lists' order (unit, hire id);
-  // one alone when asked for.
+  bool indexed = api.hooks.views && !c.query.count("hire") &&
+                 (!filter.outcome.empty() || !filter.webhook.empty()) &&
+                 c.principal->role != AccessRole::introducer;
+  if (indexed) {
+    try {
+      api.hooks.views->apply();  // the index holds every row committed before this read
+    } catch (const std::exception&) {
+      indexed = false;  // e.g. a full disk: the index may lack the newest; visit the hires
+    }
+  }
   if (c.query.count("hire")) {
     if (auto l = api.listed(*c.principal, c.query["hire"], today, munis))
-      full = !found.add_hire(api.engine, *l);
+      full = !found.add_hire(api, *l, today);
+  } else if (indexed) {
+    full = !add_indexed(api, *c.principal, found, today);
   } else {
-    // From the cursor's hire on: (unit, its id less its last character) is
+    // The hires the caller may read, in the lists' order (unit, hire id),
+    // from the cursor's hire on: (unit, its id less its last character) is
     // just before it in the visit order; add_hire() skips what lies between.
     After from;
     if (found.after) {
@@ -167,7 +210,7 @@ Response list_notifications(ApiContext& api, Ctx& c) {
       from = After{std::get<0>(*found.after), hire.substr(0, hire.size() - 1)};
     }
     api.visit_readable(*c.principal, "", from, today, [&](Listed& l) {
-      full = !found.add_hire(api.engine, l);
+      full = !found.add_hire(api, l, today);
       return !full;
     });
   }
@@ -177,14 +220,25 @@ Response list_notifications(ApiContext& api, Ctx& c) {
     r.headers.push_back(
         {"Link", next_link(c, "/v1/notifications", page.limit,
                            {unit, hire, std::to_string(version), std::to_string(index)},
-                           {"hire", "outcome"})});
+                           {"hire", "outcome", "webhook"})});
   }
   return r;
 }
 
 // Whether a message of that id exists among the hires, and whether `p` may
 // see one of its copies (a copy names only its own hire).
+// With the views, one look at their message index (every hire with a record
+// of it, the owner and each copy's); without, every hire's records.
 std::pair<bool, bool> find_message(ApiContext& api, const Principal& p, const std::string& id) {
+  if (api.hooks.views) {
+    try {
+      api.hooks.views->apply();  // a message decided just before is in the index
+      const auto hires = api.hooks.views->hires_of_message(id);
+      return {!hires.empty(), !hires.empty() && api.may_see_message(p, hires)};
+    } catch (const std::exception&) {
+      // The views cannot be read (a full disk): ask the log.
+    }
+  }
   bool seen = false, exists = false;
   for (const auto& h : api.engine.hires()) {
     std::optional<engine::LoadedHire> loaded;
@@ -196,7 +250,12 @@ std::pair<bool, bool> find_message(ApiContext& api, const Principal& p, const st
     if (!loaded) continue;
     for (const auto& r : loaded->notifications) {
       if (r.type != engine::kNotificationDecided) continue;
-      auto n = engine::decode_notification(r.payload);
+      engine::NotificationRecord n;
+      try {
+        n = engine::decode_notification(r.payload);
+      } catch (const std::exception&) {
+        continue;  // one record that does not decode hides no other
+      }
       if (n.message_id != id) continue;
       exists = true;
       if (api.may_see_message(p, n.hire_ids.empty() ? std::vector<std::string>{h} : n.hire_ids))

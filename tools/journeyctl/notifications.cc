@@ -15,35 +15,33 @@ struct NotificationOptions {
   bool dead = false;
 };
 
-// One row per notification decided for the hire, with its last delivery attempt.
+// One row per channel of each notification decided for the hire, with the
+// last delivery attempt on that channel (engine::notification_rows, the
+// API's rule too).
 void add_notifications(const Cli& cli, const NotificationOptions& o, const std::string& hire,
                        const LoadedHire& loaded, Table& t, json& j) {
-  std::map<std::string, DeliveryRecord> last;
-  for (const auto& r : loaded.notifications) {
-    if (r.type == kDeliveryAttempted) {
-      auto d = decode_delivery(r.payload);
-      last[d.message_id] = d;
-    }
-  }
-  for (const auto& r : loaded.notifications) {
-    if (r.type != kNotificationDecided) continue;
-    auto n = decode_notification(r.payload);
-    auto it = last.find(n.message_id);
-    const std::string outcome = it == last.end() ? cli.t("väntar", "pending") : it->second.outcome;
-    if (o.dead && outcome != "dead_letter") continue;
+  std::string damage;
+  for (const auto& r : notification_rows(loaded.notifications, damage)) {
+    if (o.dead && r.outcome != "dead_letter") continue;
     const std::string when =
-        date::format("%F %R", date::floor<std::chrono::minutes>(r.recorded_at));
-    t.add({when, n.message_id, hire, n.to_email, n.subject, outcome,
-           it == last.end() ? "0" : std::to_string(it->second.attempt)});
+        date::format("%F %R", date::floor<std::chrono::minutes>(
+                                  journey::TimePoint(std::chrono::microseconds(r.decided_at_us))));
+    const std::string outcome = r.outcome == "pending" ? cli.t("väntar", "pending") : r.outcome;
+    t.add({when, r.message_id, hire, r.channel, r.to_email, r.subject, outcome,
+           std::to_string(r.attempts)});
     j.push_back({{"decided_at", when},
-                 {"message_id", n.message_id},
+                 {"message_id", r.message_id},
                  {"hire", hire},
-                 {"to", n.to_email},
-                 {"subject", n.subject},
-                 {"outcome", outcome},
-                 {"catch_up", n.catch_up},
-                 {"detail", it == last.end() ? "" : it->second.detail}});
+                 {"channel", r.channel},
+                 {"to", r.to_email},
+                 {"subject", r.subject},
+                 {"outcome", r.outcome},
+                 {"attempts", r.attempts},
+                 {"catch_up", r.catch_up},
+                 {"detail", r.detail}});
   }
+  // Damage is never silent: a record that does not decode is named.
+  if (!damage.empty()) std::cerr << hire << ": " << damage << '\n';
 }
 
 int run_notifications(const Cli& cli, const NotificationOptions& o) {
@@ -51,8 +49,8 @@ int run_notifications(const Cli& cli, const NotificationOptions& o) {
   std::vector<std::string> hires =
       o.hire.empty() ? store->engine->hires() : std::vector<std::string>{o.hire};
   Table t({cli.t("Beslutad (UTC)", "Decided (UTC)"), "Id", cli.t("Nyanställd", "Hire"),
-           cli.t("Till", "To"), cli.t("Ämne", "Subject"), cli.t("Utfall", "Outcome"),
-           cli.t("Försök", "Attempts")});
+           cli.t("Kanal", "Channel"), cli.t("Till", "To"), cli.t("Ämne", "Subject"),
+           cli.t("Utfall", "Outcome"), cli.t("Försök", "Attempts")});
   json j = json::array();
   for (const auto& h : hires) {
     std::optional<LoadedHire> loaded;

@@ -398,5 +398,8 @@ class JourneyEngine {
 
 // Stream name of a hire id ("hire-3f9a0c21" is both).
 bool is_hire_id(const std::string& s);
+// A webhook id: "wh-" and 1-40 of [a-z0-9-] (made as "wh-<8 hex>"); what
+// set_webhook() accepts and a ?webhook= filter names.
+bool is_webhook_id(const std::string& s);
 
 }  // namespace journey::engine

@@ -91,6 +91,34 @@ NotificationRecord notification_copy_for(const NotificationRecord& n, const std:
 std::string encode_delivery(const DeliveryRecord& r);
 DeliveryRecord decode_delivery(const std::string& payload);
 
+// One channel of one notification decided on a hire's stream, with how its
+// delivery went by the last attempt recorded for that channel: a row of
+// GET /v1/notifications and of `journeyctl notifications`, one rule for both.
+struct NotificationRow {
+  std::uint64_t version = 0;  // the decision's version in the hire's stream
+  std::uint32_t index = 0;    // the channel's place among the decision's channels
+  std::string message_id;
+  std::string channel;  // "email" or "webhook:<id>"
+  std::string audience, to_email, subject;
+  std::int64_t decided_at_us = 0;  // the decision's recorded_at
+  // pending (no attempt yet), delivered, retry, rejected, gone, dead_letter,
+  // redeliver
+  std::string outcome = "pending";
+  int attempts = 0;
+  int code = 0;
+  std::string detail;
+  bool catch_up = false;
+};
+// rejected, gone and dead_letter: what `outcome=failed` asks for.
+bool failed_outcome(const std::string& outcome);
+// The rows of a hire's notification records (NotificationDecided and
+// DeliveryAttempted, in stream order; other records are passed over), in
+// (version, index) order. A record whose bytes do not decode yields no row;
+// its version and why are added to `damage` (one line each), never thrown:
+// one bad record must not hide the others.
+std::vector<NotificationRow> notification_rows(const std::vector<storage::RecordedEvent>& records,
+                                               std::string& damage);
+
 struct SchedulerConfig {
   std::filesystem::path index_path;
   adapters::Address sender{"Journey", "journey@localhost"};

@@ -54,9 +54,27 @@
 //   "t" BE64 due+2^63 unit 0x00 hire 0x00 BE32 index
 //                                ""   open tasks by due day (HireSummary::open_tasks),
 //                                     for lists wider than a few units
+//   "N" hire                     BE64 stream version, unit: what the hire's
+//                                notification rows are up to date with
+//   "R" hire                     cereal(unit, the hire's notification rows
+//                                (scheduler.h: NotificationRow), what did not
+//                                decode): the notifications view
+//   "o" outcome 0x00 unit 0x00 hire 0x00 BE64 version BE32 index
+//                                ""   notification rows by the outcome of their
+//                                     last attempt ("pending" before any); a failed
+//                                     one (failed_outcome()) also under "failed"
+//   "w" webhook 0x00 unit 0x00 hire 0x00 BE64 version BE32 index
+//                                ""   notification rows by the webhook they go to
+//   "m" message 0x00 hire        ""   the hires that have a record of a message
+// A hire's notification rows are rewritten only when records of theirs were
+// appended (or its unit changed): a refresh reads the events after the "N"
+// label's version and, finding none of them a notification record, moves
+// the label alone (an hours entry moves no row).
 // When a hire's entry is rewritten, the index keys it no longer has are
 // deleted and the ones it gains are put (the old entry says which it had);
 // a rebuild puts every key. Lists page in key order, (unit, hire id).
+//
+// A damaged hire has no notification rows in the view, as in a replay's list.
 //
 // Thread safety: every member may be called from several threads. apply() and
 // rebuild() serialise among themselves; reads do not wait for them.
@@ -69,6 +87,7 @@
 #include <string>
 
 #include "journey/engine/journey_engine.h"
+#include "journey/engine/scheduler.h"
 #include "journey/storage/kv_store.h"
 
 namespace journey::engine {
@@ -80,6 +99,23 @@ struct TaskRef {
   std::string unit;
   std::string hire;
   std::uint32_t index = 0;
+};
+
+// A notification row's place in the outcome and webhook indexes: (unit,
+// hire, the decision's stream version, the channel's index), the
+// notification list's order.
+struct NoteRef {
+  std::string unit;
+  std::string hire;
+  std::uint64_t version = 0;
+  std::uint32_t index = 0;
+};
+
+// A hire's notification rows as of its stream version `version`.
+struct HireNotes {
+  std::string unit;
+  std::vector<NotificationRow> rows;
+  std::string damage;  // records that did not decode, one line each
 };
 
 // One hire as the lists see it: the summary of its status on `day`, or why
@@ -96,8 +132,8 @@ class HireViews {
   // entry layout changes, or what JourneyEngine::status() or identify()
   // answer for the same log does (a rule fixed, a field added), so that a
   // start of the new build rebuilds instead of serving the old answers.
-  // 2: the "d" index; 3: a summary, not the whole status.
-  static constexpr std::uint64_t kFormat = 3;
+  // 2: the "d" index; 3: a summary, not the whole status; 4: notifications.
+  static constexpr std::uint64_t kFormat = 4;
 
   // Opens the views over `index` and brings them up to the log: rebuilds
   // when the format differs or the views are ahead of the log (a restored
@@ -143,6 +179,21 @@ class HireViews {
   // entry whose hire changed since (its tasks may have moved).
   void scan_tasks(const std::optional<TaskRef>& after, date::sys_days from_due,
                   const std::function<bool(const TaskRef&)>& f);
+  // The hire's notification rows as of the log now (recomputed and stored
+  // when the view's are older, like get()); std::nullopt if the hire does not
+  // exist or is damaged (a damaged hire lists no notifications).
+  std::optional<HireNotes> notifications(const std::string& hire_id, date::sys_days today);
+  // Notification rows in (unit, hire, version, index) order under one index,
+  // `by` 'o' (value: an outcome, or "failed") or 'w' (value: a webhook id),
+  // after `after` if given; only `unit`'s when it is not empty; skip(unit) =
+  // true passes a whole unit over. As of the last apply(): a caller checks
+  // each against notifications() of the hire, whose rows may have moved.
+  void scan_notes(char by, const std::string& value, const std::string& unit,
+                  const std::optional<NoteRef>& after,
+                  const std::function<bool(const std::string&)>& skip,
+                  const std::function<bool(const NoteRef&)>& f);
+  // The hires with a record of message `id` (as of the last apply()).
+  std::vector<std::string> hires_of_message(const std::string& id);
   // The hires whose entry says they are damaged (the "d" index), as of the
   // last apply(): what /metrics counts, without loading anyone.
   std::vector<std::string> damaged();
