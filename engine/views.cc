@@ -125,8 +125,15 @@ std::optional<TaskRef> task_of_key(const std::string& k) {
   return t;
 }
 
+// The prefix of the list index a lifecycle state names ("": every hire's).
+std::string list_prefix(const std::string& state) {
+  return state.empty() ? std::string("u") : "l" + state + '\0';
+}
+
 std::vector<std::string> index_keys(const HireView& v) {
   std::vector<std::string> keys{unit_key(v.id.unit, v.id.hire_id)};
+  keys.push_back(list_prefix(v.summary ? v.summary->lifecycle : "Damaged") + v.id.unit + '\0' +
+                 v.id.hire_id);
   if (!v.summary) keys.push_back(damaged_key(v.id.hire_id));
   std::string introducer = v.id.introducer_email;
   if (v.summary && !v.summary->introducer_email.empty()) introducer = v.summary->introducer_email;
@@ -353,7 +360,13 @@ struct HireViews::Impl {
                                        [&](const storage::RecordedEvent& e) {
                                          if (is_notification_type(e.type)) out.push_back(e);
                                        });
-    if (!r) throw HireDamaged(hire, r.error().message);
+    if (!r) {
+      // Bytes that do not check are the hire's damage; any other failure (an
+      // I/O error) is the store's and must not empty a sound hire's rows.
+      if (r.error().code == storage::ErrorCode::corruption)
+        throw HireDamaged(hire, r.error().message);
+      throw std::runtime_error("reading " + hire + " for the hire views: " + r.error().message);
+    }
     return out;
   }
 
@@ -373,17 +386,17 @@ struct HireViews::Impl {
         // records did (an hours entry moves none).
         if (old_label->version == version ||
             notification_records(hire, old_label->version + 1).empty()) {
-          if (old_label->version != version)
-            w.puts.push_back({notes_key(hire), encode_notes_label(version, *unit)});
+          std::optional<HireNotes> kept;
           if (notes_out) {
             auto rows = get_raw(rows_key(hire));
-            auto kept = rows ? decode_notes(*rows) : std::nullopt;
-            if (kept) {
-              *notes_out = std::move(*kept);
-              return;
-            }
-            // Unreadable rows: recomputed below, as for a stale label.
-          } else {
+            kept = rows ? decode_notes(*rows) : std::nullopt;
+          }
+          // Unreadable rows are recomputed below, as for a stale label (and
+          // the label is then written with them, never alone).
+          if (!notes_out || kept) {
+            if (old_label->version != version)
+              w.puts.push_back({notes_key(hire), encode_notes_label(version, *unit)});
+            if (notes_out) *notes_out = std::move(kept);
             return;
           }
         }
@@ -579,28 +592,40 @@ std::optional<HireView> HireViews::get(const std::string& hire_id, date::sys_day
   return impl_->refresh(hire_id, today);
 }
 
-void HireViews::scan_unit(const std::string& unit, const std::string& after, const Visit& f) {
-  const std::string prefix = "u" + unit + '\0';
+std::string HireViews::list_key(const std::string& state, const std::string& unit,
+                                const std::string& hire) {
+  return list_prefix(state) + unit + '\0' + hire;
+}
+
+void HireViews::scan_unit(const std::string& unit, const std::string& after, const Visit& f,
+                          const std::string& state) {
+  const std::string key = list_prefix(state) + unit;
+  const std::string prefix = key + '\0';
   const std::string from = after.empty() ? prefix : after + '\0';
-  impl_->scan(std::max(from, prefix), "u" + unit + '\x01', "u" + unit, f);
+  impl_->scan(std::max(from, prefix), key + '\x01', key, f);
 }
 
 void HireViews::scan_all(const std::string& after,
-                         const std::function<bool(const std::string&)>& skip, const Visit& f) {
-  std::string from = after.empty() ? std::string("u") : after + '\0';
+                         const std::function<bool(const std::string&)>& skip, const UnitVisit& f,
+                         const std::string& state) {
+  const std::string prefix = list_prefix(state);
+  // Past every key of the index: "v" after "u", "l" state 0x01 after "l" state 0x00.
+  const std::string end = state.empty() ? std::string("v") : "l" + state + '\x01';
+  std::string from = after.empty() ? prefix : std::max(after + '\0', prefix);
   for (;;) {
     std::optional<std::string> next_unit;  // set when a unit is to be skipped
     bool stopped = false;
-    storage::value_or_throw(impl_->kv->scan(from, "v",
+    storage::value_or_throw(impl_->kv->scan(from, end,
                                             [&](const std::string& k, const std::string&) {
-                                              const auto zero = k.find('\0', 1);
+                                              const auto zero = k.find('\0', prefix.size());
                                               if (zero == std::string::npos) return true;
-                                              std::string unit = k.substr(1, zero - 1);
+                                              std::string unit =
+                                                  k.substr(prefix.size(), zero - prefix.size());
                                               if (skip(unit)) {
                                                 next_unit = std::move(unit);
                                                 return false;
                                               }
-                                              if (!f(k.substr(zero + 1), k)) {
+                                              if (!f(k.substr(zero + 1), k, unit)) {
                                                 stopped = true;
                                                 return false;
                                               }
@@ -608,7 +633,7 @@ void HireViews::scan_all(const std::string& after,
                                             }),
                             "scanning the hire views");
     if (stopped || !next_unit) return;
-    from = "u" + *next_unit + '\x01';
+    from = prefix + *next_unit + '\x01';
   }
 }
 

@@ -400,7 +400,7 @@ std::optional<Listed> ApiContext::listed_view(const Principal& p, engine::HireVi
 
 void ApiContext::visit_readable(const Principal& p, const std::string& unit_filter,
                                 const After& after, date::sys_days today,
-                                const std::function<bool(Listed&)>& f) {
+                                const std::function<bool(Listed&)>& f, const std::string& state) {
   bool indexed = hooks.views != nullptr;
   if (indexed) {
     try {
@@ -410,7 +410,7 @@ void ApiContext::visit_readable(const Principal& p, const std::string& unit_filt
     }
   }
   if (indexed)
-    visit_indexed(p, unit_filter, after, today, f);
+    visit_indexed(p, unit_filter, after, today, f, state);
   else
     visit_replayed(p, unit_filter, after, today, f);
 }
@@ -433,7 +433,7 @@ void ApiContext::visit_replayed(const Principal& p, const std::string& unit_filt
 
 void ApiContext::visit_indexed(const Principal& p, const std::string& unit_filter,
                                const After& after, date::sys_days today,
-                               const std::function<bool(Listed&)>& f) {
+                               const std::function<bool(Listed&)>& f, const std::string& state) {
   engine::HireViews& views = *hooks.views;
   std::map<std::string, std::string> munis;
   bool go_on = true;
@@ -448,12 +448,13 @@ void ApiContext::visit_indexed(const Principal& p, const std::string& unit_filte
   };
   auto unit_after = [&](const std::string& unit) {
     return after.first == unit && !after.second.empty()
-               ? "u" + unit + std::string(1, '\0') + after.second
+               ? engine::HireViews::list_key(state, unit, after.second)
                : std::string();
   };
   auto scan_unit = [&](const std::string& unit) {
-    views.scan_unit(unit, unit_after(unit),
-                    [&](const std::string& hire, const std::string&) { return visit(unit, hire); });
+    views.scan_unit(
+        unit, unit_after(unit),
+        [&](const std::string& hire, const std::string&) { return visit(unit, hire); }, state);
   };
   if (!unit_filter.empty()) {
     if (unit_filter >= after.first) scan_unit(unit_filter);
@@ -471,10 +472,13 @@ void ApiContext::visit_indexed(const Principal& p, const std::string& unit_filte
   }
   const std::string from = after.first.empty() && after.second.empty()
                                ? std::string()
-                               : "u" + after.first + std::string(1, '\0') + after.second;
-  views.scan_all(from, walk->skip, [&](const std::string& hire, const std::string& key) {
-    return visit(key.substr(1, key.size() - hire.size() - 2), hire);
-  });
+                               : engine::HireViews::list_key(state, after.first, after.second);
+  views.scan_all(
+      from, walk->skip,
+      [&](const std::string& hire, const std::string&, const std::string& unit) {
+        return visit(unit, hire);
+      },
+      state);
 }
 
 std::optional<ApiContext::UnitWalk> ApiContext::unit_walk(

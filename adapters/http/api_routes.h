@@ -218,8 +218,12 @@ struct ApiContext {
   // only the index entries of what p may read (its units, its municipality's,
   // the hires it introduces), each read from its view entry. Without: every
   // hire replayed, the reference.
+  // `state` (a lifecycle state, "Damaged" too) narrows the visit to the
+  // hires in that state where an index says which (the caller still filters
+  // what it is given: the replay and the introducer's visit are not narrowed).
   void visit_readable(const Principal& p, const std::string& unit_filter, const After& after,
-                      date::sys_days today, const std::function<bool(Listed&)>& f);
+                      date::sys_days today, const std::function<bool(Listed&)>& f,
+                      const std::string& state = "");
 
   // The hires the engine found damaged since start, and those the views
   // hold as damaged (lists served from the views load no one, so after a
@@ -269,11 +273,17 @@ struct ApiContext {
   void visit_replayed(const Principal& p, const std::string& unit_filter, const After& after,
                       date::sys_days today, const std::function<bool(Listed&)>& f);
   void visit_indexed(const Principal& p, const std::string& unit_filter, const After& after,
-                     date::sys_days today, const std::function<bool(Listed&)>& f);
+                     date::sys_days today, const std::function<bool(Listed&)>& f,
+                     const std::string& state);
   void visit_introduced(const Principal& p, const After& after, date::sys_days today,
                         std::map<std::string, std::string>& munis,
                         const std::function<bool(Listed&)>& f);
 };
+
+// Who answers for an item of the hire's: the introducer, the unit's
+// administrator or head, or the hire; "" when nobody is on record.
+std::string responsible_for(workflows::Role role, const engine::HireSummary& s,
+                            const std::optional<engine::UnitContacts>& unit);
 
 // ---- answers every resource gives --------------------------------------------
 

@@ -1,5 +1,7 @@
 // Hires: the paged list a principal may read, registration, and one hire's
 // status with its day-stamped ETag.
+#include <algorithm>
+
 #include "api_routes.h"
 
 namespace journey::http {
@@ -22,8 +24,24 @@ json damaged_json(const engine::HireIdentity& id, const std::string& why) {
       {"damage", why}};
 }
 
-// The row of one hire, or null when the filters leave it out.
-json hire_row(const Listed& l, const HireFilter& f) {
+// The next thing to do and who answers for it: the open task due first
+// (programme order among those due the same day); null when none is open.
+json next_task(const engine::HireSummary& s, const std::optional<engine::UnitContacts>& unit) {
+  const engine::OpenTask* first = nullptr;
+  for (const auto& t : s.open_tasks)
+    if (!first || t.due < first->due) first = &t;
+  if (!first) return nullptr;
+  return json{{"item", first->item},
+              {"role", workflows::role_code(first->role)},
+              {"responsible", responsible_for(first->role, s, unit)},
+              {"due", iso_day(first->due)},
+              {"overdue", first->overdue}};
+}
+
+// The row of one hire, or null when the filters leave it out. `unit`: the
+// contacts of the hire's unit (who answers for its next task).
+json hire_row(const Listed& l, const HireFilter& f,
+              const std::function<const std::optional<engine::UnitContacts>&()>& unit) {
   if (!f.q.empty() && !(f.q.rfind("hire-", 0) == 0 && l.id.hire_id.rfind(f.q, 0) == 0) &&
       !engine::name_matches(l.summary ? l.summary->hire.name : l.id.name, f.q)) {
     return nullptr;
@@ -45,6 +63,7 @@ json hire_row(const Listed& l, const HireFilter& f) {
     row["next_deadline"] = {{"id", s->next_deadline->id},
                             {"title", s->next_deadline->title},
                             {"due", iso_day(s->next_deadline->due)}};
+  if (json next = next_task(*s, unit()); !next.is_null()) row["next_task"] = std::move(next);
   row["hours"] = {{"owed", s->hours_owed},
                   {"logged", s->hours_logged},
                   {"balance", s->hours_logged - s->hours_owed}};
@@ -62,6 +81,13 @@ Response list_hires(ApiContext& api, Ctx& c) {
   const std::string unit = c.query.count("unit") ? c.query["unit"] : "";
   HireFilter filter;
   filter.state = c.query.count("state") ? c.query["state"] : "";
+  static const std::vector<std::string> states = {"",          "Preboarding", "Active", "OnLeave",
+                                                  "Completed", "Left",        "Damaged"};
+  if (std::find(states.begin(), states.end(), filter.state) == states.end())
+    return c.fail(400, "bad_parameter",
+                  c.t("state ska vara Preboarding, Active, OnLeave, Completed, Left eller Damaged",
+                      "state must be Preboarding, Active, OnLeave, Completed, Left or Damaged"),
+                  "parameter", "state");
   filter.q = c.query.count("q") ? c.query["q"] : "";
   if (auto bad = workflows::check_name(filter.q, false)) {
     return c.fail(400, "bad_parameter", "q " + bad->text(c.lang), "parameter", "q");
@@ -78,19 +104,28 @@ Response list_hires(ApiContext& api, Ctx& c) {
     after = After{(*page.after)[0], (*page.after)[1]};
   }
   json j = json::array();
+  std::map<std::string, std::optional<engine::UnitContacts>> contacts;  // by unit, once a request
   std::optional<After> next;  // set when the page is full and more may follow
   After last;                 // the sort key of the last row: (identity's unit, hire)
-  api.visit_readable(*c.principal, unit, after, api.engine.today(), [&](Listed& l) {
-    json row = hire_row(l, filter);
-    if (row.is_null()) return true;
-    if (j.size() == limit) {
-      next = last;  // a row beyond this page exists
-      return false;
-    }
-    j.push_back(std::move(row));
-    last = After{l.id.unit, l.id.hire_id};
-    return true;
-  });
+  api.visit_readable(
+      *c.principal, unit, after, api.engine.today(),
+      [&](Listed& l) {
+        json row = hire_row(l, filter, [&]() -> const std::optional<engine::UnitContacts>& {
+          auto it = contacts.find(l.id.unit);
+          if (it == contacts.end())
+            it = contacts.emplace(l.id.unit, api.engine.unit(l.id.unit)).first;
+          return it->second;
+        });
+        if (row.is_null()) return true;
+        if (j.size() == limit) {
+          next = last;  // a row beyond this page exists
+          return false;
+        }
+        j.push_back(std::move(row));
+        last = After{l.id.unit, l.id.hire_id};
+        return true;
+      },
+      filter.state);
   Response r = json_response(200, j);
   if (next)
     r.headers.push_back({"Link", next_link(c, "/v1/hires", limit, {next->first, next->second},

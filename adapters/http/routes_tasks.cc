@@ -7,6 +7,23 @@
 
 namespace journey::http {
 
+std::string responsible_for(workflows::Role role, const engine::HireSummary& s,
+                            const std::optional<engine::UnitContacts>& u) {
+  switch (role) {
+    case workflows::Role::FA:
+      return s.introducer_email;
+    case workflows::Role::AD:
+      return u ? u->administrator.email : "";
+    case workflows::Role::EC:
+    case workflows::Role::FirstSocialWorker:
+      return u ? u->unit_head.email : "";
+    case workflows::Role::SJ:
+      return s.hire.email;
+    default:
+      return "";
+  }
+}
+
 namespace {
 
 // The order, and the cursor's fields: (due, unit, hire, the item's place
@@ -89,25 +106,6 @@ std::variant<TaskQuery, Response> task_query(Ctx& c) {
     if (!q.after) return bad_cursor(c);
   }
   return q;
-}
-
-// Who answers for an item of the hire's: the introducer, the unit's
-// administrator or head, or the hire.
-std::string responsible_for(workflows::Role role, const engine::HireSummary& s,
-                            const std::optional<engine::UnitContacts>& u) {
-  switch (role) {
-    case workflows::Role::FA:
-      return s.introducer_email;
-    case workflows::Role::AD:
-      return u ? u->administrator.email : "";
-    case workflows::Role::EC:
-    case workflows::Role::FirstSocialWorker:
-      return u ? u->unit_head.email : "";
-    case workflows::Role::SJ:
-      return s.hire.email;
-    default:
-      return "";
-  }
 }
 
 // One hire's open tasks as rows: the unit's contacts (who answers for AD and

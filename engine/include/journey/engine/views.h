@@ -51,6 +51,9 @@
 //   "u" unit 0x00 hire           ""   hires by unit ("" for an unreadable one)
 //   "i" email 0x00 hire          ""   hires by their introducer (lower-case)
 //   "d" 0x00 hire                ""   hires whose entry is damage, not a status
+//   "l" lifecycle 0x00 unit 0x00 hire
+//                                ""   hires by lifecycle state (HireSummary::lifecycle,
+//                                     "Damaged" for damage): /v1/hires?state=
 //   "t" BE64 due+2^63 unit 0x00 hire 0x00 BE32 index
 //                                ""   open tasks by due day (HireSummary::open_tasks),
 //                                     for lists wider than a few units
@@ -132,8 +135,9 @@ class HireViews {
   // entry layout changes, or what JourneyEngine::status() or identify()
   // answer for the same log does (a rule fixed, a field added), so that a
   // start of the new build rebuilds instead of serving the old answers.
-  // 2: the "d" index; 3: a summary, not the whole status; 4: notifications.
-  static constexpr std::uint64_t kFormat = 4;
+  // 2: the "d" index; 3: a summary, not the whole status; 4: notifications;
+  // 5: the lifecycle index.
+  static constexpr std::uint64_t kFormat = 5;
 
   // Opens the views over `index` and brings them up to the log: rebuilds
   // when the format differs or the views are ahead of the log (a restored
@@ -163,10 +167,21 @@ class HireViews {
   //               unit over without reading it (another municipality's)
   //   introducer: the hires a person introduces
   // f gets (hire id, key); the key is what `after` takes to resume after it.
+  // With a `state`, unit and all_units read the lifecycle index instead
+  // ("l" state 0x00 unit 0x00 hire): only the hires in that lifecycle state
+  // ("Damaged": those whose entry is damage), as of the last apply() (a
+  // caller checks each against get()). list_key() is the key of (unit, hire)
+  // in the index a state names, for `after`.
   using Visit = std::function<bool(const std::string& hire, const std::string& key)>;
-  void scan_unit(const std::string& unit, const std::string& after, const Visit& f);
+  static std::string list_key(const std::string& state, const std::string& unit,
+                              const std::string& hire);
+  void scan_unit(const std::string& unit, const std::string& after, const Visit& f,
+                 const std::string& state = "");
+  // f gets (hire id, key, unit).
+  using UnitVisit = std::function<bool(const std::string& hire, const std::string& key,
+                                       const std::string& unit)>;
   void scan_all(const std::string& after, const std::function<bool(const std::string&)>& skip,
-                const Visit& f);
+                const UnitVisit& f, const std::string& state = "");
   void scan_introducer(const std::string& email, const std::string& after, const Visit& f);
   // True once every entry is of `today` (the day's refresh_day() or a
   // rebuild is through): only then does the task index hold every open task
