@@ -176,7 +176,7 @@ struct ReminderScheduler::Impl {
   JourneyEngine& engine;
   const MunicipalTime& time;
   const Templates& templates;
-  adapters::MailTransport& mail;
+  MailTransport& mail;
   const Clock& clock;
   SchedulerConfig cfg;
   std::unique_ptr<storage::KvStore> kv;
@@ -536,9 +536,9 @@ struct ReminderScheduler::Impl {
           engine.log().read_all(storage::GlobalPosition{e.position}, 1), "reading a notification");
       if (events.empty() || events.front().type != kNotificationDecided) continue;
       const NotificationRecord n = decode_notification(events.front().payload);
-      adapters::DeliveryResult result;
+      DeliveryResult result;
       if (e.channel == "email") {
-        adapters::MailMessage msg;
+        MailMessage msg;
         const auto at = cfg.sender.email.find('@');
         msg.message_id =
             n.message_id + "@" +
@@ -556,35 +556,41 @@ struct ReminderScheduler::Impl {
         auto sub = std::find_if(subscriptions->begin(), subscriptions->end(),
                                 [&](const WebhookSubscription& w) { return w.id == id; });
         if (!cfg.webhooks || sub == subscriptions->end() || !sub->enabled) {
-          result = {adapters::DeliveryResult::Outcome::gone,
-                    0,
-                    "the subscription is disabled or removed",
-                    {}};
+          result = {
+              DeliveryResult::Outcome::gone, 0, "the subscription is disabled or removed", {}};
         } else {
-          adapters::WebhookEndpoint endpoint{
+          WebhookEndpoint endpoint{
               sub->id, sub->url,
               cfg.webhook_secrets ? cfg.webhook_secrets(sub->id) : std::vector<std::string>{}};
-          // CloudEvents 1.0, structured mode; the id is the message's, stable across retries.
-          const nlohmann::json body = {{"specversion", "1.0"},
-                                       {"id", n.message_id},
-                                       {"source", cfg.event_source},
-                                       {"type", std::string("se.journey.notification.") +
-                                                    (n.catch_up ? "catch_up" : "decided")},
-                                       {"subject", n.hire_ids.empty() ? "" : n.hire_ids.front()},
-                                       {"time", rfc3339(events.front().recorded_at)},
-                                       {"datacontenttype", "application/json"},
-                                       {"data",
-                                        {{"message_id", n.message_id},
-                                         {"audience", n.audience},
-                                         {"to", {{"name", n.to_name}, {"email", n.to_email}}},
-                                         {"language", n.language},
-                                         {"subject", n.subject},
-                                         {"body", n.body},
-                                         {"reminders", n.reminder_ids},
-                                         {"hires", n.hire_ids}}}};
-          result = cfg.webhooks->post(endpoint,
-                                      adapters::WebhookMessage{n.message_id, body.dump(), wall});
-          if (result.outcome == adapters::DeliveryResult::Outcome::gone) {
+          // CloudEvents 1.0 (the sender encodes the envelope); the id is the
+          // message's, stable across retries.
+          WebhookEvent event{
+              n.message_id,
+              cfg.event_source,
+              std::string("se.journey.notification.") + (n.catch_up ? "catch_up" : "decided"),
+              n.hire_ids.empty() ? "" : n.hire_ids.front(),
+              rfc3339(events.front().recorded_at),
+              ""};
+          try {
+            event.data_json = nlohmann::json{
+                {"message_id", n.message_id},
+                {"audience", n.audience},
+                {"to", {{"name", n.to_name}, {"email", n.to_email}}},
+                {"language", n.language},
+                {"subject", n.subject},
+                {"body", n.body},
+                {"reminders", n.reminder_ids},
+                {"hires",
+                 n.hire_ids}}.dump();
+            result = cfg.webhooks->post(endpoint, WebhookMessage{n.message_id, event, wall});
+          } catch (const nlohmann::json::exception& e) {
+            // Text that is not UTF-8 cannot be JSON: no attempt will do better.
+            result = {DeliveryResult::Outcome::rejected,
+                      0,
+                      std::string("not sent: the message is not valid JSON text: ") + e.what(),
+                      {}};
+          }
+          if (result.outcome == DeliveryResult::Outcome::gone) {
             WebhookSubscription disabled = *sub;
             disabled.enabled = false;
             disabled.disabled_reason = "HTTP 410 Gone from " + sub->url;
@@ -603,19 +609,19 @@ struct ReminderScheduler::Impl {
                        0,
                        n.message_id + "/" + e.channel + "/" + std::to_string(us(clock.now()))};
       switch (result.outcome) {
-        case adapters::DeliveryResult::Outcome::delivered:
+        case DeliveryResult::Outcome::delivered:
           d.outcome = "delivered";
           ++report.delivered;
           break;
-        case adapters::DeliveryResult::Outcome::rejected:
+        case DeliveryResult::Outcome::rejected:
           d.outcome = "rejected";
           ++report.failed;
           break;
-        case adapters::DeliveryResult::Outcome::gone:
+        case DeliveryResult::Outcome::gone:
           d.outcome = "gone";
           ++report.failed;
           break;
-        case adapters::DeliveryResult::Outcome::retry:
+        case DeliveryResult::Outcome::retry:
           if (d.attempt >= cfg.max_attempts) {
             d.outcome = "dead_letter";
             ++report.failed;
@@ -638,7 +644,7 @@ struct ReminderScheduler::Impl {
 };
 
 ReminderScheduler::ReminderScheduler(JourneyEngine& engine, const MunicipalTime& time,
-                                     const Templates& templates, adapters::MailTransport& mail,
+                                     const Templates& templates, MailTransport& mail,
                                      const Clock& clock, SchedulerConfig config,
                                      std::unique_ptr<storage::KvStore> index)
     : impl_(std::make_unique<Impl>(

@@ -516,6 +516,45 @@ struct WebhookSetup {
   }
 };
 
+// A message whose text is not UTF-8 (bytes an older version or damage left)
+// cannot be a JSON event: its attempt is recorded as rejected, naming why,
+// and every other message still goes out. (The scheduler built the JSON
+// itself and threw out of the tick on such text.)
+BOOST_AUTO_TEST_CASE(AMessageThatIsNotUtf8IsRejectedAndTheOthersStillGoOut) {
+  WebhookSetup hook(*this, "wh-00000001", "/ok");
+  const std::string hire = register_sara();
+  NotificationRecord bad;
+  bad.message_id = "n-0bad0bad0bad0bad0bad0b";
+  bad.audience = "unit_head";
+  bad.to_email = "anna@example.se";
+  bad.subject = "P\xe5minnelse";  // Latin-1, not UTF-8
+  bad.body = "text";
+  bad.hire_ids = {hire};
+  bad.channels = {"webhook:wh-00000001"};
+  BOOST_REQUIRE(log->append({storage::StreamId(hire),
+                             storage::ExpectedVersion::any(),
+                             {storage::NewEvent{kNotificationDecided, 1, encode_notification(bad),
+                                                clock.now(), "planted"}},
+                             ""})
+                    .ok());
+  BOOST_CHECK_NO_THROW(hook.scheduler->tick());
+  const auto decided = notifications(hire);
+  BOOST_REQUIRE(decided.size() >= 2u);
+  std::size_t to_the_hook = 0;  // the good messages that go to the webhook
+  for (const auto& n : decided)
+    for (const auto& ch : n.channels)
+      to_the_hook += ch == "webhook:wh-00000001" && n.message_id != bad.message_id;
+  BOOST_TEST(to_the_hook >= 1u);
+  BOOST_TEST(hook.receiver.received().size() == to_the_hook);
+  bool rejected = false;
+  for (const auto& d : deliveries(hire))
+    if (d.message_id == bad.message_id) {
+      rejected = d.outcome == "rejected";
+      BOOST_TEST(d.detail.find("not sent") != std::string::npos, d.detail);
+    }
+  BOOST_TEST(rejected);
+}
+
 BOOST_AUTO_TEST_CASE(EveryNotificationIsPostedSignedToEachWebhook) {
   WebhookSetup hook(*this, "wh-00000001", "/ok");
   auto& with_hooks = *hook.scheduler;
@@ -531,6 +570,8 @@ BOOST_AUTO_TEST_CASE(EveryNotificationIsPostedSignedToEachWebhook) {
     BOOST_TEST(p["verified"].get<bool>());  // checked by Python's hmac, not ours
     const auto body = nlohmann::json::parse(unhex(p["body_hex"].get<std::string>()));
     BOOST_TEST(body["specversion"] == "1.0");
+    BOOST_TEST(body["datacontenttype"] == "application/json");  // the adapter's encoder
+    BOOST_TEST(body["type"] == "se.journey.notification.decided");
     BOOST_TEST(body["subject"] == hire);
     BOOST_TEST(body["data"]["subject"].get<std::string>().find("förberedelser") !=
                std::string::npos);

@@ -36,7 +36,8 @@ namespace fs = std::filesystem;
 using json = nlohmann::json;
 using namespace std::chrono_literals;
 
-namespace journey::adapters {
+// Found by argument-dependent lookup: the port's types are the engine's.
+namespace journey::engine {
 std::ostream& operator<<(std::ostream& os, DeliveryResult::Outcome o) {
   switch (o) {
     case DeliveryResult::Outcome::delivered:
@@ -50,7 +51,7 @@ std::ostream& operator<<(std::ostream& os, DeliveryResult::Outcome o) {
   }
   return os << "?";
 }
-}  // namespace journey::adapters
+}  // namespace journey::engine
 
 using namespace journey::adapters;
 using Outcome = DeliveryResult::Outcome;

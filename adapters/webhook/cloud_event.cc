@@ -114,6 +114,12 @@ std::string cloud_event_json(const CloudEvent& event) {
   return text;
 }
 
+CloudEvent cloud_event_of(const WebhookEvent& e) {
+  CloudEvent c{e.id, e.source, e.type, e.subject, e.time, nullptr, std::nullopt};
+  if (!e.data_json.empty()) c.data_json = e.data_json;
+  return c;
+}
+
 std::string rfc3339_utc(std::chrono::system_clock::time_point time) {
   using namespace std::chrono;
   const auto ms = floor<milliseconds>(time).time_since_epoch().count();

@@ -124,11 +124,23 @@ CurlWebhookSender::CurlWebhookSender(CurlWebhookConfig config) : config_(std::mo
 
 DeliveryResult CurlWebhookSender::post(const WebhookEndpoint& endpoint,
                                        const WebhookMessage& message) {
+  std::string body;
+  try {
+    body = cloud_event_json(cloud_event_of(message.event));
+  } catch (const std::invalid_argument& e) {
+    return make(Outcome::rejected, 0, std::string("not sent: ") + e.what());
+  }
+  return post_bytes(endpoint, message.id, body, message.timestamp);
+}
+
+DeliveryResult CurlWebhookSender::post_bytes(const WebhookEndpoint& endpoint, const std::string& id,
+                                             const std::string& payload,
+                                             std::chrono::system_clock::time_point at) {
   const std::int64_t timestamp =
-      std::chrono::floor<std::chrono::seconds>(message.timestamp.time_since_epoch()).count();
+      std::chrono::floor<std::chrono::seconds>(at.time_since_epoch()).count();
   std::string signature;
   try {
-    signature = sign(endpoint.secrets, message.id, timestamp, message.body);
+    signature = sign(endpoint.secrets, id, timestamp, payload);
   } catch (const std::invalid_argument& e) {
     return make(Outcome::rejected, 0, std::string("not sent: ") + e.what());
   }
@@ -146,7 +158,7 @@ DeliveryResult CurlWebhookSender::post(const WebhookEndpoint& endpoint,
   curl_slist* raw = nullptr;
   std::unique_ptr<curl_slist, SlistDeleter> headers;
   for (const std::string& line :
-       {std::string("Content-Type: ") + kCloudEventsContentType, "webhook-id: " + message.id,
+       {std::string("Content-Type: ") + kCloudEventsContentType, "webhook-id: " + id,
         "webhook-timestamp: " + std::to_string(timestamp), "webhook-signature: " + signature,
         std::string("Expect:")}) {  // no 100-continue round trip
     curl_slist* next = curl_slist_append(raw, line.c_str());
@@ -168,8 +180,8 @@ DeliveryResult CurlWebhookSender::post(const WebhookEndpoint& endpoint,
   curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(h, CURLOPT_POST, 1L);
-  curl_easy_setopt(h, CURLOPT_POSTFIELDS, message.body.data());
-  curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(message.body.size()));
+  curl_easy_setopt(h, CURLOPT_POSTFIELDS, payload.data());
+  curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(payload.size()));
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
   curl_easy_setopt(h, CURLOPT_USERAGENT, config_.user_agent.c_str());
   curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,

@@ -212,8 +212,12 @@ struct ReceiverFixture {
   WebhookEndpoint endpoint(const std::string& path) const {
     return WebhookEndpoint{"ep-1", receiver.url(path), {secret1}};
   }
-  WebhookMessage message(std::string body = "{\"hello\":\"v\\u00e4rlden\"}") const {
-    return WebhookMessage{"n-3f9a0c21e8", std::move(body), std::chrono::system_clock::now()};
+  WebhookMessage message(std::string data = "{\"hello\":\"v\\u00e4rlden\"}") const {
+    return WebhookMessage{
+        "n-3f9a0c21e8",
+        WebhookEvent{"n-3f9a0c21e8", "/journey", "se.journey.notification.decided", "hire-3f9a0c21",
+                     "2026-03-02T08:00:00Z", std::move(data)},
+        std::chrono::system_clock::now()};
   }
   DeliveryResult post(const std::string& path) const {
     CurlWebhookSender sender(config());
@@ -427,11 +431,14 @@ BOOST_AUTO_TEST_CASE(SignatureVerifiesInAnIndependentImplementation) {
   const json& rec = recs[0];
   BOOST_TEST(rec.at("method") == "POST");
   BOOST_TEST(rec.at("path") == "/ok");
-  BOOST_TEST(from_hex(rec.at("body_hex")) == msg.body);  // the bytes, unchanged
+  // The encoder's bytes, unchanged, with the data spliced in as given.
+  const std::string body = cloud_event_json(cloud_event_of(msg.event));
+  BOOST_TEST(from_hex(rec.at("body_hex")) == body);
+  BOOST_TEST(body.find(",\"data\":" + msg.event.data_json + "}") != std::string::npos, body);
   BOOST_TEST(header(rec, "webhook-id") == msg.id);
   BOOST_TEST(header(rec, "webhook-timestamp") == std::to_string(unix_seconds(msg.timestamp)));
   BOOST_TEST(header(rec, "webhook-signature") ==
-             sign({secret1}, msg.id, unix_seconds(msg.timestamp), msg.body));
+             sign({secret1}, msg.id, unix_seconds(msg.timestamp), body));
   BOOST_TEST(header(rec, "content-type") == "application/cloudevents+json; charset=utf-8");
   BOOST_TEST(header(rec, "expect") == "<absent>");
   BOOST_TEST(rec.at("verified") == true);  // Python's hmac agrees
@@ -457,9 +464,10 @@ BOOST_AUTO_TEST_CASE(RotationSignsWithEverySecret) {
 
 BOOST_AUTO_TEST_CASE(BodyIsStructuredCloudEvent) {
   CurlWebhookSender sender(config());
-  const WebhookMessage msg{"n-3f9a0c21e8", cloud_event_json(reminder_event()),
-                           std::chrono::system_clock::now()};
-  BOOST_TEST(sender.post(endpoint("/ok200"), msg).outcome == Outcome::delivered);
+  BOOST_TEST(sender
+                 .post_bytes(endpoint("/ok200"), "n-3f9a0c21e8", cloud_event_json(reminder_event()),
+                             std::chrono::system_clock::now())
+                 .outcome == Outcome::delivered);
   const auto recs = receiver.records(1);
   BOOST_REQUIRE(recs.size() == 1u);
   BOOST_TEST(header(recs[0], "content-type") == kCloudEventsContentType);
@@ -584,6 +592,27 @@ BOOST_AUTO_TEST_CASE(MalformedSecretIsRejectedWithoutSending) {
   BOOST_TEST(receiver.records().empty());
 }
 
+// What the scheduler hands over is encoded by the validating encoder: an
+// event it refuses is not sent, and says why (the scheduler records that as
+// the attempt, instead of posting a body no receiver can read).
+BOOST_AUTO_TEST_CASE(AnEventTheEncoderRefusesIsNotSent) {
+  CurlWebhookSender sender(config());
+  WebhookMessage bad_time = message();
+  bad_time.event.time = "2026-03-02 08:00";
+  WebhookMessage bad_data = message("{\"hello\":");
+  WebhookMessage no_type = message();
+  no_type.event.type.clear();
+  for (const auto& [msg, why] : {std::pair{bad_time, "RFC 3339"}, std::pair{bad_data, "JSON"},
+                                 std::pair{no_type, "type is required"}}) {
+    const DeliveryResult r = sender.post(endpoint("/ok"), msg);
+    BOOST_TEST(r.outcome == Outcome::rejected);
+    BOOST_TEST(contains(r.detail, "not sent"), r.detail);
+    BOOST_TEST(contains(r.detail, why), r.detail);
+  }
+  std::this_thread::sleep_for(200ms);
+  BOOST_TEST(receiver.records().empty());
+}
+
 BOOST_AUTO_TEST_CASE(HeaderInjectionThroughTheMessageIdIsRejected) {
   CurlWebhookSender sender(config());
   WebhookMessage msg = message();
@@ -629,8 +658,7 @@ BOOST_AUTO_TEST_CASE(ConnectionRefusedIsRetry) {
   CurlWebhookSender sender(c);
   const WebhookEndpoint ep{
       "ep", "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) + "/", {generate_secret()}};
-  const DeliveryResult r =
-      sender.post(ep, WebhookMessage{"n-1", "{}", std::chrono::system_clock::now()});
+  const DeliveryResult r = sender.post_bytes(ep, "n-1", "{}", std::chrono::system_clock::now());
   BOOST_TEST(r.outcome == Outcome::retry);
   BOOST_TEST(r.code == 0);
   BOOST_TEST(contains(r.detail, "onnect"), r.detail);
@@ -641,7 +669,7 @@ BOOST_AUTO_TEST_CASE(NonHttpUrlIsRejectedWithoutSending) {
   for (const char* url : {"file:///etc/passwd", "ftp://127.0.0.1/x", "gopher://127.0.0.1/",
                           "127.0.0.1:80/x", "http://[::1/x", "http://exa mple.se/"}) {
     const DeliveryResult r =
-        sender.post(WebhookEndpoint{"ep", url, {kRefSecret}}, WebhookMessage{"n-1", "{}", {}});
+        sender.post_bytes(WebhookEndpoint{"ep", url, {kRefSecret}}, "n-1", "{}", {});
     BOOST_TEST(r.outcome == Outcome::rejected, url);
     BOOST_TEST(contains(r.detail, "not sent"), url);
   }

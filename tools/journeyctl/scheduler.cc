@@ -18,7 +18,7 @@ namespace journey::ctl {
 
 namespace fs = std::filesystem;
 
-std::unique_ptr<adapters::MailTransport> make_mail(const Cli& cli, const MailOptions& o) {
+std::unique_ptr<MailTransport> make_mail(const Cli& cli, const MailOptions& o) {
   return adapters::make_mail_transport(
       {o.smtp_url, o.smtp_user, o.smtp_password_env, o.ca_file, o.from, o.starttls},
       fs::path(cli.data) / "outbox");

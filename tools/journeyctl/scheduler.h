@@ -18,14 +18,14 @@ struct MailOptions {
   std::string from = "journey@localhost", from_name = "Journey";
 };
 
-std::unique_ptr<adapters::MailTransport> make_mail(const Cli& cli, const MailOptions& o);
+std::unique_ptr<MailTransport> make_mail(const Cli& cli, const MailOptions& o);
 
 // The scheduler over the store's engine, its timer index in DATA/scheduler.
 // REQUIRES: store, municipal, templates and mail outlive it.
 std::unique_ptr<ReminderScheduler> open_scheduler(const Cli& cli, Store& store,
                                                   const MunicipalTime& municipal,
                                                   const Templates& templates,
-                                                  adapters::MailTransport& mail,
+                                                  MailTransport& mail,
                                                   SchedulerConfig cfg);
 
 }  // namespace journey::ctl

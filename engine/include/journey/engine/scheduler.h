@@ -52,8 +52,8 @@
 #include <optional>
 #include <string>
 
-#include "journey/adapters/delivery.h"
 #include "journey/engine/calendar.h"
+#include "journey/engine/delivery.h"
 #include "journey/engine/journey_engine.h"
 #include "journey/engine/notifications.h"
 #include "journey/storage/kv_store.h"
@@ -121,7 +121,7 @@ std::vector<NotificationRow> notification_rows(const std::vector<storage::Record
 
 struct SchedulerConfig {
   std::filesystem::path index_path;
-  adapters::Address sender{"Journey", "journey@localhost"};
+  Address sender{"Journey", "journey@localhost"};
   int office_end_hour = 17;  // no catch-up sends at or after this local hour
   int catch_up_days = 14;    // missed sends older than this are not sent late
   int max_attempts = 8;
@@ -131,7 +131,7 @@ struct SchedulerConfig {
       backoff;
   // Webhooks: every notification also goes to each enabled subscription. The
   // secrets come from the caller (they are not in the log). Null: no webhooks.
-  adapters::WebhookSender* webhooks = nullptr;
+  WebhookSender* webhooks = nullptr;
   std::function<std::vector<std::string>(const std::string& subscription_id)> webhook_secrets;
   std::string event_source = "/journey";  // CloudEvents source
 };
@@ -153,7 +153,7 @@ class ReminderScheduler {
  public:
   // REQUIRES: every reference outlives the scheduler.
   ReminderScheduler(JourneyEngine& engine, const MunicipalTime& time, const Templates& templates,
-                    adapters::MailTransport& mail, const Clock& clock, SchedulerConfig config,
+                    MailTransport& mail, const Clock& clock, SchedulerConfig config,
                     std::unique_ptr<storage::KvStore> index);
 
   // One pass at clock.now(): fold new events, replan, decide what is due, deliver.

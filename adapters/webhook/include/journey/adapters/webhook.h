@@ -46,6 +46,9 @@ struct CloudEvent {
 // problem for a missing required attribute, a malformed time or source, invalid
 // data_json or data that cannot be serialised (e.g. invalid UTF-8).
 std::string cloud_event_json(const CloudEvent& event);
+// The port's event (engine/delivery.h) as a CloudEvent: data_json spliced in
+// as it is ("" : no data).
+CloudEvent cloud_event_of(const WebhookEvent& event);
 
 // "2026-01-01T08:30:00Z"; sub-second digits only when the time has them
 // (milliseconds precision, e.g. "2026-01-01T08:30:00.250Z").
@@ -128,7 +131,14 @@ struct CurlWebhookConfig {
 class CurlWebhookSender final : public WebhookSender {
  public:
   explicit CurlWebhookSender(CurlWebhookConfig config = {});
+  // Encodes message.event with cloud_event_json() (an event it refuses is
+  // `rejected`, not sent) and posts the bytes as post_bytes() does.
   DeliveryResult post(const WebhookEndpoint& endpoint, const WebhookMessage& message) override;
+  // One signed POST of `body` exactly as given (webhook-id `id`, stamped with
+  // `timestamp`): what post() sends once the event is encoded.
+  DeliveryResult post_bytes(const WebhookEndpoint& endpoint, const std::string& id,
+                            const std::string& body,
+                            std::chrono::system_clock::time_point timestamp);
 
  private:
   CurlWebhookConfig config_;
