@@ -88,6 +88,7 @@
 #include "journey/engine/scheduler.h"
 #include "journey/storage/kv_store.h"
 #include "journey/storage/rocksdb_event_log.h"
+#include "journey/test/forwarding_log.h"
 
 namespace fs = std::filesystem;
 using namespace journey;
@@ -269,9 +270,10 @@ class ReportingTransport final : public adapters::MailTransport {
 };
 
 // The real log, reporting each scheduler record it accepts (see "A" above).
-class ReportingLog final : public storage::EventLog {
+class ReportingLog final : public test::ForwardingEventLog {
  public:
-  ReportingLog(storage::EventLog& real, int linger_ms) : real_(real), linger_ms_(linger_ms) {}
+  ReportingLog(storage::EventLog& real, int linger_ms)
+      : ForwardingEventLog(real), real_(real), linger_ms_(linger_ms) {}
 
   storage::Result<storage::AppendResult> append(storage::AppendRequest req) override {
     std::string type = req.events.empty() ? std::string() : req.events.front().type;
@@ -292,37 +294,10 @@ class ReportingLog final : public storage::EventLog {
     }
     return r;
   }
-  storage::Result<std::vector<storage::RecordedEvent>> read_stream(const storage::StreamId& stream,
-                                                                   storage::StreamVersion from,
-                                                                   std::size_t max_count) override {
-    return real_.read_stream(stream, from, max_count);
+  // Through append(), so that what is accepted this way is reported too.
+  void append_async(storage::AppendRequest req, storage::AppendCallback done) override {
+    done(append(std::move(req)));
   }
-  storage::Result<storage::Unit> visit_stream(
-      const storage::StreamId& stream, storage::StreamVersion from,
-      const std::function<void(const storage::RecordedEvent&)>& f) override {
-    return real_.visit_stream(stream, from, f);
-  }
-  storage::Result<std::vector<storage::RecordedEvent>> read_all(storage::GlobalPosition from,
-                                                                std::size_t max_count) override {
-    return real_.read_all(from, max_count);
-  }
-  storage::Result<storage::StreamVersion> stream_version(const storage::StreamId& stream) override {
-    return real_.stream_version(stream);
-  }
-  storage::Result<std::optional<storage::AppendResult>> find_idempotency_key(
-      const std::string& key) override {
-    return real_.find_idempotency_key(key);
-  }
-  storage::Result<std::vector<storage::StreamId>> list_streams(const std::string& prefix) override {
-    return real_.list_streams(prefix);
-  }
-  storage::GlobalPosition head() const override { return real_.head(); }
-  std::unique_ptr<storage::Subscription> subscribe(storage::GlobalPosition from,
-                                                   storage::EventHandler handler) override {
-    return real_.subscribe(from, std::move(handler));
-  }
-  storage::Result<storage::VerifyReport> verify() override { return real_.verify(); }
-  storage::LogStats stats() const override { return real_.stats(); }
 
  private:
   storage::EventLog& real_;

@@ -76,12 +76,11 @@
 #include "journey/adapters/delivery.h"
 #include "journey/engine/scheduler.h"
 #include "journey/storage/rocksdb_event_log.h"
+#include "journey/test/child_process.h"
 
 #ifndef JOURNEY_SCHEDULER_CRASH_CHILD
 #error "JOURNEY_SCHEDULER_CRASH_CHILD must name the child executable (set by CMake)"
 #endif
-
-extern char** environ;
 
 namespace fs = std::filesystem;
 using namespace journey;
@@ -126,20 +125,6 @@ std::string tail(const std::string& s, std::size_t n = 4000) {
 
 // ---- the SMTP server -----------------------------------------------------------
 
-// The environment minus what could make /usr/bin/python3 load another
-// interpreter's modules (as in smtp_test.cc).
-std::vector<std::string> child_environment() {
-  std::vector<std::string> env;
-  for (char** e = environ; *e; ++e) {
-    std::string v(*e);
-    if (v.rfind("PYTHONPATH=", 0) == 0 || v.rfind("PYTHONHOME=", 0) == 0 ||
-        v.rfind("PYTHONSTARTUP=", 0) == 0)
-      continue;
-    env.push_back(v);
-  }
-  return env;
-}
-
 // smtp_server.py serve on 127.0.0.1:<free port>, storing into `spool`. It dies
 // with the test: stopped in the destructor, and it exits by itself when its
 // stdin (a pipe we hold) closes.
@@ -155,27 +140,19 @@ class SmtpServer {
         JOURNEY_SYSTEM_PYTHON, "-B", JOURNEY_SMTP_SERVER_SCRIPT, "serve", "--spool",
         spool_.string()};
     args.insert(args.end(), options.begin(), options.end());
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, in[0], 0);
-    posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-    posix_spawn_file_actions_addopen(&fa, 2, log_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    auto env_strings = child_environment();
-    std::vector<char*> envp;
-    for (auto& e : env_strings) envp.push_back(e.data());
-    envp.push_back(nullptr);
-    const int rc = posix_spawn(&pid_, argv[0], &fa, nullptr, argv.data(), envp.data());
-    posix_spawn_file_actions_destroy(&fa);
+    std::string failure;
+    try {
+      pid_ = test::spawn(args, in[0], out[1], log_.string());
+    } catch (const std::exception& e) {
+      failure = e.what();
+    }
     close(in[0]);
     close(out[1]);
-    if (rc != 0) {
+    if (!failure.empty()) {
       close(in[1]);
       close(out[0]);
       pid_ = -1;
-      BOOST_FAIL("cannot start " << args[0] << ": " << std::strerror(rc));
+      BOOST_FAIL(failure);
     }
     stdin_ = in[1];
     port_ = read_port(out[0]);

@@ -22,6 +22,7 @@
 #include "journey/adapters/eml_transport.h"
 #include "journey/adapters/webhook.h"
 #include "journey/storage/rocksdb_event_log.h"
+#include "journey/test/webhook_receiver.h"
 
 namespace fs = std::filesystem;
 using namespace journey;
@@ -432,45 +433,6 @@ BOOST_AUTO_TEST_CASE(RebuiltIndexDecidesNothingTwice) {
 
 // A real HTTP receiver (adapters/webhook/receiver.py) that records each request
 // and checks the Standard Webhooks signature with Python's own hmac.
-struct Receiver {
-  pid_t pid = -1;
-  int port = 0;
-  fs::path records;
-  Receiver(const fs::path& dir, const std::string& secret) : records(dir / "received") {
-    fs::create_directories(records);
-    int out[2];
-    BOOST_REQUIRE(pipe(out) == 0);
-    pid = fork();
-    if (pid == 0) {
-      dup2(out[1], 1);
-      close(out[0]);
-      execl("/usr/bin/python3", "python3", JOURNEY_WEBHOOK_RECEIVER, "--record-dir",
-            records.c_str(), "--secret", secret.c_str(), "--lifetime", "120",
-            static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    close(out[1]);
-    std::string line;
-    char c;
-    while (read(out[0], &c, 1) == 1 && c != '\n') line.push_back(c);
-    close(out[0]);
-    port = std::stoi(line);
-  }
-  ~Receiver() {
-    kill(pid, SIGTERM);
-    waitpid(pid, nullptr, 0);
-  }
-  std::vector<nlohmann::json> received() {
-    std::vector<fs::path> files;
-    for (const auto& e : fs::directory_iterator(records))
-      if (e.path().extension() == ".json") files.push_back(e.path());
-    std::sort(files.begin(), files.end());
-    std::vector<nlohmann::json> out;
-    for (const auto& f : files) out.push_back(nlohmann::json::parse(std::ifstream(f)));
-    return out;
-  }
-};
-
 std::string fingerprint(const std::string& secret) {
   unsigned char h[32];
   unsigned int len = 0;
@@ -491,7 +453,7 @@ std::string unhex(const std::string& hex) {
 // (with its own index) that posts every notification to it.
 struct WebhookSetup {
   std::string secret = adapters::generate_secret();
-  Receiver receiver;
+  test::WebhookReceiver receiver{{secret}};
   adapters::CurlWebhookSender sender;
   std::unique_ptr<ReminderScheduler> scheduler;
   static adapters::CurlWebhookConfig no_proxy() {
@@ -499,9 +461,8 @@ struct WebhookSetup {
     c.proxy = "";
     return c;
   }
-  WebhookSetup(Fixture& f, const std::string& id, const std::string& path)
-      : receiver(f.dir, secret), sender(no_proxy()) {
-    const std::string url = "http://127.0.0.1:" + std::to_string(receiver.port) + path;
+  WebhookSetup(Fixture& f, const std::string& id, const std::string& path) : sender(no_proxy()) {
+    const std::string url = receiver.url(path);
     BOOST_REQUIRE(
         f.engine
             ->set_webhook({id, url, {fingerprint(secret)}, true, ""}, {"admin", "", std::nullopt})
@@ -545,7 +506,7 @@ BOOST_AUTO_TEST_CASE(AMessageThatIsNotUtf8IsRejectedAndTheOthersStillGoOut) {
     for (const auto& ch : n.channels)
       to_the_hook += ch == "webhook:wh-00000001" && n.message_id != bad.message_id;
   BOOST_TEST(to_the_hook >= 1u);
-  BOOST_TEST(hook.receiver.received().size() == to_the_hook);
+  BOOST_TEST(hook.receiver.records().size() == to_the_hook);
   bool rejected = false;
   for (const auto& d : deliveries(hire))
     if (d.message_id == bad.message_id) {
@@ -563,7 +524,7 @@ BOOST_AUTO_TEST_CASE(EveryNotificationIsPostedSignedToEachWebhook) {
   with_hooks.tick();
   const auto decided = notifications(hire);
   BOOST_REQUIRE(!decided.empty());
-  auto posts = receiver.received();
+  auto posts = receiver.records();
   BOOST_REQUIRE(posts.size() == decided.size());
   std::set<std::string> ids;
   for (const auto& p : posts) {
@@ -602,8 +563,8 @@ BOOST_AUTO_TEST_CASE(AMunicipalityWebhookHearsOnlyItsOwnMunicipalitysHires) {
   BOOST_REQUIRE(engine->set_unit(familj, admin).ok());
 
   const std::string secret = adapters::generate_secret();
-  Receiver receiver(dir, secret);
-  const std::string base = "http://127.0.0.1:" + std::to_string(receiver.port) + "/ok?to=";
+  test::WebhookReceiver receiver({secret});
+  const std::string base = receiver.url("/ok?to=");
   auto subscribe = [&](const char* id, const std::string& municipality) {
     WebhookSubscription w{id, base + municipality, {fingerprint(secret)}, true, "", municipality};
     return engine->set_webhook(w, admin);
@@ -670,7 +631,7 @@ BOOST_AUTO_TEST_CASE(AMunicipalityWebhookHearsOnlyItsOwnMunicipalitysHires) {
   BOOST_TEST(both > 0, "no digest named both hires; the mixed case was not exercised");
   // What the endpoints received, signed, matches.
   std::map<std::string, std::set<std::string>> got;
-  for (const auto& p : receiver.received()) {
+  for (const auto& p : receiver.records()) {
     BOOST_TEST(p["verified"].get<bool>());
     const auto body = nlohmann::json::parse(unhex(p["body_hex"].get<std::string>()));
     got[p["path"].get<std::string>()].insert(body["id"].get<std::string>());

@@ -24,6 +24,7 @@
 #include "journey/engine/views.h"
 #include "journey/storage/kv_store.h"
 #include "journey/storage/rocksdb_event_log.h"
+#include "journey/test/forwarding_log.h"
 #include "journey/workflows/value_domain.h"
 #include "population.h"
 
@@ -37,9 +38,9 @@ namespace {
 // The real log, except that appends fail with "no space" while `full` is set,
 // and that asynchronous appends wait, unwritten, while `holding` is set, until
 // release() hands them to the real log.
-class DiskFullLog : public storage::EventLog {
+class DiskFullLog : public test::ForwardingEventLog {
  public:
-  explicit DiskFullLog(storage::EventLog& real) : real_(real) {}
+  explicit DiskFullLog(storage::EventLog& real) : ForwardingEventLog(real) {}
   bool full = false;
   std::atomic<bool> holding{false};
   // Reads of a stream's tail (from a version past the first) fail with an
@@ -49,7 +50,7 @@ class DiskFullLog : public storage::EventLog {
     if (full)
       return storage::Error{storage::ErrorCode::no_space, "IO error: No space left on device",
                             std::nullopt};
-    return real_.append(std::move(req));
+    return real().append(std::move(req));
   }
   void append_async(storage::AppendRequest req, storage::AppendCallback done) override {
     if (full) return done(append(std::move(req)));
@@ -58,7 +59,7 @@ class DiskFullLog : public storage::EventLog {
       held_.emplace_back(std::move(req), std::move(done));
       return;
     }
-    real_.append_async(std::move(req), std::move(done));
+    real().append_async(std::move(req), std::move(done));
   }
   std::size_t held() {
     std::lock_guard<std::mutex> lock(held_mu_);
@@ -76,47 +77,17 @@ class DiskFullLog : public storage::EventLog {
       std::lock_guard<std::mutex> lock(held_mu_);
       go.swap(held_);
     }
-    for (auto& [req, done] : go) real_.append_async(std::move(req), std::move(done));
-  }
-  storage::Result<std::vector<storage::RecordedEvent>> read_stream(const storage::StreamId& s,
-                                                                   storage::StreamVersion from,
-                                                                   std::size_t n) override {
-    return real_.read_stream(s, from, n);
+    for (auto& [req, done] : go) real().append_async(std::move(req), std::move(done));
   }
   storage::Result<storage::Unit> visit_stream(
       const storage::StreamId& s, storage::StreamVersion from,
       const std::function<void(const storage::RecordedEvent&)>& f) override {
     if (tail_reads_fail && from.value > 1)
       return storage::Error{storage::ErrorCode::io_error, "IO error: read failed", std::nullopt};
-    return real_.visit_stream(s, from, f);
-  }
-  storage::Result<std::vector<storage::RecordedEvent>> read_all(storage::GlobalPosition from,
-                                                                std::size_t n) override {
-    return real_.read_all(from, n);
-  }
-  storage::Result<storage::StreamVersion> stream_version(const storage::StreamId& s) override {
-    return real_.stream_version(s);
-  }
-  storage::Result<std::optional<storage::AppendResult>> find_idempotency_key(
-      const std::string& key) override {
-    return real_.find_idempotency_key(key);
-  }
-  storage::Result<std::vector<storage::StreamId>> list_streams(const std::string& p) override {
-    return real_.list_streams(p);
-  }
-  storage::GlobalPosition head() const override { return real_.head(); }
-  std::unique_ptr<storage::Subscription> subscribe(storage::GlobalPosition from,
-                                                   storage::EventHandler h) override {
-    return real_.subscribe(from, std::move(h));
-  }
-  storage::Result<storage::VerifyReport> verify() override { return real_.verify(); }
-  storage::LogStats stats() const override { return real_.stats(); }
-  storage::Result<storage::BackupReport> backup(const std::filesystem::path& dir) override {
-    return real_.backup(dir);
+    return real().visit_stream(s, from, f);
   }
 
  private:
-  storage::EventLog& real_;
   std::mutex held_mu_;
   std::vector<std::pair<storage::AppendRequest, storage::AppendCallback>> held_;
 };

@@ -29,8 +29,8 @@
 
 #include "journey/adapters/eml_transport.h"
 #include "journey/adapters/smtp_transport.h"
-
-extern char** environ;
+#include "journey/test/child_process.h"
+#include "journey/test/temp_dir.h"
 
 namespace fs = std::filesystem;
 using json = nlohmann::json;
@@ -58,19 +58,7 @@ using Outcome = DeliveryResult::Outcome;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::random_device rd;
-    path = fs::temp_directory_path() /
-           ("journey-mail-test-" + std::to_string(rd()) + std::to_string(rd()));
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
+using journey::test::TempDir;
 
 std::string slurp(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -91,73 +79,11 @@ std::string describe(const DeliveryResult& r) {
 
 // ---- child processes -------------------------------------------------------
 
-// The environment minus what could make /usr/bin/python3 load another
-// interpreter's modules (this machine has a pyenv python first on PATH).
-std::vector<std::string> child_environment() {
-  std::vector<std::string> env;
-  for (char** e = environ; *e; ++e) {
-    std::string v(*e);
-    if (v.rfind("PYTHONPATH=", 0) == 0 || v.rfind("PYTHONHOME=", 0) == 0 ||
-        v.rfind("PYTHONSTARTUP=", 0) == 0)
-      continue;
-    env.push_back(v);
-  }
-  return env;
-}
-
-// posix_spawn (no fork of an ASan process) with stdin/stdout from the given
-// fds (-1: /dev/null) and stderr appended to stderr_path (empty: inherited).
-pid_t spawn(const std::vector<std::string>& args, int stdin_fd, int stdout_fd,
-            const std::string& stderr_path) {
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  if (stdin_fd >= 0)
-    posix_spawn_file_actions_adddup2(&fa, stdin_fd, 0);
-  else
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  if (stdout_fd >= 0)
-    posix_spawn_file_actions_adddup2(&fa, stdout_fd, 1);
-  else
-    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-  if (!stderr_path.empty())
-    posix_spawn_file_actions_addopen(&fa, 2, stderr_path.c_str(), O_WRONLY | O_CREAT | O_APPEND,
-                                     0644);
-  std::vector<char*> argv;
-  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  auto env_strings = child_environment();
-  std::vector<char*> envp;
-  for (auto& e : env_strings) envp.push_back(e.data());
-  envp.push_back(nullptr);
-  pid_t pid = -1;
-  int rc = posix_spawnp(&pid, argv[0], &fa, nullptr, argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&fa);
-  if (rc != 0) throw std::runtime_error("cannot start " + args[0] + ": " + std::strerror(rc));
-  return pid;
-}
-
-// Runs a short command to completion; returns (exit status, stdout).
-// stderr is inherited unless stderr_path says otherwise.
-std::pair<int, std::string> run(const std::vector<std::string>& args,
-                                const std::string& stderr_path = "") {
-  int out[2];
-  if (pipe2(out, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
-  pid_t pid = spawn(args, -1, out[1], stderr_path);
-  close(out[1]);
-  std::string text;
-  char buf[4096];
-  for (;;) {
-    ssize_t n = read(out[0], buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    text.append(buf, static_cast<std::size_t>(n));
-  }
-  close(out[0]);
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, text};
-}
+// Child processes: journey::test (tests/support) starts them with
+// posix_spawn and an environment in which /usr/bin/python3 sees Debian's
+// python3-aiosmtpd.
+using journey::test::run;
+using journey::test::spawn;
 
 // Python's email package as an independent decoder of what arrived.
 json decode_with_python(const fs::path& eml) {
@@ -169,7 +95,7 @@ json decode_with_python(const fs::path& eml) {
 
 json decode_with_python(const std::string& raw) {
   TempDir dir;
-  fs::path p = dir.path / "message.eml";
+  fs::path p = dir.path() / "message.eml";
   std::ofstream(p, std::ios::binary) << raw;
   return decode_with_python(p);
 }
@@ -177,17 +103,17 @@ json decode_with_python(const std::string& raw) {
 // A throw-away self-signed certificate for 127.0.0.1, made with the openssl CLI.
 struct TestCertificate {
   TempDir dir;
-  fs::path cert = dir.path / "cert.pem";
-  fs::path key = dir.path / "key.pem";
+  fs::path cert = dir.path() / "cert.pem";
+  fs::path key = dir.path() / "key.pem";
   TestCertificate() {
     auto [status, out] =
         run({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
              "-nodes", "-keyout", key.string(), "-out", cert.string(), "-days", "2", "-subj",
              "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"},
-            (dir.path / "openssl.log").string());
+            (dir.path() / "openssl.log").string());
     BOOST_REQUIRE_MESSAGE(status == 0 && fs::exists(cert) && fs::exists(key),
                           "openssl req failed:\n"
-                              << slurp(dir.path / "openssl.log"));
+                              << slurp(dir.path() / "openssl.log"));
   }
 };
 
@@ -293,8 +219,8 @@ class SmtpServer {
   }
 
   TempDir dir_;
-  fs::path spool_ = dir_.path / "spool";
-  fs::path log_ = dir_.path / "server.log";
+  fs::path spool_ = dir_.path() / "spool";
+  fs::path log_ = dir_.path() / "server.log";
   pid_t pid_ = -1;
   int stdin_ = -1;
   int port_ = -1;
@@ -572,7 +498,7 @@ BOOST_AUTO_TEST_CASE(MessagesThatCannotBeRenderedSafelyAreRejected) {
   c.starttls = SmtpConfig::StartTls::none;
   SmtpTransport smtp(c);
   TempDir dir;
-  EmlDirectoryTransport eml(dir.path / "outbox");
+  EmlDirectoryTransport eml(dir.path() / "outbox");
 
   MailMessage bad_to = swedish_message();
   bad_to.to.email = "asa@example.se>\r\nRCPT TO:<evil@example.com";
@@ -587,8 +513,8 @@ BOOST_AUTO_TEST_CASE(MessagesThatCannotBeRenderedSafelyAreRejected) {
   }
   auto r = eml.send(slash_id);
   BOOST_TEST(r.outcome == Outcome::rejected, describe(r));
-  BOOST_TEST(fs::is_empty(dir.path / "outbox"));
-  BOOST_TEST(!fs::exists(dir.path / "etc"));
+  BOOST_TEST(fs::is_empty(dir.path() / "outbox"));
+  BOOST_TEST(!fs::exists(dir.path() / "etc"));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
@@ -910,7 +836,7 @@ BOOST_AUTO_TEST_SUITE(eml)
 
 BOOST_AUTO_TEST_CASE(EmlFolderHoldsOneFilePerMessage) {
   TempDir data;
-  const fs::path outbox = data.path / "data" / "outbox";
+  const fs::path outbox = data.path() / "data" / "outbox";
   MailMessage m = swedish_message("n-3f9a0c21e8@journey.local");
   {
     EmlDirectoryTransport transport(outbox);
@@ -945,20 +871,20 @@ BOOST_AUTO_TEST_CASE(EmlUnwritableFolderIsRetry) {
   if (geteuid() == 0) {
     // root ignores permission bits; use a path whose parent is a file instead.
     TempDir data;
-    std::ofstream(data.path / "not-a-folder") << "x";
-    EmlDirectoryTransport transport(data.path / "outbox");
-    fs::remove_all(data.path / "outbox");
-    fs::rename(data.path / "not-a-folder", data.path / "outbox");
+    std::ofstream(data.path() / "not-a-folder") << "x";
+    EmlDirectoryTransport transport(data.path() / "outbox");
+    fs::remove_all(data.path() / "outbox");
+    fs::rename(data.path() / "not-a-folder", data.path() / "outbox");
     auto r = transport.send(swedish_message());
     BOOST_TEST(r.outcome == Outcome::retry, describe(r));
     BOOST_TEST(!r.detail.empty());
     return;
   }
   TempDir data;
-  EmlDirectoryTransport transport(data.path / "outbox");
-  fs::permissions(data.path / "outbox", fs::perms::owner_read | fs::perms::owner_exec);
+  EmlDirectoryTransport transport(data.path() / "outbox");
+  fs::permissions(data.path() / "outbox", fs::perms::owner_read | fs::perms::owner_exec);
   auto r = transport.send(swedish_message());
-  fs::permissions(data.path / "outbox", fs::perms::owner_all);
+  fs::permissions(data.path() / "outbox", fs::perms::owner_all);
   BOOST_TEST(r.outcome == Outcome::retry, describe(r));
   BOOST_TEST(r.detail.find("Permission denied") != std::string::npos, r.detail);
 }

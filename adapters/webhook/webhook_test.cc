@@ -27,6 +27,8 @@
 #include <set>
 #include <thread>
 
+#include "journey/test/webhook_receiver.h"
+
 namespace fs = std::filesystem;
 namespace bdata = boost::unit_test::data;
 using namespace journey::adapters;
@@ -57,119 +59,7 @@ const std::int64_t kRefTimestamp = 1614265330;
 const std::string kRefBody = "{\"test\": 2432232314}";
 const std::string kRefSignature = "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=";
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::random_device rd;
-    path = fs::temp_directory_path() /
-           ("journey-webhook-test-" + std::to_string(rd()) + std::to_string(rd()));
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
-
-// receiver.py as a child process on 127.0.0.1:<port>. Killed in the destructor;
-// PR_SET_PDEATHSIG and the receiver's own --lifetime cover a crashed test.
-class Receiver {
- public:
-  explicit Receiver(const std::vector<std::string>& secrets) {
-    std::vector<std::string> args = {JOURNEY_PYTHON3,  JOURNEY_WEBHOOK_RECEIVER,
-                                     "--record-dir",   dir_.path.string(),
-                                     "--slow-seconds", "5",
-                                     "--lifetime",     "280"};
-    for (const auto& s : secrets) {
-      args.push_back("--secret");
-      args.push_back(s);
-    }
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-
-    int fds[2];
-    BOOST_REQUIRE(pipe2(fds, O_CLOEXEC) == 0);
-    const pid_t parent = getpid();
-    pid_ = fork();
-    BOOST_REQUIRE(pid_ >= 0);
-    if (pid_ == 0) {
-      prctl(PR_SET_PDEATHSIG, SIGKILL);
-      if (getppid() != parent) _exit(126);
-      dup2(fds[1], STDOUT_FILENO);
-      execv(argv[0], argv.data());
-      _exit(127);
-    }
-    close(fds[1]);
-    out_ = fds[0];
-    port_ = read_port();
-    if (port_ <= 0) {
-      stop();
-      BOOST_FAIL("receiver.py did not print its port");
-    }
-  }
-  ~Receiver() { stop(); }
-  Receiver(const Receiver&) = delete;
-  Receiver& operator=(const Receiver&) = delete;
-
-  std::string url(const std::string& path) const {
-    return "http://127.0.0.1:" + std::to_string(port_) + path;
-  }
-
-  // The recorded requests in arrival order, waiting up to `wait` for `at_least`.
-  std::vector<json> records(std::size_t at_least = 0, std::chrono::milliseconds wait = 5s) const {
-    const auto deadline = std::chrono::steady_clock::now() + wait;
-    for (;;) {
-      std::vector<fs::path> files;
-      for (const auto& e : fs::directory_iterator(dir_.path)) {
-        if (e.path().extension() == ".json") files.push_back(e.path());
-      }
-      if (files.size() >= at_least || std::chrono::steady_clock::now() > deadline) {
-        std::sort(files.begin(), files.end());
-        std::vector<json> out;
-        for (const auto& f : files) out.push_back(json::parse(std::ifstream(f)));
-        return out;
-      }
-      std::this_thread::sleep_for(20ms);
-    }
-  }
-
- private:
-  int read_port() {
-    std::string line;
-    const auto deadline = std::chrono::steady_clock::now() + 30s;
-    while (std::chrono::steady_clock::now() < deadline) {
-      pollfd p{out_, POLLIN, 0};
-      if (poll(&p, 1, 200) <= 0) continue;
-      char c;
-      const ssize_t n = read(out_, &c, 1);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) return -1;
-      if (c == '\n') return std::atoi(line.c_str());
-      line += c;
-    }
-    return -1;
-  }
-  void stop() {
-    if (pid_ > 0) {
-      kill(pid_, SIGTERM);
-      int status = 0;
-      for (int i = 0; i < 100 && waitpid(pid_, &status, WNOHANG) == 0; ++i) {
-        std::this_thread::sleep_for(20ms);
-        if (i == 50) kill(pid_, SIGKILL);
-      }
-      waitpid(pid_, &status, WNOHANG);
-      pid_ = -1;
-    }
-    if (out_ >= 0) close(out_);
-    out_ = -1;
-  }
-
-  TempDir dir_;
-  pid_t pid_ = -1;
-  int out_ = -1;
-  int port_ = -1;
-};
+using Receiver = journey::test::WebhookReceiver;
 
 std::string from_hex(const std::string& hex) {
   std::string out;
