@@ -1262,14 +1262,17 @@ std::optional<LoadedHire> JourneyEngine::records_of(const std::string& hire_id) 
   return hire;
 }
 
-std::optional<ReplayedHire> JourneyEngine::replay(const std::string& hire_id) {
+std::optional<ReplayedHire> JourneyEngine::replay(
+    const std::string& hire_id, std::vector<storage::RecordedEvent>* notifications) {
   if (!is_hire_id(hire_id)) return std::nullopt;
   ReplayedHire out;
   std::string failure;
   bool corrected = false;
+  if (notifications) notifications->clear();
   auto visited =
       log_.visit_stream(StreamId(hire_id), StreamVersion{1}, [&](const storage::RecordedEvent& r) {
         out.version = r.version.value;
+        if (notifications && is_notification_type(r.type)) notifications->push_back(r);
         if (is_correction_type(r.type)) corrected = true;  // folded whole below
         if (!failure.empty() || corrected || is_notification_type(r.type)) return;
         try {
@@ -1304,6 +1307,7 @@ std::optional<ReplayedHire> JourneyEngine::replay(const std::string& hire_id) {
     // whole stream. A failure of the fast pass may be what a correction repairs.
     auto whole = load(hire_id);
     if (!whole) return std::nullopt;
+    if (notifications) *notifications = std::move(whole->notifications);
     return ReplayedHire{whole->programme, std::move(whole->machine), whole->version,
                         whole->registered_on};
   }
@@ -1406,6 +1410,14 @@ std::optional<HireStatus> JourneyEngine::status(const std::string& hire_id, date
   auto hire = load(hire_id, as_of);
   if (!hire) return std::nullopt;
   return project_status(hire_id, hire->machine, as_of ? as_of->date : day);
+}
+
+std::optional<HireStatus> JourneyEngine::status_and_notifications(
+    const std::string& hire_id, date::sys_days day,
+    std::vector<storage::RecordedEvent>& notifications) {
+  auto hire = replay(hire_id, &notifications);
+  if (!hire) return std::nullopt;
+  return project_status(hire_id, *hire->machine, day);
 }
 
 std::string unit_stream(const std::string& name) {

@@ -317,11 +317,14 @@ struct HireViews::Impl {
       for (auto& k : index_keys(old->view)) old_keys.insert(std::move(k));
     Entry e{version->value, day_number(today), HireView{}};
     bool absent = false;
+    // The hire's notification records, from the projection's own read of
+    // the stream (one read of it for both views).
+    std::vector<storage::RecordedEvent> records;
     try {
       // A hire that replays says who may see it itself (its registration's
       // unit and name, corrections applied, and its current introducer);
       // only a damaged one is identified from its bytes' structure.
-      auto status = engine.status(hire, today);
+      auto status = engine.status_and_notifications(hire, today, records);
       absent = !status;  // no registration to project: not listed, as by a replay
       if (status) {
         e.view.id = HireIdentity{hire, status->hire.name, status->hire.unit,
@@ -337,7 +340,7 @@ struct HireViews::Impl {
     if (absent) {  // gone (or never a hire): no entry, no index keys
       w.deletes.assign(old_keys.begin(), old_keys.end());
       w.deletes.push_back(entry_key(hire));
-      refresh_notes(hire, e.version, nullptr, every_key, w, notes_out);
+      refresh_notes(hire, e.version, nullptr, records, every_key, w, notes_out);
       store(w, failure);
       return std::nullopt;
     }
@@ -345,69 +348,50 @@ struct HireViews::Impl {
       if (old_keys.erase(k) == 0 || every_key) w.puts.push_back({std::move(k), ""});
     w.deletes.assign(old_keys.begin(), old_keys.end());  // what the new entry no longer has
     w.puts.push_back({entry_key(hire), encode(e)});
-    refresh_notes(hire, e.version, e.view.summary ? &e.view.id.unit : nullptr, every_key, w,
-                  notes_out);
+    refresh_notes(hire, e.version, e.view.summary ? &e.view.id.unit : nullptr, records, every_key,
+                  w, notes_out);
     store(w, failure);
     return std::move(e.view);
   }
 
-  // The hire's notification records from stream version `from` on (every
-  // other record passed over without being copied).
-  std::vector<storage::RecordedEvent> notification_records(const std::string& hire,
-                                                           std::uint64_t from) {
-    std::vector<storage::RecordedEvent> out;
-    auto r = engine.log().visit_stream(storage::StreamId(hire), storage::StreamVersion{from},
-                                       [&](const storage::RecordedEvent& e) {
-                                         if (is_notification_type(e.type)) out.push_back(e);
-                                       });
-    if (!r) {
-      // Bytes that do not check are the hire's damage; any other failure (an
-      // I/O error) is the store's and must not empty a sound hire's rows.
-      if (r.error().code == storage::ErrorCode::corruption)
-        throw HireDamaged(hire, r.error().message);
-      throw std::runtime_error("reading " + hire + " for the hire views: " + r.error().message);
-    }
-    return out;
-  }
-
   // Adds to `w` what brings the hire's notification rows to stream version
   // `version`: none when `unit` is null (gone or damaged), else the rows of
-  // its records in that unit. Under the hire's write_mu (refresh()). The
-  // rows ("R") are read and written only when they change; the label ("N")
-  // moves on every change of the stream.
+  // `records` (the hire's notification records, read with its projection) in
+  // that unit. Under the hire's write_mu (refresh()). The rows ("R") are
+  // read and written only when they change; the label ("N") moves on every
+  // change of the stream.
   void refresh_notes(const std::string& hire, std::uint64_t version, const std::string* unit,
-                     bool every_key, KvWrite& w, std::optional<HireNotes>* notes_out) {
+                     const std::vector<storage::RecordedEvent>& records, bool every_key, KvWrite& w,
+                     std::optional<HireNotes>* notes_out) {
     auto label = get_raw(notes_key(hire));
     const std::optional<NotesLabel> old_label = label ? label_of_notes(*label) : std::nullopt;
     std::optional<HireNotes> now;
-    try {
-      if (unit && old_label && old_label->unit == *unit && !every_key) {
-        // Only what was appended since: rows move only when notification
-        // records did (an hours entry moves none).
-        if (old_label->version == version ||
-            notification_records(hire, old_label->version + 1).empty()) {
-          std::optional<HireNotes> kept;
-          if (notes_out) {
-            auto rows = get_raw(rows_key(hire));
-            kept = rows ? decode_notes(*rows) : std::nullopt;
-          }
-          // Unreadable rows are recomputed below, as for a stale label (and
-          // the label is then written with them, never alone).
-          if (!notes_out || kept) {
-            if (old_label->version != version)
-              w.puts.push_back({notes_key(hire), encode_notes_label(version, *unit)});
-            if (notes_out) *notes_out = std::move(kept);
-            return;
-          }
+    if (unit && old_label && old_label->unit == *unit && !every_key) {
+      // Rows move only when notification records were appended since the
+      // label (an hours entry moves none).
+      const bool moved = std::any_of(
+          records.begin(), records.end(),
+          [&](const storage::RecordedEvent& r) { return r.version.value > old_label->version; });
+      if (old_label->version == version || !moved) {
+        std::optional<HireNotes> kept;
+        if (notes_out) {
+          auto rows = get_raw(rows_key(hire));
+          kept = rows ? decode_notes(*rows) : std::nullopt;
+        }
+        // Unreadable rows are recomputed below, as for a stale label (and
+        // the label is then written with them, never alone).
+        if (!notes_out || kept) {
+          if (old_label->version != version)
+            w.puts.push_back({notes_key(hire), encode_notes_label(version, *unit)});
+          if (notes_out) *notes_out = std::move(kept);
+          return;
         }
       }
-      if (unit) {
-        now.emplace();
-        now->unit = *unit;
-        now->rows = notification_rows(notification_records(hire, 1), now->damage);
-      }
-    } catch (const HireDamaged&) {
-      now.reset();  // damaged since the projection: no rows, as for a damaged hire
+    }
+    if (unit) {
+      now.emplace();
+      now->unit = *unit;
+      now->rows = notification_rows(records, now->damage);
     }
     // The keys the stored rows put, to delete those the new ones lack.
     std::set<std::string> old_keys;

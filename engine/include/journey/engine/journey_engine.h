@@ -308,9 +308,17 @@ class JourneyEngine {
   // std::nullopt if the hire does not exist or its stream cannot be read.
   std::optional<LoadedHire> records_of(const std::string& hire_id);
   // The hot path: streams the hire's events straight into the machine.
-  std::optional<ReplayedHire> replay(const std::string& hire_id);
+  // `notifications`, if given, gets the hire's notification records
+  // (NotificationDecided, DeliveryAttempted) from the same read of its stream.
+  std::optional<ReplayedHire> replay(const std::string& hire_id,
+                                     std::vector<storage::RecordedEvent>* notifications = nullptr);
   std::optional<HireStatus> status(const std::string& hire_id, date::sys_days today,
                                    std::optional<AsOf> as_of = {});
+  // Today's status and the hire's notification records, from one read of
+  // its stream: what the views keep of a hire.
+  std::optional<HireStatus> status_and_notifications(
+      const std::string& hire_id, date::sys_days today,
+      std::vector<storage::RecordedEvent>& notifications);
   std::vector<std::string> hires();
   // std::nullopt if the hire does not exist. Never throws for bad payloads.
   std::optional<HireIdentity> identify(const std::string& hire_id);
