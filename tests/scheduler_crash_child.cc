@@ -294,10 +294,6 @@ class ReportingLog final : public test::ForwardingEventLog {
     }
     return r;
   }
-  // Through append(), so that what is accepted this way is reported too.
-  void append_async(storage::AppendRequest req, storage::AppendCallback done) override {
-    done(append(std::move(req)));
-  }
 
  private:
   storage::EventLog& real_;

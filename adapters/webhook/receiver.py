@@ -16,8 +16,9 @@ C++ signer). The response depends on the path:
   /reset      reads the request, then closes with SO_LINGER 0 (TCP RST, no response)
   anything else: the --default-mode path's behaviour (404 when not given)
 
-The process exits by itself after --lifetime seconds so that a crashed test
-cannot leave it running.
+The process exits by itself when the test that started it is gone (its
+parent process changes), and after --lifetime seconds in any case, so that a
+crashed test cannot leave it running or holding ctest's output open.
 """
 import argparse
 import base64
@@ -173,6 +174,15 @@ def main():
     timer = threading.Timer(args.lifetime, lambda: os._exit(3))
     timer.daemon = True
     timer.start()
+
+    parent = os.getppid()
+
+    def orphaned():
+        while os.getppid() == parent:
+            time.sleep(0.2)
+        os._exit(4)
+
+    threading.Thread(target=orphaned, daemon=True).start()
 
     sys.stdout.write("%d\n" % server.server_address[1])
     sys.stdout.flush()

@@ -121,14 +121,20 @@ void Child::stop() {
   if (pid_ > 0) {
     kill(pid_, SIGTERM);
     int status = 0;
+    auto reap = [&](int options) {
+      pid_t r;
+      while ((r = waitpid(pid_, &status, options)) < 0 && errno == EINTR) {
+      }
+      return r;
+    };
     pid_t done = 0;
-    for (int i = 0; i < 100 && (done = waitpid(pid_, &status, WNOHANG)) == 0; ++i) {
+    for (int i = 0; i < 100 && (done = reap(WNOHANG)) == 0; ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
       if (i == 50) kill(pid_, SIGKILL);
     }
-    if (done == 0) {
+    if (done == 0) {  // still running after two seconds, the second of them killed
       kill(pid_, SIGKILL);
-      waitpid(pid_, &status, 0);
+      reap(0);
     }
     pid_ = -1;
   }
