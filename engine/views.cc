@@ -275,6 +275,8 @@ struct HireViews::Impl {
   JourneyEngine& engine;
   std::unique_ptr<storage::KvStore> kv;
   std::mutex apply_mu;  // apply(), refresh_day() and rebuild()
+  // A rebuild the open deferred (defer_rebuild) that has not run yet.
+  std::atomic<bool> pending{false};
   // One entry's read-modify-write (refresh), striped by hire: two refreshes
   // of one hire take turns, refreshes of different hires (reads, the
   // background apply, a rebuild's threads) do not wait for each other.
@@ -531,25 +533,44 @@ struct HireViews::Impl {
   }
 };
 
-HireViews::HireViews(JourneyEngine& engine, std::unique_ptr<storage::KvStore> index)
+HireViews::HireViews(JourneyEngine& engine, std::unique_ptr<storage::KvStore> index,
+                     bool defer_rebuild)
     : impl_(std::make_unique<Impl>(engine, std::move(index))) {
   std::lock_guard<std::mutex> lock(impl_->apply_mu);
   const bool format_ok = impl_->get_u64("f") == kFormat;
   const bool ahead = impl_->get_u64("c") > engine.log().head().value;
-  if (!format_ok || ahead)
-    impl_->rebuild_locked();
-  else
+  if (!format_ok || ahead) {
+    if (defer_rebuild)
+      impl_->pending = true;
+    else
+      impl_->rebuild_locked();
+  } else {
     impl_->apply_locked();
+  }
+}
+
+bool HireViews::rebuild_pending() const { return impl_->pending; }
+
+bool HireViews::rebuild_if_pending() {
+  std::lock_guard<std::mutex> lock(impl_->apply_mu);
+  if (!impl_->pending) return false;
+  impl_->rebuild_locked();
+  impl_->pending = false;
+  return true;
 }
 
 HireViews::~HireViews() = default;
 
 std::size_t HireViews::apply() {
+  if (impl_->pending)
+    throw std::runtime_error(
+        "the hire views are being rebuilt (a new format, or a log restored from a backup)");
   std::lock_guard<std::mutex> lock(impl_->apply_mu);
   return impl_->apply_locked();
 }
 
 std::size_t HireViews::refresh_day() {
+  if (impl_->pending) return 0;  // the rebuild computes every entry for its day
   // Not under apply_mu: each entry is refreshed alone (under write_mu), so
   // reads, which apply() first, do not wait for the whole day's pass.
   return impl_->refresh_day_pass();
@@ -557,7 +578,9 @@ std::size_t HireViews::refresh_day() {
 
 std::size_t HireViews::rebuild() {
   std::lock_guard<std::mutex> lock(impl_->apply_mu);
-  return impl_->rebuild_locked();
+  const std::size_t n = impl_->rebuild_locked();
+  impl_->pending = false;
+  return n;
 }
 
 std::uint64_t HireViews::applied() { return impl_->get_u64("c"); }

@@ -1702,6 +1702,29 @@ BOOST_AUTO_TEST_CASE(FilteredNotificationsFromTheIndexesAreTheReplaysAndABadReco
   }
 }
 
+// After an upgrade changes the views' format, journeyd opens them without
+// rebuilding (its views thread does that): until then apply() refuses, and
+// every list answers what a replay answers; after it, from the views.
+BOOST_AUTO_TEST_CASE(AStartAfterAFormatChangeAnswersByReplayUntilTheRebuildIsThrough) {
+  with_store([](storage::KvStore& kv) {
+    BOOST_REQUIRE(kv.write(storage::KvWrite{{{"f", storage::be64(1)}}, {}}).ok());
+  });
+  auto kv = storage::open_rocksdb_kv(views_dir);
+  BOOST_REQUIRE(kv.ok());
+  views = std::make_unique<engine::HireViews>(*engine, std::move(kv.value()), true);
+  ApiHooks hooks;
+  hooks.views = views.get();
+  indexed = std::make_unique<Api>(*engine, *tokens, hooks);
+  BOOST_TEST(views->rebuild_pending());
+  BOOST_CHECK_THROW(views->apply(), std::runtime_error);
+  lists_agree();
+  BOOST_TEST(views->rebuild_if_pending());
+  BOOST_TEST(!views->rebuild_pending());
+  BOOST_TEST(!views->rebuild_if_pending());
+  BOOST_CHECK_NO_THROW(views->apply());
+  lists_agree();
+}
+
 // A read of the log that fails for the store's reasons (an I/O error) says
 // nothing about the hire: the views keep its notification rows and do not
 // move past what they could not fold, so the next list still finds them.

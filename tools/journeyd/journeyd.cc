@@ -454,12 +454,21 @@ int main(int argc, char** argv) {
                  {{"error", index.error().message}});
     } else {
       try {
-        views = std::make_unique<engine::HireViews>(eng, std::move(index.value()));
-        logger.log(spdlog::level::info, "hire views ready",
-                   {{"applied", views->applied()},
-                    {"ms", std::chrono::duration_cast<std::chrono::milliseconds>(
-                               std::chrono::steady_clock::now() - t0)
-                               .count()}});
+        // A rebuild (after an upgrade changed the format) runs on the views
+        // thread below; lists replay until it is through. A stop during it
+        // waits for it (tens of seconds at 100,000 hires).
+        views = std::make_unique<engine::HireViews>(eng, std::move(index.value()),
+                                                    /*defer_rebuild=*/true);
+        if (views->rebuild_pending())
+          logger.log(spdlog::level::warn,
+                     "hire views: rebuilding in the background; lists replay every hire until "
+                     "it is through");
+        else
+          logger.log(spdlog::level::info, "hire views ready",
+                     {{"applied", views->applied()},
+                      {"ms", std::chrono::duration_cast<std::chrono::milliseconds>(
+                                 std::chrono::steady_clock::now() - t0)
+                                 .count()}});
       } catch (const std::exception& e) {
         logger.log(spdlog::level::err, "hire views off: lists replay every hire",
                    {{"error", e.what()}});
@@ -660,6 +669,13 @@ int main(int argc, char** argv) {
     std::string last_error;  // logged once until it changes (a full disk fails every pass)
     while (!stopping) {
       try {
+        const auto t0 = std::chrono::steady_clock::now();
+        if (views->rebuild_if_pending())
+          logger.log(spdlog::level::info, "hire views rebuilt",
+                     {{"applied", views->applied()},
+                      {"ms", std::chrono::duration_cast<std::chrono::milliseconds>(
+                                 std::chrono::steady_clock::now() - t0)
+                                 .count()}});
         views->apply();
         last_error.clear();
         if (eng.today() != day) {

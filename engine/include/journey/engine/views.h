@@ -7,7 +7,7 @@
 // is kept in a KvStore of its own (journeyd: DATA/views), derived from the log
 // alone: `journeyctl views rebuild`, or a start whose format version differs,
 // or a log shorter than the position the views say they applied, clears it
-// and derives it again.
+// and derives it again (journeyd: in the background, see defer_rebuild).
 //
 // ## Always the log's answer
 // An entry records the hire's stream version it was computed from (read
@@ -142,7 +142,13 @@ class HireViews {
   // Opens the views over `index` and brings them up to the log: rebuilds
   // when the format differs or the views are ahead of the log (a restored
   // log), else applies what was appended since. REQUIRES: engine outlives this.
-  HireViews(JourneyEngine& engine, std::unique_ptr<storage::KvStore> index);
+  // `defer_rebuild`: a rebuild the open needs is left to rebuild_if_pending()
+  // (journeyd runs it on its views thread), so that a start after an upgrade
+  // answers at once. Until it has run, apply() throws, and every list, which
+  // falls back to a replay when apply() fails, answers from the log: slower,
+  // the same answers. get() and notifications() work throughout.
+  HireViews(JourneyEngine& engine, std::unique_ptr<storage::KvStore> index,
+            bool defer_rebuild = false);
   ~HireViews();
 
   // Folds every event after the applied position; returns the number of
@@ -152,6 +158,10 @@ class HireViews {
   std::size_t refresh_day();
   // Clears the views and derives them again from the log; returns the hires.
   std::size_t rebuild();
+  // True while a rebuild the open deferred has not run.
+  bool rebuild_pending() const;
+  // Runs the rebuild the open deferred, if any; returns whether it ran.
+  bool rebuild_if_pending();
   // The last log position applied.
   std::uint64_t applied();
 
