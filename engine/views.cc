@@ -521,6 +521,34 @@ struct HireViews::Impl {
     return n;
   }
 
+  // The keys prefix + unit 0x00 … in [from, end), in order, until f(key,
+  // unit) returns false; skip(unit) = true passes a whole unit over with one
+  // seek past it (another municipality's).
+  void scan_units(const std::string& prefix, std::string from, const std::string& end,
+                  const std::function<bool(const std::string&)>& skip,
+                  const std::function<bool(const std::string& key, const std::string& unit)>& f) {
+    for (;;) {
+      std::optional<std::string> next_unit;  // set when a unit is to be skipped
+      bool stopped = false;
+      storage::value_or_throw(kv->scan(from, end,
+                                       [&](const std::string& k, const std::string&) {
+                                         const auto zero = k.find('\0', prefix.size());
+                                         if (zero == std::string::npos) return true;
+                                         std::string unit =
+                                             k.substr(prefix.size(), zero - prefix.size());
+                                         if (skip && skip(unit)) {
+                                           next_unit = std::move(unit);
+                                           return false;
+                                         }
+                                         stopped = !f(k, unit);
+                                         return !stopped;
+                                       }),
+                              "scanning the hire views");
+      if (stopped || !next_unit) return;
+      from = prefix + *next_unit + '\x01';
+    }
+  }
+
   void scan(const std::string& from, const std::string& to, const std::string& prefix,
             const Visit& f) {
     storage::value_or_throw(kv->scan(from, to,
@@ -618,30 +646,10 @@ void HireViews::scan_all(const std::string& after,
   const std::string prefix = list_prefix(state);
   // Past every key of the index: "v" after "u", "l" state 0x01 after "l" state 0x00.
   const std::string end = state.empty() ? std::string("v") : "l" + state + '\x01';
-  std::string from = after.empty() ? prefix : std::max(after + '\0', prefix);
-  for (;;) {
-    std::optional<std::string> next_unit;  // set when a unit is to be skipped
-    bool stopped = false;
-    storage::value_or_throw(impl_->kv->scan(from, end,
-                                            [&](const std::string& k, const std::string&) {
-                                              const auto zero = k.find('\0', prefix.size());
-                                              if (zero == std::string::npos) return true;
-                                              std::string unit =
-                                                  k.substr(prefix.size(), zero - prefix.size());
-                                              if (skip(unit)) {
-                                                next_unit = std::move(unit);
-                                                return false;
-                                              }
-                                              if (!f(k.substr(zero + 1), k, unit)) {
-                                                stopped = true;
-                                                return false;
-                                              }
-                                              return true;
-                                            }),
-                            "scanning the hire views");
-    if (stopped || !next_unit) return;
-    from = prefix + *next_unit + '\x01';
-  }
+  impl_->scan_units(prefix, after.empty() ? prefix : std::max(after + '\0', prefix), end, skip,
+                    [&](const std::string& k, const std::string& unit) {
+                      return f(k.substr(prefix.size() + unit.size() + 1), k, unit);
+                    });
 }
 
 bool HireViews::all_of_day(date::sys_days today) {
@@ -686,27 +694,10 @@ void HireViews::scan_notes(char by, const std::string& value, const std::string&
   if (after) from = std::max(from, prefix + note_tail(*after) + '\0');
   const std::string end =
       unit.empty() ? std::string(1, by) + value + '\x01' : prefix + unit + '\x01';
-  for (;;) {
-    std::optional<std::string> next_unit;  // set when a unit is to be skipped
-    bool stopped = false;
-    storage::value_or_throw(impl_->kv->scan(from, end,
-                                            [&](const std::string& k, const std::string&) {
-                                              auto n = note_of_key(k, prefix.size());
-                                              if (!n) return true;
-                                              if (skip && skip(n->unit)) {
-                                                next_unit = std::move(n->unit);
-                                                return false;
-                                              }
-                                              if (!f(*n)) {
-                                                stopped = true;
-                                                return false;
-                                              }
-                                              return true;
-                                            }),
-                            "scanning the hire views");
-    if (stopped || !next_unit) return;
-    from = prefix + *next_unit + '\x01';
-  }
+  impl_->scan_units(prefix, from, end, skip, [&](const std::string& k, const std::string&) {
+    auto n = note_of_key(k, prefix.size());
+    return !n || f(*n);
+  });
 }
 
 std::vector<std::string> HireViews::hires_of_message(const std::string& id) {

@@ -57,8 +57,7 @@
 #include "journey/engine/journey_engine.h"
 #include "journey/engine/scheduler.h"
 #include "journey/storage/rocksdb_event_log.h"
-
-extern char** environ;
+#include "journey/test/child_process.h"
 
 namespace fs = std::filesystem;
 namespace st = journey::storage;
@@ -129,20 +128,6 @@ date::sys_days ymd(int y, unsigned m, unsigned d) { return date::sys_days(date::
 // ---------------------------------------------------------------------------
 // The server
 
-// The environment minus what could make /usr/bin/python3 load another
-// interpreter's modules (a pyenv python may be first on PATH).
-std::vector<std::string> child_environment() {
-  std::vector<std::string> env;
-  for (char** e = environ; *e; ++e) {
-    std::string v(*e);
-    if (v.rfind("PYTHONPATH=", 0) == 0 || v.rfind("PYTHONHOME=", 0) == 0 ||
-        v.rfind("PYTHONSTARTUP=", 0) == 0)
-      continue;
-    env.push_back(v);
-  }
-  return env;
-}
-
 class SmtpServer {
  public:
   SmtpServer(const fs::path& spool, const fs::path& log) : spool_(spool) {
@@ -153,24 +138,17 @@ class SmtpServer {
     std::vector<std::string> args{
         JOURNEY_SYSTEM_PYTHON, "-B", JOURNEY_SMTP_SERVER_SCRIPT, "serve", "--spool",
         spool.string()};
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, in[0], 0);
-    posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-    posix_spawn_file_actions_addopen(&fa, 2, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    auto env_strings = child_environment();
-    std::vector<char*> envp;
-    for (auto& e : env_strings) envp.push_back(e.data());
-    envp.push_back(nullptr);
-    const int rc = posix_spawn(&pid_, argv[0], &fa, nullptr, argv.data(), envp.data());
-    posix_spawn_file_actions_destroy(&fa);
+    // Started as the tests start it (tests/support: posix_spawn, an
+    // environment in which /usr/bin/python3 sees python3-aiosmtpd).
+    std::string failure;
+    try {
+      pid_ = journey::test::spawn(args, in[0], out[1], log.string());
+    } catch (const std::exception& e) {
+      failure = e.what();
+    }
     close(in[0]);
     close(out[1]);
-    if (rc != 0)
-      throw std::runtime_error(std::string("cannot start the SMTP server: ") + std::strerror(rc));
+    if (!failure.empty()) throw std::runtime_error("cannot start the SMTP server: " + failure);
     stdin_ = in[1];  // the server exits when this closes
     port_ = read_port(out[0]);
     close(out[0]);

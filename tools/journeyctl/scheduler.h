@@ -24,8 +24,7 @@ std::unique_ptr<MailTransport> make_mail(const Cli& cli, const MailOptions& o);
 // REQUIRES: store, municipal, templates and mail outlive it.
 std::unique_ptr<ReminderScheduler> open_scheduler(const Cli& cli, Store& store,
                                                   const MunicipalTime& municipal,
-                                                  const Templates& templates,
-                                                  MailTransport& mail,
+                                                  const Templates& templates, MailTransport& mail,
                                                   SchedulerConfig cfg);
 
 }  // namespace journey::ctl

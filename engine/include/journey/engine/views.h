@@ -188,8 +188,8 @@ class HireViews {
   void scan_unit(const std::string& unit, const std::string& after, const Visit& f,
                  const std::string& state = "");
   // f gets (hire id, key, unit).
-  using UnitVisit = std::function<bool(const std::string& hire, const std::string& key,
-                                       const std::string& unit)>;
+  using UnitVisit =
+      std::function<bool(const std::string& hire, const std::string& key, const std::string& unit)>;
   void scan_all(const std::string& after, const std::function<bool(const std::string&)>& skip,
                 const UnitVisit& f, const std::string& state = "");
   void scan_introducer(const std::string& email, const std::string& after, const Visit& f);
