@@ -17,6 +17,7 @@
 #include "journey/engine/journey_engine.h"
 #include "journey/engine/reminders.h"
 #include "journey/storage/rocksdb_event_log.h"
+#include "journey/test/engine_fixture.h"
 
 namespace fs = std::filesystem;
 using namespace journey;
@@ -26,33 +27,12 @@ using date::days;
 
 namespace {
 
-date::sys_days ymd(int y, unsigned m, unsigned d) { return date::sys_days(date::year(y) / m / d); }
-TimePoint at(date::sys_days d) {
-  return std::chrono::time_point_cast<std::chrono::microseconds>(d) + std::chrono::hours(9);
-}
+using test::ymd;
+TimePoint at(date::sys_days d) { return test::utc(d, 9); }
 
-struct Fixture {
-  fs::path dir;
-  VirtualClock clock{at(ymd(2026, 2, 1))};
-  std::unique_ptr<storage::EventLog> log;
-  std::unique_ptr<JourneyEngine> engine;
-  Fixture() {
-    std::random_device rd;
-    dir = fs::temp_directory_path() / ("journey-engine-test-" + std::to_string(rd()));
-    auto opened = storage::open_rocksdb_event_log({dir}, clock);
-    BOOST_REQUIRE(opened.ok());
-    log = std::move(opened.value());
-    engine = std::make_unique<JourneyEngine>(*log, clock);
-    std::ifstream f(std::string(JOURNEY_PROGRAMMES_DIR) + "/gr-forsta-aren.toml");
-    std::stringstream text;
-    text << f.rdbuf();
-    BOOST_REQUIRE(engine->publish_programme(text.str(), "gr-forsta-aren.toml", "setup").ok());
-  }
-  ~Fixture() {
-    engine.reset();
-    log.reset();
-    fs::remove_all(dir);
-  }
+// The shared engine over a real log (tests/support), with this file's hire.
+struct Fixture : test::EngineFixture {
+  Fixture() : EngineFixture(at(ymd(2026, 2, 1))) {}
   void set_unit(const std::string& unit) {
     BOOST_REQUIRE(engine
                       ->set_unit(UnitContacts{unit,
@@ -61,9 +41,6 @@ struct Fixture {
                                               std::nullopt},
                                  as("admin"))
                       .ok());
-  }
-  CommandContext as(const std::string& actor, std::string key = "") {
-    return {actor, std::move(key), std::nullopt};
   }
   std::string register_sara(bool experienced = false) {
     RegisterHire cmd;

@@ -22,6 +22,7 @@
 #include "journey/adapters/eml_transport.h"
 #include "journey/adapters/webhook.h"
 #include "journey/storage/rocksdb_event_log.h"
+#include "journey/test/engine_fixture.h"
 #include "journey/test/webhook_receiver.h"
 
 namespace fs = std::filesystem;
@@ -32,12 +33,8 @@ using date::days;
 
 namespace {
 
-date::sys_days ymd(int y, unsigned m, unsigned d) { return date::sys_days(date::year(y) / m / d); }
-// Local Stockholm wall time in winter (UTC+1).
-TimePoint stockholm_winter(date::sys_days d, int hour, int minute = 0) {
-  return std::chrono::time_point_cast<std::chrono::microseconds>(d) + std::chrono::hours(hour - 1) +
-         std::chrono::minutes(minute);
-}
+using test::stockholm_winter;
+using test::ymd;
 
 // Wraps the real transport: fails, or "dies" after sending, when told to.
 class FaultyTransport : public adapters::MailTransport {

@@ -136,7 +136,8 @@ Response outcome_problem(const Ctx& c, const CommandOutcome& o) {
       return r;
     }
     case CommandOutcome::Kind::refused: {
-      if (code == "unknown_hire") return c.fail(404, code, msg);
+      if (code == "unknown_hire" || code == "unknown_token") return c.fail(404, code, msg);
+      if (code.rfind("forbidden_", 0) == 0) return forbidden(c, msg);
       if (code.rfind("field_", 0) == 0) {
         std::string field;
         if (o.refusal && o.refusal->args.count("field")) field = "/" + o.refusal->args.at("field");
@@ -184,6 +185,13 @@ std::optional<std::string> idempotency_key(const Ctx& c, std::optional<Response>
   }
   return "http/" + c.principal->token_id + "/" + c.req.method + " " +
          c.req.target.substr(0, c.req.target.find('?')) + "/" + k;
+}
+
+Response refusal_problem(const Ctx& c, const engine::Refusal& r) {
+  CommandOutcome o;
+  o.kind = CommandOutcome::Kind::refused;
+  o.refusal = r;
+  return outcome_problem(c, o);
 }
 
 Response command_response(const Ctx& c, int status, const CommandOutcome& o, json extra) {
@@ -317,11 +325,7 @@ bool ApiContext::unit_has_hires(const std::string& unit) {
       // The views cannot be read or written (a full disk): ask the log.
     }
   }
-  for (const auto& id : engine.hires()) {
-    auto h = engine.identify(id);
-    if (h && h->unit == unit) return true;
-  }
-  return false;
+  return engine::any_hire_in_unit(engine, unit);
 }
 
 std::string ApiContext::municipality_of_unit(const std::string& unit) {

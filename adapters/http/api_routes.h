@@ -24,6 +24,7 @@
 
 #include "journey/adapters/http_api.h"
 #include "journey/adapters/http_json.h"
+#include "journey/engine/admin.h"
 #include "journey/workflows/value_domain.h"
 
 namespace journey::http {
@@ -172,7 +173,10 @@ class StatusBytes {
 // of the process around it, and the reads that decide what a principal may see.
 struct ApiContext {
   ApiContext(engine::JourneyEngine& e, engine::TokenRegistry& t, ApiHooks h)
-      : engine(e), tokens(t), hooks(std::move(h)) {
+      : engine(e),
+        tokens(t),
+        hooks(std::move(h)),
+        admin(e, t, [this](const std::string& unit) { return unit_has_hires(unit); }) {
     if (hooks.webhook_secrets)
       webhooks = std::make_unique<engine::WebhookService>(engine, *hooks.webhook_secrets);
   }
@@ -181,6 +185,10 @@ struct ApiContext {
   engine::TokenRegistry& tokens;
   ApiHooks hooks;
   Api* owner = nullptr;  // the Api serving: its readiness and metrics
+
+  // Municipalities, units, tokens, programmes and imports, as journeyctl
+  // changes them too (one engine service: who may do what is decided there).
+  engine::AdminService admin;
 
   // Webhooks and their secrets, as journeyctl changes them too (one engine
   // service); null without a secret store.
@@ -301,6 +309,8 @@ std::variant<json, Response> json_body(const Ctx& c);
 Response field_error(const Ctx& c, const FieldError& e);
 // Maps a refused/failed command outcome to a problem.
 Response outcome_problem(const Ctx& c, const CommandOutcome& o);
+// The same for a refusal asked before a command (the caller's rights).
+Response refusal_problem(const Ctx& c, const engine::Refusal& r);
 // The Idempotency-Key, scoped to the token and route ("" without one).
 std::optional<std::string> idempotency_key(const Ctx& c, std::optional<Response>& error);
 Response command_response(const Ctx& c, int status, const CommandOutcome& o, json extra = {});

@@ -10,9 +10,7 @@ namespace journey::http {
 namespace {
 
 Response import_hires(ApiContext& api, Ctx& c) {
-  if (c.principal->role != AccessRole::admin)
-    return forbidden(c,
-                     c.t("Bara en administratör får importera", "Only an admin may import hires"));
+  if (auto r = api.admin.may_import(*c.principal)) return refusal_problem(c, *r);
   if (auto ct = body_error(c, "text/csv"))
     return c.fail(415, "unsupported_media_type",
                   std::string(c.t("Innehållet måste vara text/csv, inte ",
@@ -24,12 +22,10 @@ Response import_hires(ApiContext& api, Ctx& c) {
                   c.t("CSV-filen måste vara UTF-8 (spara som \"CSV UTF-8\")",
                       "The CSV file must be UTF-8 (save as \"CSV UTF-8\")"),
                   "header", "Content-Type");
-  // Every row's unit must be the admin's municipality's.
+  // Each row's unit must be of a municipality the caller administers.
   std::istringstream in(c.req.body);
-  auto rep = engine::import_hires_csv(
-      api.engine, in, c.principal->actor(), c.lang, [&](const std::string& unit) {
-        return engine::is_admin_of(*c.principal, api.municipality_of_unit(unit));
-      });
+  auto rep =
+      api.admin.import_hires(*c.principal, in, c.lang, {c.principal->actor(), "", std::nullopt});
   if (!rep.file_error.empty()) return c.fail(422, "bad_csv", rep.file_error, "field", "/");
   json rows = json::array();
   for (const auto& r : rep.rows) {

@@ -8,16 +8,14 @@ namespace {
 
 Response list_municipalities(ApiContext& api, Ctx& c) {
   json j = json::array();
-  for (const auto& m : api.engine.municipalities())
-    if (engine::sees_municipality(*c.principal, m.id))
-      j.push_back({{"id", m.id}, {"name", m.name}});
+  for (const auto& m : api.admin.municipalities(*c.principal))
+    j.push_back({{"id", m.id}, {"name", m.name}});
   return json_response(200, j);
 }
 
 Response put_municipality(ApiContext& api, Ctx& c) {
-  if (!(c.principal->role == AccessRole::admin && c.principal->all_municipalities()))
-    return forbidden(c, c.t("Bara en administratör för alla kommuner får ändra kommuner",
-                            "Only an all-municipality admin may change municipalities"));
+  // Asked again by the service; here so that the caller hears it first.
+  if (auto r = api.admin.may_change_municipalities(*c.principal)) return refusal_problem(c, *r);
   auto body = json_body(c);
   if (auto* r = std::get_if<Response>(&body)) return *r;
   const json& j = std::get<json>(body);
@@ -30,21 +28,21 @@ Response put_municipality(ApiContext& api, Ctx& c) {
   std::optional<Response> err;
   auto key = idempotency_key(c, err);
   if (err) return *err;
-  auto o = api.engine.set_municipality({c.params["municipality"], j["name"].get<std::string>()},
-                                       {c.principal->actor(), *key, std::nullopt});
+  auto o = api.admin.set_municipality(*c.principal,
+                                      {c.params["municipality"], j["name"].get<std::string>()},
+                                      {c.principal->actor(), *key, std::nullopt});
   return command_response(c, 200, o, {{"municipality", c.params["municipality"]}});
 }
 
 Response list_units(ApiContext& api, Ctx& c) {
   json j = json::array();
-  for (const auto& u : api.engine.units())
-    if (engine::sees_municipality(*c.principal, u.municipality)) j.push_back(unit_json(u));
+  for (const auto& u : api.admin.units(*c.principal)) j.push_back(unit_json(u));
   return json_response(200, j);
 }
 
 Response get_unit(ApiContext& api, Ctx& c) {
-  auto u = api.engine.unit(c.params["unit"]);
-  if (!u || !engine::sees_municipality(*c.principal, u->municipality))
+  auto u = api.admin.unit(*c.principal, c.params["unit"]);
+  if (!u)
     return c.fail(404, "unknown_unit",
                   std::string(c.t("Ingen enhet som heter ", "No unit named ")) + c.params["unit"]);
   return json_response(200, unit_json(*u));
@@ -55,29 +53,11 @@ Response put_unit(ApiContext& api, Ctx& c) {
   if (auto* r = std::get_if<Response>(&body)) return *r;
   auto u = decode_unit(std::get<json>(body), c.params["unit"]);
   if (auto* e = std::get_if<FieldError>(&u)) return field_error(c, *e);
-  auto& unit = std::get<engine::UnitContacts>(u);
-  if (!engine::is_admin_of(*c.principal, unit.municipality))
-    return forbidden(c, c.t("Bara kommunens administratör får ändra enheter",
-                            "Only the municipality's admin may change units"));
-  if (auto existing = api.engine.unit(unit.unit);
-      existing && !engine::is_admin_of(*c.principal, existing->municipality))
-    return forbidden(
-        c, c.t("Enheten tillhör en annan kommun", "The unit belongs to another municipality"));
-  if (!api.engine.unit(unit.unit) && !c.principal->all_municipalities()) {
-    // Hires registered in a unit nobody has described yet belong to
-    // "default"; a municipality's admin must not claim them by creating the
-    // unit under their own municipality.
-    if (api.unit_has_hires(unit.unit))
-      return c.fail(409, "unit_has_hires",
-                    c.t("Det finns redan nyanställda i en enhet med det namnet; bara "
-                        "administratören för alla kommuner kan ge den en kommun",
-                        "Hires are already registered in a unit of that name; only the "
-                        "all-municipality admin can give it a municipality"));
-  }
   std::optional<Response> err;
   auto key = idempotency_key(c, err);
   if (err) return *err;
-  auto o = api.engine.set_unit(unit, {c.principal->actor(), *key, std::nullopt});
+  const auto& unit = std::get<engine::UnitContacts>(u);
+  auto o = api.admin.set_unit(*c.principal, unit, {c.principal->actor(), *key, std::nullopt});
   return command_response(c, 200, o, {{"unit", unit.unit}});
 }
 

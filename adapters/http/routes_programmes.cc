@@ -14,16 +14,15 @@ Response list_programmes(ApiContext& api, Ctx&) {
 }
 
 Response publish_programme(ApiContext& api, Ctx& c) {
-  if (!(c.principal->role == AccessRole::admin && c.principal->all_municipalities()))
-    return forbidden(c, c.t("Bara administratören för alla kommuner får publicera program",
-                            "Only the all-municipality admin may publish programmes"));
+  if (auto r = api.admin.may_publish_programmes(*c.principal)) return refusal_problem(c, *r);
   if (auto ct = body_error(c, "application/toml"))
     return c.fail(415, "unsupported_media_type",
                   std::string(c.t("Innehållet måste vara application/toml, inte ",
                                   "The body must be application/toml, not ")) +
                       *ct,
                   "header", "Content-Type");
-  auto o = api.engine.publish_programme(c.req.body, "http", c.principal->actor());
+  auto o = api.admin.publish_programme(*c.principal, c.req.body, "http",
+                                       {c.principal->actor(), "", std::nullopt});
   if (!o.ok() && o.refusal && o.refusal->code == "programme_invalid")
     return c.fail(422, "programme_invalid", o.message(c.lang), "field", "/");
   return command_response(c, 201, o);

@@ -18,18 +18,17 @@ json principal_json(const Principal& p) {
 // The tokens an admin may see, in pages of `limit` (default 100, at most
 // 500) in token id order; the cursor is the last token id shown.
 Response list_tokens(ApiContext& api, Ctx& c) {
-  if (c.principal->role != AccessRole::admin)
-    return forbidden(c, c.t("Bara en administratör ser tokens", "Only an admin sees tokens"));
   std::optional<Response> err;
   const Page page = page_of(c, 1, err);
+  auto listed = api.admin.tokens(*c.principal);
+  if (listed.refusal) return refusal_problem(c, *listed.refusal);
   if (err) return *err;
-  std::vector<Principal> seen;
-  for (auto& p : api.tokens.list())
-    if ((c.principal->all_municipalities() || p.municipality == c.principal->municipality) &&
-        (!page.after || p.token_id > (*page.after)[0]))
-      seen.push_back(std::move(p));
-  std::sort(seen.begin(), seen.end(),
-            [](const Principal& a, const Principal& b) { return a.token_id < b.token_id; });
+  auto& seen = listed.tokens;  // in token id order
+  if (page.after)
+    seen.erase(seen.begin(), std::upper_bound(seen.begin(), seen.end(), (*page.after)[0],
+                                              [](const std::string& after, const Principal& p) {
+                                                return after < p.token_id;
+                                              }));
   json j = json::array();
   for (std::size_t i = 0; i < seen.size() && i < page.limit; ++i)
     j.push_back(principal_json(seen[i]));
@@ -82,22 +81,16 @@ std::variant<Principal, FieldError> token_spec(const json& j) {
 }
 
 Response issue_token(ApiContext& api, Ctx& c) {
-  if (c.principal->role != AccessRole::admin)
-    return forbidden(c, c.t("Bara en administratör skapar tokens", "Only an admin creates tokens"));
+  if (auto r = api.admin.may_manage_tokens(*c.principal)) return refusal_problem(c, *r);
   auto body = json_body(c);
   if (auto* r = std::get_if<Response>(&body)) return *r;
   auto decoded = token_spec(std::get<json>(body));
   if (auto* e = std::get_if<FieldError>(&decoded)) return field_error(c, *e);
-  auto& spec = std::get<Principal>(decoded);
-  if (spec.municipality.empty()) spec.municipality = c.principal->municipality;
-  if (!engine::is_admin_of(*c.principal, spec.municipality) ||
-      (spec.municipality == "*" && !c.principal->all_municipalities()))
-    return forbidden(c, c.t("Du får bara skapa tokens i din egen kommun",
-                            "You may only create tokens in your own municipality"));
   std::optional<Response> err;
   auto key = idempotency_key(c, err);
   if (err) return *err;
-  auto issued = api.tokens.issue(spec, {c.principal->actor(), *key, std::nullopt});
+  auto issued = api.admin.issue_token(*c.principal, std::get<Principal>(decoded),
+                                      {c.principal->actor(), *key, std::nullopt});
   if (!issued.outcome.ok()) return outcome_problem(c, issued.outcome);
   json out = principal_json(issued.principal);
   out["token"] = issued.token;
@@ -105,21 +98,10 @@ Response issue_token(ApiContext& api, Ctx& c) {
 }
 
 Response revoke_token(ApiContext& api, Ctx& c) {
-  if (c.principal->role != AccessRole::admin)
-    return forbidden(
-        c, c.t("Bara en administratör återkallar tokens", "Only an admin revokes tokens"));
-  std::optional<Principal> target;
-  for (const auto& p : api.tokens.list())
-    if (p.token_id == c.params["token"]) target = p;
-  if (!target ||
-      !engine::is_admin_of(*c.principal,
-                           target->municipality == "*" ? std::string("*") : target->municipality) ||
-      (target->municipality == "*" && !c.principal->all_municipalities()))
-    return c.fail(404, "unknown_token",
-                  std::string(c.t("Ingen token med id ", "No token with id ")) + c.params["token"]);
-  auto o = api.tokens.revoke(target->token_id, {c.principal->actor(), "", std::nullopt});
+  const std::string& id = c.params["token"];
+  auto o = api.admin.revoke_token(*c.principal, id, {c.principal->actor(), "", std::nullopt});
   if (!o.ok()) return outcome_problem(c, o);
-  return json_response(200, json{{"token_id", target->token_id}, {"revoked", true}});
+  return json_response(200, json{{"token_id", id}, {"revoked", true}});
 }
 
 }  // namespace

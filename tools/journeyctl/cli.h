@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "journey/engine/admin.h"
 #include "journey/engine/journey_engine.h"
 #include "journey/storage/rocksdb_event_log.h"
 #include "table.h"
@@ -48,9 +49,25 @@ struct Store {
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
   ~Store() {
+    admin_.reset();  // before the registry and engine it uses
+    tokens_.reset();
     engine.reset();  // before the log it reads
     log.reset();
   }
+
+  // The service journeyd's API calls too (engine/admin.h), made on first use
+  // (it reads the tokens stream).
+  AdminService& admin() {
+    if (!admin_) {
+      tokens_ = std::make_unique<TokenRegistry>(*engine);
+      admin_ = std::make_unique<AdminService>(*engine, *tokens_);
+    }
+    return *admin_;
+  }
+
+ private:
+  std::unique_ptr<TokenRegistry> tokens_;
+  std::unique_ptr<AdminService> admin_;
 };
 
 // One run of journeyctl: the options every command has, and the command the
@@ -75,6 +92,10 @@ struct Cli {
   }
   // --actor, else $JOURNEY_ACTOR, else $USER.
   std::string actor() const;
+  // Who journeyctl acts as when a service asks (engine/admin.h): the operator
+  // of the data folder, an admin of every municipality, recorded as actor().
+  Principal caller() const { return folder_operator(actor()); }
+  CommandContext context() const { return CommandContext{actor(), "", std::nullopt}; }
 
   // For commands that change the log: only one process may write it.
   std::unique_ptr<Store> open_store(bool create) const;

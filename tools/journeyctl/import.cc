@@ -25,7 +25,7 @@ int run_import(const Cli& cli, const std::string& csv_file) {
   auto store = cli.open_store(false);
   std::ifstream in(csv_file);
   if (!in) fail(kRefused, cli.t("Kan inte läsa ", "Cannot read ") + csv_file);
-  auto rep = import_hires_csv(*store->engine, in, cli.actor(), cli.language());
+  auto rep = store->admin().import_hires(cli.caller(), in, cli.language(), cli.context());
   if (!rep.file_error.empty()) fail(kRefused, csv_file + ": " + rep.file_error);
   if (cli.json) {
     json j{

@@ -115,7 +115,8 @@ int run_init(const Cli& cli, const ProgrammeOptions& o) {
   }
   int rc = kDone;
   for (const auto& f : files) {
-    auto outcome = store->engine->publish_programme(cli.read_file(f), f, cli.actor());
+    auto outcome =
+        store->admin().publish_programme(cli.caller(), cli.read_file(f), f, cli.context());
     if (!cli.json) std::cout << f << ": ";
     rc = std::max(rc,
                   cli.report(outcome, cli.t("Programmet installerat i", "Programme installed in")));
@@ -185,8 +186,9 @@ int run_list(const Cli& cli) {
 
 int run_publish(const Cli& cli, const ProgrammeOptions& o) {
   auto store = cli.open_store(false);
-  return cli.report(store->engine->publish_programme(cli.read_file(o.file), o.file, cli.actor()),
-                    cli.t("Programmet installerat i", "Programme installed in"));
+  return cli.report(
+      store->admin().publish_programme(cli.caller(), cli.read_file(o.file), o.file, cli.context()),
+      cli.t("Programmet installerat i", "Programme installed in"));
 }
 
 }  // namespace

@@ -16,14 +16,9 @@ struct TokenOptions {
 
 int run_create(const Cli& cli, TokenOptions& o) {
   auto store = cli.open_store(false);
-  TokenRegistry registry(*store->engine);
   o.spec.role = *parse_access_role(o.role);
   o.spec.municipality = o.municipality;
-  if (o.spec.municipality.empty() && !o.spec.units.empty()) {
-    if (auto u = store->engine->unit(o.spec.units.front())) o.spec.municipality = u->municipality;
-  }
-  if (o.spec.municipality.empty()) o.spec.municipality = kDefaultMunicipality;
-  auto issued = registry.issue(o.spec, {cli.actor(), "", std::nullopt});
+  auto issued = store->admin().issue_token(cli.caller(), o.spec, cli.context());
   if (!issued.outcome.ok()) return cli.report(issued.outcome, "");
   if (cli.json) {
     std::cout << json{{"token_id", issued.principal.token_id}, {"token", issued.token}}.dump(2)
@@ -38,12 +33,11 @@ int run_create(const Cli& cli, TokenOptions& o) {
 
 int run_list(const Cli& cli) {
   auto store = cli.open_reader();
-  TokenRegistry registry(*store->engine);
   Table t({"Id", cli.t("Roll", "Role"), cli.t("Namn", "Name"), cli.t("E-post", "E-mail"),
            cli.t("Kommun", "Municipality"), cli.t("Enheter", "Units"),
            cli.t("Återkallad", "Revoked")});
   json j = json::array();
-  for (const auto& p : registry.list()) {
+  for (const auto& p : store->admin().tokens(cli.caller()).tokens) {
     std::string units;
     for (const auto& u : p.units) units += (units.empty() ? "" : ", ") + u;
     t.add({p.token_id, access_role_id(p.role), p.name, p.email, p.municipality, units,
@@ -62,8 +56,7 @@ int run_list(const Cli& cli) {
 
 int run_revoke(const Cli& cli, const TokenOptions& o) {
   auto store = cli.open_store(false);
-  TokenRegistry registry(*store->engine);
-  return cli.report(registry.revoke(o.id, {cli.actor(), "", std::nullopt}),
+  return cli.report(store->admin().revoke_token(cli.caller(), o.id, cli.context()),
                     cli.t("Token återkallad i", "Token revoked in"));
 }
 
@@ -78,8 +71,9 @@ void setup_tokens(CLI::App& app, Cli& cli) {
       ->required()
       ->check(CLI::IsMember({"admin", "unit_head", "administrator", "introducer", "auditor"}));
   create->add_option("--unit", o->spec.units, "Unit (unit_head, administrator); repeatable");
-  create->add_option("--municipality", o->municipality,
-                     "Municipality id (default: the unit's, or 'default'; '*' = all, admin only)");
+  create->add_option(
+      "--municipality", o->municipality,
+      "Municipality id (default: the first unit's, or 'default'; '*' = all, admin only)");
   create->add_option("--name", o->spec.name, "Who holds it");
   create->add_option("--email", o->spec.email, "Their e-mail (required for introducers)");
   cli.run_if_chosen(create, [&cli, o] { return run_create(cli, *o); });

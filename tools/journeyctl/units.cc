@@ -26,7 +26,7 @@ int run_unit_set(const Cli& cli, UnitOptions& o) {
     u.escalation = Contact{o.escalation_name, o.escalation_email,
                            language_option(o.escalation_lang), o.escalation_digest};
   }
-  return cli.report(store->engine->set_unit(u, CommandContext{cli.actor(), "", std::nullopt}),
+  return cli.report(store->admin().set_unit(cli.caller(), u, cli.context()),
                     cli.t("Enhetens kontakter sparade i", "Unit contacts saved in"));
 }
 
@@ -40,7 +40,7 @@ int run_unit_list(const Cli& cli) {
   Table t({cli.t("Enhet", "Unit"), cli.t("Kommun", "Municipality"),
            cli.t("Enhetschef", "Unit head"), cli.t("Administratör", "Administrator"),
            cli.t("Eskalering", "Escalation")});
-  for (const auto& x : store->engine->units()) {
+  for (const auto& x : store->admin().units(cli.caller())) {
     t.add({x.unit, x.municipality, contact(x.unit_head), contact(x.administrator),
            x.escalation ? contact(*x.escalation) : "–"});
     j.push_back({{"unit", x.unit},
@@ -86,7 +86,7 @@ int run_municipality_list(const Cli& cli) {
   auto store = cli.open_reader();
   Table t({"Id", cli.t("Namn", "Name")});
   json j = json::array();
-  for (const auto& m : store->engine->municipalities()) {
+  for (const auto& m : store->admin().municipalities(cli.caller())) {
     t.add({m.id, m.name});
     j.push_back({{"id", m.id}, {"name", m.name}});
   }
@@ -103,7 +103,7 @@ void setup_municipality(CLI::App& app, Cli& cli) {
   set->add_option("--name", m->name, "Name, e.g. Göteborgs Stad")->required();
   cli.run_if_chosen(set, [&cli, m] {
     auto store = cli.open_store(false);
-    return cli.report(store->engine->set_municipality(*m, {cli.actor(), "", std::nullopt}),
+    return cli.report(store->admin().set_municipality(cli.caller(), *m, cli.context()),
                       cli.t("Kommunen sparad i", "Municipality saved in"));
   });
   cli.run_if_chosen(muni->add_subcommand("list", "List municipalities"),

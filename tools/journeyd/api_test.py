@@ -614,6 +614,19 @@ class Api(unittest.TestCase):
         self.assertTrue(all(t["municipality"] == "goteborg" for t in toks))
         self.assertTrue(all("token" not in t for t in toks))
 
+    def test_a_token_without_municipality_is_the_units_or_the_callers_never_all(self):
+        # journeyctl and the API once defaulted differently (the API gave the
+        # first admin's "*", refused for a unit head); one service decides now.
+        spec = {"role": "unit_head", "units": [FAMILJ], "name": "Bea", "email": "bea@boras.se"}
+        st, _, b = self.as_("A").call("POST", "/v1/tokens", spec)
+        self.assertEqual((st, b.get("municipality")), (201, "boras"), b)
+        st, _, b = self.as_("A").call("POST", "/v1/tokens", {"role": "admin", "name": "Ny"})
+        self.assertEqual((st, b.get("municipality")), (201, "default"), b)
+        st, _, b = self.as_("G").call("POST", "/v1/tokens", {"role": "auditor", "name": "Rev"})
+        self.assertEqual((st, b.get("municipality")), (201, "goteborg"), b)
+        st, _, b = self.as_("G").call("POST", "/v1/tokens", spec)  # Borås' unit
+        self.assertEqual((st, b.get("field")), (422, "/units"), b)
+
     # ---- routes, happy paths and failures ----
 
     def test_actor_is_the_tokens_principal(self):
