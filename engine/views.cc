@@ -277,6 +277,7 @@ struct HireViews::Impl {
   std::mutex apply_mu;  // apply(), refresh_day() and rebuild()
   // A rebuild the open deferred (defer_rebuild) that has not run yet.
   std::atomic<bool> pending{false};
+  std::atomic<bool> stopping{false};  // stop(): long passes end after their current hire
   // One entry's read-modify-write (refresh), striped by hire: two refreshes
   // of one hire take turns, refreshes of different hires (reads, the
   // background apply, a rebuild's threads) do not wait for each other.
@@ -446,6 +447,10 @@ struct HireViews::Impl {
     return dirty.size();
   }
 
+  struct Stopped : std::runtime_error {
+    Stopped() : std::runtime_error("the hire views are stopping") {}
+  };
+
   // Runs f(hire, &failure) for every hire on one thread a core (each hire
   // alone under its write_mu); returns the first failure any call reported.
   // An exception stops every thread after its current hire and is rethrown.
@@ -462,7 +467,7 @@ struct HireViews::Impl {
     auto work = [&] {
       std::string mine;
       try {
-        for (std::size_t i; !stop && (i = next++) < hires.size();) f(hires[i], &mine);
+        for (std::size_t i; !stop && !stopping && (i = next++) < hires.size();) f(hires[i], &mine);
       } catch (...) {
         std::lock_guard<std::mutex> lock(mu);
         if (!error) error = std::current_exception();
@@ -480,6 +485,7 @@ struct HireViews::Impl {
     work();
     for (auto& t : pool) t.join();
     if (error) std::rethrow_exception(error);
+    if (stopping) throw Stopped();
     return failure;
   }
 
@@ -581,11 +587,18 @@ bool HireViews::rebuild_pending() const { return impl_->pending; }
 
 bool HireViews::rebuild_if_pending() {
   std::lock_guard<std::mutex> lock(impl_->apply_mu);
-  if (!impl_->pending) return false;
-  impl_->rebuild_locked();
+  if (!impl_->pending || impl_->stopping) return false;
+  try {
+    impl_->rebuild_locked();
+  } catch (const Impl::Stopped&) {
+    // The format key is written last: the next open rebuilds again.
+    return false;
+  }
   impl_->pending = false;
   return true;
 }
+
+void HireViews::stop() { impl_->stopping = true; }
 
 HireViews::~HireViews() = default;
 
@@ -598,10 +611,14 @@ std::size_t HireViews::apply() {
 }
 
 std::size_t HireViews::refresh_day() {
-  if (impl_->pending) return 0;  // the rebuild computes every entry for its day
+  if (impl_->pending || impl_->stopping) return 0;  // the rebuild computes every entry for its day
   // Not under apply_mu: each entry is refreshed alone (under write_mu), so
   // reads, which apply() first, do not wait for the whole day's pass.
-  return impl_->refresh_day_pass();
+  try {
+    return impl_->refresh_day_pass();
+  } catch (const Impl::Stopped&) {
+    return 0;  // the day is not marked done: the next start's pass finishes it
+  }
 }
 
 std::size_t HireViews::rebuild() {

@@ -46,6 +46,8 @@ class DiskFullLog : public test::ForwardingEventLog {
   // Reads of a stream fail with an I/O error: the store's trouble, not
   // damage of the hire.
   std::atomic<bool> reads_fail{false};
+  // Called before each read of a stream (set it while nothing reads).
+  std::function<void()> on_visit;
   storage::Result<storage::AppendResult> append(storage::AppendRequest req) override {
     if (full)
       return storage::Error{storage::ErrorCode::no_space, "IO error: No space left on device",
@@ -84,6 +86,7 @@ class DiskFullLog : public test::ForwardingEventLog {
       const std::function<void(const storage::RecordedEvent&)>& f) override {
     if (reads_fail)
       return storage::Error{storage::ErrorCode::io_error, "IO error: read failed", std::nullopt};
+    if (on_visit) on_visit();
     return real().visit_stream(s, from, f);
   }
 
@@ -1236,12 +1239,13 @@ struct ViewsFixture : Fixture {
     BOOST_REQUIRE(issued.outcome.ok());
     return issued.token;
   }
-  void open_views() {
+  // defer_rebuild: as journeyd opens them (a rebuild left to its thread).
+  void open_views(bool defer_rebuild = false) {
     indexed.reset();
     views.reset();
     auto kv = storage::open_rocksdb_kv(views_dir);
     BOOST_REQUIRE_MESSAGE(kv.ok(), (kv.ok() ? "" : kv.error().message));
-    views = std::make_unique<engine::HireViews>(*engine, std::move(kv.value()));
+    views = std::make_unique<engine::HireViews>(*engine, std::move(kv.value()), defer_rebuild);
     ApiHooks hooks;
     hooks.views = views.get();
     indexed = std::make_unique<Api>(*engine, *tokens, hooks);
@@ -1709,18 +1713,42 @@ BOOST_AUTO_TEST_CASE(AStartAfterAFormatChangeAnswersByReplayUntilTheRebuildIsThr
   with_store([](storage::KvStore& kv) {
     BOOST_REQUIRE(kv.write(storage::KvWrite{{{"f", storage::be64(1)}}, {}}).ok());
   });
-  auto kv = storage::open_rocksdb_kv(views_dir);
-  BOOST_REQUIRE(kv.ok());
-  views = std::make_unique<engine::HireViews>(*engine, std::move(kv.value()), true);
-  ApiHooks hooks;
-  hooks.views = views.get();
-  indexed = std::make_unique<Api>(*engine, *tokens, hooks);
+  open_views(true);
   BOOST_TEST(views->rebuild_pending());
   BOOST_CHECK_THROW(views->apply(), std::runtime_error);
   lists_agree();
   BOOST_TEST(views->rebuild_if_pending());
   BOOST_TEST(!views->rebuild_pending());
   BOOST_TEST(!views->rebuild_if_pending());
+  BOOST_CHECK_NO_THROW(views->apply());
+  lists_agree();
+}
+
+// journeyd stops its views before it joins their thread: a rebuild in the
+// background ends after the hires in hand instead of holding the stop up,
+// and leaves the views pending, so the next start rebuilds them whole.
+BOOST_AUTO_TEST_CASE(AStopDuringTheRebuildEndsItAndTheNextStartRebuildsAgain) {
+  with_store([](storage::KvStore& kv) {
+    BOOST_REQUIRE(kv.write(storage::KvWrite{{{"f", storage::be64(1)}}, {}}).ok());
+  });
+  open_views(true);
+  BOOST_REQUIRE(views->rebuild_pending());
+  std::atomic<int> reads{0};
+  log->on_visit = [&] {
+    if (++reads == 5) views->stop();
+  };
+  BOOST_TEST(!views->rebuild_if_pending());
+  log->on_visit = nullptr;
+  BOOST_TEST_MESSAGE("reads before the rebuild ended: " << reads.load());
+  BOOST_TEST(reads.load() < static_cast<int>(hires.size()));  // fewer reads than hires
+  BOOST_TEST(views->rebuild_pending());
+  BOOST_TEST(!views->rebuild_if_pending());  // stopped: none starts
+  BOOST_TEST(views->refresh_day() == 0u);
+  lists_agree();  // by replay
+
+  open_views(true);  // the next start: the format was never written
+  BOOST_TEST(views->rebuild_pending());
+  BOOST_TEST(views->rebuild_if_pending());
   BOOST_CHECK_NO_THROW(views->apply());
   lists_agree();
 }
@@ -1940,7 +1968,7 @@ BOOST_AUTO_TEST_CASE(ANameSearchFindsOnlyReadableHiresOnEveryPageAndRefusesBadTe
       expected += engine::name_matches(row.value("name", std::string()), "ny 1") ? 1 : 0;
     BOOST_TEST(rows.first.size() == expected);
     // Text that is no name is refused naming the parameter.
-    for (const std::string bad :
+    for (const std::string& bad :
          {std::string("/v1/hires?q=") + std::string(201, 'a'), std::string("/v1/hires?q=a%01b"),
           std::string("/v1/hires?q=%FF")}) {
       const auto res = get_as(*a, admin, bad);
@@ -1963,7 +1991,7 @@ BOOST_AUTO_TEST_CASE(HistoryAndTokensPageEveryRowOnceInOrderWithTheirFiltersKept
     if (n > longest) std::tie(hire, longest) = std::pair{h, n};
   }
   const std::string today = date::format("%F", engine->today());
-  for (const std::string query : {std::string(), "&as_of=" + today + "&basis=effective"}) {
+  for (const std::string& query : {std::string(), "&as_of=" + today + "&basis=effective"}) {
     BOOST_TEST_CONTEXT(query) {
       const auto whole = all_pages(*indexed, admin, "/v1/hires/" + hire + "/history?x" + query);
       BOOST_TEST(whole.second == 1);

@@ -676,6 +676,8 @@ int main(int argc, char** argv) {
                       {"ms", std::chrono::duration_cast<std::chrono::milliseconds>(
                                  std::chrono::steady_clock::now() - t0)
                                  .count()}});
+        if (views->rebuild_pending())
+          break;  // stopped during the rebuild: the next start redoes it
         views->apply();
         last_error.clear();
         if (eng.today() != day) {
@@ -704,7 +706,8 @@ int main(int argc, char** argv) {
     stopping = true;
   }
   stop_cv.notify_all();
-  scheduler_thread.join();  // finishes its current tick, deliveries included
+  if (views) views->stop();  // a rebuild in the background is not waited for
+  scheduler_thread.join();   // finishes its current tick, deliveries included
   views_thread.join();
   scheduler.reset();
   views.reset();

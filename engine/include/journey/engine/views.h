@@ -160,8 +160,15 @@ class HireViews {
   std::size_t rebuild();
   // True while a rebuild the open deferred has not run.
   bool rebuild_pending() const;
-  // Runs the rebuild the open deferred, if any; returns whether it ran.
+  // Runs the rebuild the open deferred, if any; returns whether it ran
+  // through. A stop() during it ends it after the hires in hand, false: the
+  // views stay pending, and the next open rebuilds (the format version is
+  // written last).
   bool rebuild_if_pending();
+  // For a shutdown: a deferred rebuild or a day's pass running on another
+  // thread ends after the hires in hand, and none starts. Reads and apply()
+  // go on as before.
+  void stop();
   // The last log position applied.
   std::uint64_t applied();
 
