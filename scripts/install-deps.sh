@@ -8,7 +8,7 @@ packages=(
   libboost-dev libboost-test-dev
   librocksdb-dev libcereal-dev libspdlog-dev nlohmann-json3-dev libtomlplusplus-dev
   libcli11-dev libhowardhinnant-date-dev libssl-dev libcurl4-openssl-dev
-  libpq-dev tzdata
+  libpq-dev libjemalloc-dev tzdata
   python3 python3-aiosmtpd python3-jsonschema openssl
 )
 # Extra groups: "bench" adds the peer PostgreSQL server; "http-bench" wrk and

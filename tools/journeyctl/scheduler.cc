@@ -91,6 +91,9 @@ int run_scheduler(const Cli& cli, const RunOptions& o) {
 }
 
 int run_rebuild(const Cli& cli) {
+  // First: a running journeyd holds the index too; this names it (and the
+  // HTTP route to use) instead of RocksDB's lock error.
+  auto store = cli.open_store(false);
   auto index = storage::open_rocksdb_kv(fs::path(cli.data) / "scheduler");
   if (!index) fail(kStorageError, index.error().message);
   auto cleared = index.value()->clear();

@@ -741,6 +741,12 @@ class Api(unittest.TestCase):
                            "--admin-name", "Y", "--admin-email", "y@gbg.se")
         self.assertEqual(rc, 4, out + err)
         self.assertIn("changes go through journeyd's HTTP API", err)
+        # Maintenance of the derived indexes too (it was RocksDB's lock error).
+        for args in (("scheduler", "rebuild"), ("views", "rebuild")):
+            rc, out, err = ctl("--lang", "en", *args)
+            self.assertEqual(rc, 4, f"{args}: {out + err}")
+            self.assertIn("journeyd (or another journeyctl) is using the data folder", err)
+            self.assertNotIn("lock", err.lower().replace("/lock", ""))
         # Nothing of the reader is left behind, in the data folder or in /tmp.
         self.assertFalse([f for f in os.listdir(tempfile.gettempdir())
                           if f.startswith("journeyctl-reader-")])
