@@ -278,6 +278,13 @@ struct HireViews::Impl {
   // A rebuild the open deferred (defer_rebuild) that has not run yet.
   std::atomic<bool> pending{false};
   std::atomic<bool> stopping{false};  // stop(): long passes end after their current hire
+  // "y" = D promises that every entry is of day D (the task index may be
+  // read for D). An entry stored for another day (a read begun before
+  // midnight and stored after the day's pass) breaks that: it sets "y" to 0
+  // in its own write and counts here, and a pass or rebuild that saw such a
+  // write while it ran does not set "y" at its end.
+  std::mutex y_mu;
+  std::uint64_t other_day_writes = 0;  // guarded by y_mu
   // One entry's read-modify-write (refresh), striped by hire: two refreshes
   // of one hire take turns, refreshes of different hires (reads, the
   // background apply, a rebuild's threads) do not wait for each other.
@@ -353,7 +360,14 @@ struct HireViews::Impl {
     w.puts.push_back({entry_key(hire), encode(e)});
     refresh_notes(hire, e.version, e.view.summary ? &e.view.id.unit : nullptr, records, every_key,
                   w, notes_out);
-    store(w, failure);
+    if (e.day != day_number(engine.today())) {
+      std::lock_guard<std::mutex> y_lock(y_mu);
+      ++other_day_writes;
+      w.puts.push_back({"y", be64(0)});
+      store(w, failure);
+    } else {
+      store(w, failure);
+    }
     return std::move(e.view);
   }
 
@@ -491,6 +505,11 @@ struct HireViews::Impl {
 
   std::size_t refresh_day_pass() {
     const date::sys_days today = engine.today();
+    // The day's pass (or a rebuild) is through: every entry is of today or
+    // newer, and nothing needs listing every hire (a start reads the log's
+    // every stream for that: 1 s and a filled block cache at 100k hires).
+    if (get_u64("y") == day_number(today)) return 0;
+    const std::uint64_t other_day_before = other_day_writes_now();
     std::atomic<std::size_t> n{0};
     // An entry left of another day: the due index is not today's.
     std::string failure = in_parallel(engine.hires(), [&](const std::string& h, std::string* f) {
@@ -501,13 +520,21 @@ struct HireViews::Impl {
       ++n;
     });
     if (!failure.empty()) throw std::runtime_error("writing the hire views: " + failure);
-    // Every entry is of `today` now (or newer): the task index may be read.
-    storage::value_or_throw(kv->write(KvWrite{{{"y", be64(day_number(today))}}, {}}),
-                            "writing the hire views");
+    // Every entry is of `today` now: the task index may be read.
+    std::lock_guard<std::mutex> y_lock(y_mu);
+    if (other_day_writes == other_day_before)
+      storage::value_or_throw(kv->write(KvWrite{{{"y", be64(day_number(today))}}, {}}),
+                              "writing the hire views");
     return n;
   }
 
+  std::uint64_t other_day_writes_now() {
+    std::lock_guard<std::mutex> y_lock(y_mu);
+    return other_day_writes;
+  }
+
   std::size_t rebuild_locked() {
+    const std::uint64_t other_day_before = other_day_writes_now();
     storage::value_or_throw(kv->clear(), "clearing the hire views");
     // Everything up to this position is in the hires listed after it; what
     // comes later, the next apply() folds.
@@ -519,11 +546,14 @@ struct HireViews::Impl {
     std::string failure = in_parallel(
         hires, [&](const std::string& h, std::string* f) { refresh(h, today, f, true); });
     if (!failure.empty()) throw std::runtime_error("writing the hire views: " + failure);
-    storage::value_or_throw(
-        kv->write(
-            KvWrite{{{"f", be64(kFormat)}, {"c", be64(head)}, {"y", be64(day_number(today))}}, {}},
-            /*sync=*/true),
-        "writing the hire views");
+    std::lock_guard<std::mutex> y_lock(y_mu);
+    const bool one_day = other_day_writes == other_day_before;
+    storage::value_or_throw(kv->write(KvWrite{{{"f", be64(kFormat)},
+                                               {"c", be64(head)},
+                                               {"y", be64(one_day ? day_number(today) : 0)}},
+                                              {}},
+                                      /*sync=*/true),
+                            "writing the hire views");
     return n;
   }
 

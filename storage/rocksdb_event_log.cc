@@ -891,7 +891,10 @@ class RocksDbEventLog final : public EventLog {
   Result<std::vector<StreamId>> list_streams(const std::string& prefix) override {
     std::vector<StreamId> out;
     const std::uint64_t durable = committed_.load(std::memory_order_acquire);
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), events_));
+    // A walk over every stream: its blocks are not what readers want cached.
+    rocksdb::ReadOptions ro;
+    ro.fill_cache = false;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, events_));
     it->Seek(prefix);
     while (it->Valid()) {
       std::string_view key(it->key().data(), it->key().size());

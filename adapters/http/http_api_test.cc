@@ -89,6 +89,11 @@ class DiskFullLog : public test::ForwardingEventLog {
     if (on_visit) on_visit();
     return real().visit_stream(s, from, f);
   }
+  std::atomic<int> stream_lists{0};
+  storage::Result<std::vector<storage::StreamId>> list_streams(const std::string& prefix) override {
+    ++stream_lists;
+    return real().list_streams(prefix);
+  }
 
  private:
   std::mutex held_mu_;
@@ -2057,6 +2062,17 @@ BOOST_AUTO_TEST_CASE(AViewOfAnotherDayIsRecomputedNotServedStale) {
   }
   BOOST_TEST(views->refresh_day() > 0u);  // entries of day+400 are not of today
   lists_agree();
+  // The day's pass is through: another (journeyd's first, after a restart
+  // the same day) lists no streams (at 100k hires that read the whole log).
+  log->stream_lists = 0;
+  BOOST_TEST(views->refresh_day() == 0u);
+  BOOST_TEST(log->stream_lists.load() == 0);
+  BOOST_TEST(views->all_of_day(today));
+  // A read of another day after the pass breaks "every entry is of today".
+  BOOST_REQUIRE(views->get(hires[0], today + date::days(1)));
+  BOOST_TEST(!views->all_of_day(today));
+  BOOST_TEST(views->refresh_day() == 1u);
+  BOOST_TEST(views->all_of_day(today));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -44,7 +44,11 @@
 //   "f"                          BE64 format version (kFormat)
 //   "c"                          BE64 last log position applied
 //   "y"                          BE64 the day every entry was last brought to
-//                                (refresh_day(), rebuild()): a day's task index
+//                                (refresh_day(), rebuild()): a day's task index;
+//                                0 once an entry of another day is stored (a
+//                                read straddling midnight). refresh_day() with
+//                                "y" of today does nothing: a start the same
+//                                day lists no streams.
 //   "e" hire                     BE64 stream version, BE64 day, cereal(HireView):
 //                                the identity and the summary (about 1-2 KB; the
 //                                whole status, ten times that, is not kept)
