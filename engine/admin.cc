@@ -80,16 +80,21 @@ std::optional<UnitContacts> AdminService::unit(const Principal& caller, const st
   return u;
 }
 
-CommandOutcome AdminService::set_unit(const Principal& caller, const UnitContacts& u,
-                                      const CommandContext& ctx) {
-  if (!is_admin_of(caller, u.municipality)) return refused("forbidden_units");
+std::optional<Refusal> AdminService::may_set_unit(const Principal& caller, const UnitContacts& u) {
+  if (!is_admin_of(caller, u.municipality)) return Refusal{"forbidden_units", {}};
   const auto existing = engine_.unit(u.unit);
   if (existing && !is_admin_of(caller, existing->municipality))
-    return refused("forbidden_unit_elsewhere", {{"unit", u.unit}});
+    return Refusal{"forbidden_unit_elsewhere", {{"unit", u.unit}}};
   // Hires registered in a unit nobody has described yet belong to "default";
   // a municipality's admin must not claim them by describing the unit.
   if (!existing && !caller.all_municipalities() && unit_has_hires_(u.unit))
-    return refused("unit_has_hires", {{"unit", u.unit}});
+    return Refusal{"unit_has_hires", {{"unit", u.unit}}};
+  return std::nullopt;
+}
+
+CommandOutcome AdminService::set_unit(const Principal& caller, const UnitContacts& u,
+                                      const CommandContext& ctx) {
+  if (auto r = may_set_unit(caller, u)) return refused(r->code, r->args);
   return engine_.set_unit(u, ctx);
 }
 
@@ -111,14 +116,8 @@ TokenList AdminService::tokens(const Principal& caller) {
   return out;
 }
 
-IssuedToken AdminService::issue_token(const Principal& caller, Principal spec,
-                                      const CommandContext& ctx) {
-  if (auto r = may_manage_tokens(caller)) {
-    IssuedToken out;
-    out.principal = spec;
-    out.outcome = refused(r->code, r->args);
-    return out;
-  }
+std::variant<Principal, Refusal> AdminService::token_for(const Principal& caller, Principal spec) {
+  if (auto r = may_manage_tokens(caller)) return *r;
   if (spec.municipality.empty()) {
     if (!caller.all_municipalities()) {
       spec.municipality = caller.municipality;
@@ -129,13 +128,20 @@ IssuedToken AdminService::issue_token(const Principal& caller, Principal spec,
     }
   }
   if (spec.municipality == "*" ? !caller.all_municipalities()
-                               : !is_admin_of(caller, spec.municipality)) {
+                               : !is_admin_of(caller, spec.municipality))
+    return Refusal{"forbidden_token_elsewhere", {{"municipality", spec.municipality}}};
+  return spec;
+}
+
+IssuedToken AdminService::issue_token(const Principal& caller, Principal spec,
+                                      const CommandContext& ctx) {
+  auto checked = token_for(caller, std::move(spec));
+  if (auto* r = std::get_if<Refusal>(&checked)) {
     IssuedToken out;
-    out.principal = spec;
-    out.outcome = refused("forbidden_token_elsewhere", {{"municipality", spec.municipality}});
+    out.outcome = refused(r->code, r->args);
     return out;
   }
-  return tokens_.issue(spec, ctx);
+  return tokens_.issue(std::get<Principal>(checked), ctx);
 }
 
 CommandOutcome AdminService::revoke_token(const Principal& caller, const std::string& token_id,
@@ -178,6 +184,7 @@ ImportReport AdminService::import_hires(const Principal& caller, std::istream& c
     rep.file_error = r->message(lang);
     return rep;
   }
+  if (all_municipality_admin(caller)) return import_hires_csv(engine_, csv, ctx.actor, lang);
   return import_hires_csv(engine_, csv, ctx.actor, lang, [&](const std::string& unit) {
     return is_admin_of(caller, municipality_of_unit(unit));
   });

@@ -104,9 +104,19 @@ BOOST_AUTO_TEST_CASE(AMunicipalitysAdminManagesOnlyItsOwnTokens) {
 
   const auto seen = admin->tokens(gbg_admin);
   BOOST_TEST(!seen.refusal);
+  BOOST_TEST_REQUIRE(seen.tokens.size() == 2u);  // gbg_admin, gbg_head
   for (const auto& p : seen.tokens) BOOST_TEST(p.municipality == "goteborg");
-  BOOST_TEST(seen.tokens.size() == 2u);  // gbg_admin, gbg_head
-  BOOST_TEST(admin->tokens(root).tokens.size() == 3u);
+  // An admin of every municipality is no municipality's to see or revoke.
+  Principal all_spec;
+  all_spec.role = AccessRole::admin;
+  all_spec.name = "Admin alla";
+  all_spec.municipality = "*";
+  const auto all = admin->issue_token(root, all_spec, as("root"));
+  BOOST_TEST_REQUIRE(all.outcome.ok());
+  BOOST_TEST(admin->tokens(gbg_admin).tokens.size() == 2u);
+  BOOST_TEST(code(admin->revoke_token(gbg_admin, all.principal.token_id, as("gbg"))) ==
+             "unknown_token");
+  BOOST_TEST(admin->tokens(root).tokens.size() == 4u);
   BOOST_TEST(admin->revoke_token(gbg_admin, gbg_head.token_id, as("gbg")).ok());
 }
 
@@ -119,10 +129,23 @@ BOOST_AUTO_TEST_CASE(OnlyAnAdminSeesCreatesOrRevokesTokens) {
   BOOST_TEST(code(admin->issue_token(gbg_head, spec, as("head")).outcome) == "forbidden_tokens");
   BOOST_TEST(code(admin->revoke_token(gbg_head, gbg_admin.token_id, as("head"))) ==
              "forbidden_tokens");
-  // A revoked admin is no admin.
+  // A revoked admin is no admin, for tokens, units or imports.
   Principal revoked = gbg_admin;
   revoked.revoked = true;
   BOOST_TEST(code(admin->revoke_token(revoked, gbg_head.token_id, as("x"))) == "forbidden_tokens");
+  BOOST_TEST(admin->tokens(revoked).refusal.has_value());
+  BOOST_TEST(code(admin->issue_token(revoked, spec, as("x")).outcome) == "forbidden_tokens");
+  UnitContacts unit{"Barn och unga Väster",
+                    {"Nils Berg", "nils@example.se"},
+                    {"Nora Ali", "nora@example.se"},
+                    std::nullopt,
+                    "goteborg"};
+  BOOST_TEST(code(admin->set_unit(revoked, unit, as("x"))) == "forbidden_units");
+  BOOST_TEST(admin->set_unit(gbg_admin, unit, as("gbg")).ok());
+  std::istringstream csv(
+      "name,email,unit,start\nBo Ek,bo@example.se,Barn och unga Väster,2026-03-02\n");
+  BOOST_TEST(admin->import_hires(revoked, csv, Language::en, as("x")).rows.empty());
+  BOOST_TEST(admin->units(revoked).empty());
 }
 
 BOOST_AUTO_TEST_CASE(AMunicipalitysAdminCannotClaimAUnitWhoseHiresBelongToDefault) {
@@ -143,7 +166,9 @@ BOOST_AUTO_TEST_CASE(AMunicipalitysAdminCannotClaimAUnitWhoseHiresBelongToDefaul
   norr.municipality = "boras";
   BOOST_TEST(code(admin->set_unit(boras_admin, norr, as("boras"))) == "forbidden_unit_elsewhere");
   // Each sees only its own municipality's units.
-  for (const auto& u : admin->units(boras_admin)) BOOST_TEST(u.municipality == "boras");
+  const auto boras_units = admin->units(boras_admin);
+  BOOST_TEST_REQUIRE(boras_units.size() == 1u);
+  BOOST_TEST(boras_units[0].unit == "Familj Borås");
   BOOST_TEST(!admin->unit(boras_admin, "Barn och unga Norr").has_value());
   BOOST_TEST(admin->unit(gbg_head, "Barn och unga Norr").has_value());
 }

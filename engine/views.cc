@@ -499,7 +499,7 @@ struct HireViews::Impl {
     work();
     for (auto& t : pool) t.join();
     if (error) std::rethrow_exception(error);
-    if (stopping) throw Stopped();
+    if (stopping && next.load() < hires.size()) throw Stopped();  // some never started
     return failure;
   }
 
@@ -653,6 +653,7 @@ std::size_t HireViews::refresh_day() {
 
 std::size_t HireViews::rebuild() {
   std::lock_guard<std::mutex> lock(impl_->apply_mu);
+  if (impl_->stopping) throw Impl::Stopped();  // before the clear: the views stay as they are
   const std::size_t n = impl_->rebuild_locked();
   impl_->pending = false;
   return n;

@@ -26,6 +26,7 @@ log() { printf '== %s\n' "$*"; }
 
 # --- build -------------------------------------------------------------------
 log "building journey_append_bench in $BUILD_DIR (-j$JOBS)"
+"$ROOT/scripts/install-deps.sh" >/dev/null  # what the build links (jemalloc, RocksDB, ...)
 cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$BUILD_DIR" --target journey_append_bench -j "$JOBS"
 BENCH="$BUILD_DIR/tools/bench/journey_append_bench"

@@ -20,6 +20,7 @@ JOBS="${JOBS:-1}"
 log() { printf '== %s\n' "$*"; }
 
 log "building journey_replay_bench in $BUILD_DIR (-j$JOBS)"
+"$ROOT/scripts/install-deps.sh" >/dev/null  # what the build links (jemalloc, RocksDB, ...)
 cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$BUILD_DIR" --target journey_replay_bench -j "$JOBS"
 BENCH="$BUILD_DIR/tools/bench/journey_replay_bench"

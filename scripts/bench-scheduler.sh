@@ -34,6 +34,7 @@ read -r -a SMTP <<<"${SMTP_ARGS:-}"
 log() { printf '\n== %s\n' "$*"; }
 
 log "building journey_scheduler_bench and journey_smtp_bench in $BUILD_DIR (Release, -j$JOBS)"
+"$ROOT/scripts/install-deps.sh" >/dev/null  # what the build links (jemalloc, RocksDB, ...)
 cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$BUILD_DIR" --target journey_scheduler_bench journey_smtp_bench -j "$JOBS"
 BIN="$BUILD_DIR/tools/bench"

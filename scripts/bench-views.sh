@@ -20,6 +20,7 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
+"$ROOT/scripts/install-deps.sh" >/dev/null  # what the build links (jemalloc, RocksDB, ...)
 cmake --preset release >/dev/null
 cmake --build build -j2 --target journey_views_bench journeyd journeyctl >/dev/null
 BENCH="$ROOT/build/tools/bench/journey_views_bench"

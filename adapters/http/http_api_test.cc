@@ -2068,6 +2068,22 @@ BOOST_AUTO_TEST_CASE(AViewOfAnotherDayIsRecomputedNotServedStale) {
   BOOST_TEST(views->refresh_day() == 0u);
   BOOST_TEST(log->stream_lists.load() == 0);
   BOOST_TEST(views->all_of_day(today));
+  // An entry of another day stored while a pass runs (a read begun before
+  // midnight) keeps the pass from marking the day; the next one does.
+  BOOST_REQUIRE(views->get(hires[2], today + date::days(2)));
+  BOOST_TEST(!views->all_of_day(today));
+  std::atomic<int> reads{0};
+  log->on_visit = [&] {
+    if (++reads == 1) BOOST_CHECK(views->get(hires[3], today + date::days(3)));
+  };
+  BOOST_TEST(views->refresh_day() >= 1u);  // hires[2], brought back to today
+  log->on_visit = nullptr;
+  BOOST_TEST(reads.load() >= 1);
+  // Whether the pass came to hires[3] before or after the read stored it,
+  // the pass saw a write of another day and leaves the day unmarked.
+  BOOST_TEST(!views->all_of_day(today));
+  views->refresh_day();
+  BOOST_TEST(views->all_of_day(today));
   // A read of another day after the pass breaks "every entry is of today".
   BOOST_REQUIRE(views->get(hires[0], today + date::days(1)));
   BOOST_TEST(!views->all_of_day(today));

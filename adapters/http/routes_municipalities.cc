@@ -53,10 +53,11 @@ Response put_unit(ApiContext& api, Ctx& c) {
   if (auto* r = std::get_if<Response>(&body)) return *r;
   auto u = decode_unit(std::get<json>(body), c.params["unit"]);
   if (auto* e = std::get_if<FieldError>(&u)) return field_error(c, *e);
+  const auto& unit = std::get<engine::UnitContacts>(u);
+  if (auto r = api.admin.may_set_unit(*c.principal, unit)) return refusal_problem(c, *r);
   std::optional<Response> err;
   auto key = idempotency_key(c, err);
   if (err) return *err;
-  const auto& unit = std::get<engine::UnitContacts>(u);
   auto o = api.admin.set_unit(*c.principal, unit, {c.principal->actor(), *key, std::nullopt});
   return command_response(c, 200, o, {{"unit", unit.unit}});
 }

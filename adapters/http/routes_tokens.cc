@@ -86,10 +86,12 @@ Response issue_token(ApiContext& api, Ctx& c) {
   if (auto* r = std::get_if<Response>(&body)) return *r;
   auto decoded = token_spec(std::get<json>(body));
   if (auto* e = std::get_if<FieldError>(&decoded)) return field_error(c, *e);
+  auto spec = api.admin.token_for(*c.principal, std::get<Principal>(decoded));
+  if (auto* r = std::get_if<engine::Refusal>(&spec)) return refusal_problem(c, *r);
   std::optional<Response> err;
   auto key = idempotency_key(c, err);
   if (err) return *err;
-  auto issued = api.admin.issue_token(*c.principal, std::get<Principal>(decoded),
+  auto issued = api.admin.issue_token(*c.principal, std::get<Principal>(spec),
                                       {c.principal->actor(), *key, std::nullopt});
   if (!issued.outcome.ok()) return outcome_problem(c, issued.outcome);
   json out = principal_json(issued.principal);

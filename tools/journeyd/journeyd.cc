@@ -665,7 +665,8 @@ int main(int argc, char** argv) {
   // for the new date (overdue flags move without an event).
   std::thread views_thread([&] {
     if (!views) return;
-    date::sys_days day{};
+    date::sys_days day{};  // the last day whose pass went through
+    auto next_pass = std::chrono::steady_clock::time_point{};
     std::string last_error;  // logged once until it changes (a full disk fails every pass)
     while (!stopping) {
       try {
@@ -680,9 +681,16 @@ int main(int argc, char** argv) {
           break;  // stopped during the rebuild: the next start redoes it
         views->apply();
         last_error.clear();
-        if (eng.today() != day) {
+        // The day's pass, until it is through: one that an entry of another
+        // day (a read straddling midnight) kept from marking the day is
+        // tried again a minute later, so the task lists go back to the index.
+        const auto today = eng.today();
+        if (today != day && std::chrono::steady_clock::now() >= next_pass) {
           const auto n = views->refresh_day();
-          day = eng.today();
+          if (views->all_of_day(today))
+            day = today;
+          else
+            next_pass = std::chrono::steady_clock::now() + std::chrono::minutes(1);
           if (n) logger.log(spdlog::level::info, "hire views: a new day", {{"recomputed", n}});
         }
       } catch (const std::exception& e) {

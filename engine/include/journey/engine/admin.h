@@ -20,6 +20,7 @@
 #include <istream>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "journey/engine/access.h"
@@ -62,6 +63,9 @@ class AdminService {
   // municipality by the admin of every municipality: "unit_has_hires".
   CommandOutcome set_unit(const Principal& caller, const UnitContacts& u,
                           const CommandContext& ctx);
+  // The rights set_unit() checks, without writing (asked before the rest of
+  // a request is read, so that a caller without them hears that first).
+  std::optional<Refusal> may_set_unit(const Principal& caller, const UnitContacts& u);
 
   // --- Tokens ---------------------------------------------------------------
   // Refused for anyone but an admin; a municipality's admin sees its own.
@@ -73,6 +77,9 @@ class AdminService {
   // municipality, the first unit's (a new admin for all municipalities must
   // be asked for with "*"), else "default".
   IssuedToken issue_token(const Principal& caller, Principal spec, const CommandContext& ctx);
+  // What issue_token() would issue (the spec, its municipality filled in),
+  // or why the caller may not; writes nothing.
+  std::variant<Principal, Refusal> token_for(const Principal& caller, Principal spec);
   // "unknown_token" also for a token of a municipality the caller does not
   // administer (no caller learns which ids exist elsewhere).
   CommandOutcome revoke_token(const Principal& caller, const std::string& token_id,
