@@ -153,9 +153,14 @@ bool may_register_hire(const Principal& p, const std::string& unit,
   return p.role == AccessRole::admin || (p.role == AccessRole::unit_head && has_unit(p, unit));
 }
 
+std::optional<std::string> may_record_at_all(const Principal& p) {
+  if (p.role == AccessRole::auditor) return "read_only_role";
+  return std::nullopt;
+}
+
 std::optional<std::string> may_record(const Principal& p, const HireScope& h,
                                       const DomainEvent& event, const Programme& programme) {
-  if (p.role == AccessRole::auditor) return "read_only_role";
+  if (auto why = may_record_at_all(p)) return why;
   if (!sees_municipality(p, h.municipality)) return "not_your_municipality";
   auto item_role = [&]() -> std::optional<std::pair<workflows::Role, workflows::Part>> {
     std::string id;

@@ -68,6 +68,8 @@ Response record_event(ApiContext& api, Ctx& c) {
   auto id = api.engine.identify(hire);
   if (!id || !engine::may_read_hire(*c.principal, api.scope_of(*id, &munis)))
     return unknown_hire(c, hire);
+  if (auto why = engine::may_record_at_all(*c.principal))
+    return forbidden(c, record_refusal(c, *why));
   auto body = json_body(c);
   if (auto* r = std::get_if<Response>(&body)) return *r;
   auto ev = decode_command(std::get<json>(body), api.engine.today());
@@ -202,6 +204,8 @@ Response correct_record(ApiContext& api, Ctx& c) {
   if (!id || !engine::may_read_hire(*c.principal, api.scope_of(*id, &munis)))
     return c.fail(404, "unknown_hire",
                   std::string(c.t("Ingen nyanställd med id ", "No hire with id ")) + hire);
+  if (auto why = engine::may_record_at_all(*c.principal))
+    return forbidden(c, record_refusal(c, *why));
   const engine::HireScope scope = api.scope_of(*id, &munis);
   auto body = json_body(c);
   if (auto* r = std::get_if<Response>(&body)) return *r;

@@ -53,6 +53,7 @@ check "register with a bad date" 1 "$J" --lang en hire register --name X --email
 contains "bad date named" "'2026-02-30' is not a date"
 
 check "item done" 0 "$J" record item "$hire" ad.dator --on 2026-08-25
+contains "item done, in Swedish" "Moment klart för"
 check "item done twice" 1 "$J" record item "$hire" ad.dator --on 2026-08-26
 contains "already done, in Swedish" "redan klart (2026-08-25)"
 check "unknown item" 1 "$J" --lang en record item "$hire" ad.kaffe
@@ -61,7 +62,8 @@ check "module before the course is booked" 1 "$J" record module "$hire" 1 --on 2
 check "unknown hire" 1 "$J" record started hire-00000000
 check "first day" 0 "$J" record started "$hire" --on 2026-09-01
 check "stale expected version" 3 "$J" record hours "$hire" 4 --week 2026-09-07 --expect-version 1
-check "hours" 0 "$J" record hours "$hire" 4 --week 2026-09-09
+check "hours, in English" 0 "$J" --lang en record hours "$hire" 4 --week 2026-09-09
+contains "hours, in English" "Introducer hours recorded for"
 check "same key twice records once" 0 "$J" record hours "$hire" 2 --week 2026-09-14 --key k1
 check "same key again" 0 "$J" record hours "$hire" 2 --week 2026-09-14 --key k1
 contains "duplicate said" "Redan registrerat"

@@ -32,9 +32,9 @@ int run_unit_set(const Cli& cli, UnitOptions& o) {
 
 int run_unit_list(const Cli& cli) {
   auto store = cli.open_reader();
-  auto contact = [](const Contact& c) {
+  auto contact = [&cli](const Contact& c) {
     return c.name + " <" + c.email + ">" + (c.language == Language::en ? " en" : "") +
-           (c.digest ? " (sammandrag)" : "");
+           (c.digest ? cli.t(" (sammandrag)", " (digest)") : "");
   };
   json j = json::array();
   Table t({cli.t("Enhet", "Unit"), cli.t("Kommun", "Municipality"),

@@ -67,6 +67,10 @@ bool may_read_hire(const Principal& p, const HireScope& h);
 std::string email_match_key(const std::string& email);
 bool may_register_hire(const Principal& p, const std::string& unit,
                        const std::string& municipality);
+// The part of may_record() that needs no event: "read_only_role" for a role
+// that records nothing. Asked before a request's body is read, so that an
+// auditor is told that, not what was wrong with the body.
+std::optional<std::string> may_record_at_all(const Principal& p);
 // Why the principal may not record `event` on this hire, or nullopt if it may.
 // Returns a short machine-readable reason ("read_only_role", "not_your_unit",
 // "not_your_hire", "not_your_task").
