@@ -172,6 +172,17 @@ CommandOutcome AdminService::publish_programme(const Principal& caller,
   return engine_.publish_programme(toml_text, origin, ctx.actor);
 }
 
+std::optional<Refusal> AdminService::may_back_up(const Principal& caller) const {
+  if (!all_municipality_admin(caller)) return Refusal{"forbidden_backups", {}};
+  return std::nullopt;
+}
+
+std::optional<Refusal> AdminService::may_simulate(const Principal& caller) const {
+  if (caller.revoked || (caller.role != AccessRole::admin && caller.role != AccessRole::unit_head))
+    return Refusal{"forbidden_simulations", {}};
+  return std::nullopt;
+}
+
 std::optional<Refusal> AdminService::may_import(const Principal& caller) const {
   if (caller.revoked || caller.role != AccessRole::admin) return Refusal{"forbidden_import", {}};
   return std::nullopt;

@@ -185,6 +185,19 @@ BOOST_AUTO_TEST_CASE(OnlyTheAdminOfAllChangesMunicipalitiesAndPublishesProgramme
              "programme_invalid");
 }
 
+BOOST_AUTO_TEST_CASE(BackupsAreTheAdminOfAllsAndSimulationsThoseWhoPlan) {
+  BOOST_TEST(!admin->may_back_up(root));
+  BOOST_TEST(admin->may_back_up(gbg_admin)->code == "forbidden_backups");
+  BOOST_TEST(admin->may_back_up(gbg_head)->code == "forbidden_backups");
+  BOOST_TEST(!admin->may_simulate(gbg_admin));
+  BOOST_TEST(!admin->may_simulate(gbg_head));
+  const Principal auditor = issue({AccessRole::auditor, "goteborg", {}});
+  BOOST_TEST(admin->may_simulate(auditor)->code == "forbidden_simulations");
+  Principal revoked = gbg_head;
+  revoked.revoked = true;
+  BOOST_TEST(admin->may_simulate(revoked)->code == "forbidden_simulations");
+}
+
 BOOST_AUTO_TEST_CASE(AnImportRegistersOnlyInTheCallersMunicipalities) {
   std::istringstream csv(
       "name,email,unit,start\n"

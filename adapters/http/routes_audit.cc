@@ -106,9 +106,7 @@ Response export_hire(ApiContext& api, Ctx& c) {
 // A consistent backup of the log while journeyd runs, into a new folder
 // under the configured backups folder (never a path from the request).
 Response backup(ApiContext& api, Ctx& c) {
-  if (!(c.principal->role == AccessRole::admin && c.principal->all_municipalities()))
-    return forbidden(c, c.t("Bara en administratör för alla kommuner tar säkerhetskopior",
-                            "Only an all-municipality admin takes backups"));
+  if (auto r = api.admin.may_back_up(*c.principal)) return refusal_problem(c, *r);
   if (api.hooks.backups_dir.empty())
     return c.fail(
         503, "no_backups",

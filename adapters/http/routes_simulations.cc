@@ -87,10 +87,7 @@ json simulation_json(const engine::SimulationSummary& summary, json messages, bo
 
 Response simulate(ApiContext& api, Ctx& c) {
   // CPU for seconds: for those who plan (admins, unit heads), two at a time.
-  if (c.principal->role != AccessRole::admin && c.principal->role != AccessRole::unit_head)
-    return c.fail(403, "forbidden",
-                  c.t("Simuleringen är till för administratörer och enhetschefer",
-                      "Simulations are for admins and unit heads"));
+  if (auto r = api.admin.may_simulate(*c.principal)) return refusal_problem(c, *r);
   struct Slot {
     std::atomic<int>& n;
     bool ok;

@@ -31,6 +31,8 @@ int run_verify(const Cli& cli) {
 
 int run_backup(const Cli& cli, const std::string& dir) {
   auto store = cli.open_store(false);
+  if (auto refused = store->admin().may_back_up(cli.caller()))
+    fail(kRefused, refused->message(cli.language()));
   auto r = store->log->backup(dir);
   if (!r)
     fail(r.error().code == storage::ErrorCode::invalid_argument ? kRefused : kStorageError,

@@ -90,6 +90,14 @@ class AdminService {
   CommandOutcome publish_programme(const Principal& caller, const std::string& toml_text,
                                    const std::string& origin, const CommandContext& ctx);
 
+  // --- Backups and simulations -----------------------------------------------
+  // A backup copies every municipality's data: the admin of every
+  // municipality only.
+  std::optional<Refusal> may_back_up(const Principal& caller) const;
+  // A simulation costs seconds of CPU: for those who plan, admins and unit
+  // heads (engine/simulation.h runs it; the caller bounds how many at once).
+  std::optional<Refusal> may_simulate(const Principal& caller) const;
+
   // --- CSV import -----------------------------------------------------------
   std::optional<Refusal> may_import(const Principal& caller) const;
   // Each row is answered on its own; a row in a unit of a municipality the
