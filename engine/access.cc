@@ -89,13 +89,6 @@ bool has_unit(const Principal& p, const std::string& unit) {
   return std::find(p.units.begin(), p.units.end(), unit) != p.units.end();
 }
 
-CommandOutcome refused(const std::string& code, std::map<std::string, std::string> args) {
-  CommandOutcome o;
-  o.kind = CommandOutcome::Kind::refused;
-  o.refusal = Refusal{code, std::move(args)};
-  return o;
-}
-
 }  // namespace
 
 const char* access_role_id(AccessRole r) {

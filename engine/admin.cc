@@ -6,13 +6,6 @@ namespace journey::engine {
 
 namespace {
 
-CommandOutcome refused(const std::string& code, std::map<std::string, std::string> args = {}) {
-  CommandOutcome o;
-  o.kind = CommandOutcome::Kind::refused;
-  o.refusal = Refusal{code, std::move(args)};
-  return o;
-}
-
 bool all_municipality_admin(const Principal& p) {
   return !p.revoked && p.role == AccessRole::admin && p.all_municipalities();
 }

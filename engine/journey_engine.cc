@@ -152,6 +152,14 @@ CommandOutcome failed(const std::string& code, std::map<std::string, std::string
   return o;
 }
 
+}  // namespace
+
+CommandOutcome refused(const std::string& code, std::map<std::string, std::string> args) {
+  return failed(code, std::move(args), CommandOutcome::Kind::refused);
+}
+
+namespace {
+
 // A storage failure as an outcome: "storage_full" when the disk is full (the
 // HTTP API answers 507), "storage_closed" while shutting down, else "storage_error".
 CommandOutcome storage_failed(const storage::Error& e) {
@@ -597,9 +605,6 @@ JourneyEngine::Decided JourneyEngine::decide_registration(const RegisterHire& cm
   if (ctx.actor.empty())
     return failed("field_empty", {{"field", "actor"}}, CommandOutcome::Kind::refused);
   if (auto seen = earlier_outcome(ctx)) return *seen;
-  auto refused = [](const std::string& code, std::map<std::string, std::string> args) {
-    return failed(code, std::move(args), CommandOutcome::Kind::refused);
-  };
   // The value domain, field by field, in the order a form shows them.
   if (auto bad = workflows::check_name(cmd.name)) return out_of_domain("name", *bad);
   if (auto bad = workflows::check_email(cmd.email)) return out_of_domain("email", *bad);
@@ -1425,9 +1430,6 @@ std::string unit_stream(const std::string& name) {
 }
 
 CommandOutcome JourneyEngine::set_unit(const UnitContacts& u, const CommandContext& ctx) {
-  auto refused = [](const std::string& code, std::map<std::string, std::string> args) {
-    return failed(code, std::move(args), CommandOutcome::Kind::refused);
-  };
   if (ctx.actor.empty()) return refused("field_empty", {{"field", "actor"}});
   if (auto bad = workflows::check_name(u.unit)) return out_of_domain("unit", *bad);
   std::vector<std::pair<std::string, const Contact*>> contacts = {
@@ -1501,9 +1503,6 @@ bool is_municipality_id(const std::string& id) {
 }
 
 CommandOutcome JourneyEngine::set_municipality(const Municipality& m, const CommandContext& ctx) {
-  auto refused = [](const std::string& code, std::map<std::string, std::string> args) {
-    return failed(code, std::move(args), CommandOutcome::Kind::refused);
-  };
   if (ctx.actor.empty()) return refused("field_empty", {{"field", "actor"}});
   if (!is_municipality_id(m.id))
     return refused("field_bad_value", {{"field", "id"}, {"value", m.id}});
@@ -1544,9 +1543,6 @@ std::optional<Municipality> JourneyEngine::municipality(const std::string& id) {
 }
 
 CommandOutcome JourneyEngine::set_webhook(const WebhookSubscription& w, const CommandContext& ctx) {
-  auto refused = [](const std::string& code, std::map<std::string, std::string> args) {
-    return failed(code, std::move(args), CommandOutcome::Kind::refused);
-  };
   if (ctx.actor.empty()) return refused("field_empty", {{"field", "actor"}});
   if (!is_webhook_id(w.id)) return refused("field_bad_value", {{"field", "id"}, {"value", w.id}});
   if (w.url.rfind("http://", 0) != 0 && w.url.rfind("https://", 0) != 0) {

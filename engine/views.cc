@@ -360,14 +360,13 @@ struct HireViews::Impl {
     w.puts.push_back({entry_key(hire), encode(e)});
     refresh_notes(hire, e.version, e.view.summary ? &e.view.id.unit : nullptr, records, every_key,
                   w, notes_out);
-    if (e.day != day_number(engine.today())) {
-      std::lock_guard<std::mutex> y_lock(y_mu);
+    std::unique_lock<std::mutex> y_lock(y_mu, std::defer_lock);
+    if (e.day != day_number(engine.today())) {  // held across the store: see other_day_writes
+      y_lock.lock();
       ++other_day_writes;
       w.puts.push_back({"y", be64(0)});
-      store(w, failure);
-    } else {
-      store(w, failure);
     }
+    store(w, failure);
     return std::move(e.view);
   }
 

@@ -7,11 +7,10 @@
 namespace journey::engine {
 
 namespace {
-CommandOutcome refused(const std::string& code, std::map<std::string, std::string> args,
-                       CommandOutcome::Kind kind = CommandOutcome::Kind::refused) {
-  CommandOutcome o;
-  o.kind = kind;
-  o.refusal = workflows::Refusal{code, std::move(args)};
+// The secret store failed: nothing was recorded.
+CommandOutcome secrets_failed(const std::exception& e) {
+  CommandOutcome o = refused("storage_error", {{"what", e.what()}});
+  o.kind = CommandOutcome::Kind::failed;
   return o;
 }
 }  // namespace
@@ -34,7 +33,7 @@ CommandOutcome WebhookService::record(WebhookSubscription& w,
       secrets_.write(w.id, v);
       return std::nullopt;
     } catch (const std::exception& e) {
-      return refused("storage_error", {{"what", e.what()}}, CommandOutcome::Kind::failed);
+      return secrets_failed(e);
     }
   };
   const bool only_removes =
@@ -98,7 +97,7 @@ std::optional<WebhookResult> WebhookService::change(const std::string& id, Webho
   try {
     before = secrets_.read(id);
   } catch (const std::exception& e) {  // never rotate over secrets that could not be read
-    r.outcome = refused("storage_error", {{"what", e.what()}}, CommandOutcome::Kind::failed);
+    r.outcome = secrets_failed(e);
     return r;
   }
   std::vector<std::string> after = before;

@@ -188,10 +188,7 @@ std::optional<std::string> idempotency_key(const Ctx& c, std::optional<Response>
 }
 
 Response refusal_problem(const Ctx& c, const engine::Refusal& r) {
-  CommandOutcome o;
-  o.kind = CommandOutcome::Kind::refused;
-  o.refusal = r;
-  return outcome_problem(c, o);
+  return outcome_problem(c, engine::refused(r.code, r.args));
 }
 
 Response command_response(const Ctx& c, int status, const CommandOutcome& o, json extra) {

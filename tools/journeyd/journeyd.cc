@@ -456,7 +456,7 @@ int main(int argc, char** argv) {
       try {
         // A rebuild (after an upgrade changed the format) runs on the views
         // thread below; lists replay until it is through. A stop during it
-        // waits for it (tens of seconds at 100,000 hires).
+        // ends it (HireViews::stop()), and the next start rebuilds.
         views = std::make_unique<engine::HireViews>(eng, std::move(index.value()),
                                                     /*defer_rebuild=*/true);
         if (views->rebuild_pending())

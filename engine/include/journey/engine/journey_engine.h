@@ -73,6 +73,10 @@ struct CommandOutcome {
   std::string message(Language lang) const;
 };
 
+// A refusal as an outcome (nothing written): `code` and its arguments, whose
+// text is in workflows/messages.cc. What every service refuses with.
+CommandOutcome refused(const std::string& code, std::map<std::string, std::string> args = {});
+
 struct RegisterHire {
   std::string name;
   std::string email;
